@@ -1,0 +1,38 @@
+# Assist: make run | make test | make screenshot | make doctor
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+export LITELLM_LOCAL_MODEL_COST_MAP := True
+
+.PHONY: run test screenshot doctor install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Install and open the window on the embedded demo workspace.
+run: $(STAMP)
+	bash packaging/system-deps.sh --gui
+	$(VENV)/bin/assist
+
+## Install and run the whole test suite, offscreen.
+test: $(STAMP)
+	bash packaging/system-deps.sh
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
+
+## Run the app under Xvfb on a fresh demo workspace and write docs/screenshot.png.
+screenshot: $(STAMP)
+	bash packaging/system-deps.sh --gui
+	bash packaging/screenshot.sh docs/screenshot.png
+
+doctor: $(STAMP)
+	$(VENV)/bin/assist doctor
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

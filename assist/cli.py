@@ -1,0 +1,108 @@
+"""Headless commands: ``assist doctor`` (and, as issues land, kb / report / eval / journal).
+
+Never imports Qt: ``ui.launcher`` sends any subcommand here before Qt is loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sqlite3
+import sys
+from collections.abc import Sequence
+from importlib import metadata
+
+from assist import __version__
+from assist.journal import Journal
+from assist.paths import Paths
+from assist.secrets import SecretStore
+from assist.settings import load_settings
+
+SECRET_NAMES = ("model-api-key",)
+SUBCOMMANDS = ("doctor",)
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _fts5() -> bool:
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.execute("CREATE VIRTUAL TABLE t USING fts5(x)")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        conn.close()
+
+
+def doctor(paths: Paths, secrets: SecretStore, out: object = None) -> int:
+    """Print what is installed, where things live and what is configured. Exit 1 on config problems."""
+    settings, problems = load_settings(paths.config_file)
+    lines = [
+        f"Assist {__version__}",
+        f"Python {platform.python_version()} on {platform.platform()}",
+        "Packages: " + ", ".join(
+            f"{d} {_version(d)}"
+            for d in ("PySide6-Essentials", "qasync", "httpx", "litellm", "keyring", "sqlite-utils", "nh3")
+        ),
+        f"SQLite {sqlite3.sqlite_version} (FTS5: {'yes' if _fts5() else 'NO'})",
+        "",
+        f"Config file: {paths.config_file} "
+        + ("(not created yet: defaults in use)" if not paths.config_file.exists() else "(found)"),
+    ]
+    if problems:
+        lines.append("Config problems (defaults used for these):")
+        lines += [f"  - {p}" for p in problems]
+    else:
+        lines.append("Config: valid")
+    lines.append(f"Data dir: {paths.data_dir}")
+    try:
+        journal = Journal(paths.journal_file, settings.workspace)
+        lines.append(f"Journal: {paths.journal_file} (schema v{journal.schema_version()})")
+        journal.close()
+    except Exception as exc:  # doctor reports, it never crashes
+        lines.append(f"Journal: {paths.journal_file} cannot be opened: {exc}")
+    lines.append(f"Log dir: {paths.log_dir}")
+    status = secrets.status()
+    lines.append(
+        f"Keyring: {status.backend} ({'secure' if status.secure else 'NOT secure'})"
+        + ("" if status.secure else f"\n  {status.message}")
+    )
+    lines += [
+        "",
+        f"Workspace: {settings.workspace}",
+        f"Helpdesk: {settings.helpdesk.kind}"
+        + (" (embedded demo, no network)" if settings.helpdesk.kind == "demo" else ""),
+        "CRM: demo (embedded, no network)" if settings.helpdesk.kind == "demo" else "CRM: not configured",
+        "Models: not configured (offline drafting only)",
+    ]
+    for name in SECRET_NAMES:
+        try:
+            state = "set" if secrets.has(name) else "not set"
+        except Exception as exc:
+            state = f"unreadable ({exc})"
+        lines.append(f"Secret {name}: {state}")
+    print("\n".join(lines), file=out or sys.stdout)
+    return 1 if problems else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assist", description="Agent assist for support teams.")
+    parser.add_argument("--version", action="version", version=f"assist {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("doctor", help="report versions, paths, keyring and what is configured")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    paths = Paths.default()
+    if args.command == "doctor":
+        return doctor(paths, SecretStore())
+    build_parser().print_help()
+    return 0

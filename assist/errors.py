@@ -1,0 +1,53 @@
+"""Error hierarchy of the core. Every error a user can meet is an ``AssistError``.
+
+    AssistError                    expected; shown as a message, never a traceback
+    ├── ConnectorError             a helpdesk or CRM call failed
+    │   ├── ConnectorAuthError     the token was rejected
+    │   ├── TicketNotFoundError    no such ticket
+    │   └── ConnectorUnavailableError  timeout, DNS, 5xx, malformed answer
+    ├── SettingsError              config file unreadable or invalid
+    ├── SecretStoreError           keyring missing or refused
+    └── JournalError               local journal cannot be opened or written
+
+The message is written for the agent: what failed, why, what to do.
+"""
+
+from __future__ import annotations
+
+
+class AssistError(Exception):
+    """Base of every expected error. ``str(err)`` is the user-facing message."""
+
+
+class ConnectorError(AssistError):
+    pass
+
+
+class ConnectorAuthError(ConnectorError):
+    pass
+
+
+class TicketNotFoundError(ConnectorError):
+    pass
+
+
+class ConnectorUnavailableError(ConnectorError):
+    pass
+
+
+class SettingsError(AssistError):
+    """Raised with every problem found in a config file, one per line."""
+
+    def __init__(self, path: str, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"Problems in {path} (using defaults for them):\n{lines}")
+
+
+class SecretStoreError(AssistError):
+    pass
+
+
+class JournalError(AssistError):
+    pass

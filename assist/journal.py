@@ -1,0 +1,140 @@
+"""The local journal: drafts (autosaved), sent replies and notes. SQLite in WAL mode.
+
+Schema changes are numbered migrations applied in order and recorded in ``PRAGMA user_version``; a
+journal written by an older Assist is upgraded in place, a newer one is refused rather than damaged.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from assist.db import SqliteWorker
+from assist.domain import DraftRecord, TicketId
+from assist.errors import JournalError
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: drafts and what was sent
+    """
+    CREATE TABLE drafts (
+        workspace TEXT NOT NULL,
+        ticket_id TEXT NOT NULL,
+        body TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (workspace, ticket_id)
+    );
+    CREATE TABLE sent (
+        id INTEGER PRIMARY KEY,
+        workspace TEXT NOT NULL,
+        ticket_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('reply', 'note')),
+        body TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        sent_at TEXT NOT NULL
+    );
+    CREATE INDEX sent_ticket ON sent (workspace, ticket_id);
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(conn: sqlite3.Connection, migrations: tuple[str, ...] = MIGRATIONS) -> int:
+    """Bring the schema up to date; returns the version reached."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(migrations):
+        raise JournalError(
+            f"The journal was written by a newer Assist (schema {version}, this one knows "
+            f"{len(migrations)}). Update Assist; the journal was left untouched."
+        )
+    for number, script in enumerate(migrations[version:], start=version + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in filter(str.strip, script.split(";")):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
+        except Exception:
+            conn.execute("ROLLBACK")
+            raise
+    return len(migrations)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Journal:
+    """Async facade over the journal file; every call runs on the journal's own worker thread."""
+
+    def __init__(self, path: Path, workspace: str) -> None:
+        self.path = path
+        self.workspace = workspace
+        self._db = SqliteWorker(path, init=migrate)
+
+    async def save_draft(self, ticket_id: TicketId, body: str) -> None:
+        def _save(conn: sqlite3.Connection) -> None:
+            if body.strip():
+                conn.execute(
+                    "INSERT INTO drafts (workspace, ticket_id, body, updated_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (workspace, ticket_id) DO UPDATE SET body = excluded.body, "
+                    "updated_at = excluded.updated_at",
+                    (self.workspace, ticket_id, body, _now()),
+                )
+            else:
+                conn.execute(
+                    "DELETE FROM drafts WHERE workspace = ? AND ticket_id = ?",
+                    (self.workspace, ticket_id),
+                )
+
+        await self._db.run(_save)
+
+    async def load_draft(self, ticket_id: TicketId) -> DraftRecord | None:
+        def _load(conn: sqlite3.Connection) -> DraftRecord | None:
+            row = conn.execute(
+                "SELECT body, updated_at FROM drafts WHERE workspace = ? AND ticket_id = ?",
+                (self.workspace, ticket_id),
+            ).fetchone()
+            if row is None:
+                return None
+            return DraftRecord(ticket_id, row["body"], datetime.fromisoformat(row["updated_at"]))
+
+        return await self._db.run(_load)
+
+    async def record_sent(self, ticket_id: TicketId, kind: str, body: str, agent: str) -> None:
+        """Log a reply/note and drop the draft it came from, in one transaction."""
+
+        def _record(conn: sqlite3.Connection) -> None:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(
+                "INSERT INTO sent (workspace, ticket_id, kind, body, agent, sent_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (self.workspace, ticket_id, kind, body, agent, _now()),
+            )
+            conn.execute(
+                "DELETE FROM drafts WHERE workspace = ? AND ticket_id = ?",
+                (self.workspace, ticket_id),
+            )
+            conn.execute("COMMIT")
+
+        await self._db.run(_record)
+
+    async def sent_count(self, ticket_id: TicketId | None = None) -> int:
+        def _count(conn: sqlite3.Connection) -> int:
+            if ticket_id is None:
+                return int(conn.execute("SELECT count(*) FROM sent").fetchone()[0])
+            return int(
+                conn.execute(
+                    "SELECT count(*) FROM sent WHERE workspace = ? AND ticket_id = ?",
+                    (self.workspace, ticket_id),
+                ).fetchone()[0]
+            )
+
+        return await self._db.run(_count)
+
+    def schema_version(self) -> int:
+        return int(self._db.call(lambda c: c.execute("PRAGMA user_version").fetchone()[0]))
+
+    def close(self) -> None:
+        self._db.close()

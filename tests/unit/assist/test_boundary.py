@@ -1,0 +1,25 @@
+"""The core never loads Qt: `assist` must work headless and stay fast to import."""
+
+import subprocess
+import sys
+
+
+def test_import_assist_loads_no_qt() -> None:
+    code = (
+        "import sys, assist, assist.cli, assist.session, assist.render, assist.settings, "
+        "assist.journal, assist.secrets\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'qasync', 'ui', 'litellm'))\n"
+        "print(','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_cli_subcommand_does_not_load_qt(paths) -> None:
+    code = (
+        "import sys\nfrom ui.launcher import main\n"
+        "rc = main(['doctor'])\n"
+        "print('QT-LOADED' if any(m.startswith('PySide6') for m in sys.modules) else 'NO-QT', rc)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "NO-QT 0"

@@ -1,0 +1,26 @@
+from assist.cli import doctor, main
+from assist.paths import Paths
+from assist.secrets import SecretStore
+
+
+def test_doctor_reports_versions_paths_keyring_and_configuration(paths: Paths, secrets: SecretStore, capsys) -> None:
+    assert doctor(paths, secrets) == 0
+    out = capsys.readouterr().out
+    assert "Assist 0." in out
+    assert "PySide6-Essentials" in out and "litellm" in out
+    assert str(paths.config_file) in out and "defaults in use" in out
+    assert "Keyring: " in out and "(secure)" in out
+    assert "Helpdesk: demo" in out
+    assert "Secret model-api-key: not set" in out
+
+
+def test_doctor_names_config_problems_and_fails(paths: Paths, secrets: SecretStore, capsys) -> None:
+    paths.config_dir.mkdir(parents=True)
+    paths.config_file.write_text("[ui]\nautosave_ms = 'fast'\n")
+    assert doctor(paths, secrets) == 1
+    assert "ui.autosave_ms" in capsys.readouterr().out
+
+
+def test_main_runs_doctor_from_environment_paths(paths: Paths, capsys) -> None:
+    assert main(["doctor"]) == 0
+    assert str(paths.data_dir) in capsys.readouterr().out

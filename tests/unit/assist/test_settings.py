@@ -1,0 +1,56 @@
+from pathlib import Path
+
+from assist.settings import Settings, load_settings, save_settings
+
+
+def test_missing_file_gives_defaults(tmp_path: Path) -> None:
+    settings, problems = load_settings(tmp_path / "config.toml")
+    assert problems == []
+    assert settings.helpdesk.kind == "demo"
+
+
+def test_bad_key_is_named_with_suggestion_and_rest_is_kept(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[agent]\nname = "Sam"\n[ui]\nautosave_m = 300\n')
+    settings, problems = load_settings(cfg)
+    assert settings.agent.name == "Sam"
+    assert problems == ["ui.autosave_m: unknown setting (did you mean 'autosave_ms'?)"]
+
+
+def test_bad_value_is_named_and_defaulted(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[ui]\nautosave_ms = 5\nqueue_limit = 50\n[helpdesk]\nkind = "zendex"\n')
+    settings, problems = load_settings(cfg)
+    assert settings.ui.autosave_ms == 600
+    assert settings.ui.queue_limit == 50
+    assert settings.helpdesk.kind == "demo"
+    assert any(p.startswith("ui.autosave_ms:") and "5" in p for p in problems)
+    assert any(p.startswith("helpdesk.kind:") and "zendex" in p for p in problems)
+
+
+def test_corrupt_toml_starts_with_defaults(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_bytes(b"[agent\nname = \xff")
+    settings, problems = load_settings(cfg)
+    assert settings == Settings()
+    assert len(problems) == 1 and "not valid TOML" in problems[0]
+
+
+def test_section_of_wrong_type(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('agent = "Sam"\n')
+    settings, problems = load_settings(cfg)
+    assert settings.agent.name  # default kept
+    assert problems and problems[0].startswith("agent:")
+
+
+def test_save_then_load_round_trip(tmp_path: Path) -> None:
+    cfg = tmp_path / "sub" / "config.toml"
+    s = Settings()
+    s.agent.name = "Priya"
+    s.ui.autosave_ms = 1500
+    save_settings(s, cfg)
+    loaded, problems = load_settings(cfg)
+    assert problems == []
+    assert loaded.agent.name == "Priya" and loaded.ui.autosave_ms == 1500
+    assert list(cfg.parent.glob(".config-*")) == []

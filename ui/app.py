@@ -1,0 +1,110 @@
+"""The one place that wires the app together: QApplication, qasync loop, session, main window."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import logging.handlers
+import os
+import sys
+from collections.abc import Sequence
+
+from assist import __version__
+from assist.paths import Paths
+from assist.secrets import SecretStore
+from assist.session import build_session
+from assist.settings import load_settings
+
+log = logging.getLogger("assist")
+
+
+def _setup_logging(paths: Paths) -> None:
+    try:
+        paths.log_dir.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            paths.log_dir / "assist.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+        )
+    except OSError:
+        handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
+    logging.getLogger().setLevel(logging.INFO)
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="assist", description="Open the Assist window.")
+    parser.add_argument("--version", action="version", version=f"assist {__version__}")
+    parser.add_argument(
+        "--smoke", action="store_true",
+        help="open the window, load the first ticket, then exit 0 (packaging checks)",
+    )
+    parser.add_argument("--screenshot", metavar="PNG", help="open a ticket, save a screenshot, exit")
+    return parser.parse_args(list(argv))
+
+
+async def run_window(paths: Paths, args: argparse.Namespace) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from ui.errors import install_crash_handler
+    from ui.main_window import MainWindow
+
+    app = QApplication.instance()
+    assert app is not None
+    settings, problems = load_settings(paths.config_file)
+    for p in problems:
+        log.warning("config: %s", p)
+    session = build_session(paths, settings, SecretStore())
+    window = MainWindow(session, problems)
+    install_crash_handler(window)
+    closed = asyncio.Event()
+    app.lastWindowClosed.connect(closed.set)
+    window.show()
+    window.start()
+    code = 0
+    try:
+        if args.smoke or args.screenshot:
+            code = await _scripted(window, args)
+        else:
+            await closed.wait()
+    finally:
+        await window.shutdown()
+        await session.aclose()
+    return code
+
+
+async def _scripted(window: object, args: argparse.Namespace) -> int:
+    from ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+    for _ in range(200):  # up to ~10 s for the first ticket to render
+        await asyncio.sleep(0.05)
+        if window.draft.editor.isEnabled():
+            break
+    else:
+        print("smoke: no ticket was loaded", file=sys.stderr)
+        return 1
+    if args.screenshot:
+        await asyncio.sleep(0.3)
+        window.grab().save(args.screenshot)
+        print(f"screenshot written to {args.screenshot}")
+    else:
+        print(f"smoke: ticket #{window.current} loaded")
+    window.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    paths = Paths.default()
+    _setup_logging(paths)
+
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    app.setApplicationName("Assist")
+    app.setApplicationVersion(__version__)
+    app.setQuitOnLastWindowClosed(False)
+    return int(qasync.run(run_window(paths, args)))

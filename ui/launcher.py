@@ -1,0 +1,23 @@
+"""The ``assist`` console script: headless subcommands go to ``assist.cli`` before any Qt import."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    from assist.cli import SUBCOMMANDS
+
+    if args and (args[0] in SUBCOMMANDS or args[0] in ("-h", "--help", "--version")):
+        from assist.cli import main as cli_main
+
+        return cli_main(args)
+    from ui.app import main as gui_main
+
+    return gui_main(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,318 @@
+"""The main window: queue | thread over draft | customer context, with a banner for errors.
+
+Holds no business logic: every operation is a ``Session`` coroutine started through ``TaskRunner``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assist.domain import DraftRecord, Ticket, TicketContext, TicketId, TicketSummary
+from assist.errors import AssistError, TicketNotFoundError
+from assist.render import customer_html, thread_html
+from assist.session import Session
+
+from ui.errors import Banner
+from ui.tasks import TaskRunner
+from ui.views.browser import SafeBrowser
+from ui.views.draft import DraftPane
+from ui.views.queue import QueuePane
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, session: Session, startup_problems: list[str] | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self.setWindowTitle(f"Assist — {session.workspace} workspace")
+        self.resize(1400, 860)
+        self.banner = Banner()
+        self.runner = TaskRunner(on_error=lambda exc: self.banner.show_message(str(exc)))
+
+        self.queue = QueuePane()
+        self.thread = SafeBrowser()
+        self.thread.setObjectName("thread")
+        self.thread.setHtml("<p><i>Select a ticket.</i></p>")
+        self.context = SafeBrowser()
+        self.context.setObjectName("context")
+        self.context.setHtml("<p><i>Customer context appears here.</i></p>")
+        self.draft = DraftPane()
+
+        middle = QSplitter(Qt.Orientation.Vertical)
+        middle.addWidget(self.thread)
+        middle.addWidget(self.draft)
+        middle.setSizes([520, 300])
+        panes = QSplitter(Qt.Orientation.Horizontal)
+        panes.addWidget(self.queue)
+        panes.addWidget(middle)
+        panes.addWidget(self.context)
+        panes.setSizes([340, 700, 360])
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.banner)
+        layout.addWidget(panes, 1)
+        self.setCentralWidget(central)
+
+        self.current: TicketId | None = None
+        self._current_email: str | None = None
+        self._loaded: TicketId | None = None  # the ticket whose draft is in the editor
+        self._dirty = False
+        self._autosave = QTimer(self)
+        self._autosave.setSingleShot(True)
+        self._autosave.setInterval(session.settings.ui.autosave_ms)
+        self._autosave.timeout.connect(self.save_draft_now)
+
+        self._build_actions()
+        self.statusBar().showMessage(
+            f"{session.helpdesk.name} · agent {session.settings.agent.name}"
+        )
+        self.queue.filter_changed.connect(self.refresh_queue)
+        self.queue.ticket_selected.connect(self._on_queue_ticket_selected)
+        self.draft.edited.connect(self._on_draft_edited)
+        self.draft.send_button.clicked.connect(lambda: self.send(public=True))
+        self.draft.note_button.clicked.connect(lambda: self.send(public=False))
+        if startup_problems:
+            self.banner.show_message(
+                "Settings: " + "; ".join(startup_problems) + ". Defaults are used for these.",
+                level="warning",
+            )
+
+    # -- actions ------------------------------------------------------------------------------
+    def _action(
+        self, text: str, keys: list[str], slot: Callable[[], object], tip: str
+    ) -> QAction:
+        action = QAction(text, self)
+        action.setShortcuts([QKeySequence(k) for k in keys])
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        shown = QKeySequence(keys[0]).toString(QKeySequence.SequenceFormat.NativeText)
+        action.setToolTip(f"{tip} ({shown})")
+        action.setStatusTip(f"{tip} ({shown})")
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        bar = QToolBar("Main")
+        bar.setObjectName("mainToolbar")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+        self.jump = QLineEdit()
+        self.jump.setPlaceholderText("Go to ticket #… (Ctrl+K)")
+        self.jump.setToolTip("Type a ticket id and press Enter (Ctrl+K)")
+        self.jump.setMaximumWidth(220)
+        self.jump.returnPressed.connect(self._on_jump_return_pressed)
+        self.actions_by_name: dict[str, QAction] = {
+            "jump": self._action("Go to ticket", ["Ctrl+K"], self.focus_jump, "Jump to a ticket by id"),
+            "search": self._action(
+                "Search", ["Ctrl+F"], self.queue.search.setFocus, "Search the queue"
+            ),
+            "next": self._action(
+                "Next ticket", ["Alt+Down", "Ctrl+J"], lambda: self.queue.move(1), "Next ticket in the queue"
+            ),
+            "previous": self._action(
+                "Previous ticket", ["Alt+Up", "Ctrl+Shift+J"], lambda: self.queue.move(-1),
+                "Previous ticket in the queue",
+            ),
+            "refresh": self._action(
+                "Refresh", ["F5"], self.refresh_all, "Reload the queue and the open ticket"
+            ),
+            "draft": self._action(
+                "Edit draft", ["Ctrl+D"], self.draft.editor.setFocus, "Move to the draft editor"
+            ),
+            "send": self._action(
+                "Send reply", ["Ctrl+Return", "Ctrl+Enter"], lambda: self.send(public=True),
+                "Send the draft as a public reply",
+            ),
+            "note": self._action(
+                "Add note", ["Ctrl+Shift+Return", "Ctrl+Shift+Enter"],
+                lambda: self.send(public=False), "Post the draft as an internal note",
+            ),
+            "settings": self._action("Settings", ["Ctrl+,"], self.open_settings, "Open settings"),
+        }
+        bar.addWidget(self.jump)
+        for name in ("refresh", "previous", "next", "send", "note", "settings"):
+            bar.addAction(self.actions_by_name[name])
+        self.draft.send_button.setToolTip(self.actions_by_name["send"].toolTip())
+        self.draft.note_button.setToolTip(self.actions_by_name["note"].toolTip())
+
+    # -- queue ----------------------------------------------------------------------------------
+    def start(self) -> None:
+        self.refresh_queue()
+
+    def refresh_queue(self) -> None:
+        self.runner.run(
+            "queue",
+            self.session.queue(self.queue.current_filter()),
+            on_ok=self._show_queue,
+            on_error=lambda exc: self.banner.show_message(
+                f"Couldn't load the queue: {exc}", retry=self.refresh_queue
+            ),
+        )
+
+    def refresh_all(self) -> None:
+        self.refresh_queue()
+        if self.current is not None:
+            self.open_ticket(self.current, self._current_email)
+
+    def _show_queue(self, tickets: list[TicketSummary]) -> None:
+        self.queue.set_tickets(tickets, keep=self.current)
+        self.statusBar().showMessage(f"{len(tickets)} tickets · {self.session.helpdesk.name}", 4000)
+        if self.current is None and tickets:
+            self.queue.list.setCurrentRow(0)
+
+    def _on_queue_ticket_selected(self, summary: TicketSummary) -> None:
+        if summary.id != self.current:
+            self.open_ticket(summary.id, summary.requester_email)
+
+    def focus_jump(self) -> None:
+        self.jump.setFocus()
+        self.jump.selectAll()
+
+    def _on_jump_return_pressed(self) -> None:
+        ticket_id = self.jump.text().strip().lstrip("#")
+        if not ticket_id:
+            return
+        self.jump.clear()
+        self.queue.select_id(ticket_id)
+        self.open_ticket(TicketId(ticket_id))
+
+    # -- ticket ---------------------------------------------------------------------------------
+    def open_ticket(self, ticket_id: TicketId, requester_email: str | None = None) -> None:
+        self.save_draft_now()
+        self.current = ticket_id
+        self._current_email = requester_email
+        self._loaded = None
+        self.draft.set_enabled(False)
+        self.draft.title.setText(f"Draft — loading #{ticket_id}…")
+        self.thread.setHtml(f"<p><i>Loading ticket #{ticket_id}…</i></p>")
+        self.context.setHtml("<p><i>Loading customer…</i></p>")
+
+        async def _load() -> tuple[TicketContext, DraftRecord | None]:
+            ctx, draft = await asyncio.gather(
+                self.session.open_ticket(ticket_id, requester_email),
+                self.session.load_draft(ticket_id),
+            )
+            return ctx, draft
+
+        def _failed(exc: AssistError) -> None:
+            self.thread.setHtml("<p><i>This ticket could not be loaded.</i></p>")
+            self.context.setHtml("")
+            self.draft.title.setText("Draft")
+            retry = None if isinstance(exc, TicketNotFoundError) else (
+                lambda: self.open_ticket(ticket_id, requester_email)
+            )
+            self.banner.show_message(str(exc), retry=retry)
+
+        self.runner.run("open", _load(), on_ok=self._show_context, on_error=_failed)
+
+    def _show_context(self, result: tuple[TicketContext, DraftRecord | None]) -> None:
+        ctx, draft = result
+        self._current_email = ctx.ticket.requester_email
+        self._render_ticket(ctx.ticket)
+        self.context.setHtml(customer_html(ctx.customer, ctx.customer_error))
+        self.draft.load(draft.body if draft else "")
+        self._loaded = ctx.ticket.id
+        self._dirty = False
+        self.draft.title.setText(f"Reply to {ctx.ticket.requester_name} — #{ctx.ticket.id}")
+        self.draft.state.setText(
+            f"Draft restored from {draft.updated_at.astimezone():%d %b %H:%M}" if draft else ""
+        )
+        self.draft.set_enabled(True)
+
+    def _render_ticket(self, ticket: Ticket) -> None:
+        self.thread.setHtml(thread_html(ticket))
+        bar = self.thread.verticalScrollBar()
+        bar.setValue(bar.maximum())
+
+    # -- draft ----------------------------------------------------------------------------------
+    def _on_draft_edited(self) -> None:
+        if self._loaded is None:
+            return
+        self._dirty = True
+        self.draft.state.setText("Editing…")
+        self._autosave.start()
+
+    def save_draft_now(self) -> None:
+        """Queue a save of the editor's text for the ticket it belongs to (if it changed)."""
+        self._autosave.stop()
+        if self._loaded is None or not self._dirty:
+            return
+        ticket_id, text = self._loaded, self.draft.text()
+        self._dirty = False
+
+        def _saved(_result: object) -> None:
+            if self._loaded == ticket_id and not self._dirty:
+                self.draft.state.setText(f"Draft saved {datetime.now():%H:%M:%S}")
+
+        self.runner.run(f"save:{ticket_id}", self.session.save_draft(ticket_id, text), on_ok=_saved)
+
+    def send(self, *, public: bool) -> None:
+        ticket_id = self._loaded
+        if ticket_id is None or self.runner.running("send"):
+            return
+        body = self.draft.text()
+        if not body.strip():
+            self.draft.state.setText("Nothing to send: the draft is empty.")
+            return
+        self.save_draft_now()
+        self.draft.set_enabled(False)
+        self.draft.state.setText("Sending…" if public else "Adding note…")
+
+        def _sent(ticket: Ticket) -> None:
+            if self._loaded == ticket_id:
+                self.draft.load("")
+                self._dirty = False
+                self._render_ticket(ticket)
+                self.draft.set_enabled(True)
+                self.draft.state.setText(
+                    f"{'Reply sent' if public else 'Note added'} {datetime.now():%H:%M}"
+                )
+            self.refresh_queue()
+
+        def _failed(exc: AssistError) -> None:
+            if self._loaded == ticket_id:
+                self.draft.set_enabled(True)
+                self.draft.state.setText("Not sent: your draft is kept.")
+            self.banner.show_message(
+                f"Couldn't send to #{ticket_id}: {exc}", retry=lambda: self.send(public=public)
+            )
+
+        self.runner.run(
+            "send", self.session.send(ticket_id, body, public=public), on_ok=_sent, on_error=_failed
+        )
+
+    # -- settings / lifecycle -------------------------------------------------------------------
+    def open_settings(self) -> None:
+        from ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.session, self)
+        dialog.saved.connect(self._on_settings_saved)
+        dialog.open()
+
+    def _on_settings_saved(self) -> None:
+        self._autosave.setInterval(self.session.settings.ui.autosave_ms)
+        self.statusBar().showMessage("Settings saved", 4000)
+
+    async def shutdown(self) -> None:
+        """Save the draft, let saves finish, cancel the rest. Called once the window is closed."""
+        self.save_draft_now()
+        await self.runner.wait_for("save:")
+        await self.runner.cancel_all()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        self.save_draft_now()
+        super().closeEvent(event)

@@ -1,0 +1,102 @@
+"""The queue pane: search, status filter, the list of tickets."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+from assist.domain import QueueFilter, TicketStatus, TicketSummary
+
+STATUS_FILTERS: dict[str, tuple[TicketStatus, ...]] = {
+    "Open (new, open, pending)": (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING),
+    "New": (TicketStatus.NEW,),
+    "Open": (TicketStatus.OPEN,),
+    "Pending": (TicketStatus.PENDING,),
+    "Solved": (TicketStatus.SOLVED, TicketStatus.CLOSED),
+    "All": (),
+}
+
+
+def _age(dt: datetime) -> str:
+    hours = (datetime.now(UTC) - dt).total_seconds() / 3600
+    if hours < 1:
+        return "now"
+    if hours < 48:
+        return f"{int(hours)}h"
+    return f"{int(hours // 24)}d"
+
+
+class QueuePane(QWidget):
+    """Signals:
+        filter_changed(): the search text or status filter changed.
+        ticket_selected(object): the TicketSummary the agent moved to.
+    """
+
+    filter_changed = Signal()
+    ticket_selected = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search tickets (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setToolTip("Search by id, subject, requester or message text (Ctrl+F)")
+        self.status = QComboBox()
+        self.status.addItems(list(STATUS_FILTERS))
+        self.status.setToolTip("Which tickets the queue lists")
+        self.list = QListWidget()
+        self.list.setToolTip("Up/Down or Alt+Down/Alt+Up to move between tickets")
+        self.list.setAlternatingRowColors(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.search)
+        layout.addWidget(self.status)
+        layout.addWidget(self.list, 1)
+        self._summaries: list[TicketSummary] = []
+        self.search.textChanged.connect(lambda _text: self.filter_changed.emit())
+        self.status.currentIndexChanged.connect(lambda _i: self.filter_changed.emit())
+        self.list.currentRowChanged.connect(self._on_list_current_row_changed)
+
+    def current_filter(self) -> QueueFilter:
+        return QueueFilter(self.search.text(), STATUS_FILTERS[self.status.currentText()])
+
+    def set_tickets(self, tickets: list[TicketSummary], keep: str | None = None) -> None:
+        self.list.blockSignals(True)
+        self.list.clear()
+        self._summaries = list(tickets)
+        row_to_keep = -1
+        for row, t in enumerate(tickets):
+            who = t.requester_name or t.requester_email
+            item = QListWidgetItem(f"#{t.id}  {t.subject}\n{who} · {t.status} · {_age(t.updated_at)}")
+            item.setData(Qt.ItemDataRole.UserRole, t.id)
+            item.setToolTip(f"{t.subject}\n{t.requester_email}\npriority {t.priority}")
+            self.list.addItem(item)
+            if t.id == keep:
+                row_to_keep = row
+        if row_to_keep >= 0:
+            self.list.setCurrentRow(row_to_keep)
+        self.list.blockSignals(False)
+
+    def select_id(self, ticket_id: str) -> bool:
+        """Highlight a ticket without re-opening it; False when it isn't listed."""
+        for row, t in enumerate(self._summaries):
+            if t.id == ticket_id:
+                self.list.blockSignals(True)
+                self.list.setCurrentRow(row)
+                self.list.blockSignals(False)
+                return True
+        return False
+
+    def move(self, step: int) -> None:
+        if not self._summaries:
+            return
+        row = self.list.currentRow()
+        target = 0 if row < 0 else max(0, min(len(self._summaries) - 1, row + step))
+        if target != row:
+            self.list.setCurrentRow(target)
+
+    def _on_list_current_row_changed(self, row: int) -> None:
+        if 0 <= row < len(self._summaries):
+            self.ticket_selected.emit(self._summaries[row])
