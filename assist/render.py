@@ -102,8 +102,8 @@ def _money(amount: float, currency: str) -> str:
     return f"{symbol}{amount:,.2f}"
 
 
-def customer_html(customer: Customer | None, error: str = "", now: datetime | None = None) -> str:
-    now = now or datetime.now(UTC)
+def customer_html(customer: Customer | None, error: str = "", current: str = "") -> str:
+    """The context pane; ``current`` (the open ticket) is left out of "recent tickets"."""
     if customer is None:
         note = html.escape(error) if error else "This requester is not in the CRM."
         return f"<p><i>{note}</i></p>"
@@ -137,9 +137,10 @@ def customer_html(customer: Customer | None, error: str = "", now: datetime | No
             f"{_money(o.total, o.currency)} &middot; {o.placed_at:%d %b}<br>"
             f"{e(', '.join(o.items))}{ship}</p>"
         )
-    rows.append("<h4>Recent tickets</h4>")
-    if not customer.past_tickets:
+    rows.append("<h4>Other tickets</h4>")
+    others = [t for t in customer.past_tickets if t.id != current]
+    if not others:
         rows.append("<p>None.</p>")
-    for t in customer.past_tickets:
+    for t in others:
         rows.append(f"<p>#{e(t.id)} {e(t.subject)} &middot; {t.status} &middot; {t.created_at:%d %b}</p>")
     return "".join(rows)

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from assist import __version__
+from assist.domain import TicketId
 from assist.paths import Paths
 from assist.secrets import SecretStore
 from assist.session import build_session
@@ -40,6 +41,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         help="open the window, load the first ticket, then exit 0 (packaging checks)",
     )
     parser.add_argument("--screenshot", metavar="PNG", help="open a ticket, save a screenshot, exit")
+    parser.add_argument("--ticket", metavar="ID", help="open this ticket first (with --smoke/--screenshot)")
     return parser.parse_args(list(argv))
 
 
@@ -84,6 +86,13 @@ async def _scripted(window: object, args: argparse.Namespace) -> int:
     else:
         print("smoke: no ticket was loaded", file=sys.stderr)
         return 1
+    if args.ticket:
+        window.open_ticket(TicketId(args.ticket))
+        for _ in range(200):
+            await asyncio.sleep(0.05)
+            if window.draft.editor.isEnabled() and window.current == args.ticket:
+                break
+        window.queue.select_id(args.ticket)
     if args.screenshot:
         await asyncio.sleep(0.3)
         window.grab().save(args.screenshot)

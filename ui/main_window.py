@@ -223,7 +223,7 @@ class MainWindow(QMainWindow):
         ctx, draft = result
         self._current_email = ctx.ticket.requester_email
         self._render_ticket(ctx.ticket)
-        self.context.setHtml(customer_html(ctx.customer, ctx.customer_error))
+        self.context.setHtml(customer_html(ctx.customer, ctx.customer_error, ctx.ticket.id))
         self.draft.load(draft.body if draft else "")
         self._loaded = ctx.ticket.id
         self._dirty = False
