@@ -139,3 +139,96 @@ class QueueFilter:
     statuses: tuple[TicketStatus, ...] = field(
         default=(TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
     )
+
+
+# -- knowledge ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One knowledge-base passage a draft may cite."""
+
+    id: str  # chunk id, stable across re-ingests of unchanged documents
+    doc_id: str
+    title: str
+    heading: str
+    text: str
+    url: str = ""
+    score: float = 0.0
+
+    @property
+    def label(self) -> str:
+        return f"{self.title} › {self.heading}" if self.heading and self.heading != self.title else self.title
+
+
+# -- routing -----------------------------------------------------------------------------------
+
+
+class Tier(StrEnum):
+    HUMAN = "human"
+    OFFLINE = "offline"
+    FAST = "fast"
+    FRONTIER = "frontier"
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """A hard escalation trigger that fired: the ticket goes to a human before any model sees it."""
+
+    kind: str
+    reason: str  # shown to the agent, e.g. "legal request"
+    evidence: str  # the words that fired it
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    tier: Tier
+    intent: str
+    intent_confidence: float
+    complexity: str
+    risk: str
+    sentiment: float
+    reasons: tuple[str, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
+    duplicates: tuple[TicketId, ...] = ()
+    model: str = ""
+
+    @property
+    def human_only(self) -> bool:
+        return self.tier is Tier.HUMAN
+
+
+# -- drafting ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    number: int
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class CitationCheck:
+    """What verification found in a draft's text."""
+
+    cited: tuple[int, ...] = ()
+    unknown: tuple[int, ...] = ()
+    uncited_claims: tuple[str, ...] = ()  # sentences with numbers/dates/prices/policy terms, no [n]
+
+    @property
+    def ok(self) -> bool:
+        return not self.unknown and not self.uncited_claims
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    text: str
+    tier: Tier
+    model: str
+    citations: tuple[Citation, ...] = ()
+    check: CitationCheck = field(default_factory=CitationCheck)
+    grounded: bool = True
+    note: str = ""  # why the draft is a question / a human note / incomplete
+    cost_usd: float = 0.0
+    latency_ms: int = 0
+    error: str = ""

@@ -5,6 +5,11 @@
     │   ├── ConnectorAuthError     the token was rejected
     │   ├── TicketNotFoundError    no such ticket
     │   └── ConnectorUnavailableError  timeout, DNS, 5xx, malformed answer
+    ├── KnowledgeBaseError         nothing to ingest, unreadable source
+    ├── LLMError                   the model call failed (partial text is kept)
+    │   ├── LLMRateLimitError      429 from the provider
+    │   ├── LLMTimeoutError        no answer in time
+    │   └── LLMResponseError       malformed answer or stream
     ├── SettingsError              config file unreadable or invalid
     ├── SecretStoreError           keyring missing or refused
     └── JournalError               local journal cannot be opened or written
@@ -32,6 +37,30 @@ class TicketNotFoundError(ConnectorError):
 
 
 class ConnectorUnavailableError(ConnectorError):
+    pass
+
+
+class KnowledgeBaseError(AssistError):
+    pass
+
+
+class LLMError(AssistError):
+    """A model call failed. ``partial`` holds whatever text had already streamed."""
+
+    def __init__(self, message: str, partial: str = "") -> None:
+        super().__init__(message)
+        self.partial = partial
+
+
+class LLMRateLimitError(LLMError):
+    pass
+
+
+class LLMTimeoutError(LLMError):
+    pass
+
+
+class LLMResponseError(LLMError):
     pass
 
 

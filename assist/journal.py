@@ -6,12 +6,13 @@ journal written by an older Assist is upgraded in place, a newer one is refused 
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
 from assist.db import SqliteWorker
-from assist.domain import DraftRecord, TicketId
+from assist.domain import Draft, DraftRecord, Route, TicketId
 from assist.errors import JournalError
 
 MIGRATIONS: tuple[str, ...] = (
@@ -34,6 +35,29 @@ MIGRATIONS: tuple[str, ...] = (
         sent_at TEXT NOT NULL
     );
     CREATE INDEX sent_ticket ON sent (workspace, ticket_id);
+    """,
+    # 2: every draft the assistant produced: route, model, grounding, cost and latency
+    """
+    CREATE TABLE draft_runs (
+        id INTEGER PRIMARY KEY,
+        workspace TEXT NOT NULL,
+        ticket_id TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        tier TEXT NOT NULL,
+        model TEXT NOT NULL,
+        intent TEXT NOT NULL,
+        reasons TEXT NOT NULL,
+        grounded INTEGER NOT NULL,
+        citations TEXT NOT NULL,
+        unknown_citations INTEGER NOT NULL,
+        uncited_claims INTEGER NOT NULL,
+        cost_usd REAL NOT NULL,
+        latency_ms INTEGER NOT NULL,
+        error TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX draft_runs_ticket ON draft_runs (workspace, ticket_id);
+    CREATE INDEX draft_runs_created ON draft_runs (created_at);
     """,
 )
 
@@ -119,6 +143,36 @@ class Journal:
             conn.execute("COMMIT")
 
         await self._db.run(_record)
+
+    async def record_draft_run(
+        self, ticket_id: TicketId, route: Route, draft: Draft, agent: str
+    ) -> None:
+        def _record(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO draft_runs (workspace, ticket_id, agent, tier, model, intent, reasons, "
+                "grounded, citations, unknown_citations, uncited_claims, cost_usd, latency_ms, error, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    self.workspace, ticket_id, agent, str(draft.tier), draft.model, route.intent,
+                    json.dumps(list(route.reasons)), int(draft.grounded),
+                    json.dumps([c.source.id for c in draft.citations]), len(draft.check.unknown),
+                    len(draft.check.uncited_claims), draft.cost_usd, draft.latency_ms, draft.error,
+                    _now(),
+                ),
+            )
+
+        await self._db.run(_record)
+
+    async def draft_runs(self, ticket_id: TicketId) -> list[dict[str, object]]:
+        def _rows(conn: sqlite3.Connection) -> list[dict[str, object]]:
+            return [
+                dict(r) for r in conn.execute(
+                    "SELECT * FROM draft_runs WHERE workspace = ? AND ticket_id = ? ORDER BY id",
+                    (self.workspace, ticket_id),
+                )
+            ]
+
+        return await self._db.run(_rows)
 
     async def sent_count(self, ticket_id: TicketId | None = None) -> int:
         def _count(conn: sqlite3.Connection) -> int:

@@ -6,7 +6,10 @@ Views never talk to connectors directly; they call these coroutines and render t
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 from assist.crm.base import CRM
 from assist.crm.demo import DemoCRM
@@ -14,20 +17,42 @@ from assist.db import SqliteWorker
 from assist.demo import seed
 from assist.domain import (
     Customer,
+    Draft,
     DraftRecord,
     QueueFilter,
+    Route,
+    Source,
     Ticket,
     TicketContext,
     TicketId,
     TicketSummary,
+    Tier,
 )
-from assist.errors import AssistError
+from assist.drafting import (
+    Delta,
+    build_messages,
+    crm_sources,
+    finish_model_draft,
+    human_only_draft,
+    is_cloud,
+    model_intent,
+    number_sources,
+    offline_draft,
+    retrieval_query,
+    stream_model_draft,
+)
+from assist.errors import AssistError, LLMError
 from assist.helpdesk.base import Helpdesk
 from assist.helpdesk.demo import DemoHelpdesk
 from assist.journal import Journal
+from assist.knowledge.base import KnowledgeBase
 from assist.paths import Paths, resources_dir
+from assist.redact import Redactor
+from assist.routing import INTENTS, IntentClassifier, customer_text, load_examples, route
 from assist.secrets import SecretStore
 from assist.settings import Settings
+
+API_KEY = "model-api-key"
 
 
 @dataclass
@@ -39,6 +64,20 @@ class Session:
     journal: Journal
     secrets: SecretStore
     workspace: str
+    kb: KnowledgeBase
+    classifier: IntentClassifier
+    demo_kb: Path | None = None
+
+    async def prepare(self) -> None:
+        """First-run work off the UI thread: index the demo knowledge base if it is empty."""
+        if self.demo_kb is not None:
+            docs, _ = await self.kb.stats()
+            if docs == 0:
+                await self.kb.ingest_folder(self.demo_kb, id_prefix="kb:")
+
+    @property
+    def ai_enabled(self) -> bool:
+        return self.settings.ai.enabled
 
     async def queue(self, flt: QueueFilter) -> list[TicketSummary]:
         return await self.helpdesk.list_queue(flt, limit=self.settings.ui.queue_limit)
@@ -82,10 +121,64 @@ class Session:
         )
         return await self.helpdesk.get_ticket(ticket_id)
 
+    # -- assistant ------------------------------------------------------------------------------
+    async def route_ticket(self, ctx: TicketContext) -> Route:
+        """Classify and route; asks the fast model for the intent when one is configured."""
+        r = route(ctx.ticket, ctx.customer, self.settings, self.classifier)
+        fast = self.settings.models.fast
+        if r.human_only or not fast.model or not self.settings.routing.llm_classifier:
+            return r
+        intent = await model_intent(
+            f"{ctx.ticket.subject}\n{customer_text(ctx.ticket)}", fast, self.secrets.get(API_KEY),
+            self.settings.ai.redact_pii, [i for i in INTENTS if i != "other"],
+        )
+        if intent and intent != r.intent:
+            return route(ctx.ticket, ctx.customer, self.settings, self.classifier, intent)
+        return r
+
+    async def sources(self, ctx: TicketContext, r: Route) -> list[Source]:
+        return await self.kb.search(retrieval_query(ctx.ticket, r), k=self.settings.ai.top_k)
+
+    async def draft(self, ctx: TicketContext, r: Route) -> AsyncIterator[Delta | Draft]:
+        """Yield streamed text, then the final verified Draft (also written to the journal)."""
+        started = time.perf_counter()
+        ai, agent = self.settings.ai, self.settings.agent.name
+        if r.human_only:
+            yield human_only_draft(r)
+            return
+        kb = await self.sources(ctx, r)
+        grounded = [s for s in kb if s.score >= ai.min_source_score]
+        if r.tier is Tier.OFFLINE or not grounded:
+            # No grounding means no model call: a clarifying question, never a guess.
+            result = offline_draft(ctx.ticket, ctx.customer, r, kb, ai, agent)
+            if r.tier is not Tier.OFFLINE:
+                result = replace(result, tier=r.tier, model=r.model)
+        else:
+            tier_cfg = getattr(self.settings.models, r.tier.value)
+            citations = number_sources(crm_sources(ctx.ticket, ctx.customer, r.intent) + grounded)
+            messages = build_messages(ctx.ticket, ctx.customer, citations, r, ai, agent)
+            redactor = Redactor() if ai.redact_pii and is_cloud(tier_cfg) else None
+            usage: dict[str, float] = {}
+            text, error = "", ""
+            try:
+                async for delta in stream_model_draft(
+                    messages, tier_cfg, self.secrets.get(API_KEY), redactor, usage
+                ):
+                    text += delta.text
+                    yield delta
+            except LLMError as exc:
+                text, error = exc.partial or text, str(exc)
+            result = finish_model_draft(
+                text, r, citations, ai, usage.get("cost_usd", 0.0), started, error
+            )
+        await self.journal.record_draft_run(ctx.ticket.id, r, result, agent)
+        yield result
+
     async def aclose(self) -> None:
         await self.helpdesk.aclose()
         await self.crm.aclose()
         self.journal.close()
+        self.kb.close()
 
 
 def open_demo_workspace(paths: Paths) -> tuple[DemoHelpdesk, DemoCRM, SqliteWorker]:
@@ -100,4 +193,10 @@ def build_session(paths: Paths, settings: Settings, secrets: SecretStore) -> Ses
     """Create the session for the configured workspace (only the demo one exists so far)."""
     helpdesk, crm, _ = open_demo_workspace(paths)
     journal = Journal(paths.journal_file, workspace=settings.workspace)
-    return Session(settings, paths, helpdesk, crm, journal, secrets, settings.workspace)
+    kb = KnowledgeBase(paths.workspace_dir(settings.workspace) / "kb.db")
+    seed_dir = resources_dir() / "demo"
+    classifier = IntentClassifier.train(load_examples(seed_dir))
+    return Session(
+        settings, paths, helpdesk, crm, journal, secrets, settings.workspace, kb, classifier,
+        demo_kb=seed_dir / "kb",
+    )

@@ -44,10 +44,81 @@ class UiSettings(_Section):
     queue_limit: int = Field(500, ge=10, le=10_000, description="Most tickets listed in the queue.")
 
 
+TierName = Literal["human", "offline", "fast", "frontier"]
+
+
+class RoutingRule(_Section):
+    """First matching rule wins; an empty condition list matches anything."""
+
+    intent: list[str] = Field(default_factory=list)
+    risk: list[Literal["low", "medium", "high"]] = Field(default_factory=list)
+    complexity: list[Literal["low", "medium", "high"]] = Field(default_factory=list)
+    sentiment_below: float | None = Field(None, ge=-1, le=1)
+    tier: TierName
+    why: str = ""
+
+
+def _default_rules() -> list[RoutingRule]:
+    return [
+        RoutingRule(risk=["high"], tier="frontier", why="high risk: frontier model"),
+        RoutingRule(complexity=["high"], tier="frontier", why="complex thread: frontier model"),
+        RoutingRule(sentiment_below=-0.5, tier="frontier", why="upset customer: frontier model"),
+        RoutingRule(intent=["other"], tier="frontier", why="unknown intent: frontier model"),
+    ]
+
+
+class RoutingSettings(_Section):
+    default_tier: TierName = Field("fast", description="Tier when no rule matches.")
+    min_intent_confidence: float = Field(0.35, ge=0, le=1)
+    llm_classifier: bool = Field(True, description="Ask the fast model for the intent when one is set.")
+    rules: list[RoutingRule] = Field(default_factory=_default_rules)
+
+
+class ModelTier(_Section):
+    model: str = Field("", description="litellm model name, e.g. 'gpt-4o-mini' or 'ollama/llama3.1'.")
+    api_base: str = Field("", description="For Ollama, vLLM or a team's LiteLLM proxy.")
+    timeout_s: float = Field(60.0, gt=0, le=600)
+    max_tokens: int = Field(700, ge=50, le=8000)
+    temperature: float = Field(0.2, ge=0, le=2)
+
+
+class ModelsSettings(_Section):
+    fast: ModelTier = Field(default_factory=ModelTier)
+    frontier: ModelTier = Field(default_factory=ModelTier)
+
+
+def _default_phrasebook() -> dict[str, str]:
+    return {
+        "greeting": "Hi {first_name},",
+        "closing": "Best,\n{agent}",
+        "apology": "I'm sorry about this.",
+        "confirmation": "To confirm:",
+        "escalation": "I've passed this to a team lead, who will reply within 1 business day.",
+        "clarify": "Could you tell me a bit more so I can help? For example, your order number.",
+    }
+
+
+class AISettings(_Section):
+    enabled: bool = Field(True, description="Kill switch: false turns every AI feature off.")
+    auto_draft: bool = Field(True, description="Draft offline-tier tickets as soon as they open.")
+    redact_pii: bool = Field(True, description="Mask PII in anything sent to a cloud model.")
+    top_k: int = Field(5, ge=1, le=20)
+    min_source_score: float = Field(5.0, ge=0, description="Below this no passage counts as grounding.")
+    brand_voice: str = "Warm, plain and brief. No jargon, no exclamation marks, no promises we can't keep."
+    policy: list[str] = Field(default_factory=lambda: [
+        "Never promise a refund, credit or exception that the cited policy does not allow.",
+        "Never ask for full card numbers or passwords.",
+    ])
+    phrasebook: dict[str, str] = Field(default_factory=_default_phrasebook)
+
+
 class Settings(_Section):
     agent: AgentSettings = Field(default_factory=AgentSettings)
     helpdesk: HelpdeskSettings = Field(default_factory=HelpdeskSettings)
     ui: UiSettings = Field(default_factory=UiSettings)
+    ai: AISettings = Field(default_factory=AISettings)
+    routing: RoutingSettings = Field(default_factory=RoutingSettings)
+    models: ModelsSettings = Field(default_factory=ModelsSettings)
 
     @property
     def workspace(self) -> str:
@@ -119,7 +190,7 @@ def load_settings(path: Path) -> tuple[Settings, list[str]]:
 def save_settings(settings: Settings, path: Path) -> None:
     """Write atomically, so a crash mid-write never leaves a half file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = tomli_w.dumps(settings.model_dump(mode="json"))
+    text = tomli_w.dumps(settings.model_dump(mode="json", exclude_none=True))
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".toml")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -1,0 +1,42 @@
+"""Small text utilities shared by retrieval and routing: stopwords, content words, a light stemmer."""
+
+from __future__ import annotations
+
+import re
+
+STOPWORDS = frozenset(
+    """a about above after again all am an and any are as at be been before being below between both
+    but by can cant could did didnt do does doesnt doing dont down during each few for from further had
+    has have havent having he her here hers him his how i id im ive if in into is isnt it its itself just
+    lol me more most my myself no nor not now of off on once only or other our ours out over own please
+    same she should so some still such than thanks thank that thats the their them then there these they
+    this those thx through to too under until up us very was wasnt we were what when where which while
+    who whom why will with would wont you your yours hi hello hey dear regards best tho also u ur im
+    can't i'm it's don't get got""".split()
+)
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def query_terms(text: str, limit: int = 48) -> list[str]:
+    """Content words of free text, in order, deduplicated."""
+    seen: dict[str, None] = {}
+    for w in _WORD.findall(text.lower()):
+        w = w.replace("'", "")
+        if len(w) > 1 and w not in STOPWORDS and not w.isdigit():
+            seen.setdefault(w, None)
+        if len(seen) >= limit:
+            break
+    return list(seen)
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper: enough to match "charged"/"charges"/"charging" offline."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def content_stems(text: str) -> list[str]:
+    """Distinct stemmed content words, in order of first appearance."""
+    return list(dict.fromkeys(stem(w) for w in query_terms(text, limit=10_000)))
