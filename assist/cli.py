@@ -6,6 +6,7 @@ Never imports Qt: ``ui.launcher`` sends any subcommand here before Qt is loaded.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import platform
 import sqlite3
 import sys
@@ -13,13 +14,16 @@ from collections.abc import Sequence
 from importlib import metadata
 
 from assist import __version__
+from assist.errors import AssistError
 from assist.journal import Journal
+from assist.knowledge.ingest import IngestProgress
 from assist.paths import Paths
 from assist.secrets import SecretStore
+from assist.session import build_session
 from assist.settings import load_settings
 
 SECRET_NAMES = ("model-api-key",)
-SUBCOMMANDS = ("doctor",)
+SUBCOMMANDS = ("doctor", "kb")
 
 
 def _version(dist: str) -> str:
@@ -96,7 +100,53 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"assist {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("doctor", help="report versions, paths, keyring and what is configured")
+    kb = sub.add_parser("kb", help="the knowledge base").add_subparsers(dest="kb_command", metavar="ACTION")
+    ingest = kb.add_parser("ingest", help="ingest files, folders, page URLs or sitemap URLs")
+    ingest.add_argument("targets", nargs="+", metavar="PATH|URL")
+    ingest.add_argument("--rate", type=float, default=0.5, help="seconds between web requests (0.5)")
+    search = kb.add_parser("search", help="search the knowledge base")
+    search.add_argument("query")
+    search.add_argument("-k", type=int, default=5, help="number of passages (5)")
     return parser
+
+
+def _progress(p: IngestProgress) -> None:
+    if sys.stderr.isatty():
+        print(f"\r[{p.done}/{p.total}] {p.current[:60]:<60}", end="", file=sys.stderr, flush=True)
+    elif p.done == p.total or p.done % 25 == 0:
+        print(f"[{p.done}/{p.total}] {p.current}", file=sys.stderr)
+
+
+async def _kb(paths: Paths, args: argparse.Namespace) -> int:
+    settings, _ = load_settings(paths.config_file)
+    session = build_session(paths, settings, SecretStore())
+    try:
+        await session.prepare()
+        if args.kb_command == "ingest":
+            report = await session.kb.ingest(args.targets, progress=_progress, min_interval=args.rate)
+            if sys.stderr.isatty():
+                print(file=sys.stderr)
+            print(f"Ingested: {report.summary()}")
+            for name, why in report.failed:
+                print(f"  failed  {name}: {why}")
+            for name, why in report.skipped:
+                print(f"  skipped {name}: {why}")
+            docs, chunks = await session.kb.stats()
+            print(f"Knowledge base: {docs} documents, {chunks} passages ({session.kb.path})")
+            return 1 if report.failed else 0
+        hits = await session.kb.search(args.query, args.k)
+        if not hits:
+            print("No passage matches.")
+            return 1
+        for n, h in enumerate(hits, start=1):
+            text = " ".join(h.text.split())
+            print(f"{n}. {h.label}  (score {h.score:.1f}, {h.doc_id})\n   {text[:240]}")
+        return 0
+    except AssistError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        await session.aclose()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -104,5 +154,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths = Paths.default()
     if args.command == "doctor":
         return doctor(paths, SecretStore())
+    if args.command == "kb" and args.kb_command:
+        return asyncio.run(_kb(paths, args))
     build_parser().print_help()
     return 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from assist.crm.base import CRM
@@ -67,13 +67,19 @@ class Session:
     kb: KnowledgeBase
     classifier: IntentClassifier
     demo_kb: Path | None = None
+    _prepared: bool = field(default=False, init=False)
+    _prepare_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
     async def prepare(self) -> None:
         """First-run work off the UI thread: index the demo knowledge base if it is empty."""
-        if self.demo_kb is not None:
-            docs, _ = await self.kb.stats()
-            if docs == 0:
-                await self.kb.ingest_folder(self.demo_kb, id_prefix="kb:")
+        async with self._prepare_lock:
+            if self._prepared:
+                return
+            if self.demo_kb is not None:
+                docs, _ = await self.kb.stats()
+                if docs == 0:
+                    await self.kb.ingest_folder(self.demo_kb, id_prefix="kb:")
+            self._prepared = True
 
     @property
     def ai_enabled(self) -> bool:
@@ -137,6 +143,7 @@ class Session:
         return r
 
     async def sources(self, ctx: TicketContext, r: Route) -> list[Source]:
+        await self.prepare()
         return await self.kb.search(retrieval_query(ctx.ticket, r), k=self.settings.ai.top_k)
 
     async def draft(self, ctx: TicketContext, r: Route) -> AsyncIterator[Delta | Draft]:

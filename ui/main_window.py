@@ -20,10 +20,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assist.domain import DraftRecord, Ticket, TicketContext, TicketId, TicketSummary
+from assist.domain import (
+    Citation,
+    Draft,
+    DraftRecord,
+    Route,
+    Ticket,
+    TicketContext,
+    TicketId,
+    TicketSummary,
+    Tier,
+)
+from assist.drafting import Delta, human_only_draft
 from assist.errors import AssistError, TicketNotFoundError
 from assist.render import customer_html, thread_html
 from assist.session import Session
+from assist.settings import save_settings
 
 from ui.errors import Banner
 from ui.tasks import TaskRunner
@@ -59,6 +71,7 @@ class MainWindow(QMainWindow):
         panes.addWidget(middle)
         panes.addWidget(self.context)
         panes.setSizes([340, 700, 360])
+        panes.setStretchFactor(1, 1)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -66,6 +79,9 @@ class MainWindow(QMainWindow):
         layout.addWidget(panes, 1)
         self.setCentralWidget(central)
 
+        self._ctx: TicketContext | None = None
+        self._route: Route | None = None
+        self._source_windows: list[QWidget] = []
         self.current: TicketId | None = None
         self._current_email: str | None = None
         self._loaded: TicketId | None = None  # the ticket whose draft is in the editor
@@ -84,6 +100,9 @@ class MainWindow(QMainWindow):
         self.draft.edited.connect(self._on_draft_edited)
         self.draft.send_button.clicked.connect(lambda: self.send(public=True))
         self.draft.note_button.clicked.connect(lambda: self.send(public=False))
+        self.draft.draft_button.clicked.connect(lambda: self.generate_draft())
+        self.draft.stop_button.clicked.connect(self.stop_draft)
+        self.draft.citation_clicked.connect(self.show_source)
         if startup_problems:
             self.banner.show_message(
                 "Settings: " + "; ".join(startup_problems) + ". Defaults are used for these.",
@@ -141,15 +160,33 @@ class MainWindow(QMainWindow):
                 lambda: self.send(public=False), "Post the draft as an internal note",
             ),
             "settings": self._action("Settings", ["Ctrl+,"], self.open_settings, "Open settings"),
+            "generate": self._action(
+                "Draft reply", ["Ctrl+G"], lambda: self.generate_draft(), "Draft a reply with the routed tier"
+            ),
+            "stop": self._action("Stop drafting", ["Esc"], self.stop_draft, "Stop the draft being written"),
+            "ai": self._action(
+                "AI", ["Ctrl+Shift+A"], self.toggle_ai, "Turn every AI feature on or off (kill switch)"
+            ),
+            "knowledge": self._action(
+                "Knowledge", ["Ctrl+Shift+K"], self.open_knowledge, "Search and add to the knowledge base"
+            ),
         }
+        ai = self.actions_by_name["ai"]
+        ai.setCheckable(True)
+        ai.setChecked(self.session.ai_enabled)
+        ai.triggered.disconnect()
+        ai.toggled.connect(self._on_ai_toggled)
         bar.addWidget(self.jump)
-        for name in ("refresh", "previous", "next", "send", "note", "settings"):
+        for name in ("refresh", "previous", "next", "generate", "send", "note", "ai", "knowledge", "settings"):
             bar.addAction(self.actions_by_name[name])
         self.draft.send_button.setToolTip(self.actions_by_name["send"].toolTip())
         self.draft.note_button.setToolTip(self.actions_by_name["note"].toolTip())
+        self.draft.draft_button.setToolTip(self.actions_by_name["generate"].toolTip())
+        self.draft.stop_button.setToolTip(self.actions_by_name["stop"].toolTip())
 
     # -- queue ----------------------------------------------------------------------------------
     def start(self) -> None:
+        self.runner.run("prepare", self.session.prepare())
         self.refresh_queue()
 
     def refresh_queue(self) -> None:
@@ -192,6 +229,11 @@ class MainWindow(QMainWindow):
     # -- ticket ---------------------------------------------------------------------------------
     def open_ticket(self, ticket_id: TicketId, requester_email: str | None = None) -> None:
         self.save_draft_now()
+        for name in ("route", "draft"):
+            self.runner.cancel(name)
+        self.draft.set_streaming(False)
+        self.draft.clear_assist()
+        self._ctx = self._route = None
         self.current = ticket_id
         self._current_email = requester_email
         self._loaded = None
@@ -231,6 +273,123 @@ class MainWindow(QMainWindow):
             f"Draft restored from {draft.updated_at.astimezone():%d %b %H:%M}" if draft else ""
         )
         self.draft.set_enabled(True)
+        self._ctx = ctx
+        self.draft.draft_button.setEnabled(self.session.ai_enabled)
+        self.draft.show_route(None, self.session.ai_enabled)
+        if self.session.ai_enabled:
+            self.runner.run(
+                "route", self.session.route_ticket(ctx),
+                on_ok=lambda r: self._on_routed(ctx.ticket.id, r, auto=draft is None),
+            )
+
+    # -- assistant ------------------------------------------------------------------------------
+    def _on_routed(self, ticket_id: TicketId, route: Route, *, auto: bool) -> None:
+        if self._loaded != ticket_id:
+            return
+        self._route = route
+        self.draft.show_route(route, self.session.ai_enabled)
+        if route.human_only:
+            self.draft.show_note(human_only_draft(route).note)
+            return
+        ai = self.session.settings.ai
+        if auto and ai.auto_draft and route.tier is Tier.OFFLINE and not self.draft.text().strip():
+            self.generate_draft(auto=True)
+
+    def generate_draft(self, *, auto: bool = False) -> None:
+        ctx, route = self._ctx, self._route
+        if not self.session.ai_enabled or ctx is None or route is None or self.runner.running("draft"):
+            return
+        if route.human_only:
+            self.draft.show_note(human_only_draft(route).note)
+            return
+        ticket_id = ctx.ticket.id
+        streamed = {"any": False}
+        self.draft.state.setText("Drafting…")
+        self.draft.draft_button.setEnabled(False)
+
+        async def _run() -> Draft | None:
+            final: Draft | None = None
+            async for event in self.session.draft(ctx, route):
+                if self._loaded != ticket_id:
+                    return None
+                if isinstance(event, Delta):
+                    if not streamed["any"]:
+                        streamed["any"] = True
+                        self.draft.replace_undoably("")
+                        self.draft.set_streaming(True)
+                    self.draft.append_streamed(event.text)
+                else:
+                    final = event
+            return final
+
+        def _done(final: Draft | None) -> None:
+            self.draft.set_streaming(False)
+            self.draft.draft_button.setEnabled(self.session.ai_enabled)
+            if final is None or self._loaded != ticket_id:
+                return
+            if not streamed["any"]:
+                self.draft.replace_undoably(final.text)
+            self.draft.show_draft(final)
+            if final.error:
+                self.draft.state.setText("Draft incomplete: what was written is kept.")
+                self.banner.show_message(final.error, retry=lambda: self.generate_draft())
+            else:
+                self.draft.state.setText(
+                    "Drafted offline" if final.tier is Tier.OFFLINE else f"Drafted by {final.model}"
+                )
+            if auto and not streamed["any"]:
+                self._dirty = False  # an untouched automatic draft is regenerated, not stored
+            else:
+                self._on_draft_edited()
+
+        def _failed(exc: AssistError) -> None:
+            self.draft.set_streaming(False)
+            self.draft.draft_button.setEnabled(self.session.ai_enabled)
+            self.draft.state.setText("Drafting failed: your text is kept.")
+            self.banner.show_message(str(exc), retry=lambda: self.generate_draft())
+
+        self.runner.run("draft", _run(), on_ok=_done, on_error=_failed)
+
+    def stop_draft(self) -> None:
+        if self.runner.cancel("draft"):
+            self.draft.set_streaming(False)
+            self.draft.draft_button.setEnabled(self.session.ai_enabled)
+            self.draft.state.setText("Drafting stopped: the text so far is kept.")
+            self._on_draft_edited()
+
+    def show_source(self, citation: Citation) -> None:
+        from ui.source_dialog import SourceDialog
+
+        dialog = SourceDialog(citation, self)
+        self._source_windows = [w for w in self._source_windows if w.isVisible()] + [dialog]
+        dialog.show()
+
+    def toggle_ai(self) -> None:
+        self.actions_by_name["ai"].toggle()
+
+    def _on_ai_toggled(self, enabled: bool) -> None:
+        self.session.settings.ai.enabled = enabled
+        try:
+            save_settings(self.session.settings, self.session.paths.config_file)
+        except OSError as exc:
+            self.banner.show_message(f"The AI switch couldn't be saved to the config file: {exc.strerror}")
+        if not enabled:
+            self.runner.cancel("route")
+            self.stop_draft()
+            self.draft.clear_assist()
+        self.draft.draft_button.setEnabled(enabled)
+        self.draft.show_route(self._route if enabled else None, enabled)
+        if enabled and self._ctx is not None and self._route is None:
+            ctx = self._ctx
+            self.runner.run("route", self.session.route_ticket(ctx),
+                            on_ok=lambda r: self._on_routed(ctx.ticket.id, r, auto=False))
+        self.statusBar().showMessage("AI features on" if enabled else "AI features off", 4000)
+
+    def open_knowledge(self) -> None:
+        from ui.knowledge_dialog import KnowledgeDialog
+
+        dialog = KnowledgeDialog(self.session, self.runner, self)
+        dialog.show()
 
     def _render_ticket(self, ticket: Ticket) -> None:
         self.thread.setHtml(thread_html(ticket))

@@ -56,6 +56,14 @@ class TaskRunner:
         task.add_done_callback(_done)
         return task
 
+    def cancel(self, name: str) -> bool:
+        """Cancel the running task of that name; True if there was one."""
+        task = self._tasks.get(name)
+        if task is None or task.done():
+            return False
+        task.cancel()
+        return True
+
     def running(self, name: str) -> bool:
         task = self._tasks.get(name)
         return task is not None and not task.done()

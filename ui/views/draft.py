@@ -1,18 +1,53 @@
-"""The draft editor: text, Send / Note buttons, autosave state."""
+"""The draft editor: route and grounding above it, citation chips below it, Send / Note buttons."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+import html
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor, QTextDocument
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QTextEdit,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assist.domain import Citation, Draft, Route, Tier
+
+TIER_COLOURS = {Tier.HUMAN: "#b00020", Tier.OFFLINE: "#2e7d32", Tier.FAST: "#1565c0",
+                Tier.FRONTIER: "#6a1b9a"}
+
+
+def route_html(route: Route) -> str:
+    colour = TIER_COLOURS[route.tier]
+    if route.human_only:
+        head = f'<b style="color:{colour}">{html.escape(route.reasons[0].capitalize())}</b>'
+        rest = route.reasons[1:]
+    else:
+        model = f" ({html.escape(route.model)})" if route.model else ""
+        head = f'Route: <b style="color:{colour}">{route.tier.value}{model}</b>'
+        rest = route.reasons
+    facts = (f"intent {html.escape(route.intent.replace('_', ' '))} ({route.intent_confidence:.0%}) · "
+             f"risk {route.risk} · complexity {route.complexity} · sentiment {route.sentiment:+.2f}")
+    why = f"<br><i>{html.escape('; '.join(rest))}</i>" if rest else ""
+    return f"{head} · {facts}{why}"
 
 
 class DraftPane(QWidget):
     """Signals:
-        edited(): the agent changed the text (not when the window loads a saved draft).
+        edited(): the agent changed the text (not when the window loads or streams a draft).
+        citation_clicked(object): the Citation whose chip was clicked.
     """
 
     edited = Signal()
+    citation_clicked = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -20,25 +55,65 @@ class DraftPane(QWidget):
         bold = QFont(self.title.font())
         bold.setBold(True)
         self.title.setFont(bold)
+        self.route_label = QLabel("")
+        self.route_label.setObjectName("route")
+        self.route_label.setWordWrap(True)
+        self.draft_button = QPushButton("Draft reply")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.hide()
         self.editor = QPlainTextEdit()
         self.editor.setPlaceholderText("Write a reply… (Ctrl+Enter sends, Ctrl+Shift+Enter adds a note)")
         self.editor.setToolTip("Your draft is saved automatically as you type")
+        self.note_label = QLabel("")
+        self.note_label.setObjectName("draftNote")
+        self.note_label.setWordWrap(True)
+        self.note_label.setStyleSheet("color: #8a5a00")
+        chip_holder = QWidget()
+        self.chips = QHBoxLayout(chip_holder)
+        self.chips.setContentsMargins(0, 0, 0, 0)
+        self.chips.addStretch(1)
+        self.chip_area = QScrollArea()  # many citations scroll sideways instead of widening the pane
+        self.chip_area.setWidget(chip_holder)
+        self.chip_area.setWidgetResizable(True)
+        self.chip_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.chip_area.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.chip_area.setFixedHeight(44)
+        self.chip_area.setMinimumWidth(0)
+        self.check_label = QLabel("")
+        self.check_label.setObjectName("citationCheck")
+        self.check_label.setWordWrap(True)
+        self.meta_label = QLabel("")
+        self.meta_label.setObjectName("draftMeta")
         self.send_button = QPushButton("Send reply")
         self.note_button = QPushButton("Add internal note")
         self.state = QLabel("")
         self.state.setObjectName("draftState")
+
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(self.stop_button)
+        head.addWidget(self.draft_button)
+        chip_row = QHBoxLayout()
+        chip_row.addWidget(self.chip_area, 1)
+        chip_row.addWidget(self.meta_label)
         buttons = QHBoxLayout()
         buttons.addWidget(self.state, 1)
         buttons.addWidget(self.note_button)
         buttons.addWidget(self.send_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.title)
+        layout.addLayout(head)
+        layout.addWidget(self.route_label)
+        layout.addWidget(self.note_label)
         layout.addWidget(self.editor, 1)
+        layout.addLayout(chip_row)
+        layout.addWidget(self.check_label)
         layout.addLayout(buttons)
         self.editor.textChanged.connect(self.edited.emit)
+        self.note_label.hide()
         self.set_enabled(False)
 
+    # -- text -----------------------------------------------------------------------------------
     def text(self) -> str:
         return self.editor.toPlainText()
 
@@ -47,7 +122,108 @@ class DraftPane(QWidget):
         self.editor.blockSignals(True)
         self.editor.setPlainText(text)
         self.editor.blockSignals(False)
+        self.editor.setExtraSelections([])
+
+    def replace_undoably(self, text: str) -> None:
+        """Put a generated draft in, keeping the agent's text one Ctrl+Z away."""
+        self.editor.blockSignals(True)
+        cursor = self.editor.textCursor()
+        cursor.select(QTextCursor.SelectionType.Document)
+        cursor.insertText(text)
+        self.editor.blockSignals(False)
+
+    def append_streamed(self, piece: str) -> None:
+        self.editor.blockSignals(True)
+        cursor = self.editor.textCursor()
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.insertText(piece)
+        self.editor.setTextCursor(cursor)
+        self.editor.blockSignals(False)
 
     def set_enabled(self, enabled: bool) -> None:
         for w in (self.editor, self.send_button, self.note_button):
             w.setEnabled(enabled)
+
+    def set_streaming(self, streaming: bool) -> None:
+        self.editor.setReadOnly(streaming)
+        self.stop_button.setVisible(streaming)
+        self.draft_button.setEnabled(not streaming)
+        self.send_button.setEnabled(not streaming)
+        self.note_button.setEnabled(not streaming)
+
+    # -- assistant output -----------------------------------------------------------------------
+    def clear_assist(self) -> None:
+        self.route_label.setText("")
+        self.show_note("")
+        self.show_citations(())
+        self.check_label.setText("")
+        self.meta_label.setText("")
+        self.editor.setExtraSelections([])
+
+    def show_route(self, route: Route | None, ai_enabled: bool) -> None:
+        if not ai_enabled:
+            self.route_label.setText("<i>AI is off: Assist works as a plain helpdesk client.</i>")
+        elif route is None:
+            self.route_label.setText("<i>Routing…</i>")
+        else:
+            self.route_label.setText(route_html(route))
+
+    def show_note(self, text: str) -> None:
+        self.note_label.setText(text)
+        self.note_label.setVisible(bool(text))
+
+    def show_citations(self, citations: tuple[Citation, ...]) -> None:
+        while self.chips.count() > 1:  # the last item is the stretch
+            item = self.chips.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        for c in citations:
+            chip = QToolButton()
+            chip.setText(f"[{c.number}] {c.source.label}")
+            chip.setToolTip(f"Open the source passage: {c.source.label}")
+            chip.setObjectName(f"citation{c.number}")
+            chip.setAutoRaise(False)
+            chip.clicked.connect(lambda _checked=False, c=c: self.citation_clicked.emit(c))
+            self.chips.insertWidget(self.chips.count() - 1, chip)
+
+    def show_draft(self, draft: Draft) -> None:
+        self.show_citations(draft.citations)
+        self.show_note(draft.note)
+        check = draft.check
+        problems = []
+        if check.unknown:
+            problems.append("cites sources that were not given: " + ", ".join(f"[{n}]" for n in check.unknown))
+        if check.uncited_claims:
+            n = len(check.uncited_claims)
+            problems.append(f"{n} sentence{'s' if n > 1 else ''} state facts without a citation (highlighted)")
+        if problems:
+            self.check_label.setText('<span style="color:#b00020">⚠ Draft ' + "; ".join(problems) + "</span>")
+        elif draft.citations:
+            self.check_label.setText(f'<span style="color:#2e7d32">✓ {len(draft.citations)} sources cited, '
+                                     "every marker verified</span>")
+        else:
+            self.check_label.setText("")
+        cost = f"${draft.cost_usd:.4f}" if draft.cost_usd else "$0"
+        self.meta_label.setText(f"{draft.model or draft.tier.value} · {draft.latency_ms} ms · {cost}")
+        self.highlight(draft)
+
+    def highlight(self, draft: Draft) -> None:
+        selections = []
+        doc = self.editor.document()
+
+        def mark(needle: str, colour: str) -> None:
+            cursor = doc.find(needle, 0, QTextDocument.FindFlag.FindCaseSensitively)
+            while not cursor.isNull():
+                sel = QTextEdit.ExtraSelection()
+                fmt = QTextCharFormat()
+                fmt.setBackground(QColor(colour))
+                sel.format = fmt
+                sel.cursor = cursor
+                selections.append(sel)
+                cursor = doc.find(needle, cursor, QTextDocument.FindFlag.FindCaseSensitively)
+
+        for sentence in draft.check.uncited_claims:
+            mark(sentence, "#fff3b0")
+        for n in draft.check.unknown:
+            mark(f"[{n}]", "#ffcdd2")
+        self.editor.setExtraSelections(selections)

@@ -31,7 +31,10 @@ def test_ticket_draft_survives_restart_and_sends(open_window, make_session, run_
     context = window.context.toPlainText()
     assert "Maria Gonzalez" in context and "Plus" in context and "KC-48213" in context
 
+    run_until(lambda: not window.runner.pending())  # the automatic offline draft is in
+    assert "KC-48213" in window.draft.text()
     window.draft.editor.setFocus()
+    window.draft.editor.selectAll()
     QTest.keyClicks(window.draft.editor, "Hi Maria, your parcel is with UPS")
     run_until(lambda: "saved" in window.draft.state.text())
     close_window(loop, window)
@@ -55,6 +58,7 @@ def test_note_is_posted_as_internal(open_window, run_until) -> None:
     window = open_window()
     _select(window, "1002")
     run_until(lambda: window._loaded == "1002")
+    run_until(lambda: not window.runner.pending())
     window.draft.editor.setPlainText("Warehouse says it ships Thursday")
     window.draft.note_button.click()
     run_until(lambda: "Note added" in window.draft.state.text())
