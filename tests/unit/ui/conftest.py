@@ -25,11 +25,22 @@ def loop(qapp):
 
 
 @pytest.fixture
-def run_until(loop):
+def live_windows() -> list[MainWindow]:
+    return []
+
+
+@pytest.fixture
+def run_until(loop, live_windows):
+    """Run the loop until ``cond`` holds and every open window's tasks are done.
+
+    Waiting for idle matters: a task left pending would resume when Qt next processes events
+    outside the running loop (pytest-qt does at teardown, QTest does on key clicks).
+    """
+
     def _run(cond: Callable[[], object], timeout: float = 10.0) -> None:
         async def _wait() -> None:
             deadline = time.monotonic() + timeout
-            while not cond():
+            while not cond() or any(w.runner.pending() for w in live_windows if not getattr(w, "_test_closed", False)):
                 if time.monotonic() > deadline:
                     raise AssertionError("condition not met in time")
                 await asyncio.sleep(0.01)
@@ -40,15 +51,15 @@ def run_until(loop):
 
 
 @pytest.fixture
-def open_window(qtbot, loop, run_until, make_session):
+def open_window(qtbot, loop, run_until, make_session, live_windows):
     """Opens a main window on a session; closes it (saving the draft) at the end."""
-    windows: list[MainWindow] = []
+    windows = live_windows
 
     def _open(session=None) -> MainWindow:
         w = MainWindow(session or make_session())
+        windows.append(w)
         w.show()
         w.start()
-        windows.append(w)
         run_until(lambda: w.draft.editor.isEnabled())
         return w
 

@@ -106,7 +106,7 @@ def test_missing_ticket_shows_banner_without_retry(open_window, run_until) -> No
 
 
 def test_helpdesk_outage_shows_banner_and_retry_recovers(
-    qtbot, loop, make_session, run_until
+    qtbot, loop, make_session, run_until, live_windows
 ) -> None:
     session = make_session()
     real_get = session.helpdesk.get_ticket
@@ -120,6 +120,7 @@ def test_helpdesk_outage_shows_banner_and_retry_recovers(
 
     session.helpdesk.get_ticket = flaky
     window = MainWindow(session)
+    live_windows.append(window)
     window.show()
     window.start()
     run_until(lambda: window.banner.isVisible())
