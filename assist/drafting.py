@@ -175,7 +175,7 @@ def cite(sentence: str, number: int) -> str:
 
 def _best_sentences(passage: str, wanted: list[str], limit: int = 2) -> list[str]:
     """The passage's sentences that share most words with the ticket, in their original order."""
-    candidates = [s for s in sentences(_reflow(passage)) if len(s) > 20]
+    candidates = [s.lstrip("-* ") for s in sentences(_reflow(passage)) if len(s) > 20]
     want = set(wanted)
     scored = [(len(want & set(content_stems(s))), i, s) for i, s in enumerate(candidates)]
     top = sorted((x for x in scored if x[0] > 0), key=lambda x: (-x[0], x[1]))[:limit]
@@ -196,13 +196,15 @@ def offline_draft(
     greeting = _phrase(settings, "greeting", first_name=first)
     closing = _phrase(settings, "closing", agent=agent, first_name=first)
     grounded_kb = [s for s in kb if s.score >= settings.min_source_score]
-    candidates = crm_sources(ticket, customer, route.intent) + grounded_kb[:3]
+    candidates = crm_sources(ticket, customer, route.intent) + grounded_kb
     apology = _phrase(settings, "apology") if route.sentiment < 0 else ""
     wanted = content_stems(retrieval_query(ticket, route))
     body: list[str] = []
     used: list[Source] = []  # numbered in order of first use, so markers read [1], [2], [3]
     used_kb = 0
     for source in candidates:
+        if any(u.doc_id == source.doc_id for u in used) and source.doc_id != "crm":
+            continue  # one passage per article: two articles cover more of the question
         if source.doc_id == "crm":
             picked = [source.text]
         elif used_kb < 2:
@@ -317,6 +319,19 @@ def _translate(exc: Exception, partial: str, model: str) -> LLMError:
     return LLMResponseError(f"{model} sent a malformed answer ({type(exc).__name__}).{kept}", partial)
 
 
+def _endpoint(tier: ModelTier, api_key: str | None) -> dict[str, Any]:
+    """api_base and key for litellm. Local OpenAI-compatible servers (Ollama, vLLM) take no key,
+    but the OpenAI client insists on one, so they get a placeholder; cloud providers without a key
+    in the keyring fall back to litellm's own environment variables."""
+    out: dict[str, Any] = {"max_retries": 0}
+    if tier.api_base:
+        out["api_base"] = tier.api_base
+        out["api_key"] = api_key or "no-key"
+    elif api_key:
+        out["api_key"] = api_key
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Delta:
     """A piece of streamed draft text (already restored from PII placeholders)."""
@@ -343,10 +358,7 @@ async def stream_model_draft(
         "model": tier.model, "messages": messages, "stream": True, "timeout": tier.timeout_s,
         "max_tokens": tier.max_tokens, "temperature": tier.temperature, "num_retries": 0,
     }
-    if tier.api_base:
-        kwargs["api_base"] = tier.api_base
-    if api_key:
-        kwargs["api_key"] = api_key
+    kwargs.update(_endpoint(tier, api_key))
     try:
         stream = await litellm.acompletion(**kwargs)
         async for chunk in stream:
@@ -412,10 +424,7 @@ async def model_intent(
         "model": tier.model, "messages": [{"role": "user", "content": prompt}],
         "timeout": min(tier.timeout_s, 20), "max_tokens": 10, "temperature": 0, "num_retries": 0,
     }
-    if tier.api_base:
-        kwargs["api_base"] = tier.api_base
-    if api_key:
-        kwargs["api_key"] = api_key
+    kwargs.update(_endpoint(tier, api_key))
     try:
         resp = await litellm.acompletion(**kwargs)
         answer = (resp.choices[0].message.content or "").strip().lower()

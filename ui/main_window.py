@@ -327,7 +327,7 @@ class MainWindow(QMainWindow):
             self.draft.draft_button.setEnabled(self.session.ai_enabled)
             if final is None or self._loaded != ticket_id:
                 return
-            if not streamed["any"]:
+            if not streamed["any"] and not final.error:
                 self.draft.replace_undoably(final.text)
             self.draft.show_draft(final)
             if final.error:
@@ -340,7 +340,8 @@ class MainWindow(QMainWindow):
             if auto and not streamed["any"]:
                 self._dirty = False  # an untouched automatic draft is regenerated, not stored
             else:
-                self._on_draft_edited()
+                self._dirty = True
+                self._autosave.start()
 
         def _failed(exc: AssistError) -> None:
             self.draft.set_streaming(False)
@@ -355,7 +356,8 @@ class MainWindow(QMainWindow):
             self.draft.set_streaming(False)
             self.draft.draft_button.setEnabled(self.session.ai_enabled)
             self.draft.state.setText("Drafting stopped: the text so far is kept.")
-            self._on_draft_edited()
+            self._dirty = True
+            self._autosave.start()
 
     def show_source(self, citation: Citation) -> None:
         from ui.source_dialog import SourceDialog

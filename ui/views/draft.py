@@ -175,8 +175,10 @@ class DraftPane(QWidget):
     def show_citations(self, citations: tuple[Citation, ...]) -> None:
         while self.chips.count() > 1:  # the last item is the stretch
             item = self.chips.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            widget = item.widget()
+            if widget is not None:
+                widget.setParent(None)
+                widget.deleteLater()
         for c in citations:
             chip = QToolButton()
             chip.setText(f"[{c.number}] {c.source.label}")

@@ -37,10 +37,13 @@ def run_until(loop, live_windows):
     outside the running loop (pytest-qt does at teardown, QTest does on key clicks).
     """
 
-    def _run(cond: Callable[[], object], timeout: float = 10.0) -> None:
+    def _run(cond: Callable[[], object], timeout: float = 10.0, idle: bool = True) -> None:
+        def busy() -> bool:
+            return idle and any(w.runner.pending() for w in live_windows if not getattr(w, "_test_closed", False))
+
         async def _wait() -> None:
             deadline = time.monotonic() + timeout
-            while not cond() or any(w.runner.pending() for w in live_windows if not getattr(w, "_test_closed", False)):
+            while not cond() or busy():
                 if time.monotonic() > deadline:
                     raise AssertionError("condition not met in time")
                 await asyncio.sleep(0.01)

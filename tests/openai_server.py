@@ -1,0 +1,112 @@
+"""A local OpenAI-compatible chat-completions server (real HTTP, SSE), shaped after OpenAI's
+published API reference: ``POST /v1/chat/completions`` with ``stream: true`` answers
+``text/event-stream`` lines ``data: {chat.completion.chunk}`` ending with ``data: [DONE]``;
+errors are JSON ``{"error": {"message", "type", "code"}}`` with the HTTP status (429 adds
+``retry-after``).
+
+The test sets ``server.mode`` and ``server.reply``; every request body is kept in ``server.requests``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+def _chunk(content: str | None, finish: str | None = None, role: bool = False) -> bytes:
+    delta: dict[str, Any] = {}
+    if role:
+        delta["role"] = "assistant"
+    if content is not None:
+        delta["content"] = content
+    body = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": 1_700_000_000,
+            "model": "gpt-4o-mini-2024-07-18",
+            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}]}
+    return b"data: " + json.dumps(body).encode() + b"\n\n"
+
+
+class OpenAIServer:
+    def __init__(self) -> None:
+        self.mode = "ok"  # ok | 429 | stall | malformed | 401
+        self.reply = "Hello [1]."
+        self.requests: list[dict[str, Any]] = []
+        self.stall_s = 3.0
+        outer = self
+
+        class H(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _json(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                req = json.loads(self.rfile.read(length) or b"{}")
+                outer.requests.append(req)
+                if outer.mode == "429":
+                    self._json(429, {"error": {"message": "Rate limit reached for gpt-4o-mini",
+                                               "type": "requests", "code": "rate_limit_exceeded"}},
+                               {"retry-after": "20"})
+                    return
+                if outer.mode == "401":
+                    self._json(401, {"error": {"message": "Incorrect API key provided",
+                                               "type": "invalid_request_error", "code": "invalid_api_key"}})
+                    return
+                if not req.get("stream"):
+                    self._json(200, {
+                        "id": "chatcmpl-test", "object": "chat.completion", "created": 1_700_000_000,
+                        "model": "gpt-4o-mini-2024-07-18",
+                        "choices": [{"index": 0, "finish_reason": "stop",
+                                     "message": {"role": "assistant", "content": outer.reply}}],
+                        "usage": {"prompt_tokens": 50, "completion_tokens": 5, "total_tokens": 55},
+                    })
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Cache-Control", "no-cache")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                words = outer.reply.split(" ")
+                pieces = [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]
+                try:
+                    self.wfile.write(_chunk("", role=True))
+                    for i, piece in enumerate(pieces):
+                        if outer.mode in ("stall", "malformed") and i == 3:
+                            self.wfile.flush()
+                            if outer.mode == "stall":
+                                time.sleep(outer.stall_s)
+                                return
+                            self.wfile.write(b'data: {"id": "chatcmpl-test", "choices": [{"delta": {"content": \n\n')
+                            self.wfile.flush()
+                            return
+                        self.wfile.write(_chunk(piece))
+                        self.wfile.flush()
+                    self.wfile.write(_chunk(None, finish="stop"))
+                    self.wfile.write(b"data: [DONE]\n\n")
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                self.close_connection = True
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        self.api_base = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

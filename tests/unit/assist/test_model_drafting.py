@@ -1,0 +1,143 @@
+"""The real litellm call path against a local OpenAI-compatible server over real HTTP (SSE)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assist.domain import TicketContext, TicketId, Tier
+from assist.drafting import Delta
+from assist.settings import ModelTier, Settings
+from tests.openai_server import OpenAIServer
+
+MODEL = "openai/gpt-4o-mini"
+
+
+@pytest.fixture
+def llm():
+    server = OpenAIServer()
+    yield server
+    server.close()
+
+
+def _settings(llm: OpenAIServer, *, redact: bool = True, timeout: float = 10.0) -> Settings:
+    s = Settings()
+    s.models.fast = ModelTier(model=MODEL, api_base=llm.api_base, timeout_s=timeout)
+    s.models.frontier = ModelTier(model=MODEL, api_base=llm.api_base, timeout_s=timeout)
+    s.routing.llm_classifier = False
+    s.ai.redact_pii = redact
+    return s
+
+
+async def _run(session, ticket_id: str):
+    ctx = await session.open_ticket(TicketId(ticket_id))
+    r = await session.route_ticket(ctx)
+    events = [e async for e in session.draft(ctx, r)]
+    return ctx, r, [e.text for e in events if isinstance(e, Delta)], events[-1]
+
+
+async def test_streams_a_cited_draft_with_cost_and_latency(make_session, secrets, llm) -> None:
+    secrets.set("model-api-key", "sk-test-123")
+    llm.reply = ("Hi Derek, your grinder order KC-48377 hasn't shipped yet [1]. Orders are roasted and "
+                 "packed within 1-2 business days [2]. Best, Sam")
+    s = make_session(_settings(llm))
+    ctx, r, deltas, draft = await _run(s, "1002")
+    assert r.tier is Tier.FAST and r.model == MODEL
+    assert len(deltas) > 5 and "".join(deltas) == llm.reply  # really streamed, piece by piece
+    assert draft.text == llm.reply and draft.error == ""
+    assert draft.check.unknown == () and draft.check.cited == (1, 2)
+    assert draft.cost_usd > 0  # litellm's local price map
+    assert draft.latency_ms >= 0
+    sent = llm.requests[-1]
+    assert sent["stream"] is True and sent["model"] == "gpt-4o-mini"
+    assert "[1] Order KC-48377" in sent["messages"][1]["content"]  # numbered sources in the prompt
+    runs = await s.journal.draft_runs(TicketId("1002"))
+    assert runs[-1]["model"] == MODEL and runs[-1]["cost_usd"] > 0
+
+
+async def test_unknown_citation_is_flagged(make_session, llm) -> None:
+    llm.reply = "Your order shipped [1]. Refunds take 3 days [9]. We give everyone $50 credit."
+    s = make_session(_settings(llm))
+    *_, draft = await _run(s, "1002")
+    assert draft.check.unknown == (9,)
+    assert draft.check.uncited_claims == ("We give everyone $50 credit.",)
+
+
+async def test_pii_is_masked_for_a_cloud_model_and_restored(make_session, llm, monkeypatch) -> None:
+    # Tests can't leave the machine, so the loopback server stands in for a cloud endpoint.
+    monkeypatch.setattr("assist.session.is_cloud", lambda tier: True)
+    s = make_session(_settings(llm))
+    llm.reply = "Hi Grace, I've sent a new reset link to [EMAIL_1] [1]."
+    _, _, deltas, draft = await _run(s, "1022")
+    prompt = " ".join(m["content"] for m in llm.requests[-1]["messages"])
+    assert "gracekim.design@gmail.com" not in prompt
+    assert "[EMAIL_1]" in prompt
+    assert draft.text == "Hi Grace, I've sent a new reset link to gracekim.design@gmail.com [1]."
+    assert "".join(deltas) == draft.text
+
+
+async def test_local_model_gets_the_text_unmasked(make_session, llm) -> None:
+    s = make_session(_settings(llm))
+    llm.reply = "Hi Grace [1]."
+    await _run(s, "1022")
+    assert "gracekim.design@gmail.com" in llm.requests[-1]["messages"][1]["content"]
+
+
+async def test_rate_limit_gives_clear_message(make_session, llm) -> None:
+    llm.mode = "429"
+    s = make_session(_settings(llm))
+    *_, draft = await _run(s, "1002")
+    assert "rate-limiting" in draft.error and "429" in draft.error
+    assert len(llm.requests) == 1  # no silent retry storm against a rate limit
+
+
+async def test_timeout_keeps_what_was_drafted(make_session, llm) -> None:
+    llm.mode = "stall"
+    llm.reply = "Hi Derek, your order KC-48377 is being packed [1] and ships soon."
+    s = make_session(_settings(llm, timeout=1.0))
+    _, _, deltas, draft = await _run(s, "1002")
+    assert "did not answer in time" in draft.error
+    assert "What was already drafted is kept" in draft.error
+    assert draft.text.startswith("Hi Derek, your") and draft.text == "".join(deltas)
+
+
+async def test_malformed_chunk_keeps_what_was_drafted(make_session, llm) -> None:
+    llm.mode = "malformed"
+    llm.reply = "Hi Derek, your order KC-48377 is being packed [1] and ships soon."
+    s = make_session(_settings(llm))
+    _, _, deltas, draft = await _run(s, "1002")
+    assert draft.error and "kept" in draft.error
+    assert draft.text.startswith("Hi Derek, your")
+
+
+async def test_revoked_key_says_update_settings(make_session, llm) -> None:
+    llm.mode = "401"
+    s = make_session(_settings(llm))
+    *_, draft = await _run(s, "1002")
+    assert "rejected the API key" in draft.error and "Settings" in draft.error
+
+
+async def test_llm_classifier_is_used_when_a_model_is_configured(make_session, llm) -> None:
+    settings = _settings(llm)
+    settings.routing.llm_classifier = True
+    llm.reply = "change_plan"
+    s = make_session(settings)
+    ctx = await s.open_ticket(TicketId("1002"))  # offline says where_is_my_order
+    r = await s.route_ticket(ctx)
+    assert r.intent == "change_plan" and r.intent_confidence == 1.0
+    assert llm.requests[0].get("stream") in (None, False)
+
+
+async def test_ungrounded_ticket_never_reaches_the_model(make_session, llm) -> None:
+    from datetime import UTC, datetime
+
+    from assist.domain import AuthorRole, Message, Ticket, TicketStatus
+
+    s = make_session(_settings(llm))
+    now = datetime.now(UTC)
+    ticket = Ticket(TicketId("9200"), "q", TicketStatus.OPEN, "x@example.com", "Robin", now, now,
+                    (Message("1", "Robin", AuthorRole.CUSTOMER, "Do you sponsor marathon runners?", now),))
+    ctx = TicketContext(ticket, None)
+    r = await s.route_ticket(ctx)
+    draft = [e async for e in s.draft(ctx, r)][-1]
+    assert llm.requests == []
+    assert not draft.grounded and "instead of guessing" in draft.note

@@ -1,0 +1,156 @@
+"""Routing: hard triggers fire on their phrases and not on near misses; the table picks tiers."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from assist.domain import AuthorRole, Message, Ticket, TicketId, TicketStatus, Tier
+from assist.paths import resources_dir
+from assist.routing import IntentClassifier, hard_triggers, load_examples, route, sentiment
+from assist.settings import ModelTier, RoutingRule, Settings
+
+SEED = resources_dir() / "demo"
+
+FIRES = {
+    "legal": [
+        "Under GDPR I want a copy of my data",
+        "Please erase all my personal data",
+        "I request the right to be forgotten",
+        "delete my account and all my data",
+        "My lawyer will be in touch about this",
+        "We need a data processing agreement for our account",
+        "This is a subject access request",
+    ],
+    "refund_exception": [
+        "I want a full refund for October, November and December",
+        "refund the last three months please",
+        "I know this is outside your normal policy but refund me",
+        "Give me 3 months of refunds",
+    ],
+    "accessibility": [
+        "Your checkout doesn't work with my screen reader",
+        "I'm blind and can't use the app",
+        "This is an accessibility problem",
+        "I can't read the text on your website, I'm visually impaired",
+    ],
+    "abuse": [
+        "you people are idiots",
+        "fuck you and your coffee",
+        "I will find you",
+    ],
+    "self_harm": [
+        "honestly i want to die, nothing is going right",
+        "I've been thinking about suicide",
+        "i don't want to be alive anymore",
+        "this is affecting my mental health badly",
+    ],
+    "manager": [
+        "I want to speak to a manager",
+        "let me talk to your supervisor",
+        "escalate this now",
+        "who is your supervisor?",
+        "I'd like to file a formal complaint",
+    ],
+    "chargeback": [
+        "I'm doing a chargeback",
+        "I'll dispute the charge with my bank",
+        "i'm calling my bank today",
+    ],
+}
+
+NEAR_MISSES = {
+    "legal": ["please delete my old address from my profile", "is this legal tender", "update my data usage app"],
+    "refund_exception": ["refund for my last box please", "is this within your refund policy?"],
+    "accessibility": ["is the app accessible offline?", "we do blind tastings at the office"],
+    "abuse": ["this is so frustrating", "what an idiotically small bag (just joking)"],
+    "self_harm": ["this coffee is to die for", "I'm dying for my morning cup", "end my subscription please",
+                  "you guys are killing it"],
+    "manager": ["my manager asked me to order for the office", "our account manager is Tom"],
+    "chargeback": ["my bank shows two charges", "I checked my bank statement", "charge my card again"],
+}
+
+
+@pytest.mark.parametrize(("kind", "text"), [(k, t) for k, ts in FIRES.items() for t in ts])
+def test_trigger_fires(kind: str, text: str) -> None:
+    assert kind in {t.kind for t in hard_triggers(text)}
+
+
+@pytest.mark.parametrize(("kind", "text"), [(k, t) for k, ts in NEAR_MISSES.items() for t in ts])
+def test_trigger_does_not_fire_on_near_miss(kind: str, text: str) -> None:
+    assert kind not in {t.kind for t in hard_triggers(text)}
+
+
+def _ticket(text: str, subject: str = "help", tid: str = "9001") -> Ticket:
+    now = datetime.now(UTC)
+    msg = Message("1", "Casey", AuthorRole.CUSTOMER, text, now)
+    return Ticket(TicketId(tid), subject, TicketStatus.OPEN, "casey@example.com", "Casey", now, now, (msg,))
+
+
+@pytest.fixture(scope="module")
+def classifier() -> IntentClassifier:
+    return IntentClassifier.train(load_examples(SEED))
+
+
+def test_legal_request_is_human_only_before_any_model(classifier) -> None:
+    settings = Settings()
+    settings.models.fast = ModelTier(model="gpt-4o-mini")
+    settings.models.frontier = ModelTier(model="gpt-4o")
+    r = route(_ticket("Pursuant to GDPR Article 17 erase all my personal data."), None, settings, classifier)
+    assert r.tier is Tier.HUMAN and r.human_only
+    assert r.reasons == ("human only: legal request",)
+    assert r.model == ""
+
+
+def test_tier_without_model_falls_back_to_offline_and_says_so(classifier) -> None:
+    r = route(_ticket("where is my order? tracking hasn't moved"), None, Settings(), classifier)
+    assert r.intent == "where_is_my_order"
+    assert r.tier is Tier.OFFLINE
+    assert "no fast model configured: offline draft" in r.reasons
+
+
+def test_routing_table_from_config(classifier) -> None:
+    settings = Settings()
+    settings.models.fast = ModelTier(model="gpt-4o-mini")
+    settings.models.frontier = ModelTier(model="gpt-4o")
+    routine = route(_ticket("how do I reset my password"), None, settings, classifier)
+    assert (routine.tier, routine.model) == (Tier.FAST, "gpt-4o-mini")
+    risky = route(_ticket("I was charged twice, $129.00 and $129.00"), None, settings, classifier)
+    assert risky.risk == "high" and risky.tier is Tier.FRONTIER
+    assert "high risk: frontier model" in risky.reasons
+    settings.routing.rules = [RoutingRule(intent=["login"], tier="offline", why="logins stay offline")]
+    custom = route(_ticket("how do I reset my password"), None, settings, classifier)
+    assert custom.tier is Tier.OFFLINE and custom.reasons == ("logins stay offline",)
+
+
+def test_sentiment_orders_messages_sensibly() -> None:
+    assert sentiment("Thanks so much, love the coffee") > 0
+    assert sentiment("This is RIDICULOUS, third time, still waiting!!") < -0.5
+    assert sentiment("My order number is KC-1") == 0
+
+
+def test_offline_classifier_generalises_to_held_out_demo_tickets() -> None:
+    tickets = json.loads((SEED / "tickets.json").read_text())
+    examples = load_examples(SEED)
+    correct = 0
+    for t in tickets:
+        text = f"{t['subject']} " + " ".join(m["body"] for m in t["messages"] if m["role"] == "customer")
+        clf = IntentClassifier.train([e for e in examples if e[0] != text])
+        correct += clf.predict(text)[0][0] == t["intent"]
+    accuracy = correct / len(tickets)
+    print(f"leave-one-out intent accuracy: {accuracy:.2f}")
+    assert accuracy >= 0.75
+
+
+async def test_demo_routes_and_duplicates(make_session) -> None:
+    s = make_session()
+    gdpr = await s.route_ticket(await s.open_ticket(TicketId("1033")))
+    assert gdpr.reasons[0] == "human only: legal request"
+    charged = await s.route_ticket(await s.open_ticket(TicketId("1010")))
+    assert charged.intent == "charged_twice"
+    assert charged.duplicates == ("1039",)
+    assert any("possible duplicate of #1039" in r for r in charged.reasons)
+    manager = await s.route_ticket(await s.open_ticket(TicketId("1037")))
+    assert manager.tier is Tier.HUMAN and "asks for a manager" in manager.reasons[0]
