@@ -465,6 +465,13 @@ class MainWindow(QMainWindow):
 
     def _on_settings_saved(self) -> None:
         self._autosave.setInterval(self.session.settings.ui.autosave_ms)
+        ai = self.actions_by_name["ai"]
+        if ai.isChecked() != self.session.ai_enabled:
+            ai.setChecked(self.session.ai_enabled)  # runs the kill-switch path
+        elif self._ctx is not None and self.session.ai_enabled:
+            ctx = self._ctx  # the roster may have changed: route the open ticket again
+            self.runner.run("route", self.session.route_ticket(ctx),
+                            on_ok=lambda r: self._on_routed(ctx.ticket.id, r, auto=False))
         self.statusBar().showMessage("Settings saved", 4000)
 
     async def shutdown(self) -> None:

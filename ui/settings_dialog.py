@@ -59,9 +59,27 @@ class SettingsDialog(QDialog):
         self.error.setStyleSheet("color: #b00020")
         self.error.setWordWrap(True)
 
+        self.models: dict[str, tuple[QLineEdit, QLineEdit]] = {}
+        for tier in ("fast", "frontier"):
+            cfg = getattr(s.models, tier)
+            name = QLineEdit(cfg.model)
+            name.setPlaceholderText("litellm model, e.g. gpt-4o-mini or ollama/llama3.1 (empty: offline)")
+            base = QLineEdit(cfg.api_base)
+            base.setPlaceholderText("optional api_base: Ollama, vLLM or your LiteLLM proxy")
+            self.models[tier] = (name, base)
+        self.redact = QCheckBox("Mask emails, phones, cards and addresses before text goes to a cloud model")
+        self.redact.setChecked(s.ai.redact_pii)
+        self.ai_enabled = QCheckBox("AI features on (kill switch: Ctrl+Shift+A)")
+        self.ai_enabled.setChecked(s.ai.enabled)
+
         form = QFormLayout()
         form.addRow("Agent name", self.agent_name)
         form.addRow("Autosave drafts after", self.autosave)
+        form.addRow("", self.ai_enabled)
+        for tier, (name, base) in self.models.items():
+            form.addRow(f"{tier.capitalize()} model", name)
+            form.addRow(f"{tier.capitalize()} api_base", base)
+        form.addRow("", self.redact)
         form.addRow("Keyring", self.keyring_label)
         form.addRow("", self.session_only)
         form.addRow("Model API key", self.api_key)
@@ -86,6 +104,11 @@ class SettingsDialog(QDialog):
         data = self.session.settings.model_dump(mode="json")
         data["agent"]["name"] = self.agent_name.text().strip()
         data["ui"]["autosave_ms"] = self.autosave.value()
+        data["ai"]["enabled"] = self.ai_enabled.isChecked()
+        data["ai"]["redact_pii"] = self.redact.isChecked()
+        for tier, (name, base) in self.models.items():
+            data["models"][tier]["model"] = name.text().strip()
+            data["models"][tier]["api_base"] = base.text().strip()
         settings, problems = validate(data)
         if problems:
             self.error.setText("\n".join(problems))

@@ -1,0 +1,59 @@
+"""Settings dialog: roster and switches are validated and saved; secrets only go to a keyring."""
+
+from __future__ import annotations
+
+import keyring.backends.fail
+
+from assist.secrets import SecretStore
+from assist.session import build_session
+from assist.settings import Settings, load_settings
+
+from ui.settings_dialog import SettingsDialog
+
+
+def test_roster_saved_and_ticket_rerouted(open_window, run_until, paths, secrets) -> None:
+    window = open_window()
+    window.open_ticket("1002")
+    run_until(lambda: window._route is not None and window._loaded == "1002")
+    dialog = SettingsDialog(window.session, window)
+    dialog.saved.connect(window._on_settings_saved)
+    name, base = dialog.models["fast"]
+    name.setText("openai/gpt-4o-mini")
+    base.setText("http://127.0.0.1:9/v1")
+    window.session.settings.routing.llm_classifier = False
+    dialog.api_key.setText("sk-secret")
+    dialog._on_buttons_accepted()
+    run_until(lambda: "fast (openai/gpt-4o-mini)" in window.draft.route_label.text())
+    saved, problems = load_settings(paths.config_file)
+    assert problems == []
+    assert saved.models.fast.model == "openai/gpt-4o-mini"
+    assert "sk-secret" not in paths.config_file.read_text()  # secrets never in the file
+    assert secrets.get("model-api-key") == "sk-secret"
+
+
+def test_invalid_value_is_named_and_nothing_saved(open_window, paths) -> None:
+    window = open_window()
+    dialog = SettingsDialog(window.session, window)
+    dialog.agent_name.setText("   ")
+    dialog._on_buttons_accepted()
+    assert "agent.name" in dialog.error.text()
+    assert not paths.config_file.exists()
+
+
+def test_no_secure_keyring_says_so_and_asks_before_fallback(qtbot, paths) -> None:
+    session = build_session(paths, Settings(), SecretStore(keyring.backends.fail.Keyring()))
+    try:
+        dialog = SettingsDialog(session)
+        qtbot.addWidget(dialog)
+        assert "No secure keyring was found" in dialog.keyring_label.text()
+        assert not dialog.api_key.isEnabled()
+        assert not dialog.session_only.isHidden()
+        dialog.session_only.setChecked(True)
+        assert dialog.api_key.isEnabled()
+        dialog.api_key.setText("sk-memory-only")
+        dialog._on_buttons_accepted()
+        assert session.secrets.get("model-api-key") == "sk-memory-only"
+        assert "sk-memory-only" not in paths.config_file.read_text()
+    finally:
+        session.journal.close()
+        session.kb.close()
