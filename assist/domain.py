@@ -232,3 +232,44 @@ class Draft:
     cost_usd: float = 0.0
     latency_ms: int = 0
     error: str = ""
+
+
+# -- actions -----------------------------------------------------------------------------------
+
+
+class ProposalStatus(StrEnum):
+    PROPOSED = "proposed"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    REJECTED = "rejected"
+    DISMISSED = "dismissed"
+
+
+@dataclass(frozen=True, slots=True)
+class ActionProposal:
+    """An action the assistant suggests; it runs only after an approval recorded in the journal."""
+
+    id: str
+    ticket_id: TicketId
+    action: str
+    title: str
+    risk: str
+    params: dict[str, object]
+    why: str
+    source: str  # "rules" or "model"
+    status: ProposalStatus = ProposalStatus.PROPOSED
+    result: str = ""
+    error: str = ""
+    idempotency_key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    ticket_id: TicketId
+    proposal_id: str
+    action: str
+    event: str
+    detail: str
+    agent: str
+    created_at: datetime

@@ -10,6 +10,8 @@
     │   ├── LLMRateLimitError      429 from the provider
     │   ├── LLMTimeoutError        no answer in time
     │   └── LLMResponseError       malformed answer or stream
+    ├── ActionRejectedError        parameters outside schema or policy (names the rule)
+    ├── ActionFailedError          the action's HTTP call failed (retryable: same idempotency key)
     ├── SettingsError              config file unreadable or invalid
     ├── SecretStoreError           keyring missing or refused
     └── JournalError               local journal cannot be opened or written
@@ -61,6 +63,14 @@ class LLMTimeoutError(LLMError):
 
 
 class LLMResponseError(LLMError):
+    pass
+
+
+class ActionRejectedError(AssistError):
+    pass
+
+
+class ActionFailedError(AssistError):
     pass
 
 

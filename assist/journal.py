@@ -59,6 +59,39 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX draft_runs_ticket ON draft_runs (workspace, ticket_id);
     CREATE INDEX draft_runs_created ON draft_runs (created_at);
     """,
+    # 3: AI Actions: proposals and the audit trail of everything done with them
+    """
+    CREATE TABLE action_proposals (
+        id TEXT PRIMARY KEY,
+        workspace TEXT NOT NULL,
+        ticket_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        title TEXT NOT NULL,
+        risk TEXT NOT NULL,
+        params TEXT NOT NULL,
+        why TEXT NOT NULL,
+        source TEXT NOT NULL,
+        status TEXT NOT NULL,
+        result TEXT NOT NULL DEFAULT '',
+        error TEXT NOT NULL DEFAULT '',
+        idempotency_key TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX action_proposals_ticket ON action_proposals (workspace, ticket_id);
+    CREATE TABLE action_audit (
+        id INTEGER PRIMARY KEY,
+        workspace TEXT NOT NULL,
+        ticket_id TEXT NOT NULL,
+        proposal_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        event TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX action_audit_ticket ON action_audit (workspace, ticket_id);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -61,6 +61,10 @@ class SecretStore:
     def secure(self) -> bool:
         return _is_secure(self._backend)
 
+    def provide(self, name: str, value: str) -> None:
+        """A secret the app itself makes for this run (the demo backend's token): memory only."""
+        self._memory[name] = value
+
     def get(self, name: str) -> str | None:
         if name in self._memory:
             return self._memory[name]

@@ -11,11 +11,20 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import httpx
+
+from assist.actions.catalog import load_catalog
+from assist.actions.demo_backend import DemoBackend
+from assist.actions.executor import Executor
+from assist.actions.service import ActionService
+from assist.actions.store import ProposalStore
 from assist.crm.base import CRM
 from assist.crm.demo import DemoCRM
 from assist.db import SqliteWorker
 from assist.demo import seed
 from assist.domain import (
+    ActionProposal,
+    AuditEvent,
     Customer,
     Draft,
     DraftRecord,
@@ -67,6 +76,10 @@ class Session:
     kb: KnowledgeBase
     classifier: IntentClassifier
     demo_kb: Path | None = None
+    catalog_path: Path | None = None
+    actions: ActionService | None = None
+    _backend: DemoBackend | None = field(default=None, init=False)
+    _http: httpx.AsyncClient | None = field(default=None, init=False)
     _prepared: bool = field(default=False, init=False)
     _prepare_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
@@ -79,7 +92,40 @@ class Session:
                 docs, _ = await self.kb.stats()
                 if docs == 0:
                     await self.kb.ingest_folder(self.demo_kb, id_prefix="kb:")
+            if self.catalog_path is not None:
+                await self._start_actions(self.catalog_path)
             self._prepared = True
+
+    async def _start_actions(self, catalog_path: Path) -> None:
+        catalog = load_catalog(catalog_path)
+        db_path = self.paths.workspace_dir("demo") / "demo.db"
+        self._backend = await asyncio.to_thread(DemoBackend, db_path)
+        self.secrets.provide("demo-actions-token", self._backend.token)
+        self._http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=3.0))
+        executor = Executor(catalog, self._backend.base_url, self.secrets.get, self._http)
+        self.actions = ActionService(catalog, executor, ProposalStore(self.journal))
+
+    # -- actions --------------------------------------------------------------------------------
+    async def propose_actions(self, ctx: TicketContext, r: Route) -> list[ActionProposal]:
+        await self.prepare()
+        if self.actions is None:
+            return []
+        model = self.settings.models.fast if self.settings.models.fast.model else None
+        return await self.actions.propose(ctx, r, self.settings.agent.name, model, self.secrets.get(API_KEY))
+
+    async def approve_action(self, proposal_id: str, params: dict[str, object] | None = None) -> ActionProposal:
+        assert self.actions is not None
+        if params is not None:
+            await self.actions.edit(proposal_id, params, self.settings.agent.name)
+        return await self.actions.approve(proposal_id, self.settings.agent.name)
+
+    async def dismiss_action(self, proposal_id: str) -> ActionProposal:
+        assert self.actions is not None
+        return await self.actions.dismiss(proposal_id, self.settings.agent.name)
+
+    async def history(self, ticket_id: TicketId) -> list[AuditEvent]:
+        await self.prepare()
+        return await self.actions.history(ticket_id) if self.actions else []
 
     @property
     def ai_enabled(self) -> bool:
@@ -184,6 +230,10 @@ class Session:
     async def aclose(self) -> None:
         await self.helpdesk.aclose()
         await self.crm.aclose()
+        if self._http is not None:
+            await self._http.aclose()
+        if self._backend is not None:
+            await asyncio.to_thread(self._backend.close)
         self.journal.close()
         self.kb.close()
 
@@ -205,5 +255,5 @@ def build_session(paths: Paths, settings: Settings, secrets: SecretStore) -> Ses
     classifier = IntentClassifier.train(load_examples(seed_dir))
     return Session(
         settings, paths, helpdesk, crm, journal, secrets, settings.workspace, kb, classifier,
-        demo_kb=seed_dir / "kb",
+        demo_kb=seed_dir / "kb", catalog_path=seed_dir / "actions.toml",
     )

@@ -1,0 +1,1 @@
+"""AI Actions: a declarative catalog, proposals (model tool calls or rules), an approved-only executor."""

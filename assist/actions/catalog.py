@@ -1,0 +1,141 @@
+"""The action catalog: actions declared in TOML, validated when loaded.
+
+Each action has a JSON Schema for its parameters, an HTTP request template, a result template, a risk
+level and policy limits. Templates use ``{param}``, ``{base_url}``, ``{secret:NAME}`` and, in policy
+messages, ``{order.FIELD}`` from the facts lookup. A broken catalog names the action and the problem.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import jsonschema
+
+from assist.errors import SettingsError
+
+Risk = Literal["read-only", "reversible", "irreversible"]
+RISKS: tuple[str, ...] = ("read-only", "reversible", "irreversible")
+POLICY_RULES = ("at_most", "amount_at_most", "field_in")
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    rule: str
+    message: str
+    param: str = ""
+    field: str = ""
+    value: float | None = None
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RequestTemplate:
+    method: str
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    body: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    name: str
+    title: str
+    description: str
+    parameters: dict[str, Any]
+    request: RequestTemplate
+    result: str
+    risk: str
+    auto_run: bool = False
+    propose_for: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    why: str = ""
+    policy: tuple[Policy, ...] = ()
+
+    @property
+    def read_only(self) -> bool:
+        return self.risk == "read-only"
+
+    def tool(self) -> dict[str, Any]:
+        """The action as an OpenAI-style tool for a model to *propose* (never to run)."""
+        return {"type": "function", "function": {
+            "name": self.name, "description": f"{self.title}: {self.description}",
+            "parameters": self.parameters}}
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    actions: dict[str, Action]
+    facts: dict[str, str] = field(default_factory=dict)  # "order" -> action that looks orders up
+
+    def get(self, name: str) -> Action | None:
+        return self.actions.get(name)
+
+    def tools(self) -> list[dict[str, Any]]:
+        return [a.tool() for a in self.actions.values()]
+
+
+def _action(raw: dict[str, Any], where: str) -> Action:
+    problems = []
+    for key in ("name", "title", "description", "parameters", "request", "result", "risk"):
+        if key not in raw:
+            problems.append(f"{where}: missing '{key}'")
+    if problems:
+        raise SettingsError(where, problems)
+    name = raw["name"]
+    if raw["risk"] not in RISKS:
+        problems.append(f"{name}: risk must be one of {', '.join(RISKS)} (got {raw['risk']!r})")
+    if raw.get("auto_run") and raw["risk"] != "read-only":
+        problems.append(f"{name}: only read-only actions may run without a click (auto_run)")
+    try:
+        jsonschema.Draft202012Validator.check_schema(raw["parameters"])
+    except jsonschema.SchemaError as exc:
+        problems.append(f"{name}: parameters are not a valid JSON Schema: {exc.message}")
+    req = raw["request"]
+    if not isinstance(req, dict) or "method" not in req or "url" not in req:
+        problems.append(f"{name}: request needs a method and a url")
+    policies = []
+    for p in raw.get("policy", []):
+        if p.get("rule") not in POLICY_RULES:
+            problems.append(f"{name}: unknown policy rule {p.get('rule')!r} (known: {', '.join(POLICY_RULES)})")
+            continue
+        policies.append(Policy(
+            rule=p["rule"], message=p.get("message", p["rule"]), param=p.get("param", ""),
+            field=p.get("field", ""), value=p.get("value"), values=tuple(p.get("values", ())),
+        ))
+    if problems:
+        raise SettingsError(where, problems)
+    return Action(
+        name=name, title=raw["title"], description=raw["description"], parameters=raw["parameters"],
+        request=RequestTemplate(req["method"].upper(), req["url"], dict(req.get("headers", {})),
+                                req.get("body")),
+        result=raw["result"], risk=raw["risk"], auto_run=bool(raw.get("auto_run", False)),
+        propose_for=tuple(raw.get("propose_for", ())), keywords=tuple(raw.get("keywords", ())),
+        why=raw.get("why", ""), policy=tuple(policies),
+    )
+
+
+def parse_catalog(data: dict[str, Any], where: str = "actions.toml") -> Catalog:
+    actions = {}
+    for i, raw in enumerate(data.get("actions", []), start=1):
+        action = _action(raw, f"{where} action #{i}")
+        if action.name in actions:
+            raise SettingsError(where, [f"action name {action.name!r} is used twice"])
+        actions[action.name] = action
+    facts = dict(data.get("facts", {}))
+    for kind, name in facts.items():
+        if name not in actions or not actions[name].read_only:
+            raise SettingsError(where, [f"facts.{kind} must name a read-only action (got {name!r})"])
+    return Catalog(actions, facts)
+
+
+def load_catalog(path: Path) -> Catalog:
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return Catalog({})
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(str(path), [f"not valid TOML: {exc}"]) from exc
+    return parse_catalog(data, str(path))

@@ -1,0 +1,199 @@
+"""Run an approved action: validate against schema and policy, fill the request template, send it.
+
+Nothing here decides *whether* to run: ``assist.actions.service`` only calls ``execute`` for an
+approval recorded in the journal, with that approval's idempotency key. Retries happen only where
+safe: reads, and writes that carry the idempotency key, on connection errors, timeouts and
+502/503/504; never on other errors.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import jsonschema
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+from assist.actions.catalog import Action, Catalog
+from assist.errors import ActionFailedError, ActionRejectedError
+
+_PLACEHOLDER = re.compile(r"\{([a-zA-Z_][\w.:-]*)\}")
+_RETRY_STATUSES = {502, 503, 504}
+
+
+@dataclass(frozen=True, slots=True)
+class ActionResult:
+    summary: str
+    data: dict[str, Any]
+    status: int
+
+
+class _Retryable(Exception):
+    def __init__(self, error: ActionFailedError) -> None:
+        self.error = error
+
+
+def validate(action: Action, params: dict[str, Any]) -> None:
+    """Raise ActionRejectedError naming the first schema rule the parameters break."""
+    validator = jsonschema.Draft202012Validator(
+        action.parameters, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    errors = sorted(validator.iter_errors(params), key=lambda e: list(e.path))
+    if errors:
+        err = errors[0]
+        where = ".".join(str(p) for p in err.path) or "parameters"
+        raise ActionRejectedError(f"{action.title}: {where} is invalid ({err.validator} rule): {err.message}")
+
+
+def _lookup(path: str, data: dict[str, Any]) -> Any:
+    node: Any = data
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def fill(template: str, values: dict[str, Any], secret: Callable[[str], str | None], *, url: bool = False) -> str:
+    def sub(m: re.Match[str]) -> str:
+        key = m.group(1)
+        if key.startswith("secret:"):
+            value = secret(key[7:])
+            if not value:
+                raise ActionRejectedError(f"The secret '{key[7:]}' is not set. Add it in Settings.")
+            return value
+        value = _lookup(key, values)
+        if value is None:
+            return m.group(0) if not url else ""
+        text = str(value)
+        return quote(text, safe="@") if url and key != "base_url" else text
+
+    return _PLACEHOLDER.sub(sub, template)
+
+
+def fill_body(body: Any, values: dict[str, Any], secret: Callable[[str], str | None]) -> Any:
+    if isinstance(body, dict):
+        return {k: fill_body(v, values, secret) for k, v in body.items()}
+    if isinstance(body, list):
+        return [fill_body(v, values, secret) for v in body]
+    if isinstance(body, str):
+        whole = _PLACEHOLDER.fullmatch(body)
+        if whole and not whole.group(1).startswith("secret:"):
+            return _lookup(whole.group(1), values)  # keeps numbers numbers
+        return fill(body, values, secret)
+    return body
+
+
+def summarise(action: Action, params: dict[str, Any], data: dict[str, Any]) -> str:
+    merged = {**params, **data}
+    return _PLACEHOLDER.sub(lambda m: str(_lookup(m.group(1), merged) if _lookup(m.group(1), merged)
+                                           is not None else "?"), action.result)
+
+
+class Executor:
+    def __init__(
+        self,
+        catalog: Catalog,
+        base_url: str,
+        secret: Callable[[str], str | None],
+        client: httpx.AsyncClient,
+        *,
+        attempts: int = 3,
+        backoff: float = 0.2,
+    ) -> None:
+        self.catalog = catalog
+        self.base_url = base_url.rstrip("/")
+        self._secret = secret
+        self._client = client
+        self._attempts = attempts
+        self._backoff = backoff
+
+    async def facts(self, action: Action, params: dict[str, Any]) -> dict[str, Any]:
+        """Data the policy needs ("order.*"), fetched with the catalog's read-only lookup."""
+        needed = {p.field.split(".")[0] for p in action.policy if "." in p.field}
+        facts: dict[str, Any] = {}
+        for kind in needed:
+            lookup = self.catalog.get(self.catalog.facts.get(kind, ""))
+            if lookup is None:
+                raise ActionRejectedError(f"{action.title}: no lookup is configured for '{kind}' facts.")
+            args = {k: params[k] for k in lookup.parameters.get("properties", {}) if k in params}
+            facts[kind] = (await self.send(lookup, args, idempotency_key=None)).data
+        return facts
+
+    async def check_policy(self, action: Action, params: dict[str, Any]) -> None:
+        validate(action, params)
+        if not action.policy:
+            return
+        facts = await self.facts(action, params)
+        values = {**facts, **params}
+        for p in action.policy:
+            message = fill(p.message, values, lambda _n: "")
+            if p.rule == "at_most" and p.value is not None and float(params.get(p.param, 0)) > p.value:
+                raise ActionRejectedError(f"{action.title} refused by policy ({p.rule}): {message}")
+            if p.rule == "amount_at_most":
+                limit = _lookup(p.field, values)
+                if limit is None or float(params.get(p.param, 0)) > float(limit) + 1e-9:
+                    raise ActionRejectedError(f"{action.title} refused by policy ({p.rule}): {message}")
+            if p.rule == "field_in" and str(_lookup(p.field, values)) not in p.values:
+                raise ActionRejectedError(f"{action.title} refused by policy ({p.rule}): {message}")
+
+    async def send(
+        self, action: Action, params: dict[str, Any], *, idempotency_key: str | None
+    ) -> ActionResult:
+        values = {**params, "base_url": self.base_url}
+        req = action.request
+        url = fill(req.url, values, self._secret, url=True)
+        headers = {k: fill(v, values, self._secret) for k, v in req.headers.items()}
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        body = fill_body(req.body, values, self._secret) if req.body is not None else None
+        safe = req.method == "GET" or bool(idempotency_key)
+
+        async def attempt() -> ActionResult:
+            try:
+                resp = await self._client.request(req.method, url, headers=headers, json=body)
+            except httpx.TimeoutException as exc:
+                err = ActionFailedError(f"{action.title} timed out: the service did not answer in time.")
+                raise (_Retryable(err) if safe else err) from exc
+            except httpx.HTTPError as exc:
+                err = ActionFailedError(f"{action.title} failed: couldn't reach the service ({type(exc).__name__}).")
+                raise (_Retryable(err) if safe else err) from exc
+            try:
+                data = resp.json() if resp.content else {}
+            except ValueError:
+                data = {}
+            if not isinstance(data, dict):
+                data = {"value": data}
+            if resp.is_success:
+                return ActionResult(summarise(action, params, data), data, resp.status_code)
+            detail = _lookup("error.message", data) or resp.reason_phrase
+            if resp.status_code in (401, 403):
+                raise ActionFailedError(f"{action.title} failed: the service rejected the token "
+                                        f"({resp.status_code}). Update it in Settings.")
+            if resp.status_code in (400, 404, 409, 422):
+                raise ActionRejectedError(f"{action.title} refused by the service ({resp.status_code}): {detail}")
+            err = ActionFailedError(f"{action.title} failed: the service answered {resp.status_code} ({detail}).")
+            if resp.status_code in _RETRY_STATUSES and safe:
+                raise _Retryable(err)
+            raise err
+
+        try:
+            async for retry in AsyncRetrying(
+                stop=stop_after_attempt(self._attempts),
+                wait=wait_exponential(multiplier=self._backoff, max=2),
+                retry=retry_if_exception(lambda e: isinstance(e, _Retryable)),
+                reraise=True,
+            ):
+                with retry:
+                    return await attempt()
+        except _Retryable as exc:
+            raise exc.error from exc
+        raise AssertionError("unreachable")
+
+    async def execute(self, action: Action, params: dict[str, Any], idempotency_key: str) -> ActionResult:
+        await self.check_policy(action, params)
+        return await self.send(action, params, idempotency_key=idempotency_key)
