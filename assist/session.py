@@ -77,6 +77,7 @@ class Session:
     classifier: IntentClassifier
     demo_kb: Path | None = None
     catalog_path: Path | None = None
+    demo_db: SqliteWorker | None = None
     actions: ActionService | None = None
     _backend: DemoBackend | None = field(default=None, init=False)
     _http: httpx.AsyncClient | None = field(default=None, init=False)
@@ -98,6 +99,8 @@ class Session:
 
     async def _start_actions(self, catalog_path: Path) -> None:
         catalog = load_catalog(catalog_path)
+        if self.demo_db is not None:
+            await self.demo_db.run(lambda _conn: None)  # opening the demo file seeds it on first run
         db_path = self.paths.workspace_dir("demo") / "demo.db"
         self._backend = await asyncio.to_thread(DemoBackend, db_path)
         self.secrets.provide("demo-actions-token", self._backend.token)
@@ -248,12 +251,12 @@ def open_demo_workspace(paths: Paths) -> tuple[DemoHelpdesk, DemoCRM, SqliteWork
 
 def build_session(paths: Paths, settings: Settings, secrets: SecretStore) -> Session:
     """Create the session for the configured workspace (only the demo one exists so far)."""
-    helpdesk, crm, _ = open_demo_workspace(paths)
+    helpdesk, crm, demo_db = open_demo_workspace(paths)
     journal = Journal(paths.journal_file, workspace=settings.workspace)
     kb = KnowledgeBase(paths.workspace_dir(settings.workspace) / "kb.db")
     seed_dir = resources_dir() / "demo"
     classifier = IntentClassifier.train(load_examples(seed_dir))
     return Session(
         settings, paths, helpdesk, crm, journal, secrets, settings.workspace, kb, classifier,
-        demo_kb=seed_dir / "kb", catalog_path=seed_dir / "actions.toml",
+        demo_kb=seed_dir / "kb", catalog_path=seed_dir / "actions.toml", demo_db=demo_db,
     )
