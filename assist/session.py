@@ -11,8 +11,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import httpx
-
 from assist.actions.catalog import load_catalog
 from assist.actions.demo_backend import DemoBackend
 from assist.actions.executor import Executor
@@ -80,7 +78,6 @@ class Session:
     demo_db: SqliteWorker | None = None
     actions: ActionService | None = None
     _backend: DemoBackend | None = field(default=None, init=False)
-    _http: httpx.AsyncClient | None = field(default=None, init=False)
     _prepared: bool = field(default=False, init=False)
     _prepare_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
@@ -104,8 +101,7 @@ class Session:
         db_path = self.paths.workspace_dir("demo") / "demo.db"
         self._backend = await asyncio.to_thread(DemoBackend, db_path)
         self.secrets.provide("demo-actions-token", self._backend.token)
-        self._http = httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=3.0))
-        executor = Executor(catalog, self._backend.base_url, self.secrets.get, self._http)
+        executor = Executor(catalog, self._backend.base_url, self.secrets.get)
         self.actions = ActionService(catalog, executor, ProposalStore(self.journal))
 
     # -- actions --------------------------------------------------------------------------------
@@ -233,10 +229,13 @@ class Session:
     async def aclose(self) -> None:
         await self.helpdesk.aclose()
         await self.crm.aclose()
-        if self._http is not None:
-            await self._http.aclose()
+        self.close()
+
+    def close(self) -> None:
+        """Release files, threads and the demo backend (also usable with no event loop)."""
         if self._backend is not None:
-            await asyncio.to_thread(self._backend.close)
+            self._backend.close()
+            self._backend = None
         self.journal.close()
         self.kb.close()
 

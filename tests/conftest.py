@@ -63,4 +63,4 @@ def make_session(paths: Paths, secrets: SecretStore):
 
     yield _make
     for s in made:
-        s.journal.close()
+        s.close()

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QSplitter,
+    QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -39,6 +40,7 @@ from assist.settings import save_settings
 
 from ui.errors import Banner
 from ui.tasks import TaskRunner
+from ui.views.actions import ActionCard, ActionsPane, history_html
 from ui.views.browser import SafeBrowser
 from ui.views.draft import DraftPane
 from ui.views.queue import QueuePane
@@ -61,6 +63,14 @@ class MainWindow(QMainWindow):
         self.context.setObjectName("context")
         self.context.setHtml("<p><i>Customer context appears here.</i></p>")
         self.draft = DraftPane()
+        self.actions_pane = ActionsPane()
+        self.history = SafeBrowser()
+        self.history.setObjectName("history")
+        self.side = QTabWidget()
+        self.side.addTab(self.context, "Customer")
+        self.side.addTab(self.actions_pane, "Actions")
+        self.side.addTab(self.history, "History")
+        self.side.currentChanged.connect(self._on_side_current_changed)
 
         middle = QSplitter(Qt.Orientation.Vertical)
         middle.addWidget(self.thread)
@@ -69,7 +79,7 @@ class MainWindow(QMainWindow):
         panes = QSplitter(Qt.Orientation.Horizontal)
         panes.addWidget(self.queue)
         panes.addWidget(middle)
-        panes.addWidget(self.context)
+        panes.addWidget(self.side)
         panes.setSizes([340, 700, 360])
         panes.setStretchFactor(1, 1)
         central = QWidget()
@@ -167,6 +177,15 @@ class MainWindow(QMainWindow):
             "ai": self._action(
                 "AI", ["Ctrl+Shift+A"], self.toggle_ai, "Turn every AI feature on or off (kill switch)"
             ),
+            "tab_customer": self._action(
+                "Customer", ["Alt+1"], lambda: self.side.setCurrentIndex(0), "Show the customer's context"
+            ),
+            "tab_actions": self._action(
+                "Actions", ["Alt+2"], lambda: self.side.setCurrentIndex(1), "Show proposed AI Actions"
+            ),
+            "tab_history": self._action(
+                "History", ["Alt+3"], lambda: self.side.setCurrentIndex(2), "Show the ticket's action history"
+            ),
             "knowledge": self._action(
                 "Knowledge", ["Ctrl+Shift+K"], self.open_knowledge, "Search and add to the knowledge base"
             ),
@@ -233,6 +252,8 @@ class MainWindow(QMainWindow):
             self.runner.cancel(name)
         self.draft.set_streaming(False)
         self.draft.clear_assist()
+        self.actions_pane.clear()
+        self.history.setHtml("")
         self._ctx = self._route = None
         self.current = ticket_id
         self._current_email = requester_email
@@ -288,6 +309,7 @@ class MainWindow(QMainWindow):
             return
         self._route = route
         self.draft.show_route(route, self.session.ai_enabled)
+        self.propose_actions()
         if route.human_only:
             self.draft.show_note(human_only_draft(route).note)
             return
@@ -351,6 +373,67 @@ class MainWindow(QMainWindow):
 
         self.runner.run("draft", _run(), on_ok=_done, on_error=_failed)
 
+    # -- actions --------------------------------------------------------------------------------
+    def propose_actions(self) -> None:
+        ctx, route = self._ctx, self._route
+        if ctx is None or route is None or not self.session.ai_enabled:
+            return
+        self.actions_pane.clear("<i>Looking for actions…</i>")
+        ticket_id = ctx.ticket.id
+
+        def _show(proposals: list) -> None:
+            if self._loaded != ticket_id or self.session.actions is None:
+                return
+            catalog = self.session.actions.catalog
+            self.actions_pane.show_proposals(
+                proposals, lambda name: catalog.get(name).parameters if catalog.get(name) else {},
+                self.session.actions.check, self._wire_card,
+            )
+            n = sum(p.status.value == "proposed" for p in proposals)
+            self.side.setTabText(1, f"Actions ({n})" if n else "Actions")
+            self._refresh_history()
+
+        self.runner.run("actions", self.session.propose_actions(ctx, route), on_ok=_show)
+
+    def _wire_card(self, card: ActionCard) -> None:
+        card.approve_requested.connect(self._on_card_approve_requested)
+        card.dismiss_requested.connect(self._on_card_dismiss_requested)
+        card.insert_requested.connect(self._on_card_insert_requested)
+
+    def _on_card_approve_requested(self, proposal_id: str, params: dict) -> None:
+        def _done(p) -> None:
+            self.actions_pane.update_proposal(p)
+            self._refresh_history()
+            if p.status.value == "failed":
+                self.banner.show_message(p.error, retry=lambda: self._on_card_approve_requested(proposal_id, params))
+
+        self.runner.run(f"action:{proposal_id}", self.session.approve_action(proposal_id, params), on_ok=_done)
+
+    def _on_card_dismiss_requested(self, proposal_id: str) -> None:
+        def _done(p) -> None:
+            self.actions_pane.update_proposal(p)
+            self._refresh_history()
+
+        self.runner.run(f"action:{proposal_id}", self.session.dismiss_action(proposal_id), on_ok=_done)
+
+    def _on_card_insert_requested(self, text: str) -> None:
+        if self._loaded is None or not text:
+            return
+        self.draft.editor.insertPlainText(text)
+        self.draft.editor.setFocus()
+
+    def _on_side_current_changed(self, index: int) -> None:
+        if index == 2:
+            self._refresh_history()
+
+    def _refresh_history(self) -> None:
+        ticket_id = self._loaded
+        if ticket_id is None:
+            return
+        self.runner.run("history", self.session.history(ticket_id),
+                        on_ok=lambda events: self.history.setHtml(history_html(events))
+                        if self._loaded == ticket_id else None)
+
     def stop_draft(self) -> None:
         if self.runner.cancel("draft"):
             self.draft.set_streaming(False)
@@ -377,8 +460,10 @@ class MainWindow(QMainWindow):
             self.banner.show_message(f"The AI switch couldn't be saved to the config file: {exc.strerror}")
         if not enabled:
             self.runner.cancel("route")
+            self.runner.cancel("actions")
             self.stop_draft()
             self.draft.clear_assist()
+            self.actions_pane.clear("<i>AI is off: no actions are proposed.</i>")
         self.draft.draft_button.setEnabled(enabled)
         self.draft.show_route(self._route if enabled else None, enabled)
         if enabled and self._ctx is not None and self._route is None:
@@ -482,4 +567,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self.save_draft_now()
+        # Widgets emit signals while Qt tears them down (tabs removed, list cleared); a Python slot
+        # running on a half-destroyed window crashes the process, so nothing is listened to past here.
+        for widget in (self.side, self.queue, self.queue.list, self.queue.search, self.queue.status,
+                       self.draft, self.draft.editor):
+            widget.blockSignals(True)
         super().closeEvent(event)

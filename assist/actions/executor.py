@@ -100,15 +100,17 @@ class Executor:
         catalog: Catalog,
         base_url: str,
         secret: Callable[[str], str | None],
-        client: httpx.AsyncClient,
+        client: httpx.AsyncClient | None = None,
         *,
+        timeout: httpx.Timeout | None = None,
         attempts: int = 3,
         backoff: float = 0.2,
     ) -> None:
         self.catalog = catalog
         self.base_url = base_url.rstrip("/")
         self._secret = secret
-        self._client = client
+        self._client = client  # None: one short-lived client per call (approvals are rare)
+        self._timeout = timeout or httpx.Timeout(10.0, connect=3.0)
         self._attempts = attempts
         self._backoff = backoff
 
@@ -155,7 +157,11 @@ class Executor:
 
         async def attempt() -> ActionResult:
             try:
-                resp = await self._client.request(req.method, url, headers=headers, json=body)
+                if self._client is not None:
+                    resp = await self._client.request(req.method, url, headers=headers, json=body)
+                else:
+                    async with httpx.AsyncClient(timeout=self._timeout) as client:
+                        resp = await client.request(req.method, url, headers=headers, json=body)
             except httpx.TimeoutException as exc:
                 err = ActionFailedError(f"{action.title} timed out: the service did not answer in time.")
                 raise (_Retryable(err) if safe else err) from exc

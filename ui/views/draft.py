@@ -72,6 +72,7 @@ class DraftPane(QWidget):
         self.chips = QHBoxLayout(chip_holder)
         self.chips.setContentsMargins(0, 0, 0, 0)
         self.chips.addStretch(1)
+        self.chip_buttons: list[QToolButton] = []
         self.chip_area = QScrollArea()  # many citations scroll sideways instead of widening the pane
         self.chip_area.setWidget(chip_holder)
         self.chip_area.setWidgetResizable(True)
@@ -177,10 +178,14 @@ class DraftPane(QWidget):
             item = self.chips.takeAt(0)
             widget = item.widget()
             if widget is not None:
-                widget.setParent(None)
+                # Qt frees it on the GUI thread. (Unparenting would hand it to Python's garbage
+                # collector, which may run on any thread: a crash waiting to happen.)
+                widget.hide()
                 widget.deleteLater()
+        self.chip_buttons: list[QToolButton] = []
         for c in citations:
             chip = QToolButton()
+            self.chip_buttons.append(chip)
             chip.setText(f"[{c.number}] {c.source.label}")
             chip.setToolTip(f"Open the source passage: {c.source.label}")
             chip.setObjectName(f"citation{c.number}")

@@ -12,15 +12,24 @@ import qasync
 from ui.main_window import MainWindow
 
 
-@pytest.fixture
-def loop(qapp):
+@pytest.fixture(scope="session")
+def _qasync_loop(qapp):
+    """One qasync loop for the whole run. Closing a loop per test deleted its timer object while
+    handles (httpx timeouts) were still scheduled on it, and Qt crashed firing them later."""
     loop = qasync.QEventLoop(qapp)
-    errors: list[dict] = []
-    loop.set_exception_handler(lambda _loop, ctx: errors.append(ctx))
     asyncio.set_event_loop(loop)
     yield loop
-    loop.close()
+    loop.close()  # stops qasync's executor thread before Qt goes away
     asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def loop(_qasync_loop):
+    errors: list[dict] = []
+    _qasync_loop.set_exception_handler(lambda _loop, ctx: errors.append(ctx))
+    asyncio.set_event_loop(_qasync_loop)
+    yield _qasync_loop
+    _qasync_loop.set_exception_handler(None)
     assert not errors, f"event loop errors: {errors}"
 
 
@@ -43,7 +52,9 @@ def run_until(loop, live_windows):
 
         async def _wait() -> None:
             deadline = time.monotonic() + timeout
-            while not cond() or busy():
+            settled = 0
+            while settled < 3:  # done callbacks may start follow-up tasks: see idle hold a few ticks
+                settled = settled + 1 if cond() and not busy() else 0
                 if time.monotonic() > deadline:
                     raise AssertionError("condition not met in time")
                 await asyncio.sleep(0.01)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QToolButton
-
 from assist.domain import TicketId
 from assist.settings import load_settings
 
@@ -21,7 +19,7 @@ def test_where_is_my_order_gets_cited_offline_draft_at_once(open_window, run_unt
     text = window.draft.text()
     assert "KC-48213" in text and "shipped with UPS" in text
     assert "Route: <b" in window.draft.route_label.text() and "offline" in window.draft.route_label.text()
-    chips = window.draft.chip_area.widget().findChildren(QToolButton)
+    chips = window.draft.chip_buttons
     labels = [c.text() for c in chips]
     assert labels[0] == "[1] Order KC-48213 › CRM record"
     assert any("Shipping times and carriers" in label for label in labels)
@@ -74,7 +72,7 @@ def test_kill_switch_turns_ai_off_and_is_saved(open_window, run_until, paths) ->
     assert not window.session.ai_enabled
     assert "AI is off" in window.draft.route_label.text()
     assert not window.draft.draft_button.isEnabled()
-    assert window.draft.chip_area.widget().findChildren(QToolButton) == []
+    assert window.draft.chip_buttons == []
     settings, problems = load_settings(paths.config_file)
     assert problems == [] and settings.ai.enabled is False
     # still a plain helpdesk client: open another ticket, nothing is routed or drafted
