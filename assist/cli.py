@@ -23,7 +23,7 @@ from assist.session import build_session
 from assist.settings import load_settings
 
 SECRET_NAMES = ("model-api-key",)
-SUBCOMMANDS = ("doctor", "kb")
+SUBCOMMANDS = ("doctor", "kb", "actions")
 
 
 def _version(dist: str) -> str:
@@ -107,7 +107,39 @@ def build_parser() -> argparse.ArgumentParser:
     search = kb.add_parser("search", help="search the knowledge base")
     search.add_argument("query")
     search.add_argument("-k", type=int, default=5, help="number of passages (5)")
+    actions = sub.add_parser("actions", help="the AI Actions catalog").add_subparsers(
+        dest="actions_command", metavar="ACTION")
+    imp = actions.add_parser("import", help="turn an OpenAPI 3 spec into catalog entries to review")
+    imp.add_argument("spec", help="OpenAPI 3 file (YAML or JSON)")
+    imp.add_argument("--out", help="write the TOML here instead of printing it")
     return parser
+
+
+def _import_actions(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    import tomli_w
+
+    from assist.actions.catalog import parse_catalog
+    from assist.actions.openapi import import_openapi
+    from assist.errors import SettingsError
+
+    try:
+        data = import_openapi(Path(args.spec).read_text("utf-8"))
+        parse_catalog(data, args.spec)  # the result must load as a catalog
+    except (OSError, SettingsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    header = (f"# Imported from {args.spec} by assist actions import. Review every entry before use:\n"
+              "# risk levels are guesses from the HTTP method, results and policies need writing,\n"
+              "# and secrets named {secret:NAME} must be added in Settings.\n\n")
+    text = header + tomli_w.dumps(data)
+    if args.out:
+        Path(args.out).write_text(text, "utf-8")
+        print(f"{len(data['actions'])} actions written to {args.out}")
+    else:
+        print(text)
+    return 0
 
 
 def _progress(p: IngestProgress) -> None:
@@ -154,6 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths = Paths.default()
     if args.command == "doctor":
         return doctor(paths, SecretStore())
+    if args.command == "actions" and args.actions_command == "import":
+        return _import_actions(args)
     if args.command == "kb" and args.kb_command:
         return asyncio.run(_kb(paths, args))
     build_parser().print_help()

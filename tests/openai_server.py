@@ -34,6 +34,7 @@ class OpenAIServer:
         self.reply = "Hello [1]."
         self.requests: list[dict[str, Any]] = []
         self.stall_s = 3.0
+        self.tool_calls: list[tuple[str, str]] = []  # (name, JSON arguments) answered when tools are sent
         outer = self
 
         class H(BaseHTTPRequestHandler):
@@ -64,6 +65,18 @@ class OpenAIServer:
                 if outer.mode == "401":
                     self._json(401, {"error": {"message": "Incorrect API key provided",
                                                "type": "invalid_request_error", "code": "invalid_api_key"}})
+                    return
+                if not req.get("stream") and req.get("tools"):
+                    calls = [{"id": f"call_{i}", "type": "function",
+                              "function": {"name": name, "arguments": args}}
+                             for i, (name, args) in enumerate(outer.tool_calls)]
+                    self._json(200, {
+                        "id": "chatcmpl-test", "object": "chat.completion", "created": 1_700_000_000,
+                        "model": "gpt-4o-mini-2024-07-18",
+                        "choices": [{"index": 0, "finish_reason": "tool_calls",
+                                     "message": {"role": "assistant", "content": None, "tool_calls": calls}}],
+                        "usage": {"prompt_tokens": 80, "completion_tokens": 20, "total_tokens": 100},
+                    })
                     return
                 if not req.get("stream"):
                     self._json(200, {

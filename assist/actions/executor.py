@@ -200,6 +200,9 @@ class Executor:
             raise exc.error from exc
         raise AssertionError("unreachable")
 
-    async def execute(self, action: Action, params: dict[str, Any], idempotency_key: str) -> ActionResult:
-        await self.check_policy(action, params)
+    async def execute(self, action: Action, params: dict[str, Any], idempotency_key: str, *,
+                      check_policy: bool = True) -> ActionResult:
+        validate(action, params)
+        if check_policy:
+            await self.check_policy(action, params)
         return await self.send(action, params, idempotency_key=idempotency_key)

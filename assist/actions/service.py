@@ -71,14 +71,21 @@ class ActionService:
 
     async def approve(self, proposal_id: str, agent: str) -> ActionProposal:
         """Run once per approval. A second approval of a running or finished proposal does nothing."""
-        started = await self.store.begin_run(proposal_id, agent, "auto-run" if agent == AUTO else "approved")
+        before = await self.store.get(proposal_id)
+        # Retrying a failed run re-sends the *same* request with the same key: the service replays
+        # it if it got through. Policy was checked when it was first approved, and checking again
+        # would see the effect of the lost answer (e.g. nothing left to refund) and refuse wrongly.
+        retry = before.status is ProposalStatus.FAILED and bool(before.idempotency_key)
+        started = await self.store.begin_run(
+            proposal_id, agent, "auto-run" if agent == AUTO else ("retried" if retry else "approved"))
         if started is None:
             return await self.store.get(proposal_id)
         action = self.catalog.get(started.action)
         try:
             if action is None:
                 raise ActionRejectedError(f"The action {started.action!r} is no longer in the catalog.")
-            result = await self.executor.execute(action, dict(started.params), started.idempotency_key)
+            result = await self.executor.execute(action, dict(started.params), started.idempotency_key,
+                                                 check_policy=not retry)
         except ActionRejectedError as exc:
             return await self.store.finish(proposal_id, ProposalStatus.REJECTED, str(exc), agent)
         except (ActionFailedError, AssistError) as exc:

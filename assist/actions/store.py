@@ -73,8 +73,9 @@ class ProposalStore:
             row = conn.execute("SELECT * FROM action_proposals WHERE id = ?", (proposal_id,)).fetchone()
             before = json.loads(row["params"])
             if before != params:
-                conn.execute("UPDATE action_proposals SET params = ?, updated_at = ? WHERE id = ?",
-                             (json.dumps(params), _now(), proposal_id))
+                # New parameters are a new request: it gets a new idempotency key when approved.
+                conn.execute("UPDATE action_proposals SET params = ?, idempotency_key = '', updated_at = ? "
+                             "WHERE id = ?", (json.dumps(params), _now(), proposal_id))
                 changed = {k: [before.get(k), v] for k, v in params.items() if before.get(k) != v}
                 _audit(conn, self.ws, row, "edited", json.dumps(changed), agent)
             conn.execute("COMMIT")

@@ -1,0 +1,141 @@
+"""Turn OpenAPI 3 operations into catalog entries for the user to review.
+
+Path and query parameters and a JSON request body become one JSON Schema object; ``$ref`` to
+``components`` is resolved; security schemes become headers reading ``{secret:NAME}`` from the
+keyring. Risk is a first guess from the method (GET read-only, DELETE irreversible, others
+reversible) and nothing is ``auto_run``: the user reviews every entry before using it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from assist.errors import SettingsError
+
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def _resolve(node: Any, spec: dict[str, Any], depth: int = 0) -> Any:
+    if depth > 20:
+        return {}
+    if isinstance(node, dict):
+        if "$ref" in node:
+            ref = node["$ref"]
+            if not ref.startswith("#/"):
+                return {}
+            target: Any = spec
+            for part in ref[2:].split("/"):
+                target = target.get(part, {}) if isinstance(target, dict) else {}
+            return _resolve(target, spec, depth + 1)
+        return {k: _resolve(v, spec, depth + 1) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_resolve(v, spec, depth + 1) for v in node]
+    return node
+
+
+def _slug(text: str) -> str:
+    """createRefund -> create_refund; "post /orders/{id}" -> post_orders_id."""
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", text)
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "action"
+
+
+def _schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """Keep the JSON Schema keywords that matter for a form and validation."""
+    keep = ("type", "enum", "format", "pattern", "minimum", "maximum", "exclusiveMinimum", "minLength",
+            "maxLength", "items", "properties", "required", "title", "description", "default")
+    out = {k: v for k, v in schema.items() if k in keep}
+    if schema.get("nullable"):
+        out["type"] = [out.get("type", "string"), "null"]
+    return out
+
+
+def _security_headers(spec: dict[str, Any], op: dict[str, Any]) -> dict[str, str]:
+    schemes = spec.get("components", {}).get("securitySchemes", {})
+    requirements = op.get("security", spec.get("security", []))
+    headers: dict[str, str] = {}
+    for req in requirements or []:
+        for name in req:
+            scheme = schemes.get(name, {})
+            secret = "{secret:" + _slug(name) + "}"
+            if scheme.get("type") == "http" and scheme.get("scheme", "").lower() == "bearer":
+                headers["Authorization"] = f"Bearer {secret}"
+            elif scheme.get("type") == "http" and scheme.get("scheme", "").lower() == "basic":
+                headers["Authorization"] = f"Basic {secret}"
+            elif scheme.get("type") == "apiKey" and scheme.get("in") == "header":
+                headers[scheme.get("name", "X-API-Key")] = secret
+            elif scheme.get("type") == "oauth2":
+                headers["Authorization"] = f"Bearer {secret}"
+        if headers:
+            break
+    return headers
+
+
+def import_openapi(text: str) -> dict[str, Any]:
+    """Catalog data (``{"actions": [...]}``) from an OpenAPI 3 document in YAML or JSON."""
+    try:
+        spec = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SettingsError("OpenAPI document", [f"not valid YAML or JSON: {exc}"]) from exc
+    if not isinstance(spec, dict) or not str(spec.get("openapi", "")).startswith("3"):
+        raise SettingsError("OpenAPI document", ["not an OpenAPI 3 document (no 'openapi: 3.x' field)"])
+    actions = []
+    names: set[str] = set()
+    for path, item in (spec.get("paths") or {}).items():
+        item = _resolve(item, spec)
+        shared = item.get("parameters", [])
+        for method in METHODS:
+            op = item.get(method)
+            if not isinstance(op, dict):
+                continue
+            name = _slug(op.get("operationId") or f"{method}_{path}")
+            while name in names:
+                name += "_2"
+            names.add(name)
+            properties: dict[str, Any] = {}
+            required: list[str] = []
+            query: list[str] = []
+            for p in [*shared, *op.get("parameters", [])]:
+                if p.get("in") not in ("path", "query"):
+                    continue
+                properties[p["name"]] = _schema({**p.get("schema", {"type": "string"}),
+                                                 **({"description": p["description"]} if p.get("description") else {})})
+                if p.get("required") or p.get("in") == "path":
+                    required.append(p["name"])
+                if p.get("in") == "query":
+                    query.append(p["name"])
+            body_template = None
+            content = (op.get("requestBody") or {}).get("content", {})
+            body_schema = (content.get("application/json") or {}).get("schema")
+            if body_schema:
+                body_props = body_schema.get("properties", {})
+                for prop, prop_schema in body_props.items():
+                    properties.setdefault(prop, _schema(prop_schema))
+                required += [r for r in body_schema.get("required", []) if r not in required]
+                body_template = {prop: "{" + prop + "}" for prop in body_props}
+            url = "{base_url}" + path
+            if query:
+                url += "?" + "&".join(f"{q}={{{q}}}" for q in query)
+            request: dict[str, Any] = {"method": method.upper(), "url": url}
+            headers = _security_headers(spec, op)
+            if headers:
+                request["headers"] = headers
+            if body_template is not None:
+                request["body"] = body_template
+            schema: dict[str, Any] = {"type": "object", "properties": properties}
+            if required:
+                schema["required"] = required
+            risk = {"get": "read-only", "delete": "irreversible"}.get(method, "reversible")
+            title = op.get("summary") or name.replace("_", " ").capitalize()
+            actions.append({
+                "name": name, "title": title,
+                "description": (op.get("description") or op.get("summary") or f"{method.upper()} {path}").strip(),
+                "risk": risk, "auto_run": False, "propose_for": [], "why": "",
+                "parameters": schema, "request": request,
+                "result": f"{title}: done",
+            })
+    if not actions:
+        raise SettingsError("OpenAPI document", ["no operations found under 'paths'"])
+    return {"actions": actions}
