@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
@@ -297,6 +298,9 @@ def is_cloud(tier: ModelTier) -> bool:
 
 def _litellm() -> Any:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    # WORKAROUND: litellm's streaming TypedDicts use typing.ReadOnly, and pydantic warns once per
+    # schema it builds for them; the warning says nothing an agent could act on.
+    warnings.filterwarnings("ignore", message=r".*using the .ReadOnly. qualifier", category=UserWarning)
     import litellm
 
     litellm.suppress_debug_info = True

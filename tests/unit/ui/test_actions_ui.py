@@ -1,0 +1,79 @@
+"""Action cards in the window: propose, edit, confirm an irreversible action, see the result."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLineEdit
+
+from assist.domain import TicketId
+
+
+def _cards(window) -> dict:
+    return {c.proposal.action: c for c in window.actions_pane.cards.values()}
+
+
+def test_refund_card_needs_confirmation_and_shows_result(open_window, run_until) -> None:
+    window = open_window()
+    window.open_ticket(TicketId("1010"))
+    run_until(lambda: "refund_order" in _cards(window))
+    cards = _cards(window)
+    assert "✓ Order KC-48290: delivered" in cards["lookup_order"].status.text()  # read-only ran itself
+    refund = cards["refund_order"]
+    assert "[irreversible]" in refund.header.text()
+    assert window.side.tabText(1) == "Actions (1)"
+    amount = refund.fields["amount"]
+    assert isinstance(amount, QDoubleSpinBox) and amount.value() == 12.0
+    assert isinstance(refund.fields["reason"], QComboBox)
+    assert refund.fields["reason"].currentText() == "duplicate charge"
+
+    amount.setValue(0)  # typed validation: the form names the rule and Approve is off
+    assert "exclusiveMinimum" in refund.problem.text()
+    assert not refund.approve.isEnabled()
+    amount.setValue(7.5)
+    assert refund.problem.text() == "" and refund.approve.isEnabled()
+
+    refund.approve.click()  # first click only asks
+    assert refund.approve.text().startswith("Confirm: refund order")
+    assert refund.status.text() == ""
+    refund.approve.click()
+    run_until(lambda: "Refunded" in refund.status.text())
+    assert "7.5" in refund.status.text()
+    assert not refund.approve.isEnabled() and not refund.insert.isHidden()
+
+    window.draft.editor.setPlainText("Hi Kevin, ")
+    cursor = window.draft.editor.textCursor()
+    cursor.movePosition(cursor.MoveOperation.End)
+    window.draft.editor.setTextCursor(cursor)
+    refund.insert.click()
+    assert window.draft.text().startswith("Hi Kevin, Refunded USD 7.5 on KC-48290")
+
+    window.side.setCurrentIndex(2)
+    run_until(lambda: "succeeded" in window.history.toPlainText())
+    history = window.history.toPlainText()
+    assert "approved · refund_order" in history and "edited · refund_order" in history
+
+
+def test_refused_action_shows_the_rule_and_can_be_edited(open_window, run_until) -> None:
+    window = open_window()
+    window.open_ticket(TicketId("1032"))
+    run_until(lambda: "change_shipping_address" in _cards(window))
+    card = _cards(window)["change_shipping_address"]
+    address = card.fields["address"]
+    assert isinstance(address, QLineEdit)
+    address.setText("1100 Congress Ave, Austin TX 78701")
+    card.approve.click()
+    run_until(lambda: "✗" in card.status.text())
+    assert "before the order ships (it is shipped)" in card.status.text()
+    assert card.approve.isEnabled()  # the agent may edit and try again
+
+
+def test_dismiss_and_ai_off(open_window, run_until) -> None:
+    window = open_window()
+    window.open_ticket(TicketId("1019"))
+    run_until(lambda: "change_plan" in _cards(window))
+    card = _cards(window)["change_plan"]
+    card.dismiss.click()
+    run_until(lambda: "Dismissed" in card.status.text())
+    assert not card.approve.isEnabled()
+    window.actions_by_name["ai"].trigger()
+    assert window.actions_pane.cards == {}
+    assert "AI is off" in window.actions_pane.note.text()
