@@ -23,7 +23,7 @@ from assist.session import build_session
 from assist.settings import load_settings
 
 SECRET_NAMES = ("model-api-key",)
-SUBCOMMANDS = ("doctor", "kb", "actions")
+SUBCOMMANDS = ("doctor", "kb", "actions", "report", "journal")
 
 
 def _version(dist: str) -> str:
@@ -112,7 +112,49 @@ def build_parser() -> argparse.ArgumentParser:
     imp = actions.add_parser("import", help="turn an OpenAPI 3 spec into catalog entries to review")
     imp.add_argument("spec", help="OpenAPI 3 file (YAML or JSON)")
     imp.add_argument("--out", help="write the TOML here instead of printing it")
+    report = sub.add_parser("report", help="weekly team report from one or more journals")
+    report.add_argument("--week", required=True, help="ISO week, e.g. 2026-W47")
+    report.add_argument("--format", choices=("html", "csv", "pdf"), default="html")
+    report.add_argument("--out", required=True, help="file to write")
+    report.add_argument("--journal", action="append", metavar="DB",
+                        help="journal file to include (repeat to merge several agents'); default: yours")
+    journal = sub.add_parser("journal", help="the local journal").add_subparsers(dest="journal_command",
+                                                                                 metavar="ACTION")
+    exp = journal.add_parser("export", help="copy your journal (consistently, even while Assist runs)")
+    exp.add_argument("--out", required=True, help="file to write, e.g. sam-2026-W47.db")
     return parser
+
+
+def _report(paths: Paths, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from assist.reports import build_report, export
+
+    journals = [Path(j) for j in (args.journal or [str(paths.journal_file)])]
+    try:
+        report = build_report(journals, args.week.upper())
+    except (ValueError, FileNotFoundError, sqlite3.DatabaseError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    Path(args.out).write_bytes(export(report, args.format))
+    print(f"{args.week.upper()}: {report.replies_sent} replies, {report.escalations} escalations "
+          f"from {len(journals)} journal(s) -> {args.out}")
+    return 0
+
+
+def _export_journal(paths: Paths, args: argparse.Namespace) -> int:
+    if not paths.journal_file.exists():
+        print(f"error: no journal at {paths.journal_file}", file=sys.stderr)
+        return 2
+    src = sqlite3.connect(paths.journal_file)
+    dst = sqlite3.connect(args.out)
+    try:
+        src.backup(dst)  # a consistent snapshot, safe while the app is writing (WAL)
+    finally:
+        dst.close()
+        src.close()
+    print(f"journal exported to {args.out}")
+    return 0
 
 
 def _import_actions(args: argparse.Namespace) -> int:
@@ -186,6 +228,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths = Paths.default()
     if args.command == "doctor":
         return doctor(paths, SecretStore())
+    if args.command == "report":
+        return _report(paths, args)
+    if args.command == "journal" and args.journal_command == "export":
+        return _export_journal(paths, args)
     if args.command == "actions" and args.actions_command == "import":
         return _import_actions(args)
     if args.command == "kb" and args.kb_command:

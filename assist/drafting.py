@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import os
 import re
-import warnings
 import time
+import warnings
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime

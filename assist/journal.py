@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -92,13 +93,76 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX action_audit_ticket ON action_audit (workspace, ticket_id);
     """,
+    # 4: the feedback loop. Rows carry a random uid so journals from several agents merge without
+    # double counting, and their ISO week so a weekly report reads one index range.
+    """
+    ALTER TABLE draft_runs ADD COLUMN uid TEXT;
+    UPDATE draft_runs SET uid = lower(hex(randomblob(16))) WHERE uid IS NULL;
+    ALTER TABLE draft_runs ADD COLUMN week TEXT;
+    UPDATE draft_runs SET week = iso_week(created_at) WHERE week IS NULL;
+    CREATE UNIQUE INDEX draft_runs_uid ON draft_runs (uid);
+    CREATE INDEX draft_runs_week ON draft_runs (week);
+    CREATE TABLE escalations (
+        uid TEXT PRIMARY KEY,
+        workspace TEXT NOT NULL,
+        ticket_id TEXT NOT NULL,
+        intent TEXT NOT NULL,
+        tier TEXT NOT NULL,
+        model TEXT NOT NULL,
+        route_reasons TEXT NOT NULL,
+        draft_state TEXT NOT NULL,
+        draft_text TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        note TEXT NOT NULL,
+        suggested_reason TEXT NOT NULL,
+        written_back INTEGER NOT NULL,
+        agent TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        week TEXT NOT NULL
+    );
+    CREATE INDEX escalations_week ON escalations (week);
+    CREATE TABLE escalation_reviews (
+        uid TEXT PRIMARY KEY,
+        escalation_uid TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        root_cause TEXT NOT NULL,
+        flow_needs_fixing INTEGER NOT NULL,
+        reviewer TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX escalation_reviews_escalation ON escalation_reviews (escalation_uid);
+    CREATE TABLE draft_outcomes (
+        uid TEXT PRIMARY KEY,
+        workspace TEXT NOT NULL,
+        ticket_id TEXT NOT NULL,
+        intent TEXT NOT NULL,
+        tier TEXT NOT NULL,
+        model TEXT NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('unchanged', 'edited', 'discarded', 'no_draft')),
+        edit_ratio REAL NOT NULL,
+        opened_at TEXT NOT NULL,
+        sent_at TEXT NOT NULL,
+        seconds_to_send REAL NOT NULL,
+        agent TEXT NOT NULL,
+        week TEXT NOT NULL
+    );
+    CREATE INDEX draft_outcomes_week ON draft_outcomes (week);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+def iso_week(timestamp: str | datetime) -> str:
+    """'2026-11-18T10:00:00+00:00' -> '2026-W47' (ISO 8601 week, as team leads count them)."""
+    dt = datetime.fromisoformat(timestamp) if isinstance(timestamp, str) else timestamp
+    year, week, _ = dt.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
 def migrate(conn: sqlite3.Connection, migrations: tuple[str, ...] = MIGRATIONS) -> int:
     """Bring the schema up to date; returns the version reached."""
+    conn.create_function("iso_week", 1, iso_week, deterministic=True)
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > len(migrations):
         raise JournalError(
@@ -180,17 +244,19 @@ class Journal:
     async def record_draft_run(
         self, ticket_id: TicketId, route: Route, draft: Draft, agent: str
     ) -> None:
+        now = _now()
+
         def _record(conn: sqlite3.Connection) -> None:
             conn.execute(
                 "INSERT INTO draft_runs (workspace, ticket_id, agent, tier, model, intent, reasons, "
                 "grounded, citations, unknown_citations, uncited_claims, cost_usd, latency_ms, error, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "created_at, uid, week) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     self.workspace, ticket_id, agent, str(draft.tier), draft.model, route.intent,
                     json.dumps(list(route.reasons)), int(draft.grounded),
                     json.dumps([c.source.id for c in draft.citations]), len(draft.check.unknown),
                     len(draft.check.uncited_claims), draft.cost_usd, draft.latency_ms, draft.error,
-                    _now(),
+                    now, uuid.uuid4().hex, iso_week(now),
                 ),
             )
 

@@ -9,6 +9,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 from assist.actions.catalog import load_catalog
@@ -49,6 +50,7 @@ from assist.drafting import (
     stream_model_draft,
 )
 from assist.errors import AssistError, LLMError
+from assist.feedback import Escalation, EscalationFilter, FeedbackStore, suggested_reason, transcript
 from assist.helpdesk.base import Helpdesk
 from assist.helpdesk.demo import DemoHelpdesk
 from assist.journal import Journal
@@ -76,6 +78,7 @@ class Session:
     demo_kb: Path | None = None
     catalog_path: Path | None = None
     demo_db: SqliteWorker | None = None
+    feedback: FeedbackStore | None = None
     actions: ActionService | None = None
     _backend: DemoBackend | None = field(default=None, init=False)
     _prepared: bool = field(default=False, init=False)
@@ -160,8 +163,15 @@ class Session:
     async def save_draft(self, ticket_id: TicketId, body: str) -> None:
         await self.journal.save_draft(ticket_id, body)
 
-    async def send(self, ticket_id: TicketId, body: str, *, public: bool) -> Ticket:
-        """Post a reply or note; on success the draft is cleared and the fresh thread returned."""
+    async def send(
+        self, ticket_id: TicketId, body: str, *, public: bool, draft: Draft | None = None,
+        route: Route | None = None, opened_at: datetime | None = None,
+    ) -> Ticket:
+        """Post a reply or note; on success the draft is cleared and the fresh thread returned.
+
+        A public reply also records the draft's outcome (sent unchanged, edited with its edit ratio,
+        discarded, or written without a draft) and the time from opening the ticket to sending.
+        """
         if not body.strip():
             raise AssistError("The draft is empty: there is nothing to send.")
         await self.helpdesk.post_reply(
@@ -170,7 +180,40 @@ class Session:
         await self.journal.record_sent(
             ticket_id, "reply" if public else "note", body, self.settings.agent.name
         )
+        if public and self.feedback is not None and opened_at is not None:
+            await self.feedback.record_outcome(ticket_id, draft, route, body, opened_at, self.settings.agent.name)
         return await self.helpdesk.get_ticket(ticket_id)
+
+    # -- escalations and review -----------------------------------------------------------------
+    async def escalate(
+        self, ctx: TicketContext, route: Route | None, draft_text: str, draft_state: str, reason: str,
+        note: str, *, write_back: bool,
+    ) -> Escalation:
+        """Log the escalation; optionally tag the ticket and leave the assistant's transcript as a note."""
+        assert self.feedback is not None
+        written = False
+        if write_back:
+            tags = tuple(dict.fromkeys([*ctx.ticket.tags, "assist-escalated", f"escalation-{reason}"]))
+            await self.helpdesk.set_tags(ctx.ticket.id, tags)
+            proposals = await self.actions.store.for_ticket(ctx.ticket.id) if self.actions else []
+            done = [f"{p.title}: {p.status.value}" + (f" ({p.result})" if p.result else "") for p in proposals]
+            await self.helpdesk.post_reply(
+                ctx.ticket.id, transcript(ctx.ticket, route, draft_text, reason, note, done),
+                public=False, author=self.settings.agent.name,
+            )
+            written = True
+        return await self.feedback.escalate(
+            ctx.ticket.id, route, draft_text, draft_state, reason, note, suggested_reason(route), written,
+            self.settings.agent.name,
+        )
+
+    async def escalations(self, flt: EscalationFilter) -> list[Escalation]:
+        assert self.feedback is not None
+        return await self.feedback.escalations(flt)
+
+    async def review_escalation(self, uid: str, reason: str, root_cause: str, flow_needs_fixing: bool) -> Escalation:
+        assert self.feedback is not None
+        return await self.feedback.review(uid, reason, root_cause, flow_needs_fixing, self.settings.agent.name)
 
     # -- assistant ------------------------------------------------------------------------------
     async def route_ticket(self, ctx: TicketContext) -> Route:
@@ -252,10 +295,11 @@ def build_session(paths: Paths, settings: Settings, secrets: SecretStore) -> Ses
     """Create the session for the configured workspace (only the demo one exists so far)."""
     helpdesk, crm, demo_db = open_demo_workspace(paths)
     journal = Journal(paths.journal_file, workspace=settings.workspace)
+    feedback = FeedbackStore(journal)
     kb = KnowledgeBase(paths.workspace_dir(settings.workspace) / "kb.db")
     seed_dir = resources_dir() / "demo"
     classifier = IntentClassifier.train(load_examples(seed_dir))
     return Session(
         settings, paths, helpdesk, crm, journal, secrets, settings.workspace, kb, classifier,
-        demo_kb=seed_dir / "kb", catalog_path=seed_dir / "actions.toml", demo_db=demo_db,
+        demo_kb=seed_dir / "kb", catalog_path=seed_dir / "actions.toml", demo_db=demo_db, feedback=feedback,
     )

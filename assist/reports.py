@@ -1,0 +1,397 @@
+"""Weekly team report from one or more journals: containment, time to resolution, escalations by
+reason and intent, volume/cost/escalation rate per tier and model, re-tags and review notes.
+
+Journals from several agents merge by row uid, so the same row never counts twice (an export and
+its source, or one file passed twice). Exports: HTML (Markdown rendered with ``markdown``, charts as
+inline SVG, self-contained), CSV (raw rows) and PDF (fpdf2, same charts).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import sqlite3
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import markdown as md
+
+from assist.feedback import REASONS
+from assist.journal import migrate
+
+LIGHT_EDIT = 0.8  # an edited draft that kept at least this much counts as lightly edited
+
+
+def parse_week(text: str) -> tuple[int, int]:
+    try:
+        year, week = text.upper().split("-W")
+        y, w = int(year), int(week)
+        date.fromisocalendar(y, w, 1)
+    except (ValueError, AttributeError) as exc:
+        raise ValueError(f"not an ISO week like 2026-W47: {text!r}") from exc
+    return y, w
+
+
+def previous_week(text: str) -> str:
+    y, w = parse_week(text)
+    monday = date.fromisocalendar(y, w, 1) - timedelta(days=7)
+    py, pw, _ = monday.isocalendar()
+    return f"{py}-W{pw:02d}"
+
+
+def week_dates(text: str) -> tuple[date, date]:
+    y, w = parse_week(text)
+    return date.fromisocalendar(y, w, 1), date.fromisocalendar(y, w, 7)
+
+
+@dataclass
+class Rows:
+    outcomes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    escalations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    runs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _read(path: Path, weeks: tuple[str, ...], into: Rows) -> None:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True) if path.exists() else None
+    if conn is None:
+        raise FileNotFoundError(f"no journal at {path}")
+    conn.row_factory = sqlite3.Row
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version < 4:  # an older journal: upgrade a private in-memory copy, never the file
+            mem = sqlite3.connect(":memory:", isolation_level=None)
+            conn.backup(mem)
+            conn.close()
+            migrate(mem)
+            conn = mem
+            conn.row_factory = sqlite3.Row
+        marks = ",".join("?" * len(weeks))
+        for r in conn.execute(f"SELECT * FROM draft_outcomes WHERE week IN ({marks})", weeks):
+            into.outcomes[r["uid"]] = dict(r)
+        for r in conn.execute(
+            f"SELECT e.*, (SELECT reason FROM escalation_reviews v WHERE v.escalation_uid = e.uid "
+            f"ORDER BY v.created_at DESC, v.rowid DESC LIMIT 1) AS reviewed_reason, "
+            f"(SELECT root_cause FROM escalation_reviews v WHERE v.escalation_uid = e.uid "
+            f"ORDER BY v.created_at DESC, v.rowid DESC LIMIT 1) AS root_cause, "
+            f"(SELECT flow_needs_fixing FROM escalation_reviews v WHERE v.escalation_uid = e.uid "
+            f"ORDER BY v.created_at DESC, v.rowid DESC LIMIT 1) AS flow_needs_fixing "
+            f"FROM escalations e WHERE e.week IN ({marks})", weeks,
+        ):
+            into.escalations[r["uid"]] = dict(r)
+        for r in conn.execute(
+            f"SELECT uid, workspace, ticket_id, tier, model, intent, cost_usd, latency_ms, grounded, error, "
+            f"created_at, week, agent FROM draft_runs WHERE week IN ({marks})", weeks,
+        ):
+            into.runs[r["uid"]] = dict(r)
+    finally:
+        conn.close()
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+@dataclass
+class TierStats:
+    key: str
+    drafts: int
+    tickets: int
+    cost_usd: float
+    escalations: int
+
+    @property
+    def escalation_rate(self) -> float:
+        return self.escalations / self.tickets if self.tickets else 0.0
+
+
+@dataclass
+class WeeklyReport:
+    week: str
+    previous: str
+    journals: list[str]
+    tickets_handled: int
+    replies_sent: int
+    outcomes: Counter[str]
+    containment: float
+    ttr_median: float | None
+    ttr_p90: float | None
+    prev_ttr_median: float | None
+    prev_ttr_p90: float | None
+    escalations: int
+    by_reason: Counter[str]
+    by_intent: Counter[str]
+    tiers: list[TierStats]
+    retags: Counter[tuple[str, str]]
+    review_notes: list[tuple[str, str, str]]  # ticket, reason, root cause
+    flows_to_fix: int
+    rows: Rows
+
+
+def _week_figures(rows: Rows, week: str) -> tuple[list[dict[str, Any]], list[float]]:
+    outs = [o for o in rows.outcomes.values() if o["week"] == week]
+    return outs, [float(o["seconds_to_send"]) for o in outs]
+
+
+def build_report(journals: list[Path], week: str) -> WeeklyReport:
+    parse_week(week)
+    prev = previous_week(week)
+    rows = Rows()
+    for path in journals:
+        _read(path, (week, prev), rows)
+    outs, ttr = _week_figures(rows, week)
+    _, prev_ttr = _week_figures(rows, prev)
+    outcomes = Counter(o["outcome"] for o in outs)
+    light = sum(1 for o in outs if o["outcome"] == "unchanged"
+                or (o["outcome"] == "edited" and o["edit_ratio"] >= LIGHT_EDIT))
+    escs = [e for e in rows.escalations.values() if e["week"] == week]
+    current = [e["reviewed_reason"] or e["reason"] for e in escs]
+    runs = [r for r in rows.runs.values() if r["week"] == week]
+    tiers: dict[str, dict[str, Any]] = {}
+    for r in runs:
+        key = f"{r['tier']} · {r['model']}" if r["model"] and r["model"] != r["tier"] else r["tier"]
+        t = tiers.setdefault(key, {"drafts": 0, "tickets": set(), "cost": 0.0, "esc": 0})
+        t["drafts"] += 1
+        t["tickets"].add((r["workspace"], r["ticket_id"]))
+        t["cost"] += float(r["cost_usd"] or 0)
+    for e in escs:
+        key = f"{e['tier']} · {e['model']}" if e["model"] and e["model"] != e["tier"] else (e["tier"] or "none")
+        if key in tiers:
+            tiers[key]["esc"] += 1
+    retags = Counter((e["reason"], e["reviewed_reason"]) for e in escs
+                     if e["reviewed_reason"] and e["reviewed_reason"] != e["reason"])
+    return WeeklyReport(
+        week=week, previous=prev, journals=[str(p) for p in journals],
+        tickets_handled=len({(o["workspace"], o["ticket_id"]) for o in outs}), replies_sent=len(outs),
+        outcomes=outcomes, containment=light / len(outs) if outs else 0.0,
+        ttr_median=statistics.median(ttr) if ttr else None, ttr_p90=_percentile(ttr, 0.9),
+        prev_ttr_median=statistics.median(prev_ttr) if prev_ttr else None, prev_ttr_p90=_percentile(prev_ttr, 0.9),
+        escalations=len(escs), by_reason=Counter(current), by_intent=Counter(e["intent"] or "unknown" for e in escs),
+        tiers=sorted((TierStats(k, v["drafts"], len(v["tickets"]), round(v["cost"], 6), v["esc"])
+                      for k, v in tiers.items()), key=lambda t: -t.drafts),
+        retags=retags,
+        review_notes=[(e["ticket_id"], e["reviewed_reason"] or e["reason"], e["root_cause"])
+                      for e in escs if e["root_cause"]],
+        flows_to_fix=sum(1 for e in escs if e["flow_needs_fixing"]),
+        rows=rows,
+    )
+
+
+# -- rendering ----------------------------------------------------------------------------------
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _delta(now: float | None, before: float | None) -> str:
+    if now is None or before is None or before == 0:
+        return "—"
+    change = (now - before) / before
+    return f"{change:+.0%}"
+
+
+def bar_chart(title: str, data: list[tuple[str, float]], unit: str = "") -> str:
+    """A horizontal bar chart as standalone SVG (no scripts, no external references)."""
+    width, bar_h, gap, label_w = 640, 22, 8, 230
+    height = 34 + max(len(data), 1) * (bar_h + gap)
+    top = max((v for _, v in data), default=0) or 1
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" role="img" aria-label="{html.escape(title)}">',
+             f'<text x="0" y="18" font-family="sans-serif" font-size="14" font-weight="bold">'
+             f"{html.escape(title)}</text>"]
+    if not data:
+        parts.append('<text x="0" y="46" font-family="sans-serif" font-size="12" fill="#666">no data</text>')
+    for i, (label, value) in enumerate(data):
+        y = 30 + i * (bar_h + gap)
+        w = (width - label_w - 70) * value / top
+        parts.append(f'<text x="0" y="{y + 15}" font-family="sans-serif" font-size="12">'
+                     f"{html.escape(label[:34])}</text>")
+        parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="#3b6fb6"/>')
+        shown = f"{value:.2f}" if isinstance(value, float) and not value.is_integer() else f"{value:.0f}"
+        parts.append(f'<text x="{label_w + w + 6:.1f}" y="{y + 15}" font-family="sans-serif" '
+                     f'font-size="12">{shown}{html.escape(unit)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def charts(r: WeeklyReport) -> dict[str, str]:
+    return {
+        "reasons": bar_chart("Escalations by reason", [(REASONS.get(k, k), v) for k, v in r.by_reason.most_common()]),
+        "intents": bar_chart("Escalations by intent", [(k.replace("_", " "), v) for k, v in r.by_intent.most_common()]),
+        "tiers": bar_chart("Drafts by tier and model", [(t.key, t.drafts) for t in r.tiers]),
+        "ttr": bar_chart("Time to resolution, minutes", [
+            (f"median {r.week}", (r.ttr_median or 0) / 60), (f"median {r.previous}", (r.prev_ttr_median or 0) / 60),
+            (f"p90 {r.week}", (r.ttr_p90 or 0) / 60), (f"p90 {r.previous}", (r.prev_ttr_p90 or 0) / 60)]),
+    }
+
+
+def to_markdown(r: WeeklyReport, chart_svgs: dict[str, str] | None = None) -> str:
+    start, end = week_dates(r.week)
+    svg = chart_svgs or {}
+    lines = [
+        f"# Assist weekly report — {r.week}",
+        f"{start:%a %d %b %Y} to {end:%a %d %b %Y} · {len(r.journals)} journal(s)",
+        "",
+        "## Summary",
+        "",
+        "| Figure | This week | Previous week | Change |",
+        "|---|---|---|---|",
+        f"| Tickets handled | {r.tickets_handled} | | |",
+        f"| Replies sent | {r.replies_sent} | | |",
+        f"| Sent with the draft unchanged or lightly edited | {r.containment:.0%} | | |",
+        f"| Time to resolution, median | {_duration(r.ttr_median)} | {_duration(r.prev_ttr_median)} | "
+        f"{_delta(r.ttr_median, r.prev_ttr_median)} |",
+        f"| Time to resolution, p90 | {_duration(r.ttr_p90)} | {_duration(r.prev_ttr_p90)} | "
+        f"{_delta(r.ttr_p90, r.prev_ttr_p90)} |",
+        f"| Escalations | {r.escalations} | | |",
+        "",
+        "Draft outcomes: " + (", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(r.outcomes.items()))
+                              or "none") + ".",
+        "",
+        "## Escalations",
+        "",
+        svg.get("reasons", ""),
+        "",
+        svg.get("intents", ""),
+        "",
+        "| Reason | Escalations |",
+        "|---|---|",
+        *[f"| {REASONS.get(k, k)} | {v} |" for k, v in r.by_reason.most_common()],
+        "",
+        "## Tiers and models",
+        "",
+        svg.get("tiers", ""),
+        "",
+        "| Tier · model | Drafts | Tickets | Cost (USD) | Escalation rate |",
+        "|---|---|---|---|---|",
+        *[f"| {t.key} | {t.drafts} | {t.tickets} | {t.cost_usd:.4f} | {t.escalation_rate:.0%} |" for t in r.tiers],
+        "",
+        "## Time to resolution",
+        "",
+        svg.get("ttr", ""),
+        "",
+        "## Senior review",
+        "",
+        f"Flows marked as needing a fix: {r.flows_to_fix}.",
+        "",
+    ]
+    if r.retags:
+        lines += ["| Tagged as | Re-tagged as | Times |", "|---|---|---|"]
+        lines += [f"| {REASONS.get(a, a)} | {REASONS.get(b, b)} | {n} |" for (a, b), n in r.retags.most_common(10)]
+        lines.append("")
+    if r.review_notes:
+        lines += ["Review notes:", ""]
+        lines += [f"- #{html.escape(t)} ({REASONS.get(reason, reason)}): {html.escape(note)}"
+                  for t, reason, note in r.review_notes[:30]]
+    return "\n".join(lines) + "\n"
+
+
+REPORT_CSS = """
+body { font-family: -apple-system, 'Segoe UI', sans-serif; max-width: 900px; margin: 2em auto; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; } td, th { border: 1px solid #ccc; padding: 4px 10px; }
+th { background: #f3f3f3; } svg { display: block; margin: 1em 0; }
+"""
+
+
+def to_html(r: WeeklyReport) -> str:
+    body = md.markdown(to_markdown(r, charts(r)), extensions=["tables"], output_format="html")
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Assist weekly report {r.week}</title>"
+            f"<style>{REPORT_CSS}</style></head><body>{body}</body></html>")
+
+
+CSV_COLUMNS = ["kind", "uid", "week", "workspace", "ticket_id", "intent", "tier", "model", "agent", "outcome",
+               "edit_ratio", "seconds_to_send", "reason", "reviewed_reason", "cost_usd", "created_at"]
+
+
+def to_csv(r: WeeklyReport) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for kind, table in (("outcome", r.rows.outcomes), ("escalation", r.rows.escalations),
+                        ("draft_run", r.rows.runs)):
+        for row in sorted(table.values(), key=lambda x: (x.get("week", ""), x.get("uid", ""))):
+            if row["week"] != r.week:
+                continue
+            out = dict(row, kind=kind)
+            out.setdefault("created_at", row.get("sent_at", ""))
+            writer.writerow(out)
+    return buf.getvalue()
+
+
+def to_pdf(r: WeeklyReport) -> bytes:
+    from fpdf import FPDF
+
+    def safe(text: str) -> str:  # the core fonts are latin-1
+        text = text.replace("—", "-").replace("·", "-").replace("→", "->")
+        return text.encode("latin-1", "replace").decode("latin-1")
+
+    pdf = FPDF()
+    pdf.set_auto_page_break(True, margin=15)
+    pdf.add_page()
+    pdf.set_font("helvetica", "B", 16)
+    pdf.cell(0, 10, safe(f"Assist weekly report - {r.week}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", size=10)
+    start, end = week_dates(r.week)
+    pdf.cell(0, 6, safe(f"{start:%d %b %Y} to {end:%d %b %Y} - {len(r.journals)} journal(s)"),
+             new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    summary = [
+        ("Tickets handled", str(r.tickets_handled), ""),
+        ("Replies sent", str(r.replies_sent), ""),
+        ("Draft unchanged or lightly edited", f"{r.containment:.0%}", ""),
+        ("Time to resolution, median", _duration(r.ttr_median), f"prev {_duration(r.prev_ttr_median)}"),
+        ("Time to resolution, p90", _duration(r.ttr_p90), f"prev {_duration(r.prev_ttr_p90)}"),
+        ("Escalations", str(r.escalations), ""),
+    ]
+    with pdf.table(col_widths=(80, 40, 60)) as table:
+        for row in [("Figure", "This week", "Previous week"), *summary]:
+            cells = table.row()
+            for value in row:
+                cells.cell(safe(value))
+    for svg in charts(r).values():
+        pdf.ln(2)
+        pdf.image(io.BytesIO(svg.encode()), w=170)
+    if r.tiers:
+        pdf.ln(2)
+        with pdf.table(col_widths=(60, 25, 25, 30, 35)) as table:
+            for row in [("Tier - model", "Drafts", "Tickets", "Cost USD", "Escalation rate"),
+                        *[(t.key, str(t.drafts), str(t.tickets), f"{t.cost_usd:.4f}", f"{t.escalation_rate:.0%}")
+                          for t in r.tiers]]:
+                cells = table.row()
+                for value in row:
+                    cells.cell(safe(value))
+    if r.review_notes:
+        pdf.ln(2)
+        pdf.set_font("helvetica", "B", 12)
+        pdf.cell(0, 8, "Review notes", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("helvetica", size=10)
+        for ticket, reason, note in r.review_notes[:30]:
+            pdf.multi_cell(0, 5, safe(f"#{ticket} ({REASONS.get(reason, reason)}): {note}"),
+                           new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def export(r: WeeklyReport, fmt: str) -> bytes:
+    if fmt == "html":
+        return to_html(r).encode("utf-8")
+    if fmt == "csv":
+        return to_csv(r).encode("utf-8")
+    if fmt == "pdf":
+        return to_pdf(r)
+    raise ValueError(f"unknown format {fmt!r} (html, csv or pdf)")

@@ -1,0 +1,49 @@
+"""Write journal rows with chosen values and times, through the real schema (for report tests)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+from assist.journal import Journal, iso_week
+
+
+def new_journal(path: Path) -> sqlite3.Connection:
+    journal = Journal(path, "demo")
+    journal.schema_version()  # opening creates and migrates the file
+    journal.close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    return conn
+
+
+def outcome(conn: sqlite3.Connection, ticket: str, when: datetime, outcome: str, ratio: float, seconds: float,
+            tier: str = "offline", model: str = "offline", intent: str = "where_is_my_order", uid: str = "") -> str:
+    uid = uid or uuid.uuid4().hex
+    conn.execute("INSERT INTO draft_outcomes VALUES (?, 'demo', ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sam', ?)",
+                 (uid, ticket, intent, tier, model, outcome, ratio, when.isoformat(), when.isoformat(), seconds,
+                  iso_week(when)))
+    return uid
+
+
+def escalation(conn: sqlite3.Connection, ticket: str, when: datetime, reason: str, intent: str, tier: str,
+               model: str = "") -> str:
+    uid = uuid.uuid4().hex
+    conn.execute("INSERT INTO escalations VALUES (?, 'demo', ?, ?, ?, ?, '[]', 'none', '', ?, '', '', 0, 'sam', ?, ?)",
+                 (uid, ticket, intent, tier, model, reason, when.isoformat(), iso_week(when)))
+    return uid
+
+
+def review(conn: sqlite3.Connection, escalation_uid: str, reason: str, note: str, fix: bool, when: datetime) -> None:
+    conn.execute("INSERT INTO escalation_reviews VALUES (?, ?, ?, ?, ?, 'lee', ?)",
+                 (uuid.uuid4().hex, escalation_uid, reason, note, int(fix), when.isoformat()))
+
+
+def draft_run(conn: sqlite3.Connection, ticket: str, when: datetime, tier: str, model: str, cost: float) -> None:
+    conn.execute(
+        "INSERT INTO draft_runs (workspace, ticket_id, agent, tier, model, intent, reasons, grounded, citations, "
+        "unknown_citations, uncited_claims, cost_usd, latency_ms, error, created_at, uid, week) "
+        "VALUES ('demo', ?, 'sam', ?, ?, 'refund', '[]', 1, ?, 0, 0, ?, 100, '', ?, ?, ?)",
+        (ticket, tier, model, json.dumps([]), cost, when.isoformat(), uuid.uuid4().hex, iso_week(when)))

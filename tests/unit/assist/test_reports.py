@@ -1,0 +1,147 @@
+"""Weekly report figures against journals with known answers; merging; exports."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from assist.journal import MIGRATIONS, Journal
+from assist.reports import build_report, export, previous_week
+from tests import journal_factory as jf
+
+W47 = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)  # a Wednesday in 2026-W47
+W46 = W47 - timedelta(days=7)
+
+
+@pytest.fixture
+def journals(tmp_path: Path) -> tuple[Path, Path]:
+    a, b = tmp_path / "sam.db", tmp_path / "lee.db"
+    ca, cb = jf.new_journal(a), jf.new_journal(b)
+    # 10 replies on 8 tickets in W47, split over two agents' journals
+    plan = [("unchanged", 1.0)] * 4 + [("edited", 0.9)] * 2 + [("edited", 0.5), ("discarded", 0.1)] + \
+           [("no_draft", 0.0)] * 2
+    tickets = ["1", "2", "3", "4", "5", "6", "7", "8", "1", "2"]
+    for i, ((kind, ratio), ticket) in enumerate(zip(plan, tickets, strict=True)):
+        conn = ca if i % 2 == 0 else cb
+        jf.outcome(conn, ticket, W47 + timedelta(minutes=i), kind, ratio, seconds=60 * (i + 1))
+    for seconds in (600, 600, 1200, 1200):
+        jf.outcome(ca, "90", W46, "unchanged", 1.0, seconds)
+    jf.escalation(ca, "11", W47, "customer_frustration", "manager", "human")
+    retagged = jf.escalation(cb, "12", W47, "policy_exception", "refund", "fast", "gpt-4o-mini")
+    jf.review(cb, retagged, "legal_compliance", "customer quoted consumer law; route to legal", True, W47)
+    jf.escalation(cb, "13", W47, "bug_outage", "broken_feature", "offline", "offline")
+    jf.escalation(ca, "14", W46, "other", "refund", "offline", "offline")  # previous week: not counted
+    for t in ("12", "12", "21", "22", "22"):
+        jf.draft_run(ca, t, W47, "fast", "gpt-4o-mini", 0.001)
+    for t in ("13", "31", "32", "33"):
+        jf.draft_run(cb, t, W47, "offline", "offline", 0.0)
+    ca.close()
+    cb.close()
+    return a, b
+
+
+def test_known_answers(journals) -> None:
+    r = build_report(list(journals), "2026-W47")
+    assert r.previous == "2026-W46"
+    assert r.replies_sent == 10 and r.tickets_handled == 8
+    assert r.containment == pytest.approx(0.6)
+    assert r.ttr_median == pytest.approx(330) and r.ttr_p90 == pytest.approx(546)
+    assert r.prev_ttr_median == pytest.approx(900)
+    assert r.escalations == 3
+    assert dict(r.by_reason) == {"customer_frustration": 1, "legal_compliance": 1, "bug_outage": 1}
+    assert dict(r.by_intent) == {"manager": 1, "refund": 1, "broken_feature": 1}
+    tiers = {t.key: t for t in r.tiers}
+    fast = tiers["fast · gpt-4o-mini"]
+    assert (fast.drafts, fast.tickets, fast.escalations) == (5, 3, 1)
+    assert fast.cost_usd == pytest.approx(0.005) and fast.escalation_rate == pytest.approx(1 / 3)
+    assert tiers["offline"].escalation_rate == pytest.approx(0.25)
+    assert dict(r.retags) == {("policy_exception", "legal_compliance"): 1}
+    assert r.flows_to_fix == 1
+    assert r.review_notes == [("12", "legal_compliance", "customer quoted consumer law; route to legal")]
+
+
+def test_merging_never_double_counts(journals, tmp_path: Path) -> None:
+    a, b = journals
+    copy = tmp_path / "sam-export.db"
+    shutil.copy(a, copy)
+    r = build_report([a, b, copy, b], "2026-W47")
+    assert r.replies_sent == 10 and r.escalations == 3
+
+
+def test_html_report_is_self_contained_with_charts(journals) -> None:
+    html = export(build_report(list(journals), "2026-W47"), "html").decode()
+    assert html.count("<svg") == 4
+    assert "Escalations by reason" in html and "Legal / compliance" in html
+    assert "<table>" in html and "60%" in html
+    assert "<script" not in html and "http://" not in html.replace("http://www.w3.org/2000/svg", "")
+
+
+def test_csv_has_the_raw_rows(journals) -> None:
+    text = export(build_report(list(journals), "2026-W47"), "csv").decode()
+    lines = text.strip().splitlines()
+    assert lines[0].startswith("kind,uid,week")
+    kinds = [line.split(",")[0] for line in lines[1:]]
+    assert kinds.count("outcome") == 10 and kinds.count("escalation") == 3 and kinds.count("draft_run") == 9
+
+
+def test_pdf_report_opens_and_says_what_html_says(journals, tmp_path: Path) -> None:
+    data = export(build_report(list(journals), "2026-W47"), "pdf")
+    path = tmp_path / "r.pdf"
+    path.write_bytes(data)
+    text = "".join(page.extract_text() for page in PdfReader(path).pages)
+    assert "Assist weekly report - 2026-W47" in text
+    assert "Tickets handled" in text and "60%" in text
+
+
+def test_older_journal_is_migrated_and_reported(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    for script in MIGRATIONS[:2]:  # a journal from the version before the feedback loop
+        for statement in filter(str.strip, script.split(";")):
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version = 2")
+    conn.execute("INSERT INTO drafts VALUES ('demo', '1001', 'kept draft', '2026-11-18T10:00:00+00:00')")
+    conn.execute("INSERT INTO draft_runs (workspace, ticket_id, agent, tier, model, intent, reasons, grounded, "
+                 "citations, unknown_citations, uncited_claims, cost_usd, latency_ms, error, created_at) VALUES "
+                 "('demo', '1001', 'sam', 'fast', 'gpt-4o-mini', 'refund', '[]', 1, '[]', 0, 0, 0.002, 900, '', "
+                 "'2026-11-18T10:00:00+00:00')")
+    conn.close()
+    r = build_report([path], "2026-W47")  # the report reads it without changing the file
+    assert [t.key for t in r.tiers] == ["fast · gpt-4o-mini"]
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2
+    j = Journal(path, "demo")  # opening it in Assist upgrades it in place, keeping every row
+    assert j.schema_version() == len(MIGRATIONS)
+    j.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT body FROM drafts").fetchone()[0] == "kept draft"
+    assert conn.execute("SELECT week, length(uid) FROM draft_runs").fetchone() == ("2026-W47", 32)
+    conn.close()
+
+
+def test_week_parsing() -> None:
+    assert previous_week("2026-W01") == "2025-W52"
+    with pytest.raises(ValueError, match="ISO week"):
+        build_report([], "2026-47")
+
+
+def test_cli_report_and_journal_export(journals, tmp_path: Path, paths, capsys) -> None:
+    from assist.cli import main
+
+    a, b = journals
+    out = tmp_path / "report.html"
+    assert main(["report", "--week", "2026-W47", "--format", "html", "--out", str(out),
+                 "--journal", str(a), "--journal", str(b)]) == 0
+    assert "<svg" in out.read_text()
+    assert "10 replies, 3 escalations from 2 journal(s)" in capsys.readouterr().out
+    mine = Journal(paths.journal_file, "demo")
+    mine.schema_version()
+    mine.close()
+    exported = tmp_path / "mine.db"
+    assert main(["journal", "export", "--out", str(exported)]) == 0
+    assert sqlite3.connect(exported).execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert main(["report", "--week", "2026-W99", "--out", str(out)]) == 2
