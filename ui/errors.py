@@ -39,11 +39,13 @@ class Banner(QFrame):
         self.hide()
 
     def show_message(
-        self, text: str, retry: Callable[[], None] | None = None, *, level: str = "error"
+        self, text: str, retry: Callable[[], None] | None = None, *, level: str = "error",
+        action_text: str = "&Retry",
     ) -> None:
         colours = {"error": "#fdecea", "warning": "#fff4e5", "info": "#e8f4fd"}
         self.setStyleSheet(f"#banner {{ background: {colours.get(level, '#fdecea')}; }}")
         self.label.setText(text)
+        self.retry_button.setText(action_text)
         self._retry = retry
         self.retry_button.setVisible(retry is not None)
         self.show()

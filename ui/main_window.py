@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -34,6 +34,7 @@ from assist.domain import (
 )
 from assist.drafting import Delta, human_only_draft
 from assist.errors import AssistError, TicketNotFoundError
+from assist.feedback import REASONS, escalation_suggestion, suggested_reason
 from assist.render import customer_html, thread_html
 from assist.session import Session
 from assist.settings import save_settings
@@ -90,6 +91,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self._ctx: TicketContext | None = None
+        self._opened_at = datetime.now(UTC)
+        self._last_draft: Draft | None = None
+        self._rejected: dict[str, int] = {}  # drafts replaced without being sent, per ticket
         self._route: Route | None = None
         self._source_windows: list[QWidget] = []
         self.current: TicketId | None = None
@@ -186,6 +190,15 @@ class MainWindow(QMainWindow):
             "tab_history": self._action(
                 "History", ["Alt+3"], lambda: self.side.setCurrentIndex(2), "Show the ticket's action history"
             ),
+            "escalate": self._action(
+                "Escalate", ["Ctrl+E"], self.open_escalate, "Escalate this ticket with a reason"
+            ),
+            "review": self._action(
+                "Review", ["Ctrl+Shift+R"], self.open_review, "Review escalations (senior agents)"
+            ),
+            "report": self._action(
+                "Report", ["Ctrl+Shift+W"], self.open_report, "Export the weekly team report"
+            ),
             "knowledge": self._action(
                 "Knowledge", ["Ctrl+Shift+K"], self.open_knowledge, "Search and add to the knowledge base"
             ),
@@ -196,7 +209,8 @@ class MainWindow(QMainWindow):
         ai.triggered.disconnect()
         ai.toggled.connect(self._on_ai_toggled)
         bar.addWidget(self.jump)
-        for name in ("refresh", "previous", "next", "generate", "send", "note", "ai", "knowledge", "settings"):
+        for name in ("refresh", "previous", "next", "generate", "send", "note", "escalate", "ai", "knowledge",
+                     "review", "report", "settings"):
             bar.addAction(self.actions_by_name[name])
         self.draft.send_button.setToolTip(self.actions_by_name["send"].toolTip())
         self.draft.note_button.setToolTip(self.actions_by_name["note"].toolTip())
@@ -255,6 +269,8 @@ class MainWindow(QMainWindow):
         self.actions_pane.clear()
         self.history.setHtml("")
         self._ctx = self._route = None
+        self._last_draft = None
+        self._opened_at = datetime.now(UTC)
         self.current = ticket_id
         self._current_email = requester_email
         self._loaded = None
@@ -310,6 +326,7 @@ class MainWindow(QMainWindow):
         self._route = route
         self.draft.show_route(route, self.session.ai_enabled)
         self.propose_actions()
+        self.suggest_escalation()
         if route.human_only:
             self.draft.show_note(human_only_draft(route).note)
             return
@@ -325,6 +342,9 @@ class MainWindow(QMainWindow):
             self.draft.show_note(human_only_draft(route).note)
             return
         ticket_id = ctx.ticket.id
+        if self._last_draft is not None and not auto:
+            self._rejected[ticket_id] = self._rejected.get(ticket_id, 0) + 1  # asked again: last one rejected
+            self.suggest_escalation()
         streamed = {"any": False}
         self.draft.state.setText("Drafting…")
         self.draft.draft_button.setEnabled(False)
@@ -352,6 +372,8 @@ class MainWindow(QMainWindow):
             if not streamed["any"] and not final.error:
                 self.draft.replace_undoably(final.text)
             self.draft.show_draft(final)
+            if final.text:
+                self._last_draft = final
             if final.error:
                 self.draft.state.setText("Draft incomplete: what was written is kept.")
                 self.banner.show_message(final.error, retry=lambda: self.generate_draft())
@@ -433,6 +455,62 @@ class MainWindow(QMainWindow):
         self.runner.run("history", self.session.history(ticket_id),
                         on_ok=lambda events: self.history.setHtml(history_html(events))
                         if self._loaded == ticket_id else None)
+
+    # -- escalation, review, reports ------------------------------------------------------------
+    def suggest_escalation(self) -> None:
+        ctx = self._ctx
+        if ctx is None or not self.session.ai_enabled:
+            return
+        tip = escalation_suggestion(ctx.ticket, self._route, self._rejected.get(ctx.ticket.id, 0))
+        if tip is not None and not (self._route and self._route.human_only):
+            self.banner.show_message(f"Consider escalating #{ctx.ticket.id}: {tip.why}.", retry=self.open_escalate,
+                                     level="info", action_text="&Escalate…")
+
+    def open_escalate(self) -> None:
+        from ui.escalate_dialog import EscalateDialog
+
+        ctx = self._ctx
+        if ctx is None:
+            return
+        route = self._route
+        tip = escalation_suggestion(ctx.ticket, route, self._rejected.get(ctx.ticket.id, 0))
+        suggested = suggested_reason(route) or (tip.reason if tip else "")
+        why = "; ".join(route.reasons) if route and route.triggers else (tip.why if tip else "")
+        dialog = EscalateDialog(f"#{ctx.ticket.id}", suggested, why, self)
+        dialog.chosen.connect(lambda reason, note, write_back: self.escalate(reason, note, write_back))
+        dialog.open()
+        self._escalate_dialog = dialog
+
+    def escalate(self, reason: str, note: str, write_back: bool) -> None:
+        ctx, route = self._ctx, self._route
+        if ctx is None:
+            return
+        text = self.draft.text()
+        state = "none" if not text.strip() else (
+            "unchanged" if self._last_draft and text == self._last_draft.text else
+            "edited" if self._last_draft else "agent-written")
+        ticket_id = ctx.ticket.id
+
+        def _done(_esc: object) -> None:
+            self.banner.hide()
+            self.statusBar().showMessage(f"#{ticket_id} escalated: {REASONS[reason]}", 6000)
+            if self._loaded == ticket_id and write_back:
+                self.open_ticket(ticket_id, self._current_email)  # show the tag and transcript note
+
+        self.runner.run("escalate", self.session.escalate(ctx, route, text, state, reason, note,
+                                                           write_back=write_back), on_ok=_done)
+
+    def open_review(self) -> None:
+        from ui.review_window import ReviewWindow
+
+        self._review = ReviewWindow(self.session, self.runner, self)
+        self._review.show()
+
+    def open_report(self) -> None:
+        from ui.report_dialog import ReportDialog
+
+        self._report = ReportDialog(self.session, self.runner, self)
+        self._report.show()
 
     def stop_draft(self) -> None:
         if self.runner.cancel("draft"):
@@ -518,7 +596,11 @@ class MainWindow(QMainWindow):
         self.draft.state.setText("Sending…" if public else "Adding note…")
 
         def _sent(ticket: Ticket) -> None:
+            if public:
+                self._rejected.pop(ticket_id, None)
             if self._loaded == ticket_id:
+                if public:
+                    self._last_draft = None
                 self.draft.load("")
                 self._dirty = False
                 self._render_ticket(ticket)
@@ -537,7 +619,10 @@ class MainWindow(QMainWindow):
             )
 
         self.runner.run(
-            "send", self.session.send(ticket_id, body, public=public), on_ok=_sent, on_error=_failed
+            "send",
+            self.session.send(ticket_id, body, public=public, draft=self._last_draft, route=self._route,
+                              opened_at=self._opened_at),
+            on_ok=_sent, on_error=_failed,
         )
 
     # -- settings / lifecycle -------------------------------------------------------------------

@@ -1,0 +1,86 @@
+"""Escalate from the window, review as a senior agent, export the weekly report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from assist.domain import TicketId
+
+from ui.escalate_dialog import EscalateDialog
+from ui.report_dialog import ReportDialog
+from ui.review_window import ReviewWindow
+
+
+def _open(window, run_until, ticket_id: str) -> None:
+    window.open_ticket(TicketId(ticket_id))
+    run_until(lambda: window._loaded == ticket_id and window._route is not None)
+
+
+def test_escalate_prefilled_writes_back_and_is_reviewable(open_window, run_until) -> None:
+    window = open_window()
+    _open(window, run_until, "1033")
+    window.actions_by_name["escalate"].trigger()
+    dialog = window._escalate_dialog
+    assert isinstance(dialog, EscalateDialog)
+    assert dialog.reason.currentData() == "legal_compliance"  # from the hard trigger
+    assert dialog.write_back.isChecked()
+    dialog.note.setText("erasure request, forwarded to privacy")
+    dialog._on_buttons_accepted()
+    run_until(lambda: "internal note" in window.thread.toPlainText() and window._loaded == "1033")
+    thread = window.thread.toPlainText()
+    assert "Escalated by Assist: Legal / compliance" in thread
+    assert "assist-escalated" in thread  # the tag shows in the header
+
+    review = ReviewWindow(window.session, window.runner, window)
+    review.show()
+    run_until(lambda: review.table.rowCount() == 1 and "Article 17" in review.thread.toPlainText())
+    assert review.table.item(0, 2).text() == "Legal / compliance"
+    assert review.draft.toPlainText() == "(no assistant draft)"
+    review.retag.setCurrentIndex(review.retag.findData("policy_exception"))
+    review.root_cause.setText("wanted marketing opt-out, not erasure")
+    review.flow_fix.setChecked(True)
+    review.save_review()
+    run_until(lambda: "Saved" in review.status.text() and "was Legal" in (review.table.item(0, 2).text()
+                                                                           if review.table.rowCount() else ""))
+    assert review.table.item(0, 2).text() == "Policy exception (was Legal / compliance)"
+    review.close()
+
+
+def test_other_reason_needs_a_note(open_window, run_until) -> None:
+    window = open_window()
+    _open(window, run_until, "1002")
+    window.open_escalate()
+    dialog = window._escalate_dialog
+    dialog.reason.setCurrentIndex(dialog.reason.findData("other"))
+    dialog._on_buttons_accepted()
+    assert "required" in dialog.error.text() and dialog.isVisible()
+    dialog.close()
+
+
+def test_rejected_drafts_suggest_escalation(open_window, run_until) -> None:
+    window = open_window()
+    _open(window, run_until, "1002")
+    for _ in range(3):
+        window.actions_by_name["generate"].trigger()
+        run_until(lambda: "Drafted offline" in window.draft.state.text() or "saved" in window.draft.state.text())
+    assert window.banner.isVisible()
+    assert "3 drafts rejected in a row" in window.banner.text
+    assert window.banner.retry_button.text() == "&Escalate…"
+
+
+def test_sent_reply_lands_in_the_weekly_report(open_window, run_until, tmp_path: Path) -> None:
+    window = open_window()
+    _open(window, run_until, "1001")
+    window.actions_by_name["send"].trigger()  # the automatic draft, sent unchanged
+    run_until(lambda: "Reply sent" in window.draft.state.text())
+    dialog = ReportDialog(window.session, window.runner, window)
+    out = tmp_path / "week.html"
+    dialog.export_to(out)
+    run_until(lambda: "→" in dialog.status.text() or "Couldn't" in dialog.status.text())
+    assert "1 replies, 0 escalations" in dialog.status.text()
+    html = out.read_text()
+    assert "<svg" in html and "| 100% |" not in html and "100%" in html  # sent unchanged: full containment
+    dialog.week.setText("not a week")
+    dialog.export_to(tmp_path / "bad.html")
+    run_until(lambda: "Couldn't export" in dialog.status.text())
+    assert "ISO week" in dialog.status.text()

@@ -1,0 +1,80 @@
+"""Weekly report export for team leads: pick an ISO week and a format, save HTML, CSV or PDF."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assist.errors import AssistError
+from assist.journal import iso_week
+from assist.reports import build_report, export
+from assist.session import Session
+
+from ui.tasks import TaskRunner
+
+
+async def write_report(journal: Path, week: str, fmt: str, out: Path) -> str:
+    """Build and write off the UI thread; a bad week is an AssistError for the dialog to show."""
+
+    def _work() -> str:
+        try:
+            report = build_report([journal], week)
+        except ValueError as exc:
+            raise AssistError(str(exc)) from exc
+        out.write_bytes(export(report, fmt))
+        return f"{week}: {report.replies_sent} replies, {report.escalations} escalations → {out}"
+
+    return await asyncio.to_thread(_work)
+
+
+class ReportDialog(QDialog):
+    def __init__(self, session: Session, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Weekly report")
+        self.session = session
+        self.runner = runner
+        self.week = QLineEdit(iso_week(datetime.now(UTC)))
+        self.format = QComboBox()
+        self.format.addItems(["html", "pdf", "csv"])
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("Choose where to save the report")
+        self.export_button.clicked.connect(self._on_export_clicked)
+        self.status = QLabel("Team view: run 'assist journal export' on each agent's machine, then "
+                             "'assist report --journal a.db --journal b.db ...'.")
+        self.status.setWordWrap(True)
+        self.status.setObjectName("reportStatus")
+        form = QFormLayout()
+        form.addRow("ISO week", self.week)
+        form.addRow("Format", self.format)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.export_button)
+        layout.addWidget(self.status)
+
+    def _on_export_clicked(self) -> None:
+        fmt = self.format.currentText()
+        dialog = QFileDialog(self, "Save report", f"assist-{self.week.text().strip().upper()}.{fmt}")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.fileSelected.connect(lambda path: self.export_to(Path(path)))
+        dialog.open()
+
+    def export_to(self, path: Path) -> None:
+        self.status.setText("Building the report…")
+        self.runner.run(
+            "report", write_report(self.session.paths.journal_file, self.week.text().strip().upper(),
+                                   self.format.currentText(), path),
+            on_ok=self.status.setText, on_error=lambda exc: self.status.setText(f"Couldn't export: {exc}"),
+        )

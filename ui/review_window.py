@@ -1,0 +1,165 @@
+"""Senior review: filter escalations, read the thread and the assistant's draft side by side, re-tag
+the reason, add a root-cause note, mark the flow as needing a fix. Stored with reviewer and time."""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assist.domain import TicketContext
+from assist.feedback import REASONS, Escalation, EscalationFilter
+from assist.journal import iso_week
+from assist.render import thread_html
+from assist.session import Session
+
+from ui.tasks import TaskRunner
+from ui.views.browser import SafeBrowser
+
+
+class ReviewWindow(QDialog):
+    def __init__(self, session: Session, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Escalation review")
+        self.resize(1200, 760)
+        self.session = session
+        self.runner = runner
+        self.week = QLineEdit(iso_week(datetime.now(UTC)))
+        self.week.setPlaceholderText("ISO week, e.g. 2026-W47 (empty: all)")
+        self.reason = QComboBox()
+        self.reason.addItem("Any reason", "")
+        for key, label in REASONS.items():
+            self.reason.addItem(label, key)
+        self.intent = QLineEdit()
+        self.intent.setPlaceholderText("intent")
+        self.tier = QLineEdit()
+        self.tier.setPlaceholderText("tier or model")
+        self.agent = QLineEdit()
+        self.agent.setPlaceholderText("agent")
+        apply = QPushButton("Filter")
+        apply.setToolTip("Apply the filters (Enter)")
+        apply.clicked.connect(self.refresh)
+        for edit in (self.week, self.intent, self.tier, self.agent):
+            edit.returnPressed.connect(self.refresh)
+        self.reason.currentIndexChanged.connect(lambda _i: self.refresh())
+        filters = QHBoxLayout()
+        for w in (self.week, self.reason, self.intent, self.tier, self.agent, apply):
+            filters.addWidget(w)
+
+        self.table = QTableWidget(0, 6)
+        self.table.setHorizontalHeaderLabels(["When", "Ticket", "Reason", "Intent", "Tier · model", "Agent"])
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.currentCellChanged.connect(lambda row, *_: self._on_row_changed(row))
+        self.thread = SafeBrowser()
+        self.thread.setObjectName("reviewThread")
+        self.draft = QPlainTextEdit()
+        self.draft.setReadOnly(True)
+        self.draft.setObjectName("reviewDraft")
+        self.retag = QComboBox()
+        for key, label in REASONS.items():
+            self.retag.addItem(label, key)
+        self.root_cause = QLineEdit()
+        self.root_cause.setPlaceholderText("Root cause, for the weekly report")
+        self.flow_fix = QCheckBox("Flow needs fixing")
+        self.save = QPushButton("Save review")
+        self.save.setToolTip("Store the re-tag and note with your name and the time (Ctrl+S)")
+        self.save.clicked.connect(self.save_review)
+        QShortcut(QKeySequence("Ctrl+S"), self, activated=self.save_review)
+        self.status = QLabel("")
+        self.status.setObjectName("reviewStatus")
+        side = QSplitter(Qt.Orientation.Horizontal)
+        side.addWidget(self.thread)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(QLabel("Assistant draft at escalation"))
+        rl.addWidget(self.draft, 1)
+        side.addWidget(right)
+        form = QHBoxLayout()
+        form.addWidget(QLabel("Re-tag as"))
+        form.addWidget(self.retag)
+        form.addWidget(self.root_cause, 1)
+        form.addWidget(self.flow_fix)
+        form.addWidget(self.save)
+        main = QSplitter(Qt.Orientation.Vertical)
+        main.addWidget(self.table)
+        main.addWidget(side)
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(main, 1)
+        layout.addLayout(form)
+        layout.addWidget(self.status)
+        self.rows: list[Escalation] = []
+        self._saved = ""
+        self.refresh()
+
+    def current_filter(self) -> EscalationFilter:
+        return EscalationFilter(week=self.week.text().strip().upper(), reason=self.reason.currentData(),
+                                intent=self.intent.text().strip(), tier_or_model=self.tier.text().strip(),
+                                agent=self.agent.text().strip())
+
+    def refresh(self) -> None:
+        self.runner.run("review-list", self.session.escalations(self.current_filter()), on_ok=self._show)
+
+    def _show(self, rows: list[Escalation]) -> None:
+        self.rows = rows
+        self.table.setRowCount(len(rows))
+        for i, e in enumerate(rows):
+            reason = REASONS.get(e.current_reason, e.current_reason)
+            if e.reviewed_reason and e.reviewed_reason != e.reason:
+                reason += f" (was {REASONS.get(e.reason, e.reason)})"
+            tier = f"{e.tier} · {e.model}" if e.model and e.model != e.tier else e.tier
+            for col, value in enumerate([f"{e.created_at.astimezone():%a %d %b %H:%M}", f"#{e.ticket_id}", reason,
+                                         e.intent, tier, e.agent]):
+                self.table.setItem(i, col, QTableWidgetItem(value))
+        self.table.resizeColumnsToContents()
+        self.status.setText(f"{len(rows)} escalation(s)" + (f" · {self._saved}" if self._saved else ""))
+        if rows:
+            self.table.setCurrentCell(0, 0)
+
+    def _on_row_changed(self, row: int) -> None:
+        if not 0 <= row < len(self.rows):
+            return
+        e = self.rows[row]
+        self.draft.setPlainText(e.draft_text or "(no assistant draft)")
+        self.retag.setCurrentIndex(list(REASONS).index(e.current_reason) if e.current_reason in REASONS else 0)
+        self.root_cause.setText(e.root_cause)
+        self.flow_fix.setChecked(e.flow_needs_fixing)
+        self.thread.setHtml(f"<p><i>Loading #{html.escape(e.ticket_id)}…</i></p>")
+
+        def _shown(ctx: TicketContext) -> None:
+            self.thread.setHtml(thread_html(ctx.ticket))
+
+        self.runner.run("review-thread", self.session.open_ticket(e.ticket_id), on_ok=_shown,
+                        on_error=lambda exc: self.thread.setHtml(f"<p><i>{html.escape(str(exc))}</i></p>"))
+
+    def save_review(self) -> None:
+        row = self.table.currentRow()
+        if not 0 <= row < len(self.rows):
+            return
+        uid = self.rows[row].uid
+
+        def _saved(e: Escalation) -> None:
+            self._saved = f"Saved: {REASONS[e.current_reason]} by {e.reviewer}"
+            self.refresh()
+
+        self.runner.run("review-save", self.session.review_escalation(
+            uid, self.retag.currentData(), self.root_cause.text().strip(), self.flow_fix.isChecked()), on_ok=_saved)
