@@ -23,6 +23,7 @@ from assist.session import build_session
 from assist.settings import load_settings
 
 SECRET_NAMES = ("model-api-key",)
+
 SUBCOMMANDS = ("doctor", "kb", "actions", "report", "journal")
 
 
@@ -79,13 +80,21 @@ def doctor(paths: Paths, secrets: SecretStore, out: object = None) -> int:
     )
     lines += [
         "",
-        f"Workspace: {settings.workspace}",
-        f"Helpdesk: {settings.helpdesk.kind}"
-        + (" (embedded demo, no network)" if settings.helpdesk.kind == "demo" else ""),
-        "CRM: demo (embedded, no network)" if settings.helpdesk.kind == "demo" else "CRM: not configured",
-        "Models: not configured (offline drafting only)",
+        f"Workspace: {settings.workspace} (of {', '.join(settings.workspaces) or 'demo'})",
+        f"Helpdesk: {settings.current.helpdesk.kind}"
+        + (" (embedded demo, no network)" if settings.current.helpdesk.kind == "demo"
+           else f" at {settings.current.helpdesk.url or '(no URL set)'}"),
+        f"CRM: {settings.current.crm.kind}"
+        + (" (embedded, no network)" if settings.current.crm.kind == "demo" else ""),
+        "Models: " + (", ".join(f"{t} = {getattr(settings.models, t).model}" for t in ("fast", "frontier")
+                                if getattr(settings.models, t).model) or "not configured (offline drafting only)"),
     ]
-    for name in SECRET_NAMES:
+    names = list(SECRET_NAMES)
+    if settings.current.helpdesk.kind != "demo":
+        names.append(f"{settings.workspace}:helpdesk-token")
+    if settings.current.crm.kind in ("hubspot", "http_json"):
+        names.append(f"{settings.workspace}:crm-token")
+    for name in names:
         try:
             state = "set" if secrets.has(name) else "not set"
         except Exception as exc:

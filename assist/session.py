@@ -18,7 +18,11 @@ from assist.actions.executor import Executor
 from assist.actions.service import ActionService
 from assist.actions.store import ProposalStore
 from assist.crm.base import CRM
+from assist.crm.cache import CachedCRM
 from assist.crm.demo import DemoCRM
+from assist.crm.helpdesk_crm import HelpdeskCRM
+from assist.crm.http_json import HttpJsonCRM
+from assist.crm.hubspot import HubSpotCRM
 from assist.db import SqliteWorker
 from assist.demo import seed
 from assist.domain import (
@@ -53,13 +57,16 @@ from assist.errors import AssistError, LLMError
 from assist.feedback import Escalation, EscalationFilter, FeedbackStore, suggested_reason, transcript
 from assist.helpdesk.base import Helpdesk
 from assist.helpdesk.demo import DemoHelpdesk
+from assist.helpdesk.freshdesk import FreshdeskHelpdesk
+from assist.helpdesk.request_tracker import RequestTrackerHelpdesk
+from assist.helpdesk.zendesk import ZendeskHelpdesk
 from assist.journal import Journal
 from assist.knowledge.base import KnowledgeBase
 from assist.paths import Paths, resources_dir
 from assist.redact import Redactor
 from assist.routing import INTENTS, IntentClassifier, customer_text, load_examples, route
 from assist.secrets import SecretStore
-from assist.settings import Settings
+from assist.settings import CRMSettings, HelpdeskSettings, Settings, WorkspaceSettings
 
 API_KEY = "model-api-key"
 
@@ -291,15 +298,61 @@ def open_demo_workspace(paths: Paths) -> tuple[DemoHelpdesk, DemoCRM, SqliteWork
     return DemoHelpdesk(worker), DemoCRM(worker), worker
 
 
+def helpdesk_for(ws_name: str, cfg: HelpdeskSettings, secrets: SecretStore) -> Helpdesk:
+    """The connector a workspace's settings describe (not the demo, which needs its data file)."""
+    token = secrets.get(f"{ws_name}:helpdesk-token") or ""
+    if cfg.kind == "zendesk":
+        return ZendeskHelpdesk(cfg.url, cfg.email, token, view_id=cfg.queue, timeout=cfg.timeout_s)
+    if cfg.kind == "freshdesk":
+        return FreshdeskHelpdesk(cfg.url, token, timeout=cfg.timeout_s)
+    if cfg.kind == "request_tracker":
+        return RequestTrackerHelpdesk(cfg.url, token, queue_sql=cfg.queue, timeout=cfg.timeout_s)
+    raise AssistError(f"Unknown helpdesk kind {cfg.kind!r}.")
+
+
+def crm_for(ws_name: str, cfg: CRMSettings, secrets: SecretStore, helpdesk: Helpdesk) -> CRM:
+    token = secrets.get(f"{ws_name}:crm-token")
+    if cfg.kind == "hubspot":
+        return HubSpotCRM(cfg, token or "")
+    if cfg.kind == "http_json":
+        return HttpJsonCRM(cfg, token)
+    return HelpdeskCRM(helpdesk)
+
+
+async def test_connection(ws_name: str, ws: WorkspaceSettings, secrets: SecretStore, part: str) -> str:
+    """Settings' "Test connection": what works, or exactly what failed. Raises AssistError on failure."""
+    if ws.helpdesk.kind == "demo" and part == "helpdesk":
+        return "The demo helpdesk is built in: nothing to connect to."
+    if part == "helpdesk":
+        connector = helpdesk_for(ws_name, ws.helpdesk, secrets)
+    else:
+        if ws.crm.kind in ("demo", "helpdesk"):
+            return "This CRM uses data Assist already has: nothing to connect to."
+        connector = crm_for(ws_name, ws.crm, secrets, None)  # type: ignore[arg-type]
+    try:
+        if hasattr(connector, "test_connection"):
+            return str(await connector.test_connection())
+        await connector.get_customer("connection-test@example.invalid")
+        return f"Connected to {connector.name}."
+    finally:
+        await connector.aclose()
+
+
 def build_session(paths: Paths, settings: Settings, secrets: SecretStore) -> Session:
-    """Create the session for the configured workspace (only the demo one exists so far)."""
-    helpdesk, crm, demo_db = open_demo_workspace(paths)
-    journal = Journal(paths.journal_file, workspace=settings.workspace)
+    """Create the session for the active workspace: the embedded demo or configured connectors."""
+    name, ws = settings.workspace, settings.current
+    journal = Journal(paths.journal_file, workspace=name)
     feedback = FeedbackStore(journal)
-    kb = KnowledgeBase(paths.workspace_dir(settings.workspace) / "kb.db")
+    kb = KnowledgeBase(paths.workspace_dir(name) / "kb.db")
     seed_dir = resources_dir() / "demo"
     classifier = IntentClassifier.train(load_examples(seed_dir))
-    return Session(
-        settings, paths, helpdesk, crm, journal, secrets, settings.workspace, kb, classifier,
-        demo_kb=seed_dir / "kb", catalog_path=seed_dir / "actions.toml", demo_db=demo_db, feedback=feedback,
-    )
+    if ws.helpdesk.kind == "demo":
+        helpdesk, demo_crm, demo_db = open_demo_workspace(paths)
+        crm: CRM = demo_crm if ws.crm.kind == "demo" else crm_for(name, ws.crm, secrets, helpdesk)
+        return Session(
+            settings, paths, helpdesk, CachedCRM(crm, ws.crm.cache_ttl_s), journal, secrets, name, kb, classifier,
+            demo_kb=seed_dir / "kb", catalog_path=seed_dir / "actions.toml", demo_db=demo_db, feedback=feedback,
+        )
+    real = helpdesk_for(name, ws.helpdesk, secrets)
+    return Session(settings, paths, real, CachedCRM(crm_for(name, ws.crm, secrets, real), ws.crm.cache_ttl_s),
+                   journal, secrets, name, kb, classifier, feedback=feedback)

@@ -35,11 +35,40 @@ class AgentSettings(_Section):
 
 
 class HelpdeskSettings(_Section):
-    kind: Literal["demo"] = Field("demo", description="Which helpdesk this workspace talks to.")
-    url: str = Field("", description="Base URL of the helpdesk (not used by the demo).")
+    kind: Literal["demo", "zendesk", "freshdesk", "request_tracker"] = Field(
+        "demo", description="Which helpdesk this workspace talks to.")
+    url: str = Field("", description="Base URL, e.g. https://acme.zendesk.com, https://acme.freshdesk.com, "
+                                     "https://rt.example.com (not used by the demo).")
+    email: str = Field("", description="Zendesk: the agent email the API token belongs to.")
+    queue: str = Field("", description="Zendesk view id, Freshdesk filter name, or RT TicketSQL for the queue.")
+    timeout_s: float = Field(15.0, gt=0, le=120)
+
+
+class CRMSettings(_Section):
+    kind: Literal["demo", "helpdesk", "hubspot", "http_json"] = Field(
+        "demo", description="Where customer context comes from; 'helpdesk' uses the requester record.")
+    url: str = Field("", description="http_json: URL template with {email}; hubspot: API base (optional).")
+    name_path: str = "name"
+    plan_path: str = "plan"
+    tier_path: str = "tier"
+    value_path: str = "lifetime_value"
+    company_path: str = "company"
+    orders_path: str = "orders"
+    order_fields: dict[str, str] = Field(default_factory=lambda: {
+        "id": "id", "status": "status", "total": "total", "currency": "currency", "placed_at": "placed_at",
+        "carrier": "carrier", "tracking_number": "tracking_number"})
+    plan_property: str = Field("plan", description="HubSpot contact property holding the plan.")
+    cache_ttl_s: int = Field(120, ge=0, le=86_400, description="How long a customer's context is reused.")
+    timeout_s: float = Field(10.0, gt=0, le=120)
+
+
+class WorkspaceSettings(_Section):
+    helpdesk: HelpdeskSettings = Field(default_factory=HelpdeskSettings)
+    crm: CRMSettings = Field(default_factory=CRMSettings)
 
 
 class UiSettings(_Section):
+    follow_clipboard: bool = Field(True, description="Open a ticket when its helpdesk URL is copied.")
     autosave_ms: int = Field(600, ge=100, le=10_000, description="Draft autosave delay.")
     queue_limit: int = Field(500, ge=10, le=10_000, description="Most tickets listed in the queue.")
 
@@ -114,7 +143,8 @@ class AISettings(_Section):
 
 class Settings(_Section):
     agent: AgentSettings = Field(default_factory=AgentSettings)
-    helpdesk: HelpdeskSettings = Field(default_factory=HelpdeskSettings)
+    active_workspace: str = Field("demo", min_length=1)
+    workspaces: dict[str, WorkspaceSettings] = Field(default_factory=lambda: {"demo": WorkspaceSettings()})
     ui: UiSettings = Field(default_factory=UiSettings)
     ai: AISettings = Field(default_factory=AISettings)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
@@ -122,7 +152,12 @@ class Settings(_Section):
 
     @property
     def workspace(self) -> str:
-        return self.helpdesk.kind
+        """The active workspace's name (falls back to the demo when the name is unknown)."""
+        return self.active_workspace if self.active_workspace in self.workspaces else "demo"
+
+    @property
+    def current(self) -> WorkspaceSettings:
+        return self.workspaces.get(self.workspace) or WorkspaceSettings()
 
 
 def _known_keys(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:

@@ -6,7 +6,7 @@ from assist.settings import Settings, load_settings, save_settings
 def test_missing_file_gives_defaults(tmp_path: Path) -> None:
     settings, problems = load_settings(tmp_path / "config.toml")
     assert problems == []
-    assert settings.helpdesk.kind == "demo"
+    assert settings.current.helpdesk.kind == "demo"
 
 
 def test_bad_key_is_named_with_suggestion_and_rest_is_kept(tmp_path: Path) -> None:
@@ -19,13 +19,13 @@ def test_bad_key_is_named_with_suggestion_and_rest_is_kept(tmp_path: Path) -> No
 
 def test_bad_value_is_named_and_defaulted(tmp_path: Path) -> None:
     cfg = tmp_path / "config.toml"
-    cfg.write_text('[ui]\nautosave_ms = 5\nqueue_limit = 50\n[helpdesk]\nkind = "zendex"\n')
+    cfg.write_text('[ui]\nautosave_ms = 5\nqueue_limit = 50\n[workspaces.demo.helpdesk]\nkind = "zendex"\n')
     settings, problems = load_settings(cfg)
     assert settings.ui.autosave_ms == 600
     assert settings.ui.queue_limit == 50
-    assert settings.helpdesk.kind == "demo"
+    assert settings.current.helpdesk.kind == "demo"
     assert any(p.startswith("ui.autosave_ms:") and "5" in p for p in problems)
-    assert any(p.startswith("helpdesk.kind:") and "zendex" in p for p in problems)
+    assert any(p.startswith("workspaces.demo.helpdesk.kind:") and "zendex" in p for p in problems)
 
 
 def test_corrupt_toml_starts_with_defaults(tmp_path: Path) -> None:

@@ -1,0 +1,129 @@
+"""Freshdesk API v2 (API key auth): tickets, conversations, contacts, reply vs private note, tags.
+
+Shaped from Freshdesk's published API reference: ``GET /api/v2/tickets`` (page/per_page, a ``link``
+header with rel="next"), ``GET /api/v2/tickets/{id}?include=requester``, conversations, ``POST
+.../reply`` and ``POST .../notes``. Status numbers: 2 open, 3 pending, 4 resolved, 5 closed.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from assist.domain import (
+    AuthorRole,
+    BodyFormat,
+    Message,
+    QueueFilter,
+    Ticket,
+    TicketId,
+    TicketStatus,
+    TicketSummary,
+)
+from assist.errors import TicketNotFoundError
+from assist.helpdesk.http import HttpConnector, expect, field
+
+STATUS = {2: TicketStatus.OPEN, 3: TicketStatus.PENDING, 4: TicketStatus.SOLVED, 5: TicketStatus.CLOSED}
+PRIORITY = {1: "low", 2: "normal", 3: "high", 4: "urgent"}
+MAX_PAGES = 20
+
+
+def _dt(value: str | None) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else datetime.fromtimestamp(0, UTC)
+
+
+class FreshdeskHelpdesk(HttpConnector):
+    service = "Freshdesk"
+
+    def __init__(self, url: str, api_key: str, *, client: httpx.AsyncClient | None = None,
+                 timeout: float = 15.0) -> None:
+        root = url.rstrip("/")
+        if "://" not in root:
+            root = f"https://{root}.freshdesk.com"
+        super().__init__(root + "/api/v2", client=client, timeout=timeout, auth=(api_key, "X"))
+        self.web_url = root
+        self.name = "Freshdesk"
+
+    def ticket_url(self, ticket_id: str) -> str:
+        return f"{self.web_url}/a/tickets/{ticket_id}"
+
+    async def _pages(self, path: str, params: dict[str, Any], ticket_id: str = "") -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        for page in range(1, MAX_PAGES + 1):
+            resp = await self.request("GET", path, params={**params, "per_page": 100, "page": page},
+                                      ticket_id=ticket_id)
+            data = expect(self.parse(resp), list, self.service, path)
+            items += [i for i in data if isinstance(i, dict)]
+            if 'rel="next"' not in resp.headers.get("link", ""):
+                break
+        return items
+
+    async def list_queue(self, flt: QueueFilter, limit: int = 500) -> list[TicketSummary]:
+        tickets = await self._pages("/tickets", {"include": "requester", "order_by": "updated_at",
+                                                 "order_type": "desc"})
+        text = flt.text.strip().lstrip("#").lower()
+        out = []
+        for t in tickets:
+            status = STATUS.get(int(t.get("status") or 2), TicketStatus.OPEN)
+            req = t.get("requester") or {}
+            if flt.statuses and status not in flt.statuses:
+                continue
+            if text and text not in f"{t.get('id')} {t.get('subject', '')} {req.get('email', '')} " \
+                                    f"{req.get('name', '')}".lower():
+                continue
+            out.append(TicketSummary(TicketId(str(t["id"])), t.get("subject") or "(no subject)", status,
+                                     req.get("email") or "", req.get("name") or "", _dt(t.get("updated_at")),
+                                     PRIORITY.get(int(t.get("priority") or 2), "normal"), tuple(t.get("tags") or ())))
+            if len(out) >= limit:
+                break
+        return out
+
+    async def get_ticket(self, ticket_id: TicketId) -> Ticket:
+        if not str(ticket_id).isdigit():
+            raise TicketNotFoundError(f"#{ticket_id} is not a Freshdesk ticket number.")
+        t = expect(await self.get_json(f"/tickets/{ticket_id}", params={"include": "requester"},
+                                       ticket_id=ticket_id), dict, self.service, "a ticket")
+        req = t.get("requester") or {}
+        convs = await self._pages(f"/tickets/{ticket_id}/conversations", {}, ticket_id)
+        name = req.get("name") or req.get("email") or "Customer"
+        messages = [Message(f"t{t['id']}", name, AuthorRole.CUSTOMER,
+                            t.get("description") or t.get("description_text") or "", _dt(t.get("created_at")), True,
+                            BodyFormat.HTML if t.get("description") else BodyFormat.TEXT)]
+        for c in convs:
+            incoming = bool(c.get("incoming"))
+            body = c.get("body") or c.get("body_text") or ""
+            messages.append(Message(
+                str(c.get("id")), name if incoming else f"Agent {c.get('user_id', '')}".strip(),
+                AuthorRole.CUSTOMER if incoming else AuthorRole.AGENT, body, _dt(c.get("created_at")),
+                not bool(c.get("private")), BodyFormat.HTML if c.get("body") else BodyFormat.TEXT))
+        return Ticket(TicketId(str(t["id"])), t.get("subject") or "(no subject)",
+                      STATUS.get(int(t.get("status") or 2), TicketStatus.OPEN), req.get("email") or "", name,
+                      _dt(t.get("created_at")), _dt(t.get("updated_at")), tuple(messages),
+                      PRIORITY.get(int(t.get("priority") or 2), "normal"), tuple(t.get("tags") or ()),
+                      self.ticket_url(str(t["id"])))
+
+    async def post_reply(self, ticket_id: TicketId, body: str, *, public: bool, author: str) -> Message:
+        if public:
+            await self.request("POST", f"/tickets/{ticket_id}/reply", json={"body": body}, ticket_id=ticket_id)
+        else:
+            await self.request("POST", f"/tickets/{ticket_id}/notes", json={"body": body, "private": True},
+                               ticket_id=ticket_id)
+        return Message("", author, AuthorRole.AGENT, body, datetime.now(UTC), public)
+
+    async def set_tags(self, ticket_id: TicketId, tags: tuple[str, ...]) -> None:
+        await self.request("PUT", f"/tickets/{ticket_id}", json={"tags": list(tags)}, ticket_id=ticket_id)
+
+    async def test_connection(self) -> str:
+        me = await self.get_json("/agents/me")
+        return f"Connected to Freshdesk as {field(me, 'contact', 'name', default='an agent')}."
+
+
+_URL = re.compile(r"https?://[\w.-]+\.freshdesk\.com/a/tickets/(\d+)")
+
+
+def ticket_id_from_url(url: str) -> str | None:
+    m = _URL.search(url)
+    return m.group(1) if m else None

@@ -1,0 +1,129 @@
+"""Shared HTTP plumbing for connectors: explicit timeouts, Retry-After on 429, and every failure
+translated into a ConnectorError whose message says what failed and what to do.
+
+The same translation answers "Test connection", so Settings can say exactly what went wrong:
+DNS, TLS, refused connection, timeout, 401, 403, 404 (wrong subdomain or URL), 429, 5xx, bad JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from typing import Any
+
+import httpx
+
+from assist.errors import ConnectorAuthError, ConnectorError, ConnectorUnavailableError, TicketNotFoundError
+
+MAX_RETRY_AFTER_S = 10.0
+
+
+def describe_transport_error(exc: httpx.HTTPError, service: str, url: str) -> str:
+    text = str(exc).lower()
+    host = httpx.URL(url).host if url else ""
+    if isinstance(exc, httpx.TimeoutException):
+        return f"{service} did not answer in time ({host}). Check your connection or try again."
+    if isinstance(exc, httpx.ConnectError):
+        cause = exc.__cause__ or exc.__context__
+        if "name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text \
+                or "temporary failure in name resolution" in text or "no address associated" in text:
+            return f"Couldn't find {host} (DNS lookup failed). Check the {service} URL or subdomain in Settings."
+        if isinstance(cause, ssl.SSLError) or "ssl" in text or "certificate" in text:
+            return f"The secure connection to {host} failed (TLS: {str(exc)[:120]}). Check the URL and certificates."
+        if "refused" in text:
+            return f"{host} refused the connection. Is {service} running at that address?"
+        return f"Couldn't connect to {service} at {host}: {str(exc)[:160]}"
+    return f"{service} request failed: {type(exc).__name__}: {str(exc)[:160]}"
+
+
+class HttpConnector:
+    """Base for helpdesk and CRM connectors that speak JSON over HTTP."""
+
+    service = "the service"
+
+    def __init__(self, base_url: str, *, client: httpx.AsyncClient | None = None, timeout: float = 15.0,
+                 auth: httpx.Auth | tuple[str, str] | None = None, headers: dict[str, str] | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._owns_client = client is None
+        self._client = client or httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)))
+        self._auth = auth
+        self._headers = {"Accept": "application/json", **(headers or {})}
+
+    async def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+                      json: Any = None, ticket_id: str = "", absolute: bool = False,
+                      allow: tuple[int, ...] = ()) -> httpx.Response:
+        """Send with retries on 429 (Retry-After, bounded); statuses in ``allow`` are returned, not raised."""
+        url = path if absolute else f"{self.base_url}{path}"
+        for attempt in range(3):
+            try:
+                resp = await self._client.request(method, url, params=params, json=json, auth=self._auth,
+                                                  headers=self._headers)
+            except httpx.HTTPError as exc:
+                raise ConnectorUnavailableError(describe_transport_error(exc, self.service, url)) from exc
+            if resp.status_code == 429 and attempt < 2:
+                try:
+                    wait = float(resp.headers.get("Retry-After", "1"))
+                except ValueError:
+                    wait = 1.0
+                if wait <= MAX_RETRY_AFTER_S:
+                    await asyncio.sleep(max(wait, 0.0))
+                    continue
+            if resp.status_code not in allow:
+                self.raise_for_status(resp, ticket_id)
+            return resp
+        raise AssertionError("unreachable")
+
+    def raise_for_status(self, resp: httpx.Response, ticket_id: str = "") -> None:
+        code = resp.status_code
+        if code < 400:
+            return
+        if code == 401:
+            raise ConnectorAuthError(f"{self.service}: token rejected — update it in Settings.")
+        if code == 403:
+            raise ConnectorAuthError(f"{self.service}: permission denied (403). The token works but this account "
+                                     "may not read or change that; check its role.")
+        if code == 404 and ticket_id:
+            raise TicketNotFoundError(f"Ticket #{ticket_id} doesn't exist in {self.service}.")
+        if code == 404:
+            raise ConnectorError(f"{self.service} answered 404 for {resp.request.url.path}: check the URL or "
+                                 "subdomain in Settings.")
+        if code == 429:
+            raise ConnectorUnavailableError(f"{self.service} is rate-limiting requests (429). Wait a minute, then "
+                                            "Retry.")
+        if code >= 500:
+            raise ConnectorUnavailableError(f"{self.service} had a server error ({code}). Try again shortly.")
+        raise ConnectorError(f"{self.service} refused the request ({code}): {resp.text[:200]}")
+
+    async def get_json(self, path: str, *, params: dict[str, Any] | None = None, ticket_id: str = "",
+                       absolute: bool = False) -> Any:
+        resp = await self.request("GET", path, params=params, ticket_id=ticket_id, absolute=absolute)
+        return self.parse(resp)
+
+    def parse(self, resp: httpx.Response) -> Any:
+        try:
+            return resp.json()
+        except ValueError as exc:
+            raise ConnectorUnavailableError(
+                f"{self.service} answered with malformed JSON (HTTP {resp.status_code}, "
+                f"{len(resp.content)} bytes). Try again; if it persists, check the URL in Settings.") from exc
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self._client.aclose()
+
+
+def field(data: Any, *keys: str, default: Any = None) -> Any:
+    """data[k1][k2]... or ``default`` when any level is missing or of the wrong type."""
+    node = data
+    for k in keys:
+        if not isinstance(node, dict) or k not in node:
+            return default
+        node = node[k]
+    return node
+
+
+def expect(data: Any, kind: type, service: str, what: str) -> Any:
+    if not isinstance(data, kind):
+        raise ConnectorUnavailableError(f"{service} sent an unexpected answer for {what} (not a JSON "
+                                        f"{'object' if kind is dict else 'list'}).")
+    return data

@@ -1,0 +1,167 @@
+"""Request Tracker 5 over REST 2 (token auth): TicketSQL queue, history + attachments as the thread,
+correspond (public reply) vs comment (internal note), the "Tags" custom field as tags.
+
+Shaped from RT's REST2 documentation and checked against a real RT 5 in the integration tests.
+Collection endpoints page with ``page``/``per_page`` and report ``pages``; the attachments collection
+returns Content as text when asked for with ``fields``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from assist.domain import (
+    AuthorRole,
+    BodyFormat,
+    Message,
+    QueueFilter,
+    Ticket,
+    TicketId,
+    TicketStatus,
+    TicketSummary,
+)
+from assist.errors import TicketNotFoundError
+from assist.helpdesk.http import HttpConnector, expect, field
+
+STATUS = {"new": TicketStatus.NEW, "open": TicketStatus.OPEN, "stalled": TicketStatus.PENDING,
+          "resolved": TicketStatus.SOLVED, "rejected": TicketStatus.CLOSED, "deleted": TicketStatus.CLOSED}
+RT_STATUS = {TicketStatus.NEW: "new", TicketStatus.OPEN: "open", TicketStatus.PENDING: "stalled",
+             TicketStatus.SOLVED: "resolved", TicketStatus.CLOSED: "rejected"}
+PER_PAGE = 100
+MAX_PAGES = 20
+
+
+def _dt(value: str | None) -> datetime:
+    if not value or value.startswith("1970"):
+        return datetime.fromtimestamp(0, UTC)
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _sql_quote(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("'", "\\'")
+
+
+class RequestTrackerHelpdesk(HttpConnector):
+    service = "Request Tracker"
+
+    def __init__(self, base_url: str, token: str, *, queue_sql: str = "", client: httpx.AsyncClient | None = None,
+                 timeout: float = 15.0, tags_field: str = "Tags") -> None:
+        root = base_url.rstrip("/")
+        super().__init__(root if root.endswith("/REST/2.0") else root + "/REST/2.0", client=client, timeout=timeout,
+                         headers={"Authorization": f"token {token}"})
+        self.web_url = root.removesuffix("/REST/2.0")
+        self.queue_sql = queue_sql
+        self.tags_field = tags_field
+        self.name = "Request Tracker"
+
+    def ticket_url(self, ticket_id: str) -> str:
+        return f"{self.web_url}/Ticket/Display.html?id={ticket_id}"
+
+    def _query(self, flt: QueueFilter) -> str:
+        parts = [f"({self.queue_sql})"] if self.queue_sql else []
+        if flt.statuses:
+            parts.append("(" + " OR ".join(f"Status = '{RT_STATUS[s]}'" for s in flt.statuses) + ")")
+        text = flt.text.strip().lstrip("#")
+        if text:
+            q = _sql_quote(text)
+            clause = f"Subject LIKE '{q}' OR Requestor.EmailAddress LIKE '{q}'"
+            if text.isdigit():
+                clause = f"id = {int(text)} OR " + clause
+            parts.append(f"({clause})")
+        return " AND ".join(parts) or "id > 0"
+
+    async def _pages(self, path: str, params: dict[str, Any], ticket_id: str = "") -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        for page in range(1, MAX_PAGES + 1):
+            data = expect(await self.get_json(path, params={**params, "page": page, "per_page": PER_PAGE},
+                                              ticket_id=ticket_id), dict, self.service, path)
+            items += [i for i in data.get("items", []) if isinstance(i, dict)]
+            if page >= int(data.get("pages") or 1):
+                break
+        return items
+
+    async def list_queue(self, flt: QueueFilter, limit: int = 500) -> list[TicketSummary]:
+        items = await self._pages("/tickets", {
+            "query": self._query(flt), "orderby": "LastUpdated", "order": "DESC",
+            "fields": "Subject,Status,Requestor,LastUpdated,Priority"})
+        out = []
+        for i in items[:limit]:
+            email = str(field(i, "Requestor", default=[{}])[0].get("id", "")) if field(i, "Requestor") else ""
+            out.append(TicketSummary(
+                TicketId(str(i["id"])), i.get("Subject") or "(no subject)", STATUS.get(i.get("Status", ""),
+                                                                                      TicketStatus.OPEN),
+                email, email, _dt(i.get("LastUpdated")), str(i.get("Priority") or "normal")))
+        return out
+
+    async def get_ticket(self, ticket_id: TicketId) -> Ticket:
+        if not str(ticket_id).isdigit():
+            raise TicketNotFoundError(f"#{ticket_id} is not a Request Tracker ticket number.")
+        t = expect(await self.get_json(f"/ticket/{ticket_id}", ticket_id=ticket_id), dict, self.service, "a ticket")
+        requestors = [r.get("id", "") for r in t.get("Requestor") or [] if isinstance(r, dict)]
+        email = requestors[0] if requestors else ""
+        name = email
+        if email:
+            user = await self.get_json(f"/user/{email}")
+            name = field(user, "RealName", default="") or field(user, "Name", default=email) or email
+        history = await self._pages(f"/ticket/{ticket_id}/history", {"fields": "Type,Creator,Created"}, ticket_id)
+        attachments = await self._pages(f"/ticket/{ticket_id}/attachments",
+                                        {"fields": "TransactionId,ContentType,Content"}, ticket_id)
+        bodies: dict[str, tuple[str, BodyFormat]] = {}
+        for a in attachments:
+            txn = str(field(a, "TransactionId", "id", default=a.get("TransactionId")))
+            ctype = str(a.get("ContentType", ""))
+            content = a.get("Content") or ""
+            if ctype == "text/html" and content.strip():
+                bodies[txn] = (content, BodyFormat.HTML)  # html wins over its plain-text twin
+            elif ctype == "text/plain" and content.strip() and txn not in bodies:
+                bodies[txn] = (content, BodyFormat.TEXT)
+        messages = []
+        for h in history:
+            kind = h.get("Type")
+            if kind not in ("Create", "Correspond", "Comment"):
+                continue
+            txn = str(h.get("id"))
+            body, fmt = bodies.get(txn, ("", BodyFormat.TEXT))
+            creator = str(field(h, "Creator", "id", default=""))
+            if kind == "Comment":
+                role, public = AuthorRole.AGENT, False
+            elif kind == "Create" or creator in requestors:
+                role, public = AuthorRole.CUSTOMER, True
+            else:
+                role, public = AuthorRole.AGENT, True
+            author = name if role is AuthorRole.CUSTOMER and kind == "Create" else creator
+            messages.append(Message(txn, author, role, body, _dt(h.get("Created")), public, fmt))
+        tags = ()
+        for cf in t.get("CustomFields") or []:
+            if isinstance(cf, dict) and cf.get("name") == self.tags_field:
+                tags = tuple(str(v) for v in cf.get("values") or [])
+        return Ticket(TicketId(str(t["id"])), t.get("Subject") or "(no subject)",
+                      STATUS.get(t.get("Status", ""), TicketStatus.OPEN), email, name, _dt(t.get("Created")),
+                      _dt(t.get("LastUpdated")), tuple(messages), str(t.get("Priority") or "normal"), tags,
+                      self.ticket_url(str(t["id"])))
+
+    async def post_reply(self, ticket_id: TicketId, body: str, *, public: bool, author: str) -> Message:
+        kind = "correspond" if public else "comment"
+        await self.request("POST", f"/ticket/{ticket_id}/{kind}", json={"Content": body, "ContentType": "text/plain"},
+                           ticket_id=ticket_id)
+        return Message("", author, AuthorRole.AGENT, body, datetime.now(UTC), public)
+
+    async def set_tags(self, ticket_id: TicketId, tags: tuple[str, ...]) -> None:
+        await self.request("PUT", f"/ticket/{ticket_id}", json={"CustomFields": {self.tags_field: list(tags)}},
+                           ticket_id=ticket_id)
+
+    async def test_connection(self) -> str:
+        data = await self.get_json("/rt")
+        return f"Connected to Request Tracker {field(data, 'Version', default='5')}."
+
+
+_URL = re.compile(r"/Ticket/Display\.html\?id=(\d+)")
+
+
+def ticket_id_from_url(url: str) -> str | None:
+    m = _URL.search(url)
+    return m.group(1) if m else None
