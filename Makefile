@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: run test screenshot doctor install clean
+.PHONY: run test screenshot doctor install clean rt-up rt-down bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,16 @@ test: $(STAMP)
 screenshot: $(STAMP)
 	bash packaging/system-deps.sh --gui
 	bash packaging/screenshot.sh docs/screenshot.png
+
+## A real Request Tracker 5 on 127.0.0.1:18080 for the integration tests (installs it when missing).
+rt-up:
+	bash packaging/rt/rt-up.sh
+
+rt-down:
+	bash packaging/rt/rt-down.sh
+
+bench: $(STAMP)
+	$(PY) benchmarks/report.py
 
 doctor: $(STAMP)
 	$(VENV)/bin/assist doctor

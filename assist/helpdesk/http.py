@@ -8,6 +8,7 @@ DNS, TLS, refused connection, timeout, 401, 403, 404 (wrong subdomain or URL), 4
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 from typing import Any
 
@@ -18,20 +19,32 @@ from assist.errors import ConnectorAuthError, ConnectorError, ConnectorUnavailab
 MAX_RETRY_AFTER_S = 10.0
 
 
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain, seen = [], set()
+    node: BaseException | None = exc
+    while node is not None and id(node) not in seen:
+        chain.append(node)
+        seen.add(id(node))
+        node = node.__cause__ or node.__context__
+    return chain
+
+
 def describe_transport_error(exc: httpx.HTTPError, service: str, url: str) -> str:
-    text = str(exc).lower()
+    """Name the failure the way an agent can act on it: DNS, TLS, refused, timeout."""
+    chain = _causes(exc)
+    text = " ".join(str(e).lower() for e in chain)
     host = httpx.URL(url).host if url else ""
     if isinstance(exc, httpx.TimeoutException):
         return f"{service} did not answer in time ({host}). Check your connection or try again."
+    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "connection refused" in text:
+        return f"{host} refused the connection. Is {service} running at that address?"
+    if any(isinstance(e, ssl.SSLError) for e in chain) or "certificate" in text or "ssl" in text:
+        return f"The secure connection to {host} failed (TLS). Check the URL and its certificate."
+    dns = ("name or service not known", "nodename nor servname", "getaddrinfo", "name resolution",
+           "no address associated")
+    if any(isinstance(e, socket.gaierror) for e in chain) or any(d in text for d in dns):
+        return f"Couldn't find {host} (DNS lookup failed). Check the {service} URL or subdomain in Settings."
     if isinstance(exc, httpx.ConnectError):
-        cause = exc.__cause__ or exc.__context__
-        if "name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text \
-                or "temporary failure in name resolution" in text or "no address associated" in text:
-            return f"Couldn't find {host} (DNS lookup failed). Check the {service} URL or subdomain in Settings."
-        if isinstance(cause, ssl.SSLError) or "ssl" in text or "certificate" in text:
-            return f"The secure connection to {host} failed (TLS: {str(exc)[:120]}). Check the URL and certificates."
-        if "refused" in text:
-            return f"{host} refused the connection. Is {service} running at that address?"
         return f"Couldn't connect to {service} at {host}: {str(exc)[:160]}"
     return f"{service} request failed: {type(exc).__name__}: {str(exc)[:160]}"
 

@@ -1,0 +1,104 @@
+"""The Request Tracker connector against a real RT 5: queue, thread, reply, note, tags, errors.
+
+Tickets are created through RT's own REST API as a customer's mail would create them, and RT's own
+state is read back afterwards with plain HTTP, not through the connector under test.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+
+from assist.domain import AuthorRole, QueueFilter, TicketId, TicketStatus
+from assist.errors import ConnectorAuthError, ConnectorUnavailableError, TicketNotFoundError
+from assist.helpdesk.request_tracker import RequestTrackerHelpdesk
+from assist.links import ticket_from_url
+from assist.settings import HelpdeskSettings
+
+
+def _rt(env: dict[str, str]) -> httpx.Client:
+    return httpx.Client(base_url=env["RT_URL"] + "/REST/2.0", headers={"Authorization": f"token {env['RT_TOKEN']}"},
+                        timeout=30)
+
+
+def _create(env: dict[str, str], subject: str, body: str, requestor: str, content_type: str = "text/plain") -> str:
+    with _rt(env) as rt:
+        resp = rt.post("/ticket", json={"Queue": "General", "Subject": subject, "Requestor": requestor,
+                                        "Content": body, "ContentType": content_type})
+        resp.raise_for_status()
+        return str(resp.json()["id"])
+
+
+@pytest.fixture
+async def helpdesk(rt_env):
+    hd = RequestTrackerHelpdesk(rt_env["RT_URL"], rt_env["RT_TOKEN"], queue_sql="Queue = 'General'")
+    yield hd
+    await hd.aclose()
+
+
+async def test_queue_thread_reply_note_and_tags(rt_env, helpdesk) -> None:
+    tag = uuid.uuid4().hex[:8]
+    tid = _create(rt_env, f"where is my order {tag}", "hi, my order KC-48213 hasnt arrived", f"c{tag}@example.com")
+    other = _create(rt_env, f"charged twice {tag}", "two charges on my card", f"d{tag}@example.com")
+
+    queue = await helpdesk.list_queue(QueueFilter(text=tag))
+    assert {t.id for t in queue} == {tid, other}
+    mine = next(t for t in queue if t.id == tid)
+    assert mine.requester_email == f"c{tag}@example.com" and mine.status in (TicketStatus.NEW, TicketStatus.OPEN)
+    by_id = await helpdesk.list_queue(QueueFilter(text=f"#{tid}", statuses=()))
+    assert tid in {t.id for t in by_id}
+
+    ticket = await helpdesk.get_ticket(TicketId(tid))
+    assert ticket.subject == f"where is my order {tag}"
+    assert [(m.role, m.body) for m in ticket.messages] == [
+        (AuthorRole.CUSTOMER, "hi, my order KC-48213 hasnt arrived")]
+    assert ticket.url.endswith(f"/Ticket/Display.html?id={tid}")
+
+    await helpdesk.post_reply(TicketId(tid), "Hi, it shipped with UPS yesterday.", public=True, author="sam")
+    await helpdesk.post_reply(TicketId(tid), "checked the warehouse", public=False, author="sam")
+    await helpdesk.set_tags(TicketId(tid), ("shipping", "assist-escalated"))
+
+    ticket = await helpdesk.get_ticket(TicketId(tid))
+    reply, note = ticket.messages[-2], ticket.messages[-1]
+    assert (reply.public, reply.role) == (True, AuthorRole.AGENT)
+    assert reply.body.strip() == "Hi, it shipped with UPS yesterday."
+    assert (note.public, note.body.strip()) == (False, "checked the warehouse")
+    assert set(ticket.tags) == {"shipping", "assist-escalated"}
+
+    with _rt(rt_env) as rt:  # RT's own view of what happened
+        history = rt.get(f"/ticket/{tid}/history", params={"fields": "Type", "per_page": 100}).json()["items"]
+        types = [h["Type"] for h in history]
+        assert "Correspond" in types and "Comment" in types
+        state = rt.get(f"/ticket/{tid}").json()
+        tags = {cf["name"]: cf["values"] for cf in state["CustomFields"]}["Tags"]
+        assert sorted(tags) == ["assist-escalated", "shipping"]
+        assert state["Status"] == "open"  # a correspondence opens a new ticket in RT
+
+
+async def test_html_body_is_kept_as_html(rt_env, helpdesk) -> None:
+    tid = _create(rt_env, "html mail", "<p>Hello <b>there</b></p><script>x()</script>", "h@example.com", "text/html")
+    ticket = await helpdesk.get_ticket(TicketId(tid))
+    assert ticket.messages[0].body_format.value == "html"
+    assert "<b>there</b>" in ticket.messages[0].body  # rendering sanitizes it later
+
+
+async def test_missing_ticket_revoked_token_and_down_server(rt_env, helpdesk) -> None:
+    with pytest.raises(TicketNotFoundError, match="#987654"):
+        await helpdesk.get_ticket(TicketId("987654"))
+    bad = RequestTrackerHelpdesk(rt_env["RT_URL"], "1-1-not-a-token")
+    with pytest.raises(ConnectorAuthError, match="token rejected — update it in Settings"):
+        await bad.list_queue(QueueFilter())
+    await bad.aclose()
+    down = RequestTrackerHelpdesk("http://127.0.0.1:9", "x", timeout=2)
+    with pytest.raises(ConnectorUnavailableError, match="refused the connection"):
+        await down.list_queue(QueueFilter())
+    await down.aclose()
+
+
+async def test_test_connection_and_url_following(rt_env, helpdesk) -> None:
+    assert (await helpdesk.test_connection()).startswith("Connected to Request Tracker 5")
+    cfg = HelpdeskSettings(kind="request_tracker", url=rt_env["RT_URL"])
+    assert ticket_from_url(f"{rt_env['RT_URL']}/Ticket/Display.html?id=42", cfg) == "42"
+    assert ticket_from_url("https://other.example.com/Ticket/Display.html?id=42", cfg) is None

@@ -1,0 +1,278 @@
+"""Zendesk, Freshdesk, HubSpot and HTTP-JSON connectors against answers shaped exactly like their
+published API documentation (httpx.MockTransport at the boundary): pagination, 401, 404, 429,
+5xx, truncated JSON, DNS and TLS failures."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import ssl
+from typing import Any
+
+import httpx
+import pytest
+
+from assist.crm.cache import CachedCRM
+from assist.crm.http_json import HttpJsonCRM
+from assist.crm.hubspot import HubSpotCRM
+from assist.domain import AuthorRole, BodyFormat, QueueFilter, TicketId, TicketStatus
+from assist.errors import ConnectorAuthError, ConnectorError, ConnectorUnavailableError, TicketNotFoundError
+from assist.helpdesk.freshdesk import FreshdeskHelpdesk
+from assist.helpdesk.zendesk import ZendeskHelpdesk
+from assist.links import ticket_from_url
+from assist.settings import CRMSettings, HelpdeskSettings
+
+ZD = "https://acme.zendesk.com/api/v2"
+
+
+def client(handler) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.MockTransport(handler))
+
+
+def ok(body: Any, **headers: str) -> httpx.Response:
+    return httpx.Response(200, json=body, headers=headers)
+
+
+ZD_USERS = {"users": [
+    {"id": 501, "name": "Maria Gonzalez", "email": "maria@example.com", "role": "end-user"},
+    {"id": 9, "name": "Sam Ortiz", "email": "sam@acme.com", "role": "agent"},
+]}
+
+
+def zendesk_handler(log: list[httpx.Request]):
+    def handle(req: httpx.Request) -> httpx.Response:
+        log.append(req)
+        path = req.url.path
+        if path == "/api/v2/search.json":
+            return ok({"results": [{"id": 1001, "subject": "where is my order", "status": "open", "requester_id": 501,
+                                    "updated_at": "2026-11-24T10:00:00Z", "priority": "normal", "tags": ["shipping"]}],
+                       "next_page": None, "count": 1})
+        if path == "/api/v2/users/show_many.json":
+            return ok(ZD_USERS)
+        if path == "/api/v2/tickets/1001.json" and req.method == "GET":
+            return ok({"ticket": {"id": 1001, "subject": "where is my order", "status": "pending",
+                                  "requester_id": 501, "created_at": "2026-11-23T09:00:00Z",
+                                  "updated_at": "2026-11-24T10:00:00Z", "tags": ["shipping"], "priority": "high"}})
+        if path == "/api/v2/tickets/1001/comments.json":
+            if "page[after]" in str(req.url):
+                return ok({"comments": [{"id": 3, "author_id": 501, "body": "any news?", "html_body": "",
+                                         "public": True, "created_at": "2026-11-24T10:00:00Z"}],
+                           "meta": {"has_more": False, "after_cursor": None}, "links": {"next": None}})
+            return ok({"comments": [
+                {"id": 1, "author_id": 501, "body": "where is it", "html_body": "<p>where is it</p>", "public": True,
+                 "created_at": "2026-11-23T09:00:00Z"},
+                {"id": 2, "author_id": 9, "body": "checking", "html_body": "", "public": False,
+                 "created_at": "2026-11-23T09:30:00Z"}],
+                "meta": {"has_more": True, "after_cursor": "xyz"},
+                "links": {"next": f"{ZD}/tickets/1001/comments.json?page[after]=xyz&page[size]=100"}})
+        if path == "/api/v2/tickets/1001.json" and req.method == "PUT":
+            return ok({"ticket": {"id": 1001}})
+        if path == "/api/v2/tickets/404.json":
+            return httpx.Response(404, json={"error": "RecordNotFound", "description": "Not found"})
+        return httpx.Response(500)
+    return handle
+
+
+async def test_zendesk_queue_thread_cursor_pagination_reply_note_tags() -> None:
+    log: list[httpx.Request] = []
+    zd = ZendeskHelpdesk("https://acme.zendesk.com", "sam@acme.com", "tok", client=client(zendesk_handler(log)))
+    queue = await zd.list_queue(QueueFilter(text="order"))
+    assert [(t.id, t.requester_name, t.status) for t in queue] == [("1001", "Maria Gonzalez", TicketStatus.OPEN)]
+    search = next(r for r in log if r.url.path == "/api/v2/search.json")
+    assert "status:new" in search.url.params["query"] and "order" in search.url.params["query"]
+    assert search.headers["Authorization"] == httpx.BasicAuth("sam@acme.com/token", "tok")._auth_header
+    ticket = await zd.get_ticket(TicketId("1001"))
+    assert ticket.status is TicketStatus.PENDING and ticket.requester_email == "maria@example.com"
+    assert [(m.role, m.public, m.body_format) for m in ticket.messages] == [
+        (AuthorRole.CUSTOMER, True, BodyFormat.HTML), (AuthorRole.AGENT, False, BodyFormat.TEXT),
+        (AuthorRole.CUSTOMER, True, BodyFormat.TEXT)]  # second page followed via links.next
+    await zd.post_reply(TicketId("1001"), "It shipped", public=True, author="Sam")
+    await zd.post_reply(TicketId("1001"), "note", public=False, author="Sam")
+    await zd.set_tags(TicketId("1001"), ("shipping", "vip"))
+    puts = [json.loads(r.content) for r in log if r.method == "PUT"]
+    assert puts == [{"ticket": {"comment": {"body": "It shipped", "public": True}}},
+                    {"ticket": {"comment": {"body": "note", "public": False}}},
+                    {"ticket": {"tags": ["shipping", "vip"]}}]
+    with pytest.raises(TicketNotFoundError, match="#404 doesn't exist in Zendesk"):
+        await zd.get_ticket(TicketId("404"))
+    await zd.aclose()
+
+
+@pytest.mark.parametrize(
+    ("response", "error", "message"),
+    [
+        (httpx.Response(401, json={"error": "Couldn't authenticate you"}), ConnectorAuthError,
+         "token rejected — update it in Settings"),
+        (httpx.Response(403, json={"error": "Forbidden"}), ConnectorAuthError, "permission denied"),
+        (httpx.Response(404, json={"error": "InvalidEndpoint"}), ConnectorError, "check the URL or subdomain"),
+        (httpx.Response(503, text="Service Unavailable"), ConnectorUnavailableError, "server error (503)"),
+        (httpx.Response(200, content=b'{"results": [{"id": 1, "sub'), ConnectorUnavailableError, "malformed JSON"),
+        (httpx.Response(429, json={"error": "TooManyRequests"}, headers={"Retry-After": "120"}),
+         ConnectorUnavailableError, "rate-limiting"),
+    ],
+)
+async def test_zendesk_errors_are_named(response, error, message) -> None:
+    zd = ZendeskHelpdesk("acme", "a@b.c", "t", client=client(lambda req: response))
+    with pytest.raises(error, match=re.escape(message)):
+        await zd.list_queue(QueueFilter())
+    await zd.aclose()
+
+
+async def test_429_waits_for_retry_after_then_succeeds() -> None:
+    calls = {"n": 0}
+
+    def handle(req: httpx.Request) -> httpx.Response:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            return httpx.Response(429, headers={"Retry-After": "0"}, json={"error": "TooManyRequests"})
+        if req.url.path.endswith("show_many.json"):
+            return ok({"users": []})
+        return ok({"results": [], "next_page": None})
+
+    zd = ZendeskHelpdesk("acme", "a@b.c", "t", client=client(handle))
+    assert await zd.list_queue(QueueFilter()) == []
+    assert calls["n"] >= 2
+    await zd.aclose()
+
+
+def _failing(exc: BaseException):
+    def handle(req: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connect failed", request=req) from exc
+    return handle
+
+
+@pytest.mark.parametrize(
+    ("cause", "message"),
+    [
+        (socket.gaierror(-2, "Name or service not known"), "Couldn't find acme.zendesk.com (DNS lookup failed)"),
+        (ssl.SSLCertVerificationError(1, "certificate verify failed"), "secure connection to acme.zendesk.com failed"),
+        (ConnectionRefusedError(111, "Connection refused"), "refused the connection"),
+    ],
+)
+async def test_transport_failures_say_what_failed(cause, message) -> None:
+    zd = ZendeskHelpdesk("acme", "a@b.c", "t", client=client(_failing(cause)))
+    with pytest.raises(ConnectorUnavailableError, match=re.escape(message)):
+        await zd.list_queue(QueueFilter())
+    await zd.aclose()
+
+
+def freshdesk_handler(log: list[httpx.Request]):
+    def handle(req: httpx.Request) -> httpx.Response:
+        log.append(req)
+        path, page = req.url.path, req.url.params.get("page", "1")
+        if path == "/api/v2/tickets":
+            if page == "1":
+                return ok([{"id": 7, "subject": "refund please", "status": 2, "priority": 3, "requester_id": 44,
+                            "requester": {"id": 44, "name": "Robert Novak", "email": "rnovak@example.com"},
+                            "updated_at": "2026-11-24T10:00:00Z", "tags": []}],
+                          link='<https://acme.freshdesk.com/api/v2/tickets?page=2>; rel="next"')
+            return ok([{"id": 8, "subject": "old one", "status": 5, "priority": 1, "requester_id": 45,
+                        "requester": {"id": 45, "name": "X", "email": "x@example.com"},
+                        "updated_at": "2026-10-01T10:00:00Z", "tags": []}])
+        if path == "/api/v2/tickets/7":
+            if req.method == "PUT":
+                return ok({"id": 7})
+            return ok({"id": 7, "subject": "refund please", "status": 3, "priority": 2,
+                       "description": "<div>sour beans</div>", "description_text": "sour beans",
+                       "requester": {"id": 44, "name": "Robert Novak", "email": "rnovak@example.com"},
+                       "created_at": "2026-11-23T09:00:00Z", "updated_at": "2026-11-24T10:00:00Z", "tags": ["x"]})
+        if path == "/api/v2/tickets/7/conversations":
+            return ok([{"id": 70, "body": "<p>Sorry!</p>", "body_text": "Sorry!", "incoming": False,
+                        "private": False, "user_id": 3, "created_at": "2026-11-23T10:00:00Z"},
+                       {"id": 71, "body": "<p>pinged QA</p>", "incoming": False, "private": True, "user_id": 3,
+                        "created_at": "2026-11-23T11:00:00Z"}])
+        if path in ("/api/v2/tickets/7/reply", "/api/v2/tickets/7/notes"):
+            return httpx.Response(201, json={"id": 99})
+        return httpx.Response(404, json={"code": "not_found"})
+    return handle
+
+
+async def test_freshdesk_pages_thread_reply_note_tags() -> None:
+    log: list[httpx.Request] = []
+    fd = FreshdeskHelpdesk("acme", "key", client=client(freshdesk_handler(log)))
+    queue = await fd.list_queue(QueueFilter())
+    assert [t.id for t in queue] == ["7"]  # page 2 read, the closed ticket filtered out
+    assert {r.url.params.get("page") for r in log if r.url.path == "/api/v2/tickets"} == {"1", "2"}
+    ticket = await fd.get_ticket(TicketId("7"))
+    assert ticket.status is TicketStatus.PENDING and ticket.requester_name == "Robert Novak"
+    assert [(m.role, m.public) for m in ticket.messages] == [
+        (AuthorRole.CUSTOMER, True), (AuthorRole.AGENT, True), (AuthorRole.AGENT, False)]
+    await fd.post_reply(TicketId("7"), "refunded", public=True, author="Sam")
+    await fd.post_reply(TicketId("7"), "internal", public=False, author="Sam")
+    await fd.set_tags(TicketId("7"), ("refund",))
+    sent = [(r.url.path, json.loads(r.content)) for r in log if r.method in ("POST", "PUT")]
+    assert sent == [("/api/v2/tickets/7/reply", {"body": "refunded"}),
+                    ("/api/v2/tickets/7/notes", {"body": "internal", "private": True}),
+                    ("/api/v2/tickets/7", {"tags": ["refund"]})]
+    with pytest.raises(TicketNotFoundError):
+        await fd.get_ticket(TicketId("999"))
+    await fd.aclose()
+
+
+async def test_http_json_crm_maps_paths_and_caches() -> None:
+    calls = {"n": 0}
+
+    def handle(req: httpx.Request) -> httpx.Response:
+        calls["n"] += 1
+        if req.url.path == "/customers/unknown%40example.com" or "unknown" in str(req.url):
+            return httpx.Response(404)
+        return ok({"profile": {"full_name": "Maria G", "plan": {"name": "Plus"}}, "stats": {"ltv": "612.4"},
+                   "orders": [{"number": "KC-1", "state": "shipped", "amount": 38, "currency": "USD"}]})
+
+    cfg = CRMSettings(kind="http_json", url="https://crm.internal/customers/{email}", name_path="profile.full_name",
+                      plan_path="profile.plan.name", value_path="stats.ltv",
+                      order_fields={"id": "number", "status": "state", "total": "amount", "currency": "currency"})
+    crm = CachedCRM(HttpJsonCRM(cfg, "secret", client=client(handle)), ttl_s=60)
+    c = await crm.get_customer("maria@example.com")
+    assert (c.name, c.plan, c.lifetime_value) == ("Maria G", "Plus", 612.4)
+    assert [(o.id, o.status, o.total) for o in c.orders] == [("KC-1", "shipped", 38.0)]
+    await crm.get_customer("MARIA@example.com")
+    assert calls["n"] == 1  # cached per requester
+    crm.invalidate()
+    await crm.get_customer("maria@example.com")
+    assert calls["n"] == 2
+    assert await crm.get_customer("unknown@example.com") is None
+    await crm.aclose()
+
+
+async def test_hubspot_contact_company_deals() -> None:
+    seen: list[tuple[str, str]] = []
+
+    def handle(req: httpx.Request) -> httpx.Response:
+        seen.append((req.method, req.url.path))
+        assert req.headers["Authorization"] == "Bearer pat-123"
+        if req.url.path == "/crm/v3/objects/contacts/search":
+            body = json.loads(req.content)
+            assert body["filterGroups"][0]["filters"][0] == {"propertyName": "email", "operator": "EQ",
+                                                            "value": "tom@becker.de"}
+            return ok({"total": 1, "results": [{"id": "51", "properties": {
+                "email": "tom@becker.de", "firstname": "Tom", "lastname": "Becker", "plan": "Office",
+                "total_revenue": "3120", "createdate": "2025-02-01T00:00:00Z"}}]})
+        if req.url.path.endswith("/associations/companies"):
+            return ok({"results": [{"id": "9001", "type": "contact_to_company"}]})
+        if req.url.path == "/crm/v3/objects/companies/9001":
+            return ok({"id": "9001", "properties": {"name": "Becker Design GmbH"}})
+        if req.url.path.endswith("/associations/deals"):
+            return ok({"results": [{"id": "77", "type": "contact_to_deal"}]})
+        if req.url.path == "/crm/v3/objects/deals/batch/read":
+            return ok({"status": "COMPLETE", "results": [{"id": "77", "properties": {
+                "dealname": "Office box Dec", "amount": "129", "dealstage": "closedwon",
+                "closedate": "2026-11-12T00:00:00Z"}}]})
+        return httpx.Response(404)
+
+    crm = HubSpotCRM(CRMSettings(kind="hubspot"), "pat-123", client=client(handle))
+    c = await crm.get_customer("tom@becker.de")
+    assert (c.name, c.company, c.plan, c.lifetime_value) == ("Tom Becker", "Becker Design GmbH", "Office", 3120.0)
+    assert [(o.id, o.status, o.total) for o in c.orders] == [("Office box Dec", "closedwon", 129.0)]
+    await crm.aclose()
+
+
+def test_ticket_urls_follow_only_this_workspace() -> None:
+    zd = HelpdeskSettings(kind="zendesk", url="acme")
+    assert ticket_from_url("https://acme.zendesk.com/agent/tickets/4812", zd) == "4812"
+    assert ticket_from_url("https://evil.zendesk.com/agent/tickets/4812", zd) is None
+    fd = HelpdeskSettings(kind="freshdesk", url="https://acme.freshdesk.com")
+    assert ticket_from_url("https://acme.freshdesk.com/a/tickets/77", fd) == "77"
+    assert ticket_from_url("not a url", fd) is None
+    assert ticket_from_url("https://acme.zendesk.com/agent/tickets/1", HelpdeskSettings()) is None
