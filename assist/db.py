@@ -36,6 +36,7 @@ class SqliteWorker:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"sqlite-{path.stem}")
         self._conn: sqlite3.Connection | None = None
         self._init = init
+        self._closed = False
 
     def _get(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -53,6 +54,11 @@ class SqliteWorker:
         return await loop.run_in_executor(self._executor, lambda: fn(self._get(), *args))
 
     def close(self) -> None:
+        """Close the connection and stop the thread; closing twice is harmless."""
+        if self._closed:
+            return
+        self._closed = True
+
         def _close() -> None:
             if self._conn is not None:
                 self._conn.close()

@@ -65,6 +65,13 @@ class SecretStore:
         """A secret the app itself makes for this run (the demo backend's token): memory only."""
         self._memory[name] = value
 
+    def with_overrides(self, values: dict[str, str]) -> SecretStore:
+        """A copy that answers ``values`` first (testing a typed token before saving it)."""
+        probe = SecretStore(self._backend)
+        probe._memory = {**self._memory, **{k: v for k, v in values.items() if v}}
+        probe.session_only = self.session_only
+        return probe
+
     def get(self, name: str) -> str | None:
         if name in self._memory:
             return self._memory[name]

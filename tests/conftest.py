@@ -17,6 +17,9 @@ from assist.secrets import SecretStore  # noqa: E402
 from assist.session import Session, build_session  # noqa: E402
 from assist.settings import Settings  # noqa: E402
 
+# Qt fixtures (a shared qasync loop, run_until, open_window) for the UI and the integration tests.
+pytest_plugins = ["tests.qt_fixtures"]
+
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
     """A secure-looking keyring that lives in memory (tests never touch the real one)."""

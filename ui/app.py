@@ -61,6 +61,8 @@ async def run_window(paths: Paths, args: argparse.Namespace) -> int:
     install_crash_handler(window)
     closed = asyncio.Event()
     app.lastWindowClosed.connect(closed.set)
+    clipboard = app.clipboard()
+    clipboard.dataChanged.connect(lambda: window.follow_clipboard(clipboard.text()))
     window.show()
     window.start()
     code = 0
@@ -71,7 +73,7 @@ async def run_window(paths: Paths, args: argparse.Namespace) -> int:
             await closed.wait()
     finally:
         await window.shutdown()
-        await session.aclose()
+        await window.session.aclose()  # the window may have switched to another workspace
     return code
 
 

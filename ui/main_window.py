@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QComboBox,
     QLineEdit,
     QMainWindow,
     QSplitter,
@@ -35,8 +36,9 @@ from assist.domain import (
 from assist.drafting import Delta, human_only_draft
 from assist.errors import AssistError, TicketNotFoundError
 from assist.feedback import REASONS, escalation_suggestion, suggested_reason
+from assist.links import ticket_from_url
 from assist.render import customer_html, thread_html
-from assist.session import Session
+from assist.session import Session, build_session
 from assist.settings import save_settings
 
 from ui.errors import Banner
@@ -199,6 +201,9 @@ class MainWindow(QMainWindow):
             "report": self._action(
                 "Report", ["Ctrl+Shift+W"], self.open_report, "Export the weekly team report"
             ),
+            "workspace": self._action(
+                "Workspace", ["Ctrl+Shift+O"], lambda: self.workspace_box.showPopup(), "Switch workspace"
+            ),
             "knowledge": self._action(
                 "Knowledge", ["Ctrl+Shift+K"], self.open_knowledge, "Search and add to the knowledge base"
             ),
@@ -208,6 +213,12 @@ class MainWindow(QMainWindow):
         ai.setChecked(self.session.ai_enabled)
         ai.triggered.disconnect()
         ai.toggled.connect(self._on_ai_toggled)
+        self.workspace_box = QComboBox()
+        self.workspace_box.setToolTip("Switch workspace (Ctrl+Shift+O)")
+        self.workspace_box.addItems(list(self.session.settings.workspaces))
+        self.workspace_box.setCurrentText(self.session.workspace)
+        self.workspace_box.currentTextChanged.connect(self._on_workspace_box_changed)
+        bar.addWidget(self.workspace_box)
         bar.addWidget(self.jump)
         for name in ("refresh", "previous", "next", "generate", "send", "note", "escalate", "ai", "knowledge",
                      "review", "report", "settings"):
@@ -233,6 +244,9 @@ class MainWindow(QMainWindow):
         )
 
     def refresh_all(self) -> None:
+        invalidate = getattr(self.session.crm, "invalidate", None)
+        if invalidate is not None:
+            invalidate()  # F5 means fresh customer context too
         self.refresh_queue()
         if self.current is not None:
             self.open_ticket(self.current, self._current_email)
@@ -252,7 +266,14 @@ class MainWindow(QMainWindow):
         self.jump.selectAll()
 
     def _on_jump_return_pressed(self) -> None:
-        ticket_id = self.jump.text().strip().lstrip("#")
+        text = self.jump.text().strip()
+        if text.startswith(("http://", "https://")):
+            found = ticket_from_url(text, self.session.settings.current.helpdesk)
+            if found is None:
+                self.banner.show_message("That link isn't a ticket in this workspace's helpdesk.", level="warning")
+                return
+            text = found
+        ticket_id = text.lstrip("#")
         if not ticket_id:
             return
         self.jump.clear()
@@ -626,15 +647,75 @@ class MainWindow(QMainWindow):
         )
 
     # -- settings / lifecycle -------------------------------------------------------------------
+    # -- workspaces and following ---------------------------------------------------------------
+    def follow_clipboard(self, text: str) -> None:
+        """Open the ticket whose helpdesk URL the agent just copied (if following is on)."""
+        if not self.session.settings.ui.follow_clipboard:
+            return
+        found = ticket_from_url(text, self.session.settings.current.helpdesk)
+        if found is not None and found != self.current:
+            self.queue.select_id(found)
+            self.open_ticket(TicketId(found))
+            self.statusBar().showMessage(f"Following #{found} from the clipboard", 4000)
+
+    def _on_workspace_box_changed(self, name: str) -> None:
+        if name and name != self.session.workspace:
+            self.switch_workspace(name)
+
+    def switch_workspace(self, name: str) -> None:
+        settings = self.session.settings
+        if name not in settings.workspaces:
+            return
+        settings.active_workspace = name
+        try:
+            save_settings(settings, self.session.paths.config_file)
+        except OSError as exc:
+            self.banner.show_message(f"Couldn't save the workspace choice: {exc.strerror}")
+        self.save_draft_now()
+        for task in ("queue", "open", "route", "draft", "actions", "history"):
+            self.runner.cancel(task)
+        old = self.session
+
+        async def _swap() -> Session:
+            await self.runner.wait_for("save:")
+            await self.runner.wait_for("action:")
+            new = build_session(old.paths, settings, old.secrets)
+            await old.aclose()
+            return new
+
+        def _swapped(new: Session) -> None:
+            self.session = new
+            self.current = self._loaded = self._ctx = self._route = None
+            self.thread.setHtml("<p><i>Select a ticket.</i></p>")
+            self.context.setHtml("")
+            self.draft.load("")
+            self.draft.clear_assist()
+            self.draft.set_enabled(False)
+            self.actions_pane.clear()
+            self.setWindowTitle(f"Assist — {new.workspace} workspace")
+            self.statusBar().showMessage(f"Workspace {new.workspace} · {new.helpdesk.name}", 6000)
+            self.start()
+
+        self.runner.run("switch", _swap(), on_ok=_swapped)
+
     def open_settings(self) -> None:
         from ui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.session, self)
+        dialog = SettingsDialog(self.session, self, self.runner)
         dialog.saved.connect(self._on_settings_saved)
         dialog.open()
 
     def _on_settings_saved(self) -> None:
         self._autosave.setInterval(self.session.settings.ui.autosave_ms)
+        names = list(self.session.settings.workspaces)
+        self.workspace_box.blockSignals(True)
+        self.workspace_box.clear()
+        self.workspace_box.addItems(names)
+        self.workspace_box.setCurrentText(self.session.workspace)
+        self.workspace_box.blockSignals(False)
+        if self.session.settings.active_workspace != self.session.workspace:
+            self.workspace_box.setCurrentText(self.session.settings.active_workspace)
+            return
         ai = self.actions_by_name["ai"]
         if ai.isChecked() != self.session.ai_enabled:
             ai.setChecked(self.session.ai_enabled)  # runs the kill-switch path

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from assist.errors import AssistError
-from assist.session import Session
-from assist.settings import save_settings, validate
+from assist.session import Session, test_connection
+from assist.settings import WorkspaceSettings, save_settings, validate
+
+from ui.tasks import TaskRunner
 
 MODEL_KEY = "model-api-key"
 
@@ -29,11 +36,13 @@ class SettingsDialog(QDialog):
 
     saved = Signal()
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, parent: QWidget | None = None, runner: TaskRunner | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Assist settings")
         self.session = session
+        self.runner = runner or TaskRunner(on_error=lambda exc: self.error.setText(str(exc)))
         s = session.settings
+        self.workspaces = {name: ws.model_copy(deep=True) for name, ws in s.workspaces.items()}
         self.agent_name = QLineEdit(s.agent.name)
         self.autosave = QSpinBox()
         self.autosave.setRange(100, 10_000)
@@ -91,8 +100,133 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"Config file: {session.paths.config_file}"))
         layout.addLayout(form)
+        layout.addWidget(self._workspace_box(s.workspace))
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+
+    # -- workspaces -----------------------------------------------------------------------------
+    def _workspace_box(self, active: str) -> QGroupBox:
+        box = QGroupBox("Workspace")
+        self.ws_combo = QComboBox()
+        self.ws_combo.addItems(list(self.workspaces))
+        self.ws_combo.setCurrentText(active)
+        self.new_ws = QLineEdit()
+        self.new_ws.setPlaceholderText("new workspace name, e.g. acme-zendesk")
+        add = QPushButton("Add")
+        add.clicked.connect(self._on_add_clicked)
+        self.hd_kind = QComboBox()
+        self.hd_kind.addItems(["demo", "zendesk", "freshdesk", "request_tracker"])
+        self.hd_url = QLineEdit()
+        self.hd_url.setPlaceholderText("https://acme.zendesk.com · https://acme.freshdesk.com · https://rt.example.com")
+        self.hd_email = QLineEdit()
+        self.hd_email.setPlaceholderText("Zendesk: agent email for the API token")
+        self.hd_queue = QLineEdit()
+        self.hd_queue.setPlaceholderText("Zendesk view id, or RT TicketSQL, e.g. Queue = 'Support'")
+        self.hd_token = QLineEdit()
+        self.hd_token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.crm_kind = QComboBox()
+        self.crm_kind.addItems(["demo", "helpdesk", "hubspot", "http_json"])
+        self.crm_url = QLineEdit()
+        self.crm_url.setPlaceholderText("http_json: https://crm.internal/customers/{email}")
+        self.crm_token = QLineEdit()
+        self.crm_token.setEchoMode(QLineEdit.EchoMode.Password)
+        test_hd = QPushButton("Test connection")
+        test_hd.setToolTip("Try the helpdesk with these values (nothing is saved)")
+        test_hd.clicked.connect(lambda: self.test("helpdesk"))
+        test_crm = QPushButton("Test connection")
+        test_crm.clicked.connect(lambda: self.test("crm"))
+        self.test_result = QLabel("")
+        self.test_result.setObjectName("testResult")
+        self.test_result.setWordWrap(True)
+        for w in (self.hd_token, self.crm_token):
+            w.setEnabled(self.session.secrets.secure or self.session.secrets.session_only)
+        self.session_only.toggled.connect(self.hd_token.setEnabled)
+        self.session_only.toggled.connect(self.crm_token.setEnabled)
+        top = QHBoxLayout()
+        top.addWidget(self.ws_combo, 1)
+        top.addWidget(self.new_ws, 1)
+        top.addWidget(add)
+        hd_row = QHBoxLayout()
+        hd_row.addWidget(self.hd_token, 1)
+        hd_row.addWidget(test_hd)
+        crm_row = QHBoxLayout()
+        crm_row.addWidget(self.crm_token, 1)
+        crm_row.addWidget(test_crm)
+        form = QFormLayout(box)
+        form.addRow("Active workspace", top)
+        form.addRow("Helpdesk", self.hd_kind)
+        form.addRow("URL", self.hd_url)
+        form.addRow("Email", self.hd_email)
+        form.addRow("Queue", self.hd_queue)
+        form.addRow("Helpdesk token", hd_row)
+        form.addRow("CRM", self.crm_kind)
+        form.addRow("CRM URL", self.crm_url)
+        form.addRow("CRM token", crm_row)
+        form.addRow("", self.test_result)
+        self._shown_ws = self.ws_combo.currentText()
+        self._load_ws(self._shown_ws)
+        self.ws_combo.currentTextChanged.connect(self._on_ws_combo_changed)
+        return box
+
+    def _load_ws(self, name: str) -> None:
+        ws = self.workspaces[name]
+        self.hd_kind.setCurrentText(ws.helpdesk.kind)
+        self.hd_url.setText(ws.helpdesk.url)
+        self.hd_email.setText(ws.helpdesk.email)
+        self.hd_queue.setText(ws.helpdesk.queue)
+        self.crm_kind.setCurrentText(ws.crm.kind)
+        self.crm_url.setText(ws.crm.url)
+        for field, secret in ((self.hd_token, f"{name}:helpdesk-token"), (self.crm_token, f"{name}:crm-token")):
+            field.clear()
+            try:
+                has = self.session.secrets.has(secret)
+            except AssistError:
+                has = False
+            field.setPlaceholderText("set — leave empty to keep" if has else "not set")
+
+    def _store_ws(self, name: str) -> WorkspaceSettings:
+        data = self.workspaces[name].model_dump(mode="json")
+        data["helpdesk"].update(kind=self.hd_kind.currentText(), url=self.hd_url.text().strip(),
+                                email=self.hd_email.text().strip(), queue=self.hd_queue.text().strip())
+        data["crm"].update(kind=self.crm_kind.currentText(), url=self.crm_url.text().strip())
+        ws = WorkspaceSettings.model_validate(data)
+        self.workspaces[name] = ws
+        return ws
+
+    def _on_ws_combo_changed(self, name: str) -> None:
+        if not name:
+            return
+        try:
+            self._store_ws(self._shown_ws)
+        except ValidationError as exc:
+            self.error.setText(str(exc))
+        self._shown_ws = name
+        self._load_ws(name)
+        self.test_result.setText("")
+
+    def _on_add_clicked(self) -> None:
+        name = self.new_ws.text().strip()
+        if not name or name in self.workspaces:
+            self.error.setText("Give the new workspace a name that isn't used yet.")
+            return
+        self.workspaces[name] = WorkspaceSettings()
+        self.ws_combo.addItem(name)
+        self.ws_combo.setCurrentText(name)
+        self.new_ws.clear()
+
+    def test(self, part: str) -> None:
+        name = self.ws_combo.currentText()
+        try:
+            ws = self._store_ws(name)
+        except ValidationError as exc:
+            self.test_result.setText(f"✗ {exc}")
+            return
+        probe = self.session.secrets.with_overrides({f"{name}:helpdesk-token": self.hd_token.text(),
+                                                     f"{name}:crm-token": self.crm_token.text()})
+        self.test_result.setText("Testing…")
+        self.runner.run(f"test-{part}", test_connection(name, ws, probe, part),
+                        on_ok=lambda text: self.test_result.setText(f"✓ {text}"),
+                        on_error=lambda exc: self.test_result.setText(f"✗ {exc}"))
 
     def _has_key(self) -> bool:
         try:
@@ -105,6 +239,13 @@ class SettingsDialog(QDialog):
         data["agent"]["name"] = self.agent_name.text().strip()
         data["ui"]["autosave_ms"] = self.autosave.value()
         data["ai"]["enabled"] = self.ai_enabled.isChecked()
+        try:
+            self._store_ws(self.ws_combo.currentText())
+        except ValidationError as exc:
+            self.error.setText(str(exc))
+            return
+        data["workspaces"] = {n: ws.model_dump(mode="json", exclude_none=True) for n, ws in self.workspaces.items()}
+        data["active_workspace"] = self.ws_combo.currentText()
         data["ai"]["redact_pii"] = self.redact.isChecked()
         for tier, (name, base) in self.models.items():
             data["models"][tier]["model"] = name.text().strip()
@@ -118,6 +259,10 @@ class SettingsDialog(QDialog):
         try:
             if self.api_key.text():
                 secrets.set(MODEL_KEY, self.api_key.text())
+            name = self.ws_combo.currentText()
+            for field, secret in ((self.hd_token, f"{name}:helpdesk-token"), (self.crm_token, f"{name}:crm-token")):
+                if field.text():
+                    secrets.set(secret, field.text())
             save_settings(settings, self.session.paths.config_file)
         except (AssistError, OSError) as exc:
             self.error.setText(str(exc))

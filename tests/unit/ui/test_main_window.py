@@ -8,7 +8,7 @@ from PySide6.QtTest import QTest
 
 from assist.domain import TicketId
 from assist.errors import ConnectorUnavailableError
-from tests.unit.ui.conftest import close_window
+from tests.qt_fixtures import close_window
 
 from ui.main_window import MainWindow
 
