@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: run test screenshot doctor install clean rt-up rt-down bench
+.PHONY: run test screenshot doctor install clean rt-up rt-down bench dist tarball
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,14 @@ rt-down:
 
 bench: $(STAMP)
 	$(PY) benchmarks/report.py
+
+## One-folder app in dist/assist (PyInstaller); `dist/assist/assist --smoke` self-tests it.
+dist: $(STAMP)
+	$(PY) -m PyInstaller --noconfirm --log-level WARN build.spec
+
+## dist/assist-VERSION-linux-ARCH.tar.gz with install.sh, desktop entry and icons.
+tarball: dist
+	bash packaging/linux/make-tarball.sh
 
 doctor: $(STAMP)
 	$(VENV)/bin/assist doctor

@@ -100,7 +100,16 @@ async def _scripted(window: object, args: argparse.Namespace) -> int:
         window.grab().save(args.screenshot)
         print(f"screenshot written to {args.screenshot}")
     else:
-        print(f"smoke: ticket #{window.current} loaded")
+        for _ in range(200):  # the routed offline draft, written without a network or a key
+            if window._last_draft is not None:
+                break
+            await asyncio.sleep(0.05)
+        draft = window._last_draft
+        if draft is None:
+            print(f"smoke: ticket #{window.current} loaded but no offline draft appeared", file=sys.stderr)
+            return 1
+        print(f"smoke: ticket #{window.current} loaded, {draft.tier.value} draft with "
+              f"{len(draft.citations)} citations in {draft.latency_ms} ms")
     window.close()
     return 0
 

@@ -204,6 +204,7 @@ class MainWindow(QMainWindow):
             "workspace": self._action(
                 "Workspace", ["Ctrl+Shift+O"], lambda: self.workspace_box.showPopup(), "Switch workspace"
             ),
+            "about": self._action("About", ["F1"], self.open_about, "Version, paths and Copy diagnostics"),
             "knowledge": self._action(
                 "Knowledge", ["Ctrl+Shift+K"], self.open_knowledge, "Search and add to the knowledge base"
             ),
@@ -221,7 +222,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.workspace_box)
         bar.addWidget(self.jump)
         for name in ("refresh", "previous", "next", "generate", "send", "note", "escalate", "ai", "knowledge",
-                     "review", "report", "settings"):
+                     "review", "report", "settings", "about"):
             bar.addAction(self.actions_by_name[name])
         self.draft.send_button.setToolTip(self.actions_by_name["send"].toolTip())
         self.draft.note_button.setToolTip(self.actions_by_name["note"].toolTip())
@@ -697,6 +698,12 @@ class MainWindow(QMainWindow):
             self.start()
 
         self.runner.run("switch", _swap(), on_ok=_swapped)
+
+    def open_about(self) -> None:
+        from ui.about_dialog import AboutDialog
+
+        self._about = AboutDialog(self.session.paths, self.session.secrets, self)
+        self._about.show()
 
     def open_settings(self) -> None:
         from ui.settings_dialog import SettingsDialog

@@ -1,0 +1,51 @@
+"""App plumbing: rotating logs in the platform log dir, About with Copy diagnostics, --version."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+
+from PySide6.QtWidgets import QApplication
+
+from assist import __version__
+
+from ui.about_dialog import AboutDialog
+from ui.app import _setup_logging
+
+
+def test_logs_rotate_in_the_log_dir(paths) -> None:
+    root = logging.getLogger()
+    before = list(root.handlers)
+    try:
+        _setup_logging(paths)
+        handler = next(h for h in root.handlers if h not in before)
+        assert isinstance(handler, logging.handlers.RotatingFileHandler)
+        assert handler.baseFilename == str(paths.log_dir / "assist.log")
+        assert handler.maxBytes > 0 and handler.backupCount >= 1
+        logging.getLogger("assist.test").warning("disk almost full")
+        handler.flush()
+        assert "disk almost full" in (paths.log_dir / "assist.log").read_text()
+    finally:
+        for h in root.handlers[:]:
+            if h not in before:
+                root.removeHandler(h)
+                h.close()
+
+
+def test_about_shows_version_and_copies_diagnostics(qtbot, paths, secrets) -> None:
+    dialog = AboutDialog(paths, secrets)
+    qtbot.addWidget(dialog)
+    assert f"Assist {__version__}" in dialog.findChildren(type(dialog.copied))[0].text()
+    dialog.copy_diagnostics()
+    assert QApplication.clipboard().text().startswith(f"Assist {__version__}")
+    assert "Copied" in dialog.copied.text()
+
+
+def test_version_flag(capsys) -> None:
+    from ui.launcher import main
+
+    try:
+        main(["--version"])
+    except SystemExit as exc:
+        assert exc.code == 0
+    assert capsys.readouterr().out.strip() == f"assist {__version__}"
