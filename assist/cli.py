@@ -24,7 +24,7 @@ from assist.settings import load_settings
 
 SECRET_NAMES = ("model-api-key",)
 
-SUBCOMMANDS = ("doctor", "kb", "actions", "report", "journal")
+SUBCOMMANDS = ("doctor", "kb", "actions", "report", "journal", "eval")
 
 
 def _version(dist: str) -> str:
@@ -121,6 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     imp = actions.add_parser("import", help="turn an OpenAPI 3 spec into catalog entries to review")
     imp.add_argument("spec", help="OpenAPI 3 file (YAML or JSON)")
     imp.add_argument("--out", help="write the TOML here instead of printing it")
+    ev = sub.add_parser("eval", help="run a regression suite against the current roster and routing")
+    ev.add_argument("suite", nargs="?", help="cases (JSONL or YAML); default: the demo suite")
+    ev.add_argument("--baseline", help="baseline JSON to compare with (default: saved next to your data)")
+    ev.add_argument("--save-baseline", action="store_true", help="store this run as the new baseline")
     report = sub.add_parser("report", help="weekly team report from one or more journals")
     report.add_argument("--week", required=True, help="ISO week, e.g. 2026-W47")
     report.add_argument("--format", choices=("html", "csv", "pdf"), default="html")
@@ -132,6 +136,46 @@ def build_parser() -> argparse.ArgumentParser:
     exp = journal.add_parser("export", help="copy your journal (consistently, even while Assist runs)")
     exp.add_argument("--out", required=True, help="file to write, e.g. sam-2026-W47.db")
     return parser
+
+
+async def _eval(paths: Paths, args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+
+    from assist.evaluation import baseline_path, evaluate, load_suite, regressions, table, to_json
+    from assist.paths import resources_dir
+
+    suite = Path(args.suite) if args.suite else resources_dir() / "demo" / "eval.jsonl"
+    try:
+        cases = load_suite(suite)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    settings, _ = load_settings(paths.config_file)
+    session = build_session(paths, settings, SecretStore())
+    try:
+        rows, found = await evaluate(session, suite, paths.data_dir)
+    finally:
+        await session.aclose()
+    print(f"{suite.name}: {len(cases)} cases\n")
+    print(table(rows))
+    baseline_file = Path(args.baseline) if args.baseline else baseline_path(paths.data_dir, suite)
+    if args.baseline:
+        found = regressions(rows, json.loads(baseline_file.read_text()))
+    if args.save_baseline:
+        baseline_file.parent.mkdir(parents=True, exist_ok=True)
+        baseline_file.write_text(json.dumps(to_json(rows), indent=2))
+        print(f"\nBaseline saved to {baseline_file}")
+        return 0
+    if not baseline_file.exists():
+        print(f"\nNo baseline yet ({baseline_file}); run with --save-baseline to keep this one.")
+        return 0
+    if found:
+        print("\nREGRESSION against the baseline:")
+        print("\n".join(f"  {line}" for line in found))
+        return 1
+    print("\nNo regression against the baseline.")
+    return 0
 
 
 def _report(paths: Paths, args: argparse.Namespace) -> int:
@@ -237,6 +281,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths = Paths.default()
     if args.command == "doctor":
         return doctor(paths, SecretStore())
+    if args.command == "eval":
+        return asyncio.run(_eval(paths, args))
     if args.command == "report":
         return _report(paths, args)
     if args.command == "journal" and args.journal_command == "export":

@@ -21,7 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from assist.errors import AssistError
-from assist.session import Session, test_connection
+from assist.evaluation import describe_last, evaluate, last_results, table
+from assist.paths import resources_dir
+from assist.session import Session, build_session, test_connection
 from assist.settings import WorkspaceSettings, save_settings, validate
 
 from ui.tasks import TaskRunner
@@ -89,6 +91,14 @@ class SettingsDialog(QDialog):
             form.addRow(f"{tier.capitalize()} model", name)
             form.addRow(f"{tier.capitalize()} api_base", base)
         form.addRow("", self.redact)
+        self.eval_label = QLabel(self._last_eval_text())
+        self.eval_label.setObjectName("evalResult")
+        self.eval_label.setWordWrap(True)
+        self.eval_button = QPushButton("Run regression suite")
+        self.eval_button.setToolTip("Run the demo suite with the models above before switching to them")
+        self.eval_button.clicked.connect(self.run_suite)
+        form.addRow(self.eval_button, self.eval_label)
+        self._suite_ran_for: tuple[str, str] | None = None
         form.addRow("Keyring", self.keyring_label)
         form.addRow("", self.session_only)
         form.addRow("Model API key", self.api_key)
@@ -228,6 +238,55 @@ class SettingsDialog(QDialog):
                         on_ok=lambda text: self.test_result.setText(f"✓ {text}"),
                         on_error=lambda exc: self.test_result.setText(f"✗ {exc}"))
 
+    # -- regression suite -----------------------------------------------------------------------
+    def _last_eval_text(self) -> str:
+        last = last_results(self.session.paths.data_dir)
+        if not last:
+            return "No regression run yet."
+        return "Last runs:\n" + "\n".join(describe_last(v) for v in last.values())
+
+    def _models(self) -> tuple[str, str]:
+        return self.models["fast"][0].text().strip(), self.models["frontier"][0].text().strip()
+
+    def _models_changed(self) -> bool:
+        s = self.session.settings.models
+        return self._models() != (s.fast.model, s.frontier.model)
+
+    def run_suite(self) -> None:
+        """Evaluate the suite with the roster as typed (not yet saved) on a throwaway session."""
+        settings = self.session.settings.model_copy(deep=True)
+        for tier, (name, base) in self.models.items():
+            getattr(settings.models, tier).model = name.text().strip()
+            getattr(settings.models, tier).api_base = base.text().strip()
+        self.eval_button.setEnabled(False)
+        self.eval_label.setText("Running the regression suite…")
+        ran_for = self._models()
+
+        async def _run() -> tuple[list, list[str]]:
+            probe = build_session(self.session.paths, settings, self.session.secrets)
+            probe.journal = self.session.journal  # read-only use; never closed here
+            try:
+                return await evaluate(probe, resources_dir() / "demo" / "eval.jsonl", self.session.paths.data_dir)
+            finally:
+                probe.kb.close()
+                if probe.demo_db is not None:
+                    probe.demo_db.close()
+                if probe._backend is not None:
+                    probe._backend.close()
+
+        def _done(result: tuple[list, list[str]]) -> None:
+            rows, found = result
+            self._suite_ran_for = ran_for
+            self.eval_button.setEnabled(True)
+            verdict = ("REGRESSION: " + "; ".join(found)) if found else "No regression against the baseline."
+            self.eval_label.setText(table(rows).replace(" | ", "  ") + "\n" + verdict)
+
+        def _failed(exc: AssistError) -> None:
+            self.eval_button.setEnabled(True)
+            self.eval_label.setText(f"The suite could not run: {exc}")
+
+        self.runner.run("eval", _run(), on_ok=_done, on_error=_failed)
+
     def _has_key(self) -> bool:
         try:
             return self.session.secrets.has(MODEL_KEY)
@@ -235,6 +294,12 @@ class SettingsDialog(QDialog):
             return False
 
     def _on_buttons_accepted(self) -> None:
+        if self._models_changed() and self._suite_ran_for != self._models():
+            # A new model is a new product: see how it does on known cases before it drafts replies.
+            self.error.setText("The models changed: running the regression suite first. Press Save again to keep "
+                               "the change once you have read the result.")
+            self.run_suite()
+            return
         data = self.session.settings.model_dump(mode="json")
         data["agent"]["name"] = self.agent_name.text().strip()
         data["ui"]["autosave_ms"] = self.autosave.value()

@@ -22,7 +22,13 @@ def test_roster_saved_and_ticket_rerouted(open_window, run_until, paths, secrets
     base.setText("http://127.0.0.1:9/v1")
     window.session.settings.routing.llm_classifier = False
     dialog.api_key.setText("sk-secret")
-    dialog._on_buttons_accepted()
+    dialog._on_buttons_accepted()  # a new model: the regression suite runs first, nothing is saved yet
+    assert "running the regression suite first" in dialog.error.text()
+    assert not paths.config_file.exists()
+    run_until(lambda: "baseline" in dialog.eval_label.text() or "could not run" in dialog.eval_label.text(),
+              timeout=60)
+    assert "openai/gpt-4o-mini" in dialog.eval_label.text()  # the table has a row for the new model
+    dialog._on_buttons_accepted()  # read it, save again
     run_until(lambda: "fast (openai/gpt-4o-mini)" in window.draft.route_label.text())
     saved, problems = load_settings(paths.config_file)
     assert problems == []
