@@ -10,8 +10,10 @@ litellm is imported lazily (it costs seconds and ~200 MB) and its exceptions nev
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
+import sys
 import time
 import warnings
 from collections.abc import AsyncIterator
@@ -307,6 +309,13 @@ def _litellm() -> Any:
     return litellm
 
 
+async def load_litellm() -> Any:
+    """Import litellm on a worker thread: the import takes seconds and would freeze the window."""
+    if "litellm" in sys.modules:
+        return _litellm()
+    return await asyncio.to_thread(_litellm)
+
+
 def _translate(exc: Exception, partial: str, model: str) -> LLMError:
     litellm = _litellm()
     kept = " What was already drafted is kept." if partial else ""
@@ -354,7 +363,7 @@ async def stream_model_draft(
 
     ``usage`` receives ``cost_usd`` (from litellm's local price map) once the stream ends.
     """
-    litellm = _litellm()
+    litellm = await load_litellm()
     if redactor is not None:
         messages = [{**m, "content": redactor.mask(m["content"])} for m in messages]
     raw, emitted, chunks = "", "", []
@@ -365,8 +374,14 @@ async def stream_model_draft(
     kwargs.update(_endpoint(tier, api_key))
     try:
         stream = await litellm.acompletion(**kwargs)
+        breather = time.perf_counter()
         async for chunk in stream:
             chunks.append(chunk)
+            if time.perf_counter() - breather > 0.008:
+                # Buffered chunks come back-to-back without a real wait, and each costs litellm
+                # ~0.5 ms: let the UI breathe so a burst never freezes the window.
+                await asyncio.sleep(0)
+                breather = time.perf_counter()
             choices = getattr(chunk, "choices", None)
             if not choices:
                 continue
@@ -386,9 +401,12 @@ async def stream_model_draft(
         yield Delta(restored[len(emitted):])
     if not restored.strip():
         raise LLMResponseError(f"{tier.model} returned an empty draft.", "")
-    try:
+    def _cost() -> float:
         full = litellm.stream_chunk_builder(chunks, messages=messages)
-        usage["cost_usd"] = float(litellm.completion_cost(completion_response=full) or 0.0)
+        return float(litellm.completion_cost(completion_response=full) or 0.0)
+
+    try:  # token counting can load tokenizers: keep it off the UI thread
+        usage["cost_usd"] = await asyncio.to_thread(_cost)
     except Exception:  # unknown price for a local model: cost is simply unknown (0)
         usage["cost_usd"] = 0.0
 
@@ -417,7 +435,7 @@ async def model_intent(
     text: str, tier: ModelTier, api_key: str | None, redact: bool, intents: list[str]
 ) -> str | None:
     """Ask a model for the intent; None on any failure (the offline classifier's answer stands)."""
-    litellm = _litellm()
+    litellm = await load_litellm()
     redactor = Redactor() if redact and is_cloud(tier) else None
     body = redactor.mask(text) if redactor else text
     prompt = (

@@ -47,6 +47,7 @@ from assist.drafting import (
     finish_model_draft,
     human_only_draft,
     is_cloud,
+    load_litellm,
     model_intent,
     number_sources,
     offline_draft,
@@ -102,6 +103,8 @@ class Session:
                     await self.kb.ingest_folder(self.demo_kb, id_prefix="kb:")
             if self.catalog_path is not None:
                 await self._start_actions(self.catalog_path)
+            if self.settings.models.fast.model or self.settings.models.frontier.model:
+                await load_litellm()  # warm the slow import off the UI thread before the first draft
             self._prepared = True
 
     async def _start_actions(self, catalog_path: Path) -> None:

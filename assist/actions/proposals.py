@@ -15,7 +15,7 @@ from typing import Any
 
 from assist.actions.catalog import Action, Catalog
 from assist.domain import ActionProposal, Customer, Route, Ticket
-from assist.drafting import _endpoint, _litellm, relevant_order
+from assist.drafting import _endpoint, load_litellm, relevant_order
 from assist.redact import _STREET
 from assist.routing import customer_text
 from assist.settings import ModelTier
@@ -124,7 +124,7 @@ async def model_proposals(
 
     Raises on a failed model call so the caller can fall back to the rules.
     """
-    litellm = _litellm()
+    litellm = await load_litellm()
     context = ""
     if customer is not None:
         orders = "; ".join(f"{o.id} {o.status} {o.currency} {o.total}" for o in customer.orders[:5])

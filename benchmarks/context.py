@@ -1,0 +1,69 @@
+"""Ticket open -> thread, customer and saved draft shown, with connector latencies injected.
+
+Target: total <= 1.2 x the slowest single fetch (the fetches run concurrently, not one after another).
+Baseline in the same run: each fetch timed alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from _common import median, private_dirs
+
+from assist.domain import QueueFilter, TicketId
+from assist.paths import Paths
+from assist.secrets import SecretStore
+from assist.session import build_session
+from assist.settings import Settings
+
+HELPDESK_S, CRM_S = 0.30, 0.20
+
+
+class Slow:
+    """Wraps a connector and adds a network-like delay to each call."""
+
+    def __init__(self, inner, delay: float) -> None:
+        self._inner, self._delay, self.name = inner, delay, inner.name
+
+    def __getattr__(self, name):
+        attr = getattr(self._inner, name)
+        if not asyncio.iscoroutinefunction(attr):
+            return attr
+
+        async def slowed(*args, **kwargs):
+            await asyncio.sleep(self._delay)
+            return await attr(*args, **kwargs)
+
+        return slowed
+
+
+async def main() -> None:
+    private_dirs()
+    session = build_session(Paths.default(), Settings(), SecretStore())
+    await session.prepare()
+    queue = await session.queue(QueueFilter())
+    session.helpdesk = Slow(session.helpdesk, HELPDESK_S)
+    session.crm = Slow(session.crm, CRM_S)
+    singles, totals = [], []
+    for summary in queue[:10]:
+        t = time.perf_counter()
+        await session.helpdesk.get_ticket(summary.id)
+        single_h = time.perf_counter() - t
+        t = time.perf_counter()
+        await session.crm.get_customer(summary.requester_email)
+        single_c = time.perf_counter() - t
+        singles.append(max(single_h, single_c))
+        t = time.perf_counter()
+        await asyncio.gather(session.open_ticket(TicketId(summary.id), summary.requester_email),
+                             session.load_draft(TicketId(summary.id)))
+        totals.append(time.perf_counter() - t)
+    await session.aclose()
+    ratio = median(totals) / median(singles)
+    print(f"ticket open with helpdesk {HELPDESK_S * 1000:.0f} ms and CRM {CRM_S * 1000:.0f} ms injected: "
+          f"total {median(totals) * 1000:.0f} ms, slowest single fetch {median(singles) * 1000:.0f} ms, "
+          f"ratio {ratio:.2f}x   target <= 1.2x: {'met' if ratio <= 1.2 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,76 @@
+"""Pipeline overhead before the first streamed token (target <= 30 ms).
+
+Against a local OpenAI-compatible server over real HTTP: time from asking Assist for a draft to the
+first streamed piece (retrieval, prompt, redaction, litellm) minus the time a bare litellm stream
+call takes to its first piece on the same server, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys  # noqa: E402
+import time
+
+from _common import ROOT, median, private_dirs
+
+sys.path.insert(0, str(ROOT))
+from assist.domain import TicketId  # noqa: E402
+from assist.drafting import Delta, _litellm  # noqa: E402
+from assist.paths import Paths  # noqa: E402
+from assist.secrets import SecretStore  # noqa: E402
+from assist.session import build_session  # noqa: E402
+from assist.settings import ModelTier, Settings  # noqa: E402
+from tests.openai_server import OpenAIServer  # noqa: E402
+
+
+async def main() -> None:
+    private_dirs()
+    server = OpenAIServer()
+    server.reply = "Hi Derek, your order KC-48377 is being packed [1] and ships soon [2]."
+    settings = Settings()
+    settings.models.fast = ModelTier(model="openai/gpt-4o-mini", api_base=server.api_base)
+    settings.models.frontier = settings.models.fast
+    settings.routing.llm_classifier = False
+    session = build_session(Paths.default(), settings, SecretStore())
+    await session.prepare()
+    litellm = _litellm()
+    ctx = await session.open_ticket(TicketId("1002"))
+    route = await session.route_ticket(ctx)
+
+    async def bare() -> float:
+        t = time.perf_counter()
+        stream = await litellm.acompletion(model="openai/gpt-4o-mini", api_base=server.api_base, api_key="x",
+                                           messages=[{"role": "user", "content": "hi"}], stream=True)
+        async for chunk in stream:
+            if chunk.choices and chunk.choices[0].delta.content:
+                elapsed = time.perf_counter() - t
+                break
+        async for _ in stream:
+            pass
+        return elapsed
+
+    async def assisted() -> float:
+        t = time.perf_counter()
+        first = None
+        async for event in session.draft(ctx, route, record=False):
+            if first is None and isinstance(event, Delta):
+                first = time.perf_counter() - t
+        return first or 0.0
+
+    for _ in range(3):  # warm up both paths (imports, connections)
+        await bare()
+        await assisted()
+    bares, assists = [], []
+    for _ in range(20):
+        bares.append(await bare())
+        assists.append(await assisted())
+    await session.aclose()
+    server.close()
+    overhead = median(assists) - median(bares)
+    print(f"first token: Assist draft {median(assists) * 1000:.1f} ms, bare litellm stream "
+          f"{median(bares) * 1000:.1f} ms (medians of 20), overhead {overhead * 1000:.1f} ms, "
+          f"ratio {median(assists) / median(bares):.2f}x   target <= 30 ms: {'met' if overhead <= 0.03 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
