@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 )
 
 from assist.domain import (
-    Citation,
     Draft,
     DraftRecord,
     Route,
@@ -31,25 +30,25 @@ from assist.domain import (
     TicketContext,
     TicketId,
     TicketSummary,
-    Tier,
 )
-from assist.drafting import Delta, human_only_draft
 from assist.errors import AssistError, TicketNotFoundError
-from assist.feedback import REASONS, escalation_suggestion, suggested_reason
 from assist.links import ticket_from_url
 from assist.render import customer_html, thread_html
-from assist.session import Session, build_session
-from assist.settings import save_settings
+from assist.session import Session
 
 from ui.errors import Banner
 from ui.tasks import TaskRunner
-from ui.views.actions import ActionCard, ActionsPane, history_html
+from ui.views.actions import ActionsPane
 from ui.views.browser import SafeBrowser
 from ui.views.draft import DraftPane
 from ui.views.queue import QueuePane
+from ui.window_actions import ActionsMixin
+from ui.window_assistant import AssistantMixin
+from ui.window_feedback import FeedbackMixin
+from ui.window_workspace import WorkspaceMixin
 
 
-class MainWindow(QMainWindow):
+class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, WorkspaceMixin):
     def __init__(self, session: Session, startup_problems: list[str] | None = None) -> None:
         super().__init__()
         self.session = session
@@ -125,7 +124,6 @@ class MainWindow(QMainWindow):
                 level="warning",
             )
 
-    # -- actions ------------------------------------------------------------------------------
     def _action(
         self, text: str, keys: list[str], slot: Callable[[], object], tip: str
     ) -> QAction:
@@ -229,7 +227,6 @@ class MainWindow(QMainWindow):
         self.draft.draft_button.setToolTip(self.actions_by_name["generate"].toolTip())
         self.draft.stop_button.setToolTip(self.actions_by_name["stop"].toolTip())
 
-    # -- queue ----------------------------------------------------------------------------------
     def start(self) -> None:
         self.runner.run("prepare", self.session.prepare())
         self.refresh_queue()
@@ -281,7 +278,6 @@ class MainWindow(QMainWindow):
         self.queue.select_id(ticket_id)
         self.open_ticket(TicketId(ticket_id))
 
-    # -- ticket ---------------------------------------------------------------------------------
     def open_ticket(self, ticket_id: TicketId, requester_email: str | None = None) -> None:
         self.save_draft_now()
         for name in ("route", "draft"):
@@ -341,249 +337,11 @@ class MainWindow(QMainWindow):
                 on_ok=lambda r: self._on_routed(ctx.ticket.id, r, auto=draft is None),
             )
 
-    # -- assistant ------------------------------------------------------------------------------
-    def _on_routed(self, ticket_id: TicketId, route: Route, *, auto: bool) -> None:
-        if self._loaded != ticket_id:
-            return
-        self._route = route
-        self.draft.show_route(route, self.session.ai_enabled)
-        self.propose_actions()
-        self.suggest_escalation()
-        if route.human_only:
-            self.draft.show_note(human_only_draft(route).note)
-            return
-        ai = self.session.settings.ai
-        if auto and ai.auto_draft and route.tier is Tier.OFFLINE and not self.draft.text().strip():
-            self.generate_draft(auto=True)
-
-    def generate_draft(self, *, auto: bool = False) -> None:
-        ctx, route = self._ctx, self._route
-        if not self.session.ai_enabled or ctx is None or route is None or self.runner.running("draft"):
-            return
-        if route.human_only:
-            self.draft.show_note(human_only_draft(route).note)
-            return
-        ticket_id = ctx.ticket.id
-        if self._last_draft is not None and not auto:
-            self._rejected[ticket_id] = self._rejected.get(ticket_id, 0) + 1  # asked again: last one rejected
-            self.suggest_escalation()
-        streamed = {"any": False}
-        self.draft.state.setText("Drafting…")
-        self.draft.draft_button.setEnabled(False)
-
-        async def _run() -> Draft | None:
-            final: Draft | None = None
-            async for event in self.session.draft(ctx, route):
-                if self._loaded != ticket_id:
-                    return None
-                if isinstance(event, Delta):
-                    if not streamed["any"]:
-                        streamed["any"] = True
-                        self.draft.replace_undoably("")
-                        self.draft.set_streaming(True)
-                    self.draft.append_streamed(event.text)
-                else:
-                    final = event
-            return final
-
-        def _done(final: Draft | None) -> None:
-            self.draft.set_streaming(False)
-            self.draft.draft_button.setEnabled(self.session.ai_enabled)
-            if final is None or self._loaded != ticket_id:
-                return
-            if not streamed["any"] and not final.error:
-                self.draft.replace_undoably(final.text)
-            self.draft.show_draft(final)
-            if final.text:
-                self._last_draft = final
-            if final.error:
-                self.draft.state.setText("Draft incomplete: what was written is kept.")
-                self.banner.show_message(final.error, retry=lambda: self.generate_draft())
-            else:
-                self.draft.state.setText(
-                    "Drafted offline" if final.tier is Tier.OFFLINE else f"Drafted by {final.model}"
-                )
-            if auto and not streamed["any"]:
-                self._dirty = False  # an untouched automatic draft is regenerated, not stored
-            else:
-                self._dirty = True
-                self._autosave.start()
-
-        def _failed(exc: AssistError) -> None:
-            self.draft.set_streaming(False)
-            self.draft.draft_button.setEnabled(self.session.ai_enabled)
-            self.draft.state.setText("Drafting failed: your text is kept.")
-            self.banner.show_message(str(exc), retry=lambda: self.generate_draft())
-
-        self.runner.run("draft", _run(), on_ok=_done, on_error=_failed)
-
-    # -- actions --------------------------------------------------------------------------------
-    def propose_actions(self) -> None:
-        ctx, route = self._ctx, self._route
-        if ctx is None or route is None or not self.session.ai_enabled:
-            return
-        self.actions_pane.clear("<i>Looking for actions…</i>")
-        ticket_id = ctx.ticket.id
-
-        def _show(proposals: list) -> None:
-            if self._loaded != ticket_id or self.session.actions is None:
-                return
-            catalog = self.session.actions.catalog
-            self.actions_pane.show_proposals(
-                proposals, lambda name: catalog.get(name).parameters if catalog.get(name) else {},
-                self.session.actions.check, self._wire_card,
-            )
-            n = sum(p.status.value == "proposed" for p in proposals)
-            self.side.setTabText(1, f"Actions ({n})" if n else "Actions")
-            self._refresh_history()
-
-        self.runner.run("actions", self.session.propose_actions(ctx, route), on_ok=_show)
-
-    def _wire_card(self, card: ActionCard) -> None:
-        card.approve_requested.connect(self._on_card_approve_requested)
-        card.dismiss_requested.connect(self._on_card_dismiss_requested)
-        card.insert_requested.connect(self._on_card_insert_requested)
-
-    def _on_card_approve_requested(self, proposal_id: str, params: dict) -> None:
-        def _done(p) -> None:
-            self.actions_pane.update_proposal(p)
-            self._refresh_history()
-            if p.status.value == "failed":
-                self.banner.show_message(p.error, retry=lambda: self._on_card_approve_requested(proposal_id, params))
-
-        self.runner.run(f"action:{proposal_id}", self.session.approve_action(proposal_id, params), on_ok=_done)
-
-    def _on_card_dismiss_requested(self, proposal_id: str) -> None:
-        def _done(p) -> None:
-            self.actions_pane.update_proposal(p)
-            self._refresh_history()
-
-        self.runner.run(f"action:{proposal_id}", self.session.dismiss_action(proposal_id), on_ok=_done)
-
-    def _on_card_insert_requested(self, text: str) -> None:
-        if self._loaded is None or not text:
-            return
-        self.draft.editor.insertPlainText(text)
-        self.draft.editor.setFocus()
-
-    def _on_side_current_changed(self, index: int) -> None:
-        if index == 2:
-            self._refresh_history()
-
-    def _refresh_history(self) -> None:
-        ticket_id = self._loaded
-        if ticket_id is None:
-            return
-        self.runner.run("history", self.session.history(ticket_id),
-                        on_ok=lambda events: self.history.setHtml(history_html(events))
-                        if self._loaded == ticket_id else None)
-
-    # -- escalation, review, reports ------------------------------------------------------------
-    def suggest_escalation(self) -> None:
-        ctx = self._ctx
-        if ctx is None or not self.session.ai_enabled:
-            return
-        tip = escalation_suggestion(ctx.ticket, self._route, self._rejected.get(ctx.ticket.id, 0))
-        if tip is not None and not (self._route and self._route.human_only):
-            self.banner.show_message(f"Consider escalating #{ctx.ticket.id}: {tip.why}.", retry=self.open_escalate,
-                                     level="info", action_text="&Escalate…")
-
-    def open_escalate(self) -> None:
-        from ui.escalate_dialog import EscalateDialog
-
-        ctx = self._ctx
-        if ctx is None:
-            return
-        route = self._route
-        tip = escalation_suggestion(ctx.ticket, route, self._rejected.get(ctx.ticket.id, 0))
-        suggested = suggested_reason(route) or (tip.reason if tip else "")
-        why = "; ".join(route.reasons) if route and route.triggers else (tip.why if tip else "")
-        dialog = EscalateDialog(f"#{ctx.ticket.id}", suggested, why, self)
-        dialog.chosen.connect(lambda reason, note, write_back: self.escalate(reason, note, write_back))
-        dialog.open()
-        self._escalate_dialog = dialog
-
-    def escalate(self, reason: str, note: str, write_back: bool) -> None:
-        ctx, route = self._ctx, self._route
-        if ctx is None:
-            return
-        text = self.draft.text()
-        state = "none" if not text.strip() else (
-            "unchanged" if self._last_draft and text == self._last_draft.text else
-            "edited" if self._last_draft else "agent-written")
-        ticket_id = ctx.ticket.id
-
-        def _done(_esc: object) -> None:
-            self.banner.hide()
-            self.statusBar().showMessage(f"#{ticket_id} escalated: {REASONS[reason]}", 6000)
-            if self._loaded == ticket_id and write_back:
-                self.open_ticket(ticket_id, self._current_email)  # show the tag and transcript note
-
-        self.runner.run("escalate", self.session.escalate(ctx, route, text, state, reason, note,
-                                                           write_back=write_back), on_ok=_done)
-
-    def open_review(self) -> None:
-        from ui.review_window import ReviewWindow
-
-        self._review = ReviewWindow(self.session, self.runner, self)
-        self._review.show()
-
-    def open_report(self) -> None:
-        from ui.report_dialog import ReportDialog
-
-        self._report = ReportDialog(self.session, self.runner, self)
-        self._report.show()
-
-    def stop_draft(self) -> None:
-        if self.runner.cancel("draft"):
-            self.draft.set_streaming(False)
-            self.draft.draft_button.setEnabled(self.session.ai_enabled)
-            self.draft.state.setText("Drafting stopped: the text so far is kept.")
-            self._dirty = True
-            self._autosave.start()
-
-    def show_source(self, citation: Citation) -> None:
-        from ui.source_dialog import SourceDialog
-
-        dialog = SourceDialog(citation, self)
-        self._source_windows = [w for w in self._source_windows if w.isVisible()] + [dialog]
-        dialog.show()
-
-    def toggle_ai(self) -> None:
-        self.actions_by_name["ai"].toggle()
-
-    def _on_ai_toggled(self, enabled: bool) -> None:
-        self.session.settings.ai.enabled = enabled
-        try:
-            save_settings(self.session.settings, self.session.paths.config_file)
-        except OSError as exc:
-            self.banner.show_message(f"The AI switch couldn't be saved to the config file: {exc.strerror}")
-        if not enabled:
-            self.runner.cancel("route")
-            self.runner.cancel("actions")
-            self.stop_draft()
-            self.draft.clear_assist()
-            self.actions_pane.clear("<i>AI is off: no actions are proposed.</i>")
-        self.draft.draft_button.setEnabled(enabled)
-        self.draft.show_route(self._route if enabled else None, enabled)
-        if enabled and self._ctx is not None and self._route is None:
-            ctx = self._ctx
-            self.runner.run("route", self.session.route_ticket(ctx),
-                            on_ok=lambda r: self._on_routed(ctx.ticket.id, r, auto=False))
-        self.statusBar().showMessage("AI features on" if enabled else "AI features off", 4000)
-
-    def open_knowledge(self) -> None:
-        from ui.knowledge_dialog import KnowledgeDialog
-
-        dialog = KnowledgeDialog(self.session, self.runner, self)
-        dialog.show()
-
     def _render_ticket(self, ticket: Ticket) -> None:
         self.thread.setHtml(thread_html(ticket))
         bar = self.thread.verticalScrollBar()
         bar.setValue(bar.maximum())
 
-    # -- draft ----------------------------------------------------------------------------------
     def _on_draft_edited(self) -> None:
         if self._loaded is None:
             return
@@ -646,91 +404,6 @@ class MainWindow(QMainWindow):
                               opened_at=self._opened_at),
             on_ok=_sent, on_error=_failed,
         )
-
-    # -- settings / lifecycle -------------------------------------------------------------------
-    # -- workspaces and following ---------------------------------------------------------------
-    def follow_clipboard(self, text: str) -> None:
-        """Open the ticket whose helpdesk URL the agent just copied (if following is on)."""
-        if not self.session.settings.ui.follow_clipboard:
-            return
-        found = ticket_from_url(text, self.session.settings.current.helpdesk)
-        if found is not None and found != self.current:
-            self.queue.select_id(found)
-            self.open_ticket(TicketId(found))
-            self.statusBar().showMessage(f"Following #{found} from the clipboard", 4000)
-
-    def _on_workspace_box_changed(self, name: str) -> None:
-        if name and name != self.session.workspace:
-            self.switch_workspace(name)
-
-    def switch_workspace(self, name: str) -> None:
-        settings = self.session.settings
-        if name not in settings.workspaces:
-            return
-        settings.active_workspace = name
-        try:
-            save_settings(settings, self.session.paths.config_file)
-        except OSError as exc:
-            self.banner.show_message(f"Couldn't save the workspace choice: {exc.strerror}")
-        self.save_draft_now()
-        for task in ("queue", "open", "route", "draft", "actions", "history"):
-            self.runner.cancel(task)
-        old = self.session
-
-        async def _swap() -> Session:
-            await self.runner.wait_for("save:")
-            await self.runner.wait_for("action:")
-            new = build_session(old.paths, settings, old.secrets)
-            await old.aclose()
-            return new
-
-        def _swapped(new: Session) -> None:
-            self.session = new
-            self.current = self._loaded = self._ctx = self._route = None
-            self.thread.setHtml("<p><i>Select a ticket.</i></p>")
-            self.context.setHtml("")
-            self.draft.load("")
-            self.draft.clear_assist()
-            self.draft.set_enabled(False)
-            self.actions_pane.clear()
-            self.setWindowTitle(f"Assist — {new.workspace} workspace")
-            self.statusBar().showMessage(f"Workspace {new.workspace} · {new.helpdesk.name}", 6000)
-            self.start()
-
-        self.runner.run("switch", _swap(), on_ok=_swapped)
-
-    def open_about(self) -> None:
-        from ui.about_dialog import AboutDialog
-
-        self._about = AboutDialog(self.session.paths, self.session.secrets, self)
-        self._about.show()
-
-    def open_settings(self) -> None:
-        from ui.settings_dialog import SettingsDialog
-
-        dialog = SettingsDialog(self.session, self, self.runner)
-        dialog.saved.connect(self._on_settings_saved)
-        dialog.open()
-
-    def _on_settings_saved(self) -> None:
-        self._autosave.setInterval(self.session.settings.ui.autosave_ms)
-        names = list(self.session.settings.workspaces)
-        self.workspace_box.blockSignals(True)
-        self.workspace_box.clear()
-        self.workspace_box.addItems(names)
-        self.workspace_box.setCurrentText(self.session.workspace)
-        self.workspace_box.blockSignals(False)
-        if self.session.settings.active_workspace != self.session.workspace:
-            self.workspace_box.setCurrentText(self.session.settings.active_workspace)
-            return
-        ai = self.actions_by_name["ai"]
-        if ai.isChecked() != self.session.ai_enabled:
-            ai.setChecked(self.session.ai_enabled)  # runs the kill-switch path
-        elif self._ctx is not None and self.session.ai_enabled:
-            ctx = self._ctx  # the roster may have changed: route the open ticket again
-            self.runner.run("route", self.session.route_ticket(ctx),
-                            on_ok=lambda r: self._on_routed(ctx.ticket.id, r, auto=False))
-        self.statusBar().showMessage("Settings saved", 4000)
 
     async def shutdown(self) -> None:
         """Save the draft, let saves finish, cancel the rest. Called once the window is closed."""
