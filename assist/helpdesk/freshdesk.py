@@ -24,15 +24,13 @@ from assist.domain import (
     TicketSummary,
 )
 from assist.errors import TicketNotFoundError
-from assist.helpdesk.http import HttpConnector, expect, field
+from assist.helpdesk.http import HttpConnector, expect, field, iso_time, ticket_id_in
 
 STATUS = {2: TicketStatus.OPEN, 3: TicketStatus.PENDING, 4: TicketStatus.SOLVED, 5: TicketStatus.CLOSED}
 PRIORITY = {1: "low", 2: "normal", 3: "high", 4: "urgent"}
 MAX_PAGES = 20
 
 
-def _dt(value: str | None) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else datetime.fromtimestamp(0, UTC)
 
 
 class FreshdeskHelpdesk(HttpConnector):
@@ -75,7 +73,7 @@ class FreshdeskHelpdesk(HttpConnector):
                                     f"{req.get('name', '')}".lower():
                 continue
             out.append(TicketSummary(TicketId(str(t["id"])), t.get("subject") or "(no subject)", status,
-                                     req.get("email") or "", req.get("name") or "", _dt(t.get("updated_at")),
+                                     req.get("email") or "", req.get("name") or "", iso_time(t.get("updated_at")),
                                      PRIORITY.get(int(t.get("priority") or 2), "normal"), tuple(t.get("tags") or ())))
             if len(out) >= limit:
                 break
@@ -90,18 +88,19 @@ class FreshdeskHelpdesk(HttpConnector):
         convs = await self._pages(f"/tickets/{ticket_id}/conversations", {}, ticket_id)
         name = req.get("name") or req.get("email") or "Customer"
         messages = [Message(f"t{t['id']}", name, AuthorRole.CUSTOMER,
-                            t.get("description") or t.get("description_text") or "", _dt(t.get("created_at")), True,
+                            t.get("description") or t.get("description_text") or "",
+                            iso_time(t.get("created_at")), True,
                             BodyFormat.HTML if t.get("description") else BodyFormat.TEXT)]
         for c in convs:
             incoming = bool(c.get("incoming"))
             body = c.get("body") or c.get("body_text") or ""
             messages.append(Message(
                 str(c.get("id")), name if incoming else f"Agent {c.get('user_id', '')}".strip(),
-                AuthorRole.CUSTOMER if incoming else AuthorRole.AGENT, body, _dt(c.get("created_at")),
+                AuthorRole.CUSTOMER if incoming else AuthorRole.AGENT, body, iso_time(c.get("created_at")),
                 not bool(c.get("private")), BodyFormat.HTML if c.get("body") else BodyFormat.TEXT))
         return Ticket(TicketId(str(t["id"])), t.get("subject") or "(no subject)",
                       STATUS.get(int(t.get("status") or 2), TicketStatus.OPEN), req.get("email") or "", name,
-                      _dt(t.get("created_at")), _dt(t.get("updated_at")), tuple(messages),
+                      iso_time(t.get("created_at")), iso_time(t.get("updated_at")), tuple(messages),
                       PRIORITY.get(int(t.get("priority") or 2), "normal"), tuple(t.get("tags") or ()),
                       self.ticket_url(str(t["id"])))
 
@@ -125,5 +124,4 @@ _URL = re.compile(r"https?://[\w.-]+\.freshdesk\.com/a/tickets/(\d+)")
 
 
 def ticket_id_from_url(url: str) -> str | None:
-    m = _URL.search(url)
-    return m.group(1) if m else None
+    return ticket_id_in(_URL, url)

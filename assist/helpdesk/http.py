@@ -8,8 +8,10 @@ DNS, TLS, refused connection, timeout, 401, 403, 404 (wrong subdomain or URL), 4
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import ssl
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -123,6 +125,18 @@ class HttpConnector:
     async def aclose(self) -> None:
         if self._owns_client:
             await self._client.aclose()
+
+
+def iso_time(value: str | None) -> datetime:
+    """An API timestamp ('2026-11-24T10:00:00Z'); missing or RT's 1970 'never' becomes the epoch."""
+    if not value or value.startswith("1970"):
+        return datetime.fromtimestamp(0, UTC)
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def ticket_id_in(pattern: re.Pattern[str], url: str) -> str | None:
+    m = pattern.search(url)
+    return m.group(1) if m else None
 
 
 def field(data: Any, *keys: str, default: Any = None) -> Any:

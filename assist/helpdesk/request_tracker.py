@@ -25,7 +25,7 @@ from assist.domain import (
     TicketSummary,
 )
 from assist.errors import TicketNotFoundError
-from assist.helpdesk.http import HttpConnector, expect, field
+from assist.helpdesk.http import HttpConnector, expect, field, iso_time, ticket_id_in
 
 STATUS = {"new": TicketStatus.NEW, "open": TicketStatus.OPEN, "stalled": TicketStatus.PENDING,
           "resolved": TicketStatus.SOLVED, "rejected": TicketStatus.CLOSED, "deleted": TicketStatus.CLOSED}
@@ -35,10 +35,6 @@ PER_PAGE = 100
 MAX_PAGES = 20
 
 
-def _dt(value: str | None) -> datetime:
-    if not value or value.startswith("1970"):
-        return datetime.fromtimestamp(0, UTC)
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def _sql_quote(text: str) -> str:
@@ -94,7 +90,7 @@ class RequestTrackerHelpdesk(HttpConnector):
             out.append(TicketSummary(
                 TicketId(str(i["id"])), i.get("Subject") or "(no subject)", STATUS.get(i.get("Status", ""),
                                                                                       TicketStatus.OPEN),
-                email, email, _dt(i.get("LastUpdated")), str(i.get("Priority") or "normal")))
+                email, email, iso_time(i.get("LastUpdated")), str(i.get("Priority") or "normal")))
         return out
 
     async def get_ticket(self, ticket_id: TicketId) -> Ticket:
@@ -134,14 +130,14 @@ class RequestTrackerHelpdesk(HttpConnector):
             else:
                 role, public = AuthorRole.AGENT, True
             author = name if role is AuthorRole.CUSTOMER and kind == "Create" else creator
-            messages.append(Message(txn, author, role, body, _dt(h.get("Created")), public, fmt))
+            messages.append(Message(txn, author, role, body, iso_time(h.get("Created")), public, fmt))
         tags = ()
         for cf in t.get("CustomFields") or []:
             if isinstance(cf, dict) and cf.get("name") == self.tags_field:
                 tags = tuple(str(v) for v in cf.get("values") or [])
         return Ticket(TicketId(str(t["id"])), t.get("Subject") or "(no subject)",
-                      STATUS.get(t.get("Status", ""), TicketStatus.OPEN), email, name, _dt(t.get("Created")),
-                      _dt(t.get("LastUpdated")), tuple(messages), str(t.get("Priority") or "normal"), tags,
+                      STATUS.get(t.get("Status", ""), TicketStatus.OPEN), email, name, iso_time(t.get("Created")),
+                      iso_time(t.get("LastUpdated")), tuple(messages), str(t.get("Priority") or "normal"), tags,
                       self.ticket_url(str(t["id"])))
 
     async def post_reply(self, ticket_id: TicketId, body: str, *, public: bool, author: str) -> Message:
@@ -163,5 +159,4 @@ _URL = re.compile(r"/Ticket/Display\.html\?id=(\d+)")
 
 
 def ticket_id_from_url(url: str) -> str | None:
-    m = _URL.search(url)
-    return m.group(1) if m else None
+    return ticket_id_in(_URL, url)

@@ -24,7 +24,7 @@ from assist.domain import (
     TicketSummary,
 )
 from assist.errors import TicketNotFoundError
-from assist.helpdesk.http import HttpConnector, expect, field
+from assist.helpdesk.http import HttpConnector, expect, field, iso_time, ticket_id_in
 
 STATUS = {"new": TicketStatus.NEW, "open": TicketStatus.OPEN, "pending": TicketStatus.PENDING,
           "hold": TicketStatus.PENDING, "solved": TicketStatus.SOLVED, "closed": TicketStatus.CLOSED}
@@ -33,8 +33,6 @@ ZD_STATUS = {TicketStatus.NEW: ["new"], TicketStatus.OPEN: ["open"], TicketStatu
 MAX_PAGES = 20
 
 
-def _dt(value: str | None) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else datetime.fromtimestamp(0, UTC)
 
 
 class ZendeskHelpdesk(HttpConnector):
@@ -95,7 +93,7 @@ class ZendeskHelpdesk(HttpConnector):
                 continue
             u = users.get(int(t.get("requester_id") or 0), {})
             out.append(TicketSummary(TicketId(str(t["id"])), t.get("subject") or "(no subject)", status,
-                                     u.get("email", ""), u.get("name", ""), _dt(t.get("updated_at")),
+                                     u.get("email", ""), u.get("name", ""), iso_time(t.get("updated_at")),
                                      t.get("priority") or "normal", tuple(t.get("tags") or ())))
         return out
 
@@ -115,12 +113,13 @@ class ZendeskHelpdesk(HttpConnector):
             html_body = c.get("html_body")
             messages.append(Message(
                 str(c.get("id")), author.get("name") or "Unknown", role,
-                html_body if html_body else c.get("body") or "", _dt(c.get("created_at")), bool(c.get("public", True)),
+                html_body if html_body else c.get("body") or "", iso_time(c.get("created_at")),
+                bool(c.get("public", True)),
                 BodyFormat.HTML if html_body else BodyFormat.TEXT))
         req = users.get(requester, {})
         return Ticket(TicketId(str(t["id"])), t.get("subject") or "(no subject)",
                       STATUS.get(t.get("status", ""), TicketStatus.OPEN), req.get("email", ""), req.get("name", ""),
-                      _dt(t.get("created_at")), _dt(t.get("updated_at")), tuple(messages),
+                      iso_time(t.get("created_at")), iso_time(t.get("updated_at")), tuple(messages),
                       t.get("priority") or "normal", tuple(t.get("tags") or ()), self.ticket_url(str(t["id"])))
 
     async def post_reply(self, ticket_id: TicketId, body: str, *, public: bool, author: str) -> Message:
@@ -144,5 +143,4 @@ _URL = re.compile(r"https?://[\w.-]+/agent/tickets/(\d+)")
 
 
 def ticket_id_from_url(url: str) -> str | None:
-    m = _URL.search(url)
-    return m.group(1) if m else None
+    return ticket_id_in(_URL, url)
