@@ -46,7 +46,7 @@ def questions(texts: list[str], n: int, seed: int = 5) -> list[tuple[int, str]]:
     out = []
     common = texts[0].split()[:10]
     for gold in rnd.sample(range(len(texts)), n):
-        words = sorted(set(texts[gold].split()), key=lambda w: -len(w))
+        words = sorted(set(texts[gold].split()), key=lambda w: (-len(w), w))  # no hash-order noise
         picked = rnd.sample(words[: max(8, len(words) // 2)], min(5, len(words)))
         out.append((gold, " ".join(picked + rnd.sample(common, 2))))
     return out
