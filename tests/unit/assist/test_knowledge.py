@@ -171,3 +171,18 @@ def test_ingest_is_quick_enough_to_run_on_first_start(tmp_path: Path) -> None:
     kb.close()
     assert report.added >= 30
     print(f"demo KB ingest: {elapsed * 1000:.0f} ms")  # informational, never asserted
+
+
+async def test_large_knowledge_bases_switch_to_the_sparse_index(demo_kb, monkeypatch, tmp_path: Path) -> None:
+    from assist.knowledge.index import KnowledgeIndex
+
+    monkeypatch.setattr(KnowledgeIndex, "LARGE", 10)  # the demo KB counts as large now
+    hits = await demo_kb.search("I was charged twice for my box", 3)
+    assert "kb:double-charges.md" in [h.doc_id for h in hits]
+    assert all(h.score > 0 for h in hits)
+    folder = tmp_path / "new"
+    folder.mkdir()
+    (folder / "z.md").write_text("# Zeppelin deliveries\n\nWe deliver by zeppelin on Tuesdays.\n")
+    await demo_kb.ingest([str(folder)])  # a change rebuilds the index on the next search
+    assert (await demo_kb.search("zeppelin", 1))[0].title == "Zeppelin deliveries"
+    assert await demo_kb.search("qqqq", 3) == []
