@@ -11,9 +11,9 @@ litellm is imported lazily (it costs seconds and ~200 MB) and its exceptions nev
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import re
-import sys
 import time
 import warnings
 from collections.abc import AsyncIterator
@@ -309,11 +309,56 @@ def _litellm() -> Any:
     return litellm
 
 
+def _warm_litellm() -> Any:
+    """Import litellm and run its one-off set-up (cost tables, logging, provider modules) once.
+
+    Done on a worker thread: on the event loop the first draft of a session froze the window for
+    ~0.4 s inside litellm's first cost calculation and its lazy imports.
+    """
+    litellm = _litellm()
+    try:
+        litellm.completion_cost(model="gpt-4o-mini", prompt="warm up", completion="warm up")
+    except Exception:  # warming is best effort; the real call reports real errors
+        pass
+    for module in _LAZY_MODULES:  # what litellm would otherwise import during the first stream
+        try:
+            importlib.import_module(module)
+        except Exception:  # a module moved between litellm versions: nothing to warm
+            pass
+    try:  # litellm defers its pydantic schema builds to first use: build the streaming ones here
+        from litellm.types.utils import Delta as LDelta
+        from litellm.types.utils import ModelResponse, ModelResponseStream, StreamingChoices, Usage
+
+        chunk = ModelResponseStream(choices=[StreamingChoices(delta=LDelta(content="warm", role="assistant"))])
+        litellm.stream_chunk_builder([chunk], messages=[{"role": "user", "content": "warm"}])
+        ModelResponse(usage=Usage(prompt_tokens=1, completion_tokens=1, total_tokens=2)).model_dump()
+    except Exception:
+        pass
+    return litellm
+
+
+# Measured with litellm 1.110: modules its first streamed completion imports on the calling thread.
+_LAZY_MODULES = (
+    "anyio._backends._asyncio", "anyio.streams.memory", "anyio.streams.stapled", "anyio.streams.tls",
+    "litellm._service_logger", "litellm.litellm_core_utils.logging_callback_manager",
+    "litellm.litellm_core_utils.litellm_logging", "litellm.integrations.generic_api.generic_api_callback",
+    "litellm.integrations.prometheus_services", "litellm.llms.github_copilot.authenticator",
+    "litellm.llms.openai.chat.gpt_audio_transformation", "litellm.proxy._types",
+    "litellm.proxy.openai_files_endpoints.common_utils", "litellm.proxy.spend_tracking.savings",
+    "litellm.types.litellm_core_utils.streaming_chunk_builder_utils",
+)
+
+
+_warmed = False
+
+
 async def load_litellm() -> Any:
-    """Import litellm on a worker thread: the import takes seconds and would freeze the window."""
-    if "litellm" in sys.modules:
-        return _litellm()
-    return await asyncio.to_thread(_litellm)
+    """Import (and warm) litellm on a worker thread: the import takes seconds and would freeze the window."""
+    global _warmed
+    if not _warmed:
+        await asyncio.to_thread(_warm_litellm)
+        _warmed = True
+    return _litellm()
 
 
 def _translate(exc: Exception, partial: str, model: str) -> LLMError:
