@@ -108,13 +108,19 @@ class Session:
             self._prepared = True
 
     async def _start_actions(self, catalog_path: Path) -> None:
+        """The workspace's catalog against its own API; the demo starts its commerce API here."""
         catalog = load_catalog(catalog_path)
+        base_url = self.settings.current.actions.base_url
         if self.demo_db is not None:
             await self.demo_db.run(lambda _conn: None)  # opening the demo file seeds it on first run
-        db_path = self.paths.workspace_dir("demo") / "demo.db"
-        self._backend = await asyncio.to_thread(DemoBackend, db_path)
-        self.secrets.provide("demo-actions-token", self._backend.token)
-        executor = Executor(catalog, self._backend.base_url, self.secrets.get)
+            db_path = self.paths.workspace_dir("demo") / "demo.db"
+            self._backend = await asyncio.to_thread(DemoBackend, db_path)
+            self.secrets.provide("demo-actions-token", self._backend.token)
+            base_url = self._backend.base_url
+        if not base_url:
+            raise AssistError(f"The actions catalog {catalog_path} needs actions.base_url in this workspace's "
+                              "settings.")
+        executor = Executor(catalog, base_url, self.secrets.get)
         self.actions = ActionService(catalog, executor, ProposalStore(self.journal))
 
     # -- actions --------------------------------------------------------------------------------
@@ -358,5 +364,8 @@ def build_session(paths: Paths, settings: Settings, secrets: SecretStore) -> Ses
             demo_kb=seed_dir / "kb", catalog_path=seed_dir / "actions.toml", demo_db=demo_db, feedback=feedback,
         )
     real = helpdesk_for(name, ws.helpdesk, secrets)
+    catalog = Path(ws.actions.catalog).expanduser() if ws.actions.catalog else \
+        paths.config_dir / "workspaces" / name / "actions.toml"
     return Session(settings, paths, real, CachedCRM(crm_for(name, ws.crm, secrets, real), ws.crm.cache_ttl_s),
-                   journal, secrets, name, kb, classifier, feedback=feedback)
+                   journal, secrets, name, kb, classifier, feedback=feedback,
+                   catalog_path=catalog if catalog.exists() else None)

@@ -62,9 +62,16 @@ class CRMSettings(_Section):
     timeout_s: float = Field(10.0, gt=0, le=120)
 
 
+class ActionsSettings(_Section):
+    catalog: str = Field("", description="The workspace's actions.toml (default: WORKSPACE/actions.toml "
+                                         "in the config dir, when it exists).")
+    base_url: str = Field("", description="Base URL the catalog's {base_url} stands for.")
+
+
 class WorkspaceSettings(_Section):
     helpdesk: HelpdeskSettings = Field(default_factory=HelpdeskSettings)
     crm: CRMSettings = Field(default_factory=CRMSettings)
+    actions: ActionsSettings = Field(default_factory=ActionsSettings)
 
 
 class UiSettings(_Section):

@@ -274,3 +274,49 @@ def test_cli_import_writes_a_catalog(tmp_path, capsys) -> None:
     catalog = parse_catalog(tomllib.loads(out.read_text()))
     assert "create_refund" in catalog.actions
     assert out.read_text().startswith("# Imported from tests/data/shop-openapi.yaml")
+
+
+async def test_a_real_workspace_runs_its_own_catalog_against_its_own_api(paths, secrets) -> None:
+    """Actions declared in the workspace config, run against that workspace's API with a keyring secret."""
+    from assist.session import build_session
+    from assist.settings import ActionsSettings, HelpdeskSettings, WorkspaceSettings
+    from tests.helpers import reply, serve
+
+    catalog = paths.config_dir / "workspaces" / "acme" / "actions.toml"
+    catalog.parent.mkdir(parents=True)
+    catalog.write_text('''
+[[actions]]
+name = "lookup_account"
+title = "Look up account"
+description = "Read the account."
+risk = "read-only"
+request.method = "GET"
+request.url = "{base_url}/accounts/{email}"
+request.headers = { Authorization = "Bearer {secret:acme:actions-token}" }
+result = "Account {email}: {state}"
+[actions.parameters]
+type = "object"
+required = ["email"]
+properties.email = { type = "string" }
+''')
+    def account(handler) -> None:  # answers only with the token from the keyring
+        ok = handler.headers.get("Authorization") == "Bearer tok-1"
+        reply(200 if ok else 401, '{"state": "active"}' if ok else "{}", "application/json")(handler)
+
+    with serve({"/accounts/ann@example.com": account}) as (base, log):
+        settings = Settings()
+        settings.workspaces["acme"] = WorkspaceSettings(
+            helpdesk=HelpdeskSettings(kind="request_tracker", url="http://127.0.0.1:9"),
+            actions=ActionsSettings(base_url=base))
+        settings.active_workspace = "acme"
+        secrets.set("acme:actions-token", "tok-1")
+        s = build_session(paths, settings, secrets)
+        try:
+            await s.prepare()
+            assert s.actions is not None and s._backend is None  # no demo API for a real workspace
+            action = s.actions.catalog.get("lookup_account")
+            result = await s.actions.executor.send(action, {"email": "ann@example.com"}, idempotency_key=None)
+            assert result.summary == "Account ann@example.com: active"
+        finally:
+            s.close()
+    assert log[0][2] == "/accounts/ann@example.com"
