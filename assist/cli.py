@@ -154,7 +154,7 @@ async def _eval(paths: Paths, args: argparse.Namespace) -> int:
     settings, _ = load_settings(paths.config_file)
     session = build_session(paths, settings, SecretStore())
     try:
-        rows, found = await evaluate(session, suite, paths.data_dir)
+        rows, found = await evaluate(session, cases, suite, paths.data_dir)
     finally:
         await session.aclose()
     print(f"{suite.name}: {len(cases)} cases\n")

@@ -17,7 +17,7 @@ import re
 import time
 import warnings
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -471,9 +471,6 @@ def finish_model_draft(
         latency_ms=int((time.perf_counter() - started) * 1000), error=error,
     )
 
-
-def with_latency(draft: Draft, started: float) -> Draft:
-    return replace(draft, latency_ms=int((time.perf_counter() - started) * 1000))
 
 
 async def model_intent(

@@ -181,9 +181,9 @@ def describe_last(entry: dict[str, Any]) -> str:
     return f"{entry.get('model')}: {entry.get('cases')} cases, {shown} ({str(entry.get('at', ''))[:16]})"
 
 
-async def evaluate(session: Any, suite: Path, data_dir: Path) -> tuple[list[ModelRow], list[str]]:
-    """Run a suite, remember the result per model, and compare with the saved baseline."""
-    rows = summarise(await run_suite(session, load_suite(suite)))
+async def evaluate(session: Any, cases: list[Case], suite: Path, data_dir: Path) -> tuple[list[ModelRow], list[str]]:
+    """Run a loaded suite, remember the result per model, and compare with the saved baseline."""
+    rows = summarise(await run_suite(session, cases))
     current = to_json(rows)
     out_dir = data_dir / "eval"
     out_dir.mkdir(parents=True, exist_ok=True)

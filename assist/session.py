@@ -88,6 +88,7 @@ class Session:
     demo_db: SqliteWorker | None = None
     feedback: FeedbackStore | None = None
     actions: ActionService | None = None
+    actions_error: str = ""
     _backend: DemoBackend | None = field(default=None, init=False)
     _prepared: bool = field(default=False, init=False)
     _prepare_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
@@ -102,7 +103,11 @@ class Session:
                 if docs == 0:
                     await self.kb.ingest_folder(self.demo_kb, id_prefix="kb:")
             if self.catalog_path is not None:
-                await self._start_actions(self.catalog_path)
+                try:
+                    await self._start_actions(self.catalog_path)
+                except AssistError as exc:
+                    # A broken catalog disables actions, not drafting: say so where actions show up.
+                    self.actions_error = str(exc)
             if self.settings.models.fast.model or self.settings.models.frontier.model:
                 await load_litellm()  # warm the slow import off the UI thread before the first draft
             self._prepared = True
@@ -126,6 +131,8 @@ class Session:
     # -- actions --------------------------------------------------------------------------------
     async def propose_actions(self, ctx: TicketContext, r: Route) -> list[ActionProposal]:
         await self.prepare()
+        if self.actions_error:
+            raise AssistError(f"AI Actions are off for this workspace: {self.actions_error}")
         if self.actions is None:
             return []
         model = self.settings.models.fast if self.settings.models.fast.model else None

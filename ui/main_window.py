@@ -125,7 +125,7 @@ class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, Works
             )
 
     def _action(
-        self, text: str, keys: list[str], slot: Callable[[], object], tip: str
+        self, text: str, keys: list[str], slot: Callable[[], object] | None, tip: str
     ) -> QAction:
         action = QAction(text, self)
         action.setShortcuts([QKeySequence(k) for k in keys])
@@ -133,7 +133,8 @@ class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, Works
         shown = QKeySequence(keys[0]).toString(QKeySequence.SequenceFormat.NativeText)
         action.setToolTip(f"{tip} ({shown})")
         action.setStatusTip(f"{tip} ({shown})")
-        action.triggered.connect(lambda _checked=False: slot())
+        if slot is not None:
+            action.triggered.connect(lambda _checked=False: slot())
         self.addAction(action)
         return action
 
@@ -179,7 +180,7 @@ class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, Works
             ),
             "stop": self._action("Stop drafting", ["Esc"], self.stop_draft, "Stop the draft being written"),
             "ai": self._action(
-                "AI", ["Ctrl+Shift+A"], self.toggle_ai, "Turn every AI feature on or off (kill switch)"
+                "AI", ["Ctrl+Shift+A"], None, "Turn every AI feature on or off (kill switch)"
             ),
             "tab_customer": self._action(
                 "Customer", ["Alt+1"], lambda: self.side.setCurrentIndex(0), "Show the customer's context"
@@ -210,8 +211,7 @@ class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, Works
         ai = self.actions_by_name["ai"]
         ai.setCheckable(True)
         ai.setChecked(self.session.ai_enabled)
-        ai.triggered.disconnect()
-        ai.toggled.connect(self._on_ai_toggled)
+        ai.toggled.connect(self._on_ai_toggled)  # a checkable action toggles itself on trigger
         self.workspace_box = QComboBox()
         self.workspace_box.setToolTip("Switch workspace (Ctrl+Shift+O)")
         self.workspace_box.addItems(list(self.session.settings.workspaces))

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from assist.errors import AssistError
-from assist.evaluation import describe_last, evaluate, last_results, table
+from assist.evaluation import describe_last, evaluate, last_results, load_suite, table
 from assist.paths import resources_dir
 from assist.session import Session, build_session, test_connection
 from assist.settings import WorkspaceSettings, save_settings, validate
@@ -264,15 +264,11 @@ class SettingsDialog(QDialog):
 
         async def _run() -> tuple[list, list[str]]:
             probe = build_session(self.session.paths, settings, self.session.secrets)
-            probe.journal = self.session.journal  # read-only use; never closed here
-            try:
-                return await evaluate(probe, resources_dir() / "demo" / "eval.jsonl", self.session.paths.data_dir)
+            try:  # drafts with record=False: the probe never writes to the journal
+                suite = resources_dir() / "demo" / "eval.jsonl"
+                return await evaluate(probe, load_suite(suite), suite, self.session.paths.data_dir)
             finally:
-                probe.kb.close()
-                if probe.demo_db is not None:
-                    probe.demo_db.close()
-                if probe._backend is not None:
-                    probe._backend.close()
+                probe.close()
 
         def _done(result: tuple[list, list[str]]) -> None:
             rows, found = result

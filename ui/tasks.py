@@ -77,10 +77,6 @@ class TaskRunner:
         if tasks:
             await asyncio.wait(tasks)
 
-    async def wait_idle(self) -> None:
-        """Wait for every task, including ones started while waiting."""
-        while pending := self.pending():
-            await asyncio.wait(pending)
 
     async def cancel_all(self) -> None:
         tasks = self.pending()

@@ -110,8 +110,6 @@ class AssistantMixin:
         self._source_windows = [w for w in self._source_windows if w.isVisible()] + [dialog]
         dialog.show()
 
-    def toggle_ai(self) -> None:
-        self.actions_by_name["ai"].toggle()
 
     def _on_ai_toggled(self, enabled: bool) -> None:
         self.session.settings.ai.enabled = enabled

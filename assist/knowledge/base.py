@@ -47,8 +47,6 @@ class KnowledgeBase:
     async def stats(self) -> tuple[int, int]:
         return await self._db.run(lambda c: self._idx(c).stats())
 
-    def search_sync(self, text: str, k: int = 5) -> list[Source]:
-        return self._db.call(lambda c: self._idx(c).search(text, k))
 
     def ingest_folder_sync(
         self, folder: Path, *, id_prefix: str, progress: Progress | None = None

@@ -22,9 +22,6 @@ from assist.text import query_terms
 _TOKEN = re.compile(r"[a-z0-9]+")
 
 
-def fts_query(text: str) -> str:
-    """An FTS5 OR-query of the text's content words; every term quoted so user text can't inject syntax."""
-    return " OR ".join('"' + t.replace('"', '""') + '"' for t in query_terms(text))
 
 
 def init_schema(conn: sqlite3.Connection) -> None:
@@ -70,6 +67,12 @@ class KnowledgeIndex:
         conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.q_vocab USING fts5vocab(temp, q_fts, instance)")
         self._bm25: Any = None
         self._bm25_ids: list[str] = []
+        self._count: int | None = None  # passages, cached between changes (count(*) scans the table)
+
+    def _passages(self) -> int:
+        if self._count is None:
+            self._count = int(self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
+        return self._count
 
     def current_hash(self, doc_id: str) -> str | None:
         row = self.conn.execute(
@@ -84,7 +87,7 @@ class KnowledgeIndex:
         previous = self.current_hash(doc_id)
         if previous == content_hash:
             return "unchanged"
-        self._bm25 = None
+        self._bm25, self._count = None, None
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self.conn:  # one transaction per document: a crash never leaves half a document
             self.conn.execute("BEGIN")
@@ -105,7 +108,7 @@ class KnowledgeIndex:
         return "added" if previous is None else "updated"
 
     def remove(self, doc_id: str) -> None:
-        self._bm25 = None
+        self._bm25, self._count = None, None
         with self.conn:
             self.conn.execute("BEGIN")
             self.conn.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
@@ -126,8 +129,7 @@ class KnowledgeIndex:
         marks = ",".join("?" * len(unique))
         df = dict(self.conn.execute(f"SELECT term, doc FROM chunks_fts_vocab WHERE term IN ({marks})",
                                     unique).fetchall())
-        total = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0] or 1
-        return words, [int(df.get(stems.get(i, ""), 0)) for i in range(len(words))], int(total)
+        return words, [int(df.get(stems.get(i, ""), 0)) for i in range(len(words))], max(self._passages(), 1)
 
     def _large_index(self) -> Any:
         """The bm25s index over every passage, built on first use after a change (worker thread)."""
@@ -160,7 +162,7 @@ class KnowledgeIndex:
         return out
 
     def search(self, text: str, k: int = 5) -> list[Source]:
-        if self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0] >= self.LARGE:
+        if self._passages() >= self.LARGE:
             return self._search_large(text, k)
         return self._search_fts(text, k)
 
@@ -222,13 +224,6 @@ class KnowledgeIndex:
         ).fetchone()
         return None if r is None else Source(r[0], r[1], r[2], r[3], r[4], r[5] or "")
 
-    def document_sources(self, doc_id: str) -> list[Source]:
-        rows = self.conn.execute(
-            "SELECT c.id, c.doc_id, c.title, c.heading, c.text, d.url FROM chunks c "
-            "JOIN documents d ON d.id = c.doc_id WHERE c.doc_id = ? ORDER BY c.position",
-            (doc_id,),
-        ).fetchall()
-        return [Source(r[0], r[1], r[2], r[3], r[4], r[5] or "") for r in rows]
 
     def stats(self) -> tuple[int, int]:
         docs = self.conn.execute("SELECT count(*) FROM documents").fetchone()[0]

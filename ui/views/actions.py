@@ -174,7 +174,7 @@ class ActionCard(QFrame):
         self.status.setText(texts[s])
         self.approve.setText("Retry" if s is ProposalStatus.FAILED else "Approve")
         self.insert.setVisible(s is ProposalStatus.SUCCEEDED)
-        self._sync_buttons(valid=not self.problem.text() if hasattr(self, "problem") else True)
+        self._sync_buttons(valid=not self.problem.text())
 
 
 class ActionsPane(QScrollArea):

@@ -320,3 +320,27 @@ properties.email = { type = "string" }
         finally:
             s.close()
     assert log[0][2] == "/accounts/ann@example.com"
+
+
+async def test_a_broken_catalog_disables_actions_but_not_drafting(paths, secrets) -> None:
+    import pytest
+
+    from assist.errors import AssistError
+    from assist.session import build_session
+    from assist.settings import HelpdeskSettings, WorkspaceSettings
+
+    catalog = paths.config_dir / "workspaces" / "acme" / "actions.toml"
+    catalog.parent.mkdir(parents=True)
+    catalog.write_text("[[actions]\nbroken")
+    settings = Settings()
+    settings.workspaces["acme"] = WorkspaceSettings(helpdesk=HelpdeskSettings(kind="request_tracker",
+                                                                              url="http://127.0.0.1:9"))
+    settings.active_workspace = "acme"
+    s = build_session(paths, settings, secrets)
+    try:
+        await s.prepare()  # does not raise: the knowledge base and drafting still work
+        assert await s.kb.stats() == (0, 0)
+        with pytest.raises(AssistError, match="(?s)AI Actions are off for this workspace: .*not valid TOML"):
+            await s.propose_actions(None, None)
+    finally:
+        s.close()
