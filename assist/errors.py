@@ -75,13 +75,16 @@ class ActionFailedError(AssistError):
 
 
 class SettingsError(AssistError):
-    """Raised with every problem found in a config file, one per line."""
+    """Every problem found in a file the user wrote (actions catalog, OpenAPI spec), one per line.
+
+    (config.toml itself never raises: ``load_settings`` reports its problems and uses defaults.)
+    """
 
     def __init__(self, path: str, problems: list[str]) -> None:
         self.path = path
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"Problems in {path} (using defaults for them):\n{lines}")
+        super().__init__(f"Problems in {path}:\n{lines}")
 
 
 class SecretStoreError(AssistError):
