@@ -21,9 +21,11 @@ run: $(STAMP)
 	bash packaging/system-deps.sh --gui
 	$(VENV)/bin/assist
 
-## Install and run the whole test suite, offscreen.
+## Install, lint (ruff), type-check (mypy, strict) and run the whole test suite, offscreen.
 test: $(STAMP)
 	bash packaging/system-deps.sh
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
 ## Run the app under Xvfb on a fresh demo workspace and write docs/screenshot.png.

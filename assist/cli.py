@@ -12,6 +12,7 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from importlib import metadata
+from typing import TextIO
 
 from assist import __version__
 from assist.errors import AssistError
@@ -45,7 +46,7 @@ def _fts5() -> bool:
         conn.close()
 
 
-def doctor(paths: Paths, secrets: SecretStore, out: object = None) -> int:
+def doctor(paths: Paths, secrets: SecretStore, out: TextIO | None = None) -> int:
     """Print what is installed, where things live and what is configured. Exit 1 on config problems."""
     settings, problems = load_settings(paths.config_file)
     lines = [

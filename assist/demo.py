@@ -31,7 +31,7 @@ def seed(conn: sqlite3.Connection, seed_dir: Path, now: datetime | None = None) 
     names = {c["email"]: c["name"] for c in customers}
 
     db = sqlite_utils.Database(conn)
-    db["customers"].insert_all(
+    db.table("customers").insert_all(
         (
             {
                 "id": c["id"], "email": c["email"], "name": c["name"], "plan": c.get("plan", ""),
@@ -43,7 +43,7 @@ def seed(conn: sqlite3.Connection, seed_dir: Path, now: datetime | None = None) 
         ),
         pk="id",
     )
-    db["customers"].create_index(["email"], unique=True)
+    db.table("customers").create_index(["email"], unique=True)
     orders = []
     for c in customers:
         for o in c.get("orders", []):
@@ -56,7 +56,7 @@ def seed(conn: sqlite3.Connection, seed_dir: Path, now: datetime | None = None) 
                 "eta": _ago(now, days=o["eta_days"]) if "eta_days" in o else None,
                 "shipping_address": o.get("address", ""),
             })
-    db["orders"].insert_all(orders, pk="id", foreign_keys=[("customer_id", "customers", "id")])
+    db.table("orders").insert_all(orders, pk="id", foreign_keys=[("customer_id", "customers", "id")])
 
     ticket_rows, message_rows = [], []
     for t in tickets:
@@ -78,10 +78,10 @@ def seed(conn: sqlite3.Connection, seed_dir: Path, now: datetime | None = None) 
                 "public": 1 if m.get("public", True) else 0,
                 "created_at": _ago(now, hours=m["hours_ago"]),
             })
-    db["tickets"].insert_all(ticket_rows, pk="id")
-    db["messages"].insert_all(
+    db.table("tickets").insert_all(ticket_rows, pk="id")
+    db.table("messages").insert_all(
         message_rows, pk="id", foreign_keys=[("ticket_id", "tickets", "id")],
     )
-    db["messages"].create_index(["ticket_id"])
-    db["tickets"].create_index(["requester_email"])
+    db.table("messages").create_index(["ticket_id"])
+    db.table("tickets").create_index(["requester_email"])
     conn.execute(f"PRAGMA user_version = {SEED_VERSION}")

@@ -331,7 +331,7 @@ def _warm_litellm() -> Any:
 
         chunk = ModelResponseStream(choices=[StreamingChoices(delta=LDelta(content="warm", role="assistant"))])
         litellm.stream_chunk_builder([chunk], messages=[{"role": "user", "content": "warm"}])
-        ModelResponse(usage=Usage(prompt_tokens=1, completion_tokens=1, total_tokens=2)).model_dump()
+        ModelResponse(usage=Usage(prompt_tokens=1, completion_tokens=1, total_tokens=2)).model_dump()  # type: ignore[no-untyped-call]
     except Exception:
         pass
     return litellm

@@ -160,6 +160,10 @@ def iso_week(timestamp: str | datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
+def _migrate(conn: sqlite3.Connection) -> None:
+    migrate(conn)
+
+
 def migrate(conn: sqlite3.Connection, migrations: tuple[str, ...] = MIGRATIONS) -> int:
     """Bring the schema up to date; returns the version reached."""
     conn.create_function("iso_week", 1, iso_week, deterministic=True)
@@ -192,7 +196,7 @@ class Journal:
     def __init__(self, path: Path, workspace: str) -> None:
         self.path = path
         self.workspace = workspace
-        self._db = SqliteWorker(path, init=migrate)
+        self._db = SqliteWorker(path, init=_migrate)
 
     async def save_draft(self, ticket_id: TicketId, body: str) -> None:
         def _save(conn: sqlite3.Connection) -> None:

@@ -370,11 +370,11 @@ def to_pdf(r: WeeklyReport) -> bytes:
     if r.tiers:
         pdf.ln(2)
         with pdf.table(col_widths=(60, 25, 25, 30, 35)) as table:
-            for row in [("Tier - model", "Drafts", "Tickets", "Cost USD", "Escalation rate"),
+            for tier_row in [("Tier - model", "Drafts", "Tickets", "Cost USD", "Escalation rate"),
                         *[(t.key, str(t.drafts), str(t.tickets), f"{t.cost_usd:.4f}", f"{t.escalation_rate:.0%}")
                           for t in r.tiers]]:
                 cells = table.row()
-                for value in row:
+                for value in tier_row:
                     cells.cell(safe(value))
     if r.review_notes:
         pdf.ln(2)

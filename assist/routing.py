@@ -270,8 +270,8 @@ def route(
     base = {"intent": intent, "intent_confidence": round(confidence, 2), "complexity": cx,
             "risk": rk, "sentiment": mood, "duplicates": dups}
     if triggers:
-        reasons = tuple(f"human only: {t.reason}" for t in triggers)
-        return Route(tier=Tier.HUMAN, reasons=reasons, triggers=triggers, **base)  # type: ignore[arg-type]
+        human = tuple(f"human only: {t.reason}" for t in triggers)
+        return Route(tier=Tier.HUMAN, reasons=human, triggers=triggers, **base)  # type: ignore[arg-type]
 
     reasons: list[str] = []
     tier = Tier(settings.routing.default_tier)

@@ -34,7 +34,7 @@ def _is_secure(backend: keyring.backend.KeyringBackend) -> bool:
     if module.startswith(_INSECURE_MODULES):
         return False
     try:
-        return float(backend.priority) >= 1  # type: ignore[arg-type]
+        return float(backend.priority) >= 1
     except Exception:
         return False
 

@@ -91,7 +91,7 @@ class DemoCommerce:
         row = self.conn.execute("SELECT * FROM customers WHERE email = ? COLLATE NOCASE", (email,)).fetchone()
         if row is None:
             raise ApiError(404, f"customer {email} not found")
-        return row
+        return row  # type: ignore[no-any-return]
 
     def handle(self, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
         parts = [unquote(p) for p in path.strip("/").split("/")]

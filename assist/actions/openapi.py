@@ -81,7 +81,7 @@ def import_openapi(text: str) -> dict[str, Any]:
         raise SettingsError("OpenAPI document", [f"not valid YAML or JSON: {exc}"]) from exc
     if not isinstance(spec, dict) or not str(spec.get("openapi", "")).startswith("3"):
         raise SettingsError("OpenAPI document", ["not an OpenAPI 3 document (no 'openapi: 3.x' field)"])
-    actions = []
+    actions: list[dict[str, Any]] = []
     names: set[str] = set()
     for path, item in (spec.get("paths") or {}).items():
         item = _resolve(item, spec)

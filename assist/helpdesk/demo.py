@@ -53,7 +53,8 @@ class DemoHelpdesk:
 
     async def list_queue(self, flt: QueueFilter, limit: int = 500) -> list[TicketSummary]:
         def _list(conn: sqlite3.Connection) -> list[TicketSummary]:
-            where, args = [], []
+            where: list[str] = []
+            args: list[object] = []
             if flt.statuses:
                 where.append(f"status IN ({','.join('?' * len(flt.statuses))})")
                 args.extend(str(s) for s in flt.statuses)

@@ -131,7 +131,7 @@ class RequestTrackerHelpdesk(HttpConnector):
                 role, public = AuthorRole.AGENT, True
             author = name if role is AuthorRole.CUSTOMER and kind == "Create" else creator
             messages.append(Message(txn, author, role, body, iso_time(h.get("Created")), public, fmt))
-        tags = ()
+        tags: tuple[str, ...] = ()
         for cf in t.get("CustomFields") or []:
             if isinstance(cf, dict) and cf.get("name") == self.tags_field:
                 tags = tuple(str(v) for v in cf.get("values") or [])

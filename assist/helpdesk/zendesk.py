@@ -64,7 +64,8 @@ class ZendeskHelpdesk(HttpConnector):
 
     async def _cursor(self, path: str, key: str, params: dict[str, Any], ticket_id: str = "") -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
-        url, absolute, query = path, False, {**params, "page[size]": 100}
+        url, absolute = path, False
+        query: dict[str, Any] | None = {**params, "page[size]": 100}
         for _ in range(MAX_PAGES):
             data = expect(await self.get_json(url, params=query, ticket_id=ticket_id, absolute=absolute), dict,
                           self.service, key)

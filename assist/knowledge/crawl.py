@@ -65,13 +65,13 @@ class Crawler:
             try:
                 resp = await self._get(origin + "/robots.txt")
                 if resp.status_code in (401, 403):
-                    parser.disallow_all = True
+                    parser.disallow_all = True  # type: ignore[attr-defined]
                 elif resp.status_code >= 400:
-                    parser.allow_all = True
+                    parser.allow_all = True  # type: ignore[attr-defined]
                 else:
                     parser.parse(resp.text.splitlines())
             except httpx.HTTPError:
-                parser.allow_all = True  # no robots.txt reachable: the pages themselves will tell
+                parser.allow_all = True  # type: ignore[attr-defined]  # no robots.txt reachable: the pages themselves will tell
             self._robots[origin] = parser
         return parser.can_fetch(USER_AGENT, url)
 

@@ -27,19 +27,19 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 def init_schema(conn: sqlite3.Connection) -> None:
     db = sqlite_utils.Database(conn)
     if "documents" not in db.table_names():
-        db["documents"].create(
+        db.table("documents").create(
             {"id": str, "title": str, "url": str, "kind": str, "content_hash": str,
              "updated_at": str},
             pk="id",
         )
     if "chunks" not in db.table_names():
-        db["chunks"].create(
+        db.table("chunks").create(
             {"id": str, "doc_id": str, "position": int, "title": str, "heading": str, "text": str},
             pk="id",
             foreign_keys=[("doc_id", "documents", "id")],
         )
-        db["chunks"].create_index(["doc_id"])
-        db["chunks"].enable_fts(
+        db.table("chunks").create_index(["doc_id"])
+        db.table("chunks").enable_fts(
             ["title", "heading", "text"], create_triggers=True, tokenize="porter"
         )
     # document frequency per (stemmed) term, to leave very common words out of queries
