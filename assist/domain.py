@@ -244,6 +244,8 @@ class ProposalStatus(StrEnum):
     FAILED = "failed"
     REJECTED = "rejected"
     DISMISSED = "dismissed"
+    BLOCKED = "blocked"  # targets something that is not the requester's: a warning, never runnable
+    UNKNOWN = "unknown"  # interrupted (crash) after it may have reached the service: the agent checks
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +264,12 @@ class ActionProposal:
     result: str = ""
     error: str = ""
     idempotency_key: str = ""
+    requester: str = ""  # the ticket requester's email when proposed: approval checks ownership against it
+    customer_text: str = ""  # the result in words a customer reads ("$12.00 refunded to your card")
+
+    @property
+    def irreversible(self) -> bool:
+        return self.risk == "irreversible"
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,7 +49,6 @@ _CLAIM = re.compile(
     r"charged?|invoice\w*|price\w*|cost\w*)\b",
     re.IGNORECASE,
 )
-_ORDER_ID = re.compile(r"\b[A-Z]{2,4}-\d{4,}\b")
 
 # -- sources ------------------------------------------------------------------------------------
 
@@ -70,9 +69,9 @@ def _date(dt: datetime | None) -> str:
 def relevant_order(ticket: Ticket, customer: Customer | None) -> Order | None:
     if customer is None or not customer.orders:
         return None
-    mentioned = set(_ORDER_ID.findall(customer_text(ticket)))
-    for order in customer.orders:
-        if order.id in mentioned:
+    text = customer_text(ticket)
+    for order in customer.orders:  # only the customer's own orders: an id of someone else's is never used
+        if re.search(rf"(?<![\w-]){re.escape(order.id)}(?![\w-])", text, re.IGNORECASE):
             return order
     return customer.orders[0]  # most recent first
 
@@ -197,7 +196,7 @@ def offline_draft(
     started = time.perf_counter()
     first = _first_name(ticket.requester_name or (customer.name if customer else ""))
     greeting = _phrase(settings, "greeting", first_name=first)
-    closing = _phrase(settings, "closing", agent=agent, first_name=first)
+    closing = _phrase(settings, "closing", agent=agent, first_name=first).strip()
     grounded_kb = [s for s in kb if s.score >= settings.min_source_score]
     candidates = crm_sources(ticket, customer, route.intent) + grounded_kb
     apology = _phrase(settings, "apology") if route.sentiment < 0 else ""

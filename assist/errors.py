@@ -12,6 +12,7 @@
     │   └── LLMResponseError       malformed answer or stream
     ├── ActionRejectedError        parameters outside schema or policy (names the rule)
     ├── ActionFailedError          the action's HTTP call failed (retryable: same idempotency key)
+    ├── WriteBackError             the action ran, but its note/tag for the helpdesk failed
     ├── SettingsError              config file unreadable or invalid
     ├── SecretStoreError           keyring missing or refused
     └── JournalError               local journal cannot be opened or written
@@ -71,6 +72,10 @@ class ActionRejectedError(AssistError):
 
 
 class ActionFailedError(AssistError):
+    pass
+
+
+class WriteBackError(AssistError):
     pass
 
 

@@ -148,6 +148,12 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX draft_outcomes_week ON draft_outcomes (week);
     """,
+    # 5: actions are bound to the ticket's requester (ownership is checked against it at approval) and
+    # keep the customer-facing wording of their result for the draft.
+    """
+    ALTER TABLE action_proposals ADD COLUMN requester TEXT NOT NULL DEFAULT '';
+    ALTER TABLE action_proposals ADD COLUMN customer_text TEXT NOT NULL DEFAULT ''
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -6,6 +6,7 @@ Views never talk to connectors directly; they call these coroutines and render t
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
@@ -31,12 +32,14 @@ from assist.domain import (
     Customer,
     Draft,
     DraftRecord,
+    ProposalStatus,
     QueueFilter,
     Route,
     Source,
     Ticket,
     TicketContext,
     TicketId,
+    TicketStatus,
     TicketSummary,
     Tier,
 )
@@ -54,7 +57,7 @@ from assist.drafting import (
     retrieval_query,
     stream_model_draft,
 )
-from assist.errors import AssistError, LLMError
+from assist.errors import ActionRejectedError, AssistError, LLMError, WriteBackError
 from assist.feedback import Escalation, EscalationFilter, FeedbackStore, suggested_reason, transcript
 from assist.helpdesk.base import Helpdesk
 from assist.helpdesk.demo import DemoHelpdesk
@@ -65,11 +68,14 @@ from assist.journal import Journal
 from assist.knowledge.base import KnowledgeBase
 from assist.paths import Paths, resources_dir
 from assist.redact import Redactor
+from assist.reply import customer_reply
 from assist.routing import INTENTS, IntentClassifier, customer_text, load_examples, route
 from assist.secrets import SecretStore
 from assist.settings import CRMSettings, HelpdeskSettings, Settings, WorkspaceSettings
 
 API_KEY = "model-api-key"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -127,6 +133,8 @@ class Session:
                               "settings.")
         executor = Executor(catalog, base_url, self.secrets.get)
         self.actions = ActionService(catalog, executor, ProposalStore(self.journal))
+        for p in await self.actions.reconcile():  # runs a crash cut off: re-sent where safe, else "check"
+            log.warning("Action %s on #%s was interrupted by a restart: now %s", p.action, p.ticket_id, p.status)
 
     # -- actions --------------------------------------------------------------------------------
     async def propose_actions(self, ctx: TicketContext, r: Route) -> list[ActionProposal]:
@@ -136,17 +144,52 @@ class Session:
         if self.actions is None:
             return []
         model = self.settings.models.fast if self.settings.models.fast.model else None
-        return await self.actions.propose(ctx, r, self.settings.agent.name, model, self.secrets.get(API_KEY))
+        return await self.actions.propose(ctx, r, self.settings.agent.name, model, self.secrets.get(API_KEY),
+                                          redact=self.settings.ai.redact_pii)
 
-    async def approve_action(self, proposal_id: str, params: dict[str, object] | None = None) -> ActionProposal:
-        assert self.actions is not None
+    def _actions(self) -> ActionService:
+        if self.actions is None:
+            raise AssistError("AI Actions are not set up for this workspace.")
+        return self.actions
+
+    async def approve_action(self, ticket_id: TicketId, proposal_id: str, params: dict[str, object] | None = None,
+                             *, confirmed: bool = False) -> ActionProposal:
+        """Approve (and run) a proposal of *this* ticket; irreversible ones need ``confirmed``.
+
+        After a successful run an internal note and a tag go to the helpdesk (workspace setting), so
+        teammates in the helpdesk see what was done. A failed write-back is reported, the action stands.
+        """
+        actions = self._actions()
+        proposal = await actions.store.get(proposal_id)
+        if proposal.ticket_id != ticket_id:
+            raise ActionRejectedError(f"That action belongs to ticket #{proposal.ticket_id}, not #{ticket_id}.")
+        agent = self.settings.agent.name
         if params is not None:
-            await self.actions.edit(proposal_id, params, self.settings.agent.name)
-        return await self.actions.approve(proposal_id, self.settings.agent.name)
+            await actions.edit(proposal_id, params, agent)
+        done = await actions.approve(proposal_id, agent, confirmed=confirmed)
+        if done.status is ProposalStatus.SUCCEEDED and self.settings.current.actions.write_back:
+            await self._write_back(done)
+        return done
 
-    async def dismiss_action(self, proposal_id: str) -> ActionProposal:
-        assert self.actions is not None
-        return await self.actions.dismiss(proposal_id, self.settings.agent.name)
+    async def _write_back(self, p: ActionProposal) -> None:
+        cfg = self.settings.current.actions
+        note = (f"Assist: {p.title} ran after approval by {self.settings.agent.name} "
+                f"at {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}.\nResult: {p.result}\n"
+                f"Reference: proposal {p.id[:8]}, idempotency key {p.idempotency_key[:12]}")
+        try:
+            await self.helpdesk.post_reply(p.ticket_id, note, public=False, author=self.settings.agent.name)
+            if cfg.tag:
+                await self.helpdesk.add_tags(p.ticket_id, (cfg.tag, f"{cfg.tag}-{p.action}"))
+        except AssistError as exc:
+            raise WriteBackError(f"{p.title} ran ({p.result}), but the note for the helpdesk failed: {exc}") from exc
+
+    async def dismiss_action(self, ticket_id: TicketId, proposal_id: str) -> ActionProposal:
+        actions = self._actions()
+        proposal = await actions.store.get(proposal_id)
+        if proposal.ticket_id != ticket_id:
+            raise ActionRejectedError(f"That action belongs to ticket #{proposal.ticket_id}, not #{ticket_id}.")
+        return await actions.dismiss(proposal_id, self.settings.agent.name)
+
 
     async def history(self, ticket_id: TicketId) -> list[AuditEvent]:
         await self.prepare()
@@ -186,25 +229,50 @@ class Session:
     async def save_draft(self, ticket_id: TicketId, body: str) -> None:
         await self.journal.save_draft(ticket_id, body)
 
+    def outgoing(self, body: str, draft: Draft | None, *, public: bool) -> str:
+        """What the helpdesk receives for this editor text: a public reply loses its citation markers
+        (or gets footnotes with public article links); an internal note keeps them for colleagues."""
+        if not public:
+            return body.strip()
+        footnotes = self.settings.current.reply.citations == "footnotes"
+        return customer_reply(body, draft.citations if draft else (), footnotes=footnotes)
+
+    async def signature_name(self) -> str:
+        """How replies are signed: the configured name, else the helpdesk's name for the agent; '' = ask."""
+        if not self.settings.agent.display_name:
+            try:
+                name = (await self.helpdesk.current_agent()).strip()
+            except AssistError as exc:
+                log.info("The helpdesk did not say who the agent is: %s", exc)
+                name = ""
+            if name:
+                self.settings.agent.display_name = name
+        return self.settings.agent.display_name
+
     async def send(
         self, ticket_id: TicketId, body: str, *, public: bool, draft: Draft | None = None,
-        route: Route | None = None, opened_at: datetime | None = None,
+        route: Route | None = None, opened_at: datetime | None = None, status: TicketStatus | None = None,
     ) -> Ticket:
-        """Post a reply or note; on success the draft is cleared and the fresh thread returned.
+        """Post a reply or note to *this* ticket; on success the draft is cleared and the fresh thread returned.
 
-        A public reply also records the draft's outcome (sent unchanged, edited with its edit ratio,
-        discarded, or written without a draft) and the time from opening the ticket to sending.
+        The text posted is ``outgoing(body)``: never a ``[n]`` marker in what a customer reads. A public
+        reply sets ``status`` (default: the workspace's "send as") and records the draft's outcome,
+        compared on customer-facing text, and the time from opening the ticket to sending.
         """
-        if not body.strip():
+        text = self.outgoing(body, draft, public=public)
+        if not text:
             raise AssistError("The draft is empty: there is nothing to send.")
+        if public and status is None:
+            status = TicketStatus(self.settings.current.reply.send_as)
         await self.helpdesk.post_reply(
-            ticket_id, body, public=public, author=self.settings.agent.name
+            ticket_id, text, public=public, author=self.settings.agent.name, status=status if public else None,
         )
         await self.journal.record_sent(
-            ticket_id, "reply" if public else "note", body, self.settings.agent.name
+            ticket_id, "reply" if public else "note", text, self.settings.agent.name
         )
         if public and self.feedback is not None and opened_at is not None:
-            await self.feedback.record_outcome(ticket_id, draft, route, body, opened_at, self.settings.agent.name)
+            drafted = replace(draft, text=self.outgoing(draft.text, draft, public=True)) if draft else None
+            await self.feedback.record_outcome(ticket_id, drafted, route, text, opened_at, self.settings.agent.name)
         return await self.helpdesk.get_ticket(ticket_id)
 
     # -- escalations and review -----------------------------------------------------------------
@@ -260,7 +328,7 @@ class Session:
     async def draft(self, ctx: TicketContext, r: Route, *, record: bool = True) -> AsyncIterator[Delta | Draft]:
         """Yield streamed text, then the final verified Draft (also written to the journal)."""
         started = time.perf_counter()
-        ai, agent = self.settings.ai, self.settings.agent.name
+        ai, agent = self.settings.ai, await self.signature_name()
         if r.human_only:
             yield human_only_draft(r)
             return
@@ -290,7 +358,7 @@ class Session:
                 text, r, citations, ai, usage.get("cost_usd", 0.0), started, error
             )
         if record:  # the regression suite drafts without writing to the journal
-            await self.journal.record_draft_run(ctx.ticket.id, r, result, agent)
+            await self.journal.record_draft_run(ctx.ticket.id, r, result, self.settings.agent.name)
         yield result
 
     async def aclose(self) -> None:

@@ -32,6 +32,8 @@ class _Section(BaseModel):
 
 class AgentSettings(_Section):
     name: str = Field(default_factory=_default_agent, min_length=1, description="Shown in the journal.")
+    display_name: str = Field("", description="How replies are signed (the agent's name as the helpdesk knows "
+                                              "it; asked once when the helpdesk can't tell).")
 
 
 class HelpdeskSettings(_Section):
@@ -66,12 +68,23 @@ class ActionsSettings(_Section):
     catalog: str = Field("", description="The workspace's actions.toml (default: WORKSPACE/actions.toml "
                                          "in the config dir, when it exists).")
     base_url: str = Field("", description="Base URL the catalog's {base_url} stands for.")
+    write_back: bool = Field(True, description="After an approved action runs, leave an internal note (what ran, "
+                                               "amount, reference, who approved) and a tag on the ticket.")
+    tag: str = Field("assist-action", description="The tag added to a ticket after an action ran on it.")
+
+
+class ReplySettings(_Section):
+    citations: Literal["remove", "footnotes"] = Field(
+        "remove", description="Citation markers in a sent reply: removed, or footnotes with public article links.")
+    send_as: Literal["open", "pending", "solved"] = Field(
+        "pending", description="The ticket status a public reply sets by default (the Send button shows it).")
 
 
 class WorkspaceSettings(_Section):
     helpdesk: HelpdeskSettings = Field(default_factory=HelpdeskSettings)
     crm: CRMSettings = Field(default_factory=CRMSettings)
     actions: ActionsSettings = Field(default_factory=ActionsSettings)
+    reply: ReplySettings = Field(default_factory=ReplySettings)
 
 
 class UiSettings(_Section):

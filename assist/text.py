@@ -40,3 +40,25 @@ def stem(word: str) -> str:
 def content_stems(text: str) -> list[str]:
     """Distinct stemmed content words, in order of first appearance."""
     return list(dict.fromkeys(stem(w) for w in query_terms(text, limit=10_000)))
+
+
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "CA$", "NZD": "NZ$"}
+
+
+def money(amount: object, currency: object = "") -> str:
+    """'$12.00', '€7.50', '12.00 CHF': an amount as a customer reads it, never 'USD 12.0'."""
+    try:
+        value = float(str(amount))
+    except ValueError:
+        return str(amount)
+    code = str(currency or "").upper()
+    digits = 0 if code == "JPY" else 2
+    text = f"{value:,.{digits}f}"
+    if code in _SYMBOLS:
+        return f"{_SYMBOLS[code]}{text}"
+    return f"{text} {code}".strip()
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """'1 reply', '3 replies'."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"

@@ -1,12 +1,20 @@
 """The action catalog: actions declared in TOML, validated when loaded.
 
-Each action has a JSON Schema for its parameters, an HTTP request template, a result template, a risk
-level and policy limits. Templates use ``{param}``, ``{base_url}``, ``{secret:NAME}`` and, in policy
-messages, ``{order.FIELD}`` from the facts lookup. A broken catalog names the action and the problem.
+Each action has a JSON Schema for its parameters, an HTTP request template, a result template (for the
+agent) and optionally a ``customer_result`` template (for the reply), a risk level and policy limits.
+Templates use ``{param}``, ``{base_url}``, ``{secret:NAME}`` and, in policy messages, ``{order.FIELD}``
+from the facts lookup. A broken catalog names the action and the problem.
+
+``[ownership]`` says how to prove that the entity a parameter names belongs to the ticket's requester:
+``email = { requester = true }`` (the value must be the requester's email) or
+``order_id = { lookup = "lookup_order", field = "customer_email" }`` (run that read-only lookup with the
+value; its ``field`` must be the requester's email). Approval refuses an action whose parameter has no
+proof; ``irreversible_requires_confirmation`` is not optional.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +40,16 @@ class Policy:
 
 
 @dataclass(frozen=True, slots=True)
+class Ownership:
+    """How to prove that the value of ``param`` belongs to the ticket's requester."""
+
+    param: str
+    requester: bool = False  # the value is the requester's own email
+    lookup: str = ""  # or: this read-only action, called with the value, names the owner ...
+    field: str = ""  # ... in this field of its answer
+
+
+@dataclass(frozen=True, slots=True)
 class RequestTemplate:
     method: str
     url: str
@@ -53,6 +71,8 @@ class Action:
     keywords: tuple[str, ...] = ()
     why: str = ""
     policy: tuple[Policy, ...] = ()
+    customer_result: str = ""
+    retry_safe: bool = False  # the service honours Idempotency-Key: a run cut off by a crash may be re-sent
 
     @property
     def read_only(self) -> bool:
@@ -69,9 +89,29 @@ class Action:
 class Catalog:
     actions: dict[str, Action]
     facts: dict[str, str] = field(default_factory=dict)  # "order" -> action that looks orders up
+    ownership: dict[str, Ownership] = field(default_factory=dict)  # parameter name -> its proof
 
     def get(self, name: str) -> Action | None:
         return self.actions.get(name)
+
+    def patterns(self) -> dict[str, re.Pattern[str]]:
+        """Per parameter, a regex that finds its values in free text, from the schemas' ``pattern``.
+
+        Order numbers differ by shop ("KC-48213", "#100234", "A1B2C3"): the catalog's own schema says
+        what one looks like, so nothing here knows any shop's format.
+        """
+        found: dict[str, re.Pattern[str]] = {}
+        for action in self.actions.values():
+            for name, prop in action.parameters.get("properties", {}).items():
+                pattern = prop.get("pattern") if isinstance(prop, dict) else None
+                if name in found or not isinstance(pattern, str):
+                    continue
+                body = pattern.removeprefix("^").removesuffix("$")
+                try:
+                    found[name] = re.compile(rf"(?<![\w-])(?:{body})(?![\w-])")
+                except re.error:
+                    continue
+        return found
 
     def tools(self) -> list[dict[str, Any]]:
         return [a.tool() for a in self.actions.values()]
@@ -113,8 +153,33 @@ def _action(raw: dict[str, Any], where: str) -> Action:
                                 req.get("body")),
         result=raw["result"], risk=raw["risk"], auto_run=bool(raw.get("auto_run", False)),
         propose_for=tuple(raw.get("propose_for", ())), keywords=tuple(raw.get("keywords", ())),
-        why=raw.get("why", ""), policy=tuple(policies),
+        why=raw.get("why", ""), policy=tuple(policies), customer_result=raw.get("customer_result", ""),
+        retry_safe=bool(raw.get("retry_safe", raw["risk"] == "read-only")),
     )
+
+
+def _ownership(raw: dict[str, Any], actions: dict[str, Action], where: str) -> dict[str, Ownership]:
+    rules: dict[str, Ownership] = {}
+    problems = []
+    for param, rule in raw.items():
+        if not isinstance(rule, dict):
+            problems.append(f"ownership.{param} must be a table")
+            continue
+        own = Ownership(param, bool(rule.get("requester", False)), str(rule.get("lookup", "")),
+                        str(rule.get("field", "")))
+        if not own.requester:
+            target = actions.get(own.lookup)
+            if target is None or not target.read_only or not own.field:
+                problems.append(f"ownership.{param} needs requester = true, or a read-only lookup and its field "
+                                f"(got lookup {own.lookup!r}, field {own.field!r})")
+                continue
+            if param not in target.parameters.get("properties", {}):
+                problems.append(f"ownership.{param}: the lookup {own.lookup!r} takes no parameter {param!r}")
+                continue
+        rules[param] = own
+    if problems:
+        raise SettingsError(where, problems)
+    return rules
 
 
 def parse_catalog(data: dict[str, Any], where: str = "actions.toml") -> Catalog:
@@ -128,7 +193,7 @@ def parse_catalog(data: dict[str, Any], where: str = "actions.toml") -> Catalog:
     for kind, name in facts.items():
         if name not in actions or not actions[name].read_only:
             raise SettingsError(where, [f"facts.{kind} must name a read-only action (got {name!r})"])
-    return Catalog(actions, facts)
+    return Catalog(actions, facts, _ownership(dict(data.get("ownership", {})), actions, where))
 
 
 def load_catalog(path: Path) -> Catalog:

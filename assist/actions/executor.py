@@ -20,6 +20,7 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 
 from assist.actions.catalog import Action, Catalog
 from assist.errors import ActionFailedError, ActionRejectedError
+from assist.text import money
 
 _PLACEHOLDER = re.compile(r"\{([a-zA-Z_][\w.:-]*)\}")
 _RETRY_STATUSES = {502, 503, 504}
@@ -30,6 +31,7 @@ class ActionResult:
     summary: str
     data: dict[str, Any]
     status: int
+    customer_text: str = ""
 
 
 class _Retryable(Exception):
@@ -88,10 +90,31 @@ def fill_body(body: Any, values: dict[str, Any], secret: Callable[[str], str | N
     return body
 
 
+def render(template: str, values: dict[str, Any], missing: str = "?") -> str:
+    """Fill a result template; ``{amount:money}`` formats with the ``currency`` in ``values``."""
+
+    def sub(m: re.Match[str]) -> str:
+        key, _, fmt = m.group(1).partition(":")
+        value = _lookup(key, values)
+        if value is None or value == "":
+            return missing
+        if fmt == "money":
+            return money(value, values.get("currency", ""))
+        return str(value)
+
+    return _PLACEHOLDER.sub(sub, template)
+
+
 def summarise(action: Action, params: dict[str, Any], data: dict[str, Any]) -> str:
-    merged = {**params, **data}
-    return _PLACEHOLDER.sub(lambda m: str(_lookup(m.group(1), merged) if _lookup(m.group(1), merged)
-                                           is not None else "?"), action.result)
+    return render(action.result, {**params, **data})
+
+
+def customer_wording(action: Action, params: dict[str, Any], data: dict[str, Any]) -> str:
+    """The result in words for the customer's reply; '' when the catalog gives none or a value is missing."""
+    if not action.customer_result:
+        return ""
+    text = render(action.customer_result, {**params, **data}, missing="\0")
+    return "" if "\0" in text else text
 
 
 class Executor:
@@ -175,7 +198,8 @@ class Executor:
             if not isinstance(data, dict):
                 data = {"value": data}
             if resp.is_success:
-                return ActionResult(summarise(action, params, data), data, resp.status_code)
+                return ActionResult(summarise(action, params, data), data, resp.status_code,
+                                    customer_wording(action, params, data))
             detail = _lookup("error.message", data) or resp.reason_phrase
             if resp.status_code in (401, 403):
                 raise ActionFailedError(f"{action.title} failed: the service rejected the token "
@@ -200,9 +224,39 @@ class Executor:
             raise exc.error from exc
         raise AssertionError("unreachable")
 
+    async def check_ownership(self, action: Action, params: dict[str, Any], requester: str) -> None:
+        """Refuse unless every parameter with an ownership rule names something the requester owns.
+
+        The proof comes from the catalog's own lookups (the actions backend is the authority), so a
+        customer who writes someone else's order number into a ticket gets nothing done to it.
+        """
+        who = requester.strip().lower()
+        for name, value in params.items():
+            rule = self.catalog.ownership.get(name)
+            if rule is None or value in (None, ""):
+                continue
+            if not who:
+                raise ActionRejectedError(f"{action.title}: the ticket has no requester to check {name} against.")
+            if rule.requester:
+                owner = str(value)
+            else:
+                lookup = self.catalog.get(rule.lookup)
+                assert lookup is not None  # checked when the catalog was loaded
+                try:
+                    found = await self.send(lookup, {name: value}, idempotency_key=None)
+                except ActionRejectedError as exc:
+                    raise ActionRejectedError(f"{action.title}: {value} could not be checked ({exc}).") from exc
+                owner = str(_lookup(rule.field, found.data) or "")
+            if owner.strip().lower() != who:
+                raise ActionRejectedError(
+                    f"{action.title} refused: {value} does not belong to this ticket's requester ({requester}). "
+                    "Nothing was done.")
+
     async def execute(self, action: Action, params: dict[str, Any], idempotency_key: str, *,
-                      check_policy: bool = True) -> ActionResult:
+                      requester: str, check_policy: bool = True) -> ActionResult:
+        """Validate, prove ownership, check policy, then send. ``requester`` is the ticket's requester."""
         validate(action, params)
+        await self.check_ownership(action, params, requester)
         if check_policy:
             await self.check_policy(action, params)
         return await self.send(action, params, idempotency_key=idempotency_key)

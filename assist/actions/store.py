@@ -11,7 +11,7 @@ from datetime import datetime
 from assist.domain import ActionProposal, AuditEvent, ProposalStatus, TicketId
 from assist.journal import Journal, _now
 
-_RUNNABLE = (ProposalStatus.PROPOSED, ProposalStatus.FAILED, ProposalStatus.REJECTED)
+_RUNNABLE = (ProposalStatus.PROPOSED, ProposalStatus.FAILED, ProposalStatus.REJECTED, ProposalStatus.UNKNOWN)
 
 
 def _proposal(row: sqlite3.Row) -> ActionProposal:
@@ -19,7 +19,7 @@ def _proposal(row: sqlite3.Row) -> ActionProposal:
         id=row["id"], ticket_id=TicketId(row["ticket_id"]), action=row["action"], title=row["title"],
         risk=row["risk"], params=json.loads(row["params"]), why=row["why"], source=row["source"],
         status=ProposalStatus(row["status"]), result=row["result"], error=row["error"],
-        idempotency_key=row["idempotency_key"],
+        idempotency_key=row["idempotency_key"], requester=row["requester"], customer_text=row["customer_text"],
     )
 
 
@@ -45,10 +45,12 @@ class ProposalStore:
             for p in proposals:
                 conn.execute(
                     "INSERT INTO action_proposals (id, workspace, ticket_id, action, title, risk, params, why,"
-                    " source, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " source, status, error, requester, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (p.id, self.ws, p.ticket_id, p.action, p.title, p.risk, json.dumps(p.params), p.why,
-                     p.source, str(p.status), _now(), _now()))
-                _audit(conn, self.ws, p, "proposed", f"{p.source}: {json.dumps(p.params)} · {p.why}", agent)
+                     p.source, str(p.status), p.error, p.requester, _now(), _now()))
+                event = "blocked" if p.status is ProposalStatus.BLOCKED else "proposed"
+                _audit(conn, self.ws, p, event, f"{p.source}: {json.dumps(p.params)} · {p.error or p.why}", agent)
             conn.execute("COMMIT")
 
         await self._db.run(_add)
@@ -105,12 +107,13 @@ class ProposalStore:
 
         return await self._db.run(_begin)
 
-    async def finish(self, proposal_id: str, status: ProposalStatus, text: str, agent: str) -> ActionProposal:
+    async def finish(self, proposal_id: str, status: ProposalStatus, text: str, agent: str,
+                     customer_text: str = "") -> ActionProposal:
         def _finish(conn: sqlite3.Connection) -> ActionProposal:
             conn.execute("BEGIN IMMEDIATE")
             field = "result" if status is ProposalStatus.SUCCEEDED else "error"
-            conn.execute(f"UPDATE action_proposals SET status = ?, {field} = ?, updated_at = ? WHERE id = ?",
-                         (str(status), text, _now(), proposal_id))
+            conn.execute(f"UPDATE action_proposals SET status = ?, {field} = ?, customer_text = ?, updated_at = ? "
+                         "WHERE id = ?", (str(status), text, customer_text, _now(), proposal_id))
             if status is ProposalStatus.REJECTED:
                 # Refused requests changed nothing; edited parameters are a new request with a new key.
                 conn.execute("UPDATE action_proposals SET idempotency_key = '' WHERE id = ?", (proposal_id,))
@@ -125,7 +128,7 @@ class ProposalStore:
         def _dismiss(conn: sqlite3.Connection) -> ActionProposal | None:
             conn.execute("BEGIN IMMEDIATE")
             row = conn.execute("SELECT * FROM action_proposals WHERE id = ?", (proposal_id,)).fetchone()
-            if row is None or ProposalStatus(row["status"]) not in _RUNNABLE:
+            if row is None or ProposalStatus(row["status"]) not in (*_RUNNABLE, ProposalStatus.BLOCKED):
                 conn.execute("ROLLBACK")
                 return None
             conn.execute("UPDATE action_proposals SET status = 'dismissed', updated_at = ? WHERE id = ?",
@@ -135,6 +138,34 @@ class ProposalStore:
             return _proposal(conn.execute("SELECT * FROM action_proposals WHERE id = ?", (proposal_id,)).fetchone())
 
         return await self._db.run(_dismiss)
+
+    async def running(self) -> list[ActionProposal]:
+        """Proposals left 'running' by a crash (the app died between approval and answer)."""
+        def _get(conn: sqlite3.Connection) -> list[ActionProposal]:
+            rows = conn.execute("SELECT * FROM action_proposals WHERE workspace = ? AND status = 'running'",
+                                (self.ws,)).fetchall()
+            return [_proposal(r) for r in rows]
+
+        return await self._db.run(_get)
+
+    async def reset_running(self, proposal_id: str, agent: str) -> ActionProposal | None:
+        """Make a crashed run retryable again (same idempotency key); None if it is no longer running."""
+        def _reset(conn: sqlite3.Connection) -> ActionProposal | None:
+            conn.execute("BEGIN IMMEDIATE")
+            cur = conn.execute(
+                "UPDATE action_proposals SET status = 'unknown', error = ?, updated_at = ? "
+                "WHERE id = ? AND status = 'running'",
+                ("Assist stopped before the service's answer was recorded: the outcome is unknown. Check it, "
+                 "then Retry (the same request, never a second one) or Dismiss.", _now(), proposal_id))
+            if cur.rowcount == 0:
+                conn.execute("ROLLBACK")
+                return None
+            row = conn.execute("SELECT * FROM action_proposals WHERE id = ?", (proposal_id,)).fetchone()
+            _audit(conn, self.ws, row, "interrupted", "Assist stopped before the answer was recorded", agent)
+            conn.execute("COMMIT")
+            return _proposal(row)
+
+        return await self._db.run(_reset)
 
     async def audit(self, ticket_id: TicketId) -> list[AuditEvent]:
         def _events(conn: sqlite3.Connection) -> list[AuditEvent]:

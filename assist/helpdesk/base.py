@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from assist.domain import Message, QueueFilter, Ticket, TicketId, TicketSummary
+from assist.domain import Message, QueueFilter, Ticket, TicketId, TicketStatus, TicketSummary
 
 
 class Helpdesk(Protocol):
@@ -20,10 +20,19 @@ class Helpdesk(Protocol):
         """The ticket with its whole thread, oldest message first."""
         ...
 
-    async def post_reply(self, ticket_id: TicketId, body: str, *, public: bool, author: str) -> Message:
-        """A public reply (``public=True``) or an internal note."""
+    async def post_reply(self, ticket_id: TicketId, body: str, *, public: bool, author: str,
+                         status: TicketStatus | None = None) -> Message:
+        """A public reply (``public=True``) or an internal note; ``status`` also sets the ticket's status."""
         ...
 
     async def set_tags(self, ticket_id: TicketId, tags: tuple[str, ...]) -> None: ...
+
+    async def add_tags(self, ticket_id: TicketId, tags: tuple[str, ...]) -> None:
+        """Add tags, keeping every tag already there (a colleague's included): never a stale overwrite."""
+        ...
+
+    async def current_agent(self) -> str:
+        """The name the helpdesk knows the signed-in agent by; '' when it can't tell."""
+        ...
 
     async def aclose(self) -> None: ...

@@ -93,7 +93,7 @@ class DemoHelpdesk:
         return await self._db.run(_get)
 
     async def post_reply(
-        self, ticket_id: TicketId, body: str, *, public: bool, author: str
+        self, ticket_id: TicketId, body: str, *, public: bool, author: str, status: TicketStatus | None = None
     ) -> Message:
         def _post(conn: sqlite3.Connection) -> Message:
             now = datetime.now(UTC).isoformat(timespec="seconds")
@@ -106,10 +106,10 @@ class DemoHelpdesk:
                 "VALUES (?, ?, 'agent', ?, 'text', ?, ?)",
                 (ticket_id, author, body, 1 if public else 0, now),
             )
-            status = "pending" if public else None
+            new_status = str(status) if status is not None else ("pending" if public else None)
             conn.execute(
                 "UPDATE tickets SET updated_at = ?, status = coalesce(?, status) WHERE id = ?",
-                (now, status, ticket_id),
+                (now, new_status, ticket_id),
             )
             conn.execute("COMMIT")
             row = conn.execute("SELECT * FROM messages WHERE id = ?", (cur.lastrowid,)).fetchone()
@@ -126,6 +126,22 @@ class DemoHelpdesk:
                 raise TicketNotFoundError(f"Ticket #{ticket_id} doesn't exist in the demo helpdesk.")
 
         await self._db.run(_tags)
+
+    async def add_tags(self, ticket_id: TicketId, tags: tuple[str, ...]) -> None:
+        def _add(conn: sqlite3.Connection) -> None:
+            conn.execute("BEGIN IMMEDIATE")
+            row = conn.execute("SELECT tags FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
+            if row is None:
+                conn.execute("ROLLBACK")
+                raise TicketNotFoundError(f"Ticket #{ticket_id} doesn't exist in the demo helpdesk.")
+            merged = list(dict.fromkeys([*json.loads(row["tags"] or "[]"), *tags]))
+            conn.execute("UPDATE tickets SET tags = ? WHERE id = ?", (json.dumps(merged), ticket_id))
+            conn.execute("COMMIT")
+
+        await self._db.run(_add)
+
+    async def current_agent(self) -> str:
+        return ""  # the demo has no accounts: the window asks once
 
     async def aclose(self) -> None:
         """Closes the workspace file (shared with the demo CRM, which closes nothing)."""

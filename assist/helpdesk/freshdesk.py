@@ -104,13 +104,26 @@ class FreshdeskHelpdesk(HttpConnector):
                       PRIORITY.get(int(t.get("priority") or 2), "normal"), tuple(t.get("tags") or ()),
                       self.ticket_url(str(t["id"])))
 
-    async def post_reply(self, ticket_id: TicketId, body: str, *, public: bool, author: str) -> Message:
+    async def post_reply(self, ticket_id: TicketId, body: str, *, public: bool, author: str,
+                         status: TicketStatus | None = None) -> Message:
         if public:
             await self.request("POST", f"/tickets/{ticket_id}/reply", json={"body": body}, ticket_id=ticket_id)
         else:
             await self.request("POST", f"/tickets/{ticket_id}/notes", json={"body": body, "private": True},
                                ticket_id=ticket_id)
+        if status is not None:
+            code = {TicketStatus.OPEN: 2, TicketStatus.PENDING: 3, TicketStatus.SOLVED: 4}.get(status, 2)
+            await self.request("PUT", f"/tickets/{ticket_id}", json={"status": code}, ticket_id=ticket_id)
         return Message("", author, AuthorRole.AGENT, body, datetime.now(UTC), public)
+
+    async def add_tags(self, ticket_id: TicketId, tags: tuple[str, ...]) -> None:
+        # Freshdesk has no add-only endpoint: read the tags right before writing the union.
+        fresh = await self.get_ticket(ticket_id)
+        await self.set_tags(ticket_id, tuple(dict.fromkeys([*fresh.tags, *tags])))
+
+    async def current_agent(self) -> str:
+        me = await self.get_json("/agents/me")
+        return str(field(me, "contact", "name", default="") or "")
 
     async def set_tags(self, ticket_id: TicketId, tags: tuple[str, ...]) -> None:
         await self.request("PUT", f"/tickets/{ticket_id}", json={"tags": list(tags)}, ticket_id=ticket_id)

@@ -140,11 +140,22 @@ class RequestTrackerHelpdesk(HttpConnector):
                       iso_time(t.get("LastUpdated")), tuple(messages), str(t.get("Priority") or "normal"), tags,
                       self.ticket_url(str(t["id"])))
 
-    async def post_reply(self, ticket_id: TicketId, body: str, *, public: bool, author: str) -> Message:
+    async def post_reply(self, ticket_id: TicketId, body: str, *, public: bool, author: str,
+                         status: TicketStatus | None = None) -> Message:
         kind = "correspond" if public else "comment"
-        await self.request("POST", f"/ticket/{ticket_id}/{kind}", json={"Content": body, "ContentType": "text/plain"},
-                           ticket_id=ticket_id)
+        payload: dict[str, Any] = {"Content": body, "ContentType": "text/plain"}
+        if status is not None:
+            payload["Status"] = "resolved" if status is TicketStatus.SOLVED else RT_STATUS[status]
+        await self.request("POST", f"/ticket/{ticket_id}/{kind}", json=payload, ticket_id=ticket_id)
         return Message("", author, AuthorRole.AGENT, body, datetime.now(UTC), public)
+
+    async def add_tags(self, ticket_id: TicketId, tags: tuple[str, ...]) -> None:
+        # RT replaces a custom field's values: read them right before writing the union.
+        fresh = await self.get_ticket(ticket_id)
+        await self.set_tags(ticket_id, tuple(dict.fromkeys([*fresh.tags, *tags])))
+
+    async def current_agent(self) -> str:
+        return ""  # REST 2 has no "who am I" endpoint: the window asks once
 
     async def set_tags(self, ticket_id: TicketId, tags: tuple[str, ...]) -> None:
         await self.request("PUT", f"/ticket/{ticket_id}", json={"CustomFields": {self.tags_field: list(tags)}},

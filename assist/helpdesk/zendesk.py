@@ -123,10 +123,21 @@ class ZendeskHelpdesk(HttpConnector):
                       iso_time(t.get("created_at")), iso_time(t.get("updated_at")), tuple(messages),
                       t.get("priority") or "normal", tuple(t.get("tags") or ()), self.ticket_url(str(t["id"])))
 
-    async def post_reply(self, ticket_id: TicketId, body: str, *, public: bool, author: str) -> Message:
-        await self.request("PUT", f"/tickets/{ticket_id}.json",
-                           json={"ticket": {"comment": {"body": body, "public": public}}}, ticket_id=ticket_id)
+    async def post_reply(self, ticket_id: TicketId, body: str, *, public: bool, author: str,
+                         status: TicketStatus | None = None) -> Message:
+        ticket: dict[str, Any] = {"comment": {"body": body, "public": public}}
+        if status is not None:
+            ticket["status"] = ZD_STATUS[status][0]
+        await self.request("PUT", f"/tickets/{ticket_id}.json", json={"ticket": ticket}, ticket_id=ticket_id)
         return Message("", author, AuthorRole.AGENT, body, datetime.now(UTC), public)
+
+    async def add_tags(self, ticket_id: TicketId, tags: tuple[str, ...]) -> None:
+        # PUT /api/v2/tickets/{id}/tags adds to the ticket's tags (POST would replace them).
+        await self.request("PUT", f"/tickets/{ticket_id}/tags.json", json={"tags": list(tags)}, ticket_id=ticket_id)
+
+    async def current_agent(self) -> str:
+        me = await self.get_json("/users/me.json")
+        return str(field(me, "user", "name", default="") or "")
 
     async def set_tags(self, ticket_id: TicketId, tags: tuple[str, ...]) -> None:
         await self.request("PUT", f"/tickets/{ticket_id}.json", json={"ticket": {"tags": list(tags)}},

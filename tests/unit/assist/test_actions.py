@@ -22,6 +22,11 @@ def _db(session) -> sqlite3.Connection:
     return conn
 
 
+async def _approve(session, proposal, params=None):
+    """The agent's approval, with the second click irreversible actions need."""
+    return await session.approve_action(proposal.ticket_id, proposal.id, params, confirmed=True)
+
+
 async def _proposals(session, ticket_id: str):
     ctx = await session.open_ticket(TicketId(ticket_id))
     r = await session.route_ticket(ctx)
@@ -42,26 +47,26 @@ async def test_each_action_changes_the_backend(make_session) -> None:
     refund = (await _proposals(s, "1010"))["refund_order"]
     assert refund.params == {"order_id": "KC-48290", "amount": 12.0, "reason": "duplicate charge"}
     assert refund.status is ProposalStatus.PROPOSED  # irreversible: nothing ran
-    done = await s.approve_action(refund.id, {"order_id": "KC-48290", "amount": 5.5, "reason": "duplicate charge"})
+    done = await _approve(s, refund, {"order_id": "KC-48290", "amount": 5.5, "reason": "duplicate charge"})
     assert done.status is ProposalStatus.SUCCEEDED, done.error
     assert "5.5" in done.result
 
     address = (await _proposals(s, "1030"))["change_shipping_address"]
     assert address.params["address"] == "Flat 5, 9 Cotham Hill, Bristol BS6 6LA"
-    assert (await s.approve_action(address.id)).status is ProposalStatus.SUCCEEDED
+    assert (await _approve(s, address)).status is ProposalStatus.SUCCEEDED
 
     plan = (await _proposals(s, "1018"))["change_plan"]
     assert plan.params == {"email": "sofiarossi@icloud.com", "plan": "Plus"}
-    assert (await s.approve_action(plan.id)).result.endswith("moves from Starter to Plus on the next billing date")
+    assert (await _approve(s, plan)).result.endswith("moves from Starter to Plus on the next billing date")
 
     cancel = (await _proposals(s, "1014"))["cancel_subscription"]
-    assert (await s.approve_action(cancel.id)).status is ProposalStatus.SUCCEEDED
+    assert (await _approve(s, cancel)).status is ProposalStatus.SUCCEEDED
 
     reset = (await _proposals(s, "1022"))["send_password_reset"]
-    assert (await s.approve_action(reset.id)).result.startswith("Reset link sent to gracekim.design@gmail.com")
+    assert (await _approve(s, reset)).result.startswith("Reset link sent to gracekim.design@gmail.com")
 
     confirm = (await _proposals(s, "1029"))["resend_confirmation"]
-    assert (await s.approve_action(confirm.id)).result == "Confirmation for KC-48266 sent to ben.carter@carterco.io"
+    assert (await _approve(s, confirm)).result == "Confirmation for KC-48266 sent to ben.carter@carterco.io"
 
     with _db(s) as db:
         assert db.execute("SELECT amount FROM refunds WHERE order_id = 'KC-48290'").fetchall()[0][0] == 5.5
@@ -77,9 +82,9 @@ async def test_each_action_changes_the_backend(make_session) -> None:
 async def test_double_approval_runs_once(make_session) -> None:
     s = make_session()
     refund = (await _proposals(s, "1010"))["refund_order"]
-    results = await asyncio.gather(*(s.approve_action(refund.id) for _ in range(3)))
+    results = await asyncio.gather(*(_approve(s, refund) for _ in range(3)))
     assert any(r.status is ProposalStatus.SUCCEEDED for r in results)
-    assert (await s.approve_action(refund.id)).status is ProposalStatus.SUCCEEDED  # a late click: nothing new
+    assert (await _approve(s, refund)).status is ProposalStatus.SUCCEEDED  # a late click: nothing new
     with _db(s) as db:
         assert db.execute("SELECT count(*) FROM refunds WHERE order_id = 'KC-48290'").fetchone()[0] == 1
     events = [e.event for e in await s.history(TicketId("1010")) if e.action == "refund_order"]
@@ -91,8 +96,8 @@ async def test_retry_after_a_lost_answer_is_logged_as_a_retry(make_session) -> N
     refund = (await _proposals(s, "1010"))["refund_order"]
     for _ in range(3):
         s._backend.inject("/orders/KC-48290/refunds", status=502, after=True)
-    await s.approve_action(refund.id)
-    await s.approve_action(refund.id)
+    await _approve(s, refund)
+    await _approve(s, refund)
     events = [e.event for e in await s.history(TicketId("1010")) if e.action == "refund_order"]
     assert events == ["proposed", "approved", "failed", "retried", "succeeded"]
 
@@ -102,10 +107,10 @@ async def test_lost_answer_then_retry_never_refunds_twice(make_session) -> None:
     refund = (await _proposals(s, "1010"))["refund_order"]
     for _ in range(3):  # every automatic retry loses its answer too
         s._backend.inject("/orders/KC-48290/refunds", status=502, after=True)
-    failed = await s.approve_action(refund.id)
+    failed = await _approve(s, refund)
     assert failed.status is ProposalStatus.FAILED
     assert "502" in failed.error
-    retried = await s.approve_action(refund.id)  # the agent clicks Retry
+    retried = await _approve(s, refund)  # the agent clicks Retry
     assert retried.status is ProposalStatus.SUCCEEDED
     assert retried.idempotency_key == failed.idempotency_key
     with _db(s) as db:
@@ -116,12 +121,12 @@ async def test_server_error_gives_failed_state_and_retry_works(make_session) -> 
     s = make_session()
     plan = (await _proposals(s, "1018"))["change_plan"]
     s._backend.inject("/customers/", status=500)
-    failed = await s.approve_action(plan.id)
+    failed = await _approve(s, plan)
     assert failed.status is ProposalStatus.FAILED
     assert failed.error == "Change plan failed: the service answered 500 (injected failure)."
     posts = [p for m, p in s._backend.requests if m == "POST"]
     assert len(posts) == 1  # a 500 is not retried behind the agent's back
-    assert (await s.approve_action(plan.id)).status is ProposalStatus.SUCCEEDED
+    assert (await _approve(s, plan)).status is ProposalStatus.SUCCEEDED
 
 
 async def test_timeout_gives_failed_state_and_retry_works(make_session) -> None:
@@ -132,10 +137,10 @@ async def test_timeout_gives_failed_state_and_retry_works(make_session) -> None:
     reset = (await _proposals(s, "1022"))["send_password_reset"]
     for _ in range(3):
         s._backend.inject("/customers/", delay=0.6)
-    failed = await s.approve_action(reset.id)
+    failed = await _approve(s, reset)
     assert failed.status is ProposalStatus.FAILED and "timed out" in failed.error
     await asyncio.sleep(0.7)  # let the slow server finish its (idempotent) work
-    done = await s.approve_action(reset.id)
+    done = await _approve(s, reset)
     assert done.status is ProposalStatus.SUCCEEDED
     with _db(s) as db:
         assert db.execute("SELECT count(*) FROM emails WHERE kind = 'password-reset'").fetchone()[0] == 1
@@ -158,7 +163,7 @@ async def test_timeout_gives_failed_state_and_retry_works(make_session) -> None:
 async def test_outside_schema_or_policy_is_refused_naming_the_rule(make_session, ticket, action, params, message):
     s = make_session()
     p = (await _proposals(s, ticket))[action]
-    result = await s.approve_action(p.id, params)
+    result = await _approve(s, p, params)
     if message is None:
         assert result.status is ProposalStatus.SUCCEEDED
         return
@@ -172,9 +177,9 @@ async def test_refund_above_team_lead_limit_is_refused(make_session) -> None:
     s = make_session()
     p = (await _proposals(s, "1011"))["refund_order"]
     # two Office boxes on one order would be 258: over the 150 limit whatever is refundable
-    await s.approve_action(p.id, {"order_id": "KC-48333", "amount": 100, "reason": "other"})
+    await _approve(s, p, {"order_id": "KC-48333", "amount": 100, "reason": "other"})
     q = (await _proposals(s, "1013"))["refund_order"]
-    refused = await s.approve_action(q.id, {"order_id": "KC-48266", "amount": 129, "reason": "other"})
+    refused = await _approve(s, q, {"order_id": "KC-48266", "amount": 129, "reason": "other"})
     assert refused.status is ProposalStatus.SUCCEEDED  # 129 is under 150
     assert "at_most" not in refused.error
 
@@ -198,7 +203,7 @@ async def test_prompt_injection_produces_no_run(make_session) -> None:
         assert refund.source == "model" and refund.params["amount"] == 5000
         assert refund.status is ProposalStatus.PROPOSED
         assert not any("/refunds" in path for _, path in s._backend.requests)  # nothing ran
-        refused = await s.approve_action(refund.id)  # even an approval can't get it past policy
+        refused = await _approve(s, refund)  # even an approval can't get it past policy
         assert refused.status is ProposalStatus.REJECTED and "policy" in refused.error
         assert not any("/refunds" in path for _, path in s._backend.requests)
         tools = {t["function"]["name"] for t in server.requests[-1]["tools"]}
@@ -211,9 +216,9 @@ async def test_audit_trail_records_every_step_with_agent(make_session) -> None:
     s = make_session()
     ps = await _proposals(s, "1006")
     refund = ps["refund_order"]
-    await s.approve_action(refund.id, {**refund.params, "amount": 10.0})
+    await _approve(s, refund, {**refund.params, "amount": 10.0})
     plan_ps = await _proposals(s, "1019")
-    await s.dismiss_action(plan_ps["change_plan"].id)
+    await s.dismiss_action(plan_ps["change_plan"].ticket_id, plan_ps["change_plan"].id)
     events = [(e.action, e.event, e.agent) for e in await s.history(TicketId("1006"))]
     agent = s.settings.agent.name
     assert ("refund_order", "proposed", agent) in events
