@@ -425,6 +425,13 @@ async def test_connection(ws_name: str, ws: WorkspaceSettings, secrets: SecretSt
         await connector.aclose()
 
 
+def isolated_session(live: Session, settings: Settings) -> Session:
+    """A throwaway session (the Settings regression run) that shares nothing it could break with the
+    live one: its own copy of the secrets (the demo backend it starts gets its own token) and its own
+    connectors, files opened separately. Close it when done."""
+    return build_session(live.paths, settings, live.secrets.with_overrides({}))
+
+
 def build_session(paths: Paths, settings: Settings, secrets: SecretStore) -> Session:
     """Create the session for the active workspace: the embedded demo or configured connectors."""
     name, ws = settings.workspace, settings.current

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -27,11 +28,18 @@ from ui.views.browser import SafeBrowser
 
 
 class KnowledgeDialog(QDialog):
-    def __init__(self, session: Session, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    @property
+    def session(self) -> Session:
+        """The window's session now (a workspace switch replaces it; a closed one is never used)."""
+        return self._current_session()
+
+    def __init__(self, current_session: Callable[[], Session], runner: TaskRunner,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Knowledge base")
         self.resize(760, 560)
-        self.session = session
+        self._current_session = current_session  # never a session of its own: the window's, now
+        session = current_session()
         self.runner = runner
         self.query = QLineEdit()
         self.query.setPlaceholderText("Search the knowledge base…")

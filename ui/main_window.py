@@ -29,6 +29,7 @@ from assist.domain import (
     Ticket,
     TicketContext,
     TicketId,
+    TicketStatus,
     TicketSummary,
 )
 from assist.errors import AssistError, TicketNotFoundError
@@ -37,6 +38,7 @@ from assist.render import customer_html, thread_html
 from assist.session import Session
 
 from ui.errors import Banner
+from ui.operations import OpRunner, TicketOp
 from ui.tasks import TaskRunner
 from ui.views.actions import ActionsPane
 from ui.views.browser import SafeBrowser
@@ -56,6 +58,7 @@ class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, Works
         self.resize(1400, 860)
         self.banner = Banner()
         self.runner = TaskRunner(on_error=lambda exc: self.banner.show_message(str(exc)))
+        self.ops = OpRunner(self.runner, self.banner, lambda: self._loaded)
 
         self.queue = QueuePane()
         self.thread = SafeBrowser()
@@ -113,6 +116,7 @@ class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, Works
         self.queue.filter_changed.connect(self.refresh_queue)
         self.queue.ticket_selected.connect(self._on_queue_ticket_selected)
         self.draft.edited.connect(self._on_draft_edited)
+        self.draft.set_send_as(session.settings.current.reply.send_as)
         self.draft.send_button.clicked.connect(lambda: self.send(public=True))
         self.draft.note_button.clicked.connect(lambda: self.send(public=False))
         self.draft.draft_button.clicked.connect(lambda: self.generate_draft())
@@ -363,9 +367,11 @@ class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, Works
 
         self.runner.run(f"save:{ticket_id}", self.session.save_draft(ticket_id, text), on_ok=_saved)
 
-    def send(self, *, public: bool) -> None:
+    def send(self, *, public: bool, status: TicketStatus | None = None) -> None:
+        """Send the editor's text, as it is now, to the ticket it belongs to (a TicketOp: Retry resends
+        exactly this text to exactly this ticket, even after the agent moved on)."""
         ticket_id = self._loaded
-        if ticket_id is None or self.runner.running("send"):
+        if ticket_id is None or self.ops.running("send", ticket_id):
             return
         body = self.draft.text()
         if not body.strip():
@@ -374,11 +380,14 @@ class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, Works
         self.save_draft_now()
         self.draft.set_enabled(False)
         self.draft.state.setText("Sending…" if public else "Adding note…")
+        session, draft, route, opened_at = self.session, self._last_draft, self._route, self._opened_at
+        if public and status is None:
+            status = TicketStatus(self.draft.send_status())
 
-        def _sent(ticket: Ticket) -> None:
+        def _sent(ticket: Ticket, here: bool) -> None:
             if public:
                 self._rejected.pop(ticket_id, None)
-            if self._loaded == ticket_id:
+            if here:
                 if public:
                     self._last_draft = None
                 self.draft.load("")
@@ -390,20 +399,16 @@ class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, Works
                 )
             self.refresh_queue()
 
-        def _failed(exc: AssistError) -> None:
-            if self._loaded == ticket_id:
+        def _failed(_exc: AssistError, here: bool) -> None:
+            if here:
                 self.draft.set_enabled(True)
                 self.draft.state.setText("Not sent: your draft is kept.")
-            self.banner.show_message(
-                f"Couldn't send to #{ticket_id}: {exc}", retry=lambda: self.send(public=public)
-            )
 
-        self.runner.run(
-            "send",
-            self.session.send(ticket_id, body, public=public, draft=self._last_draft, route=self._route,
-                              opened_at=self._opened_at),
-            on_ok=_sent, on_error=_failed,
-        )
+        self.ops.run(TicketOp(
+            ticket_id, "send", "send the reply to" if public else "add the note to",
+            lambda: session.send(ticket_id, body, public=public, draft=draft, route=route, opened_at=opened_at,
+                                 status=status),
+            _sent, _failed))
 
     async def shutdown(self) -> None:
         """Save the draft, let saves finish, cancel the rest. Called once the window is closed."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -41,10 +42,16 @@ async def write_report(journal: Path, week: str, fmt: str, out: Path) -> str:
 
 
 class ReportDialog(QDialog):
-    def __init__(self, session: Session, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    @property
+    def session(self) -> Session:
+        """The window's session now (a workspace switch replaces it; a closed one is never used)."""
+        return self._current_session()
+
+    def __init__(self, current_session: Callable[[], Session], runner: TaskRunner,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Weekly report")
-        self.session = session
+        self._current_session = current_session  # never a session of its own: the window's, now
         self.runner = runner
         self.week = QLineEdit(iso_week(datetime.now(UTC)))
         self.format = QComboBox()

@@ -4,6 +4,7 @@ the reason, add a root-cause note, mark the flow as needing a fix. Stored with r
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt
@@ -35,11 +36,17 @@ from ui.views.browser import SafeBrowser
 
 
 class ReviewWindow(QDialog):
-    def __init__(self, session: Session, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    @property
+    def session(self) -> Session:
+        """The window's session now (a workspace switch replaces it; a closed one is never used)."""
+        return self._current_session()
+
+    def __init__(self, current_session: Callable[[], Session], runner: TaskRunner,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Escalation review")
         self.resize(1200, 760)
-        self.session = session
+        self._current_session = current_session  # never a session of its own: the window's, now
         self.runner = runner
         self.week = QLineEdit(iso_week(datetime.now(UTC)))
         self.week.setPlaceholderText("ISO week, e.g. 2026-W47 (empty: all)")

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from assist.errors import AssistError
 from assist.evaluation import describe_last, evaluate, last_results, load_suite, table
 from assist.paths import resources_dir
-from assist.session import Session, build_session, test_connection
+from assist.session import Session, isolated_session, test_connection
 from assist.settings import WorkspaceSettings, save_settings, validate
 
 from ui.tasks import TaskRunner
@@ -263,7 +263,7 @@ class SettingsDialog(QDialog):
         ran_for = self._models()
 
         async def _run() -> tuple[list, list[str]]:
-            probe = build_session(self.session.paths, settings, self.session.secrets)
+            probe = isolated_session(self.session, settings)
             try:  # drafts with record=False: the probe never writes to the journal
                 suite = resources_dir() / "demo" / "eval.jsonl"
                 return await evaluate(probe, load_suite(suite), suite, self.session.paths.data_dir)

@@ -134,5 +134,5 @@ class AssistantMixin:
     def open_knowledge(self) -> None:
         from ui.knowledge_dialog import KnowledgeDialog
 
-        dialog = KnowledgeDialog(self.session, self.runner, self)
+        dialog = KnowledgeDialog(lambda: self.session, self.runner, self)
         dialog.show()

@@ -57,11 +57,11 @@ class FeedbackMixin:
     def open_review(self) -> None:
         from ui.review_window import ReviewWindow
 
-        self._review = ReviewWindow(self.session, self.runner, self)
+        self._review = ReviewWindow(lambda: self.session, self.runner, self)
         self._review.show()
 
     def open_report(self) -> None:
         from ui.report_dialog import ReportDialog
 
-        self._report = ReportDialog(self.session, self.runner, self)
+        self._report = ReportDialog(lambda: self.session, self.runner, self)
         self._report.show()

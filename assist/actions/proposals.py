@@ -44,9 +44,14 @@ def entities(catalog: Catalog, ticket: Ticket, customer: Customer | None) -> dic
     for m in _STREET.finditer(text):
         tail = text[m.end():m.end() + 60].split("\n")[0]
         address = (m.group(0) + tail.split(".")[0].split("?")[0]).strip(" ,")
-    owned = [o.id for o in (customer.orders if customer else ()) if _mentions(text, o.id)]
     pattern = catalog.patterns().get("order_id")
     mentioned = list(dict.fromkeys(pattern.findall(text))) if pattern else []
+    if customer is None or not customer.orders:
+        # The CRM can't vouch either way (no order data): propose, and let approval prove ownership
+        # with the catalog's lookup before anything runs or shows.
+        owned = mentioned
+    else:
+        owned = [o.id for o in customer.orders if _mentions(text, o.id)]
     plans = _choices(catalog, "plan")
     current = customer.plan if customer else ""
     wanted = [p for p in plans if _mentions(text, p) and p != current]
@@ -81,10 +86,10 @@ def _order_by_items(ticket: Ticket, customer: Customer) -> Order | None:
 def order_for(action: Action, ticket: Ticket, customer: Customer | None, found: dict[str, Any]) -> Order | None:
     """Which of the requester's orders this action concerns, or None when the agent must pick."""
     if customer is None or not customer.orders:
-        return None
+        return None  # the id in the text (if any) is used as it is: see _params
     by_id = {o.id: o for o in customer.orders}
     if found["order_ids"]:
-        return by_id[found["order_ids"][0]]
+        return by_id.get(found["order_ids"][0])
     named = _order_by_items(ticket, customer)
     if named is not None:
         return named
@@ -112,7 +117,8 @@ def _params(action: Action, ticket: Ticket, customer: Customer | None, route: Ro
     params: dict[str, Any] = {}
     for name in props:
         if name == "order_id":
-            value: Any = order.id if order else ""
+            unverified = found["order_ids"][0] if found["order_ids"] and not (customer and customer.orders) else ""
+            value: Any = order.id if order else unverified
         elif name == "email":
             value = customer.email if customer else ticket.requester_email
         elif name == "amount":
@@ -185,7 +191,7 @@ def bind_to_requester(catalog: Catalog, proposals: list[ActionProposal], ticket:
     say so up front, and keeps read-only auto-runs from ever showing someone else's data.
     """
     requester = (customer.email if customer else ticket.requester_email).lower()
-    owned_orders = {o.id for o in customer.orders} if customer else None
+    owned_orders = {o.id for o in customer.orders} if customer and customer.orders else None
     out = []
     for p in proposals:
         problem = ""

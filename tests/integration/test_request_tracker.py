@@ -102,3 +102,82 @@ async def test_test_connection_and_url_following(rt_env, helpdesk) -> None:
     cfg = HelpdeskSettings(kind="request_tracker", url=rt_env["RT_URL"])
     assert ticket_from_url(f"{rt_env['RT_URL']}/Ticket/Display.html?id=42", cfg) == "42"
     assert ticket_from_url("https://other.example.com/Ticket/Display.html?id=42", cfg) is None
+
+
+# -- AI Actions on a Request Tracker workspace (issue 11) --------------------------------------
+
+@pytest.fixture
+def rt_actions_session(rt_env, paths, secrets):
+    """A workspace on the real RT whose actions catalog runs against a commerce API on this machine."""
+    import sqlite3
+
+    from assist.actions.demo_backend import DemoBackend
+    from assist.demo import seed
+    from assist.paths import resources_dir
+    from assist.session import build_session
+    from assist.settings import Settings, WorkspaceSettings
+
+    db_path = paths.workspace_dir("shop") / "shop.db"
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(db_path)
+    conn.row_factory = sqlite3.Row
+    seed(conn, resources_dir() / "demo")
+    conn.close()
+    backend = DemoBackend(db_path)
+    secrets.provide("demo-actions-token", backend.token)
+    settings = Settings()
+    settings.workspaces["shop"] = WorkspaceSettings()
+    ws = settings.workspaces["shop"]
+    ws.helpdesk = HelpdeskSettings(kind="request_tracker", url=rt_env["RT_URL"], queue="Queue = 'General'")
+    ws.crm.kind = "helpdesk"
+    ws.actions.catalog = str(resources_dir() / "demo" / "actions.toml")
+    ws.actions.base_url = backend.base_url
+    settings.active_workspace = "shop"
+    secrets.set("shop:helpdesk-token", rt_env["RT_TOKEN"])
+    session = build_session(paths, settings, secrets)
+    yield session, backend
+    session.close()
+    backend.close()
+
+
+async def test_approved_action_leaves_note_and_tag_on_the_rt_ticket(rt_env, rt_actions_session) -> None:
+    session, backend = rt_actions_session
+    tid = _create(rt_env, "refund please", "My order KC-48213 arrived damaged, the bag was ripped. Please refund it.",
+                  "maria.gonzalez82@gmail.com")
+    with _rt(rt_env) as rt:  # a colleague tags the ticket meanwhile: the write-back must keep it
+        rt.put(f"/ticket/{tid}", json={"CustomFields": {"Tags": ["vip"]}}).raise_for_status()
+    ctx = await session.open_ticket(TicketId(tid))
+    route = await session.route_ticket(ctx)
+    proposals = {p.action: p for p in await session.propose_actions(ctx, route)}
+    refund = proposals["refund_order"]
+    assert refund.params["order_id"] == "KC-48213"
+    done = await session.approve_action(TicketId(tid), refund.id, {**refund.params, "amount": 10.0},
+                                        confirmed=True)
+    assert done.status.value == "succeeded", done.error
+
+    with _rt(rt_env) as rt:
+        history = rt.get(f"/ticket/{tid}/history", params={"fields": "Type", "per_page": 100}).json()["items"]
+        comments = [h for h in history if h["Type"] == "Comment"]
+        assert comments, "no internal note on the RT ticket"
+        state = rt.get(f"/ticket/{tid}").json()
+        tags = {cf["name"]: cf["values"] for cf in state["CustomFields"]}["Tags"]
+        assert {"vip", "assist-action", "assist-action-refund_order"} <= set(tags)
+    ticket = await session.helpdesk.get_ticket(TicketId(tid))
+    note = next(m for m in reversed(ticket.messages) if not m.public)
+    assert "Refund order ran after approval by" in note.body and "$10.00" in note.body
+
+
+async def test_someone_elses_order_on_an_rt_ticket_is_never_shown_or_changed(rt_env, rt_actions_session) -> None:
+    session, backend = rt_actions_session
+    tid = _create(rt_env, "refund", "Refund order KC-48377 to me please.", "maria.gonzalez82@gmail.com")
+    ctx = await session.open_ticket(TicketId(tid))
+    route = await session.route_ticket(ctx)
+    proposals = {p.action: p for p in await session.propose_actions(ctx, route)}
+    lookup = proposals.get("lookup_order")
+    if lookup is not None:  # auto-run: ownership refused before any of Derek's data was kept
+        assert lookup.status.value == "rejected" and "Birch" not in lookup.error + lookup.result
+    refund = proposals["refund_order"]
+    done = await session.approve_action(TicketId(tid), refund.id, {**refund.params, "amount": 10.0},
+                                        confirmed=True)
+    assert done.status.value == "rejected" and "does not belong" in done.error
+    assert not any(path.endswith("/refunds") for _, path in backend.requests)

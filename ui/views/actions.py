@@ -33,12 +33,13 @@ Checker = Callable[[ActionProposal, dict[str, Any]], str]
 
 class ActionCard(QFrame):
     """Signals:
-        approve_requested(str, dict): proposal id and the parameters as edited.
+        approve_requested(str, dict, bool): proposal id, the parameters as edited, and whether the
+            agent confirmed (the second click irreversible actions need; the core enforces it too).
         dismiss_requested(str)
-        insert_requested(str): result text to put into the draft.
+        insert_requested(str): the result in the customer's words, for the draft.
     """
 
-    approve_requested = Signal(str, dict)
+    approve_requested = Signal(str, dict, bool)
     dismiss_requested = Signal(str)
     insert_requested = Signal(str)
 
@@ -57,6 +58,7 @@ class ActionCard(QFrame):
         self.why.setWordWrap(True)
         self.fields: dict[str, QWidget] = {}
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # narrow side pane: labels above fields
         props = schema.get("properties", {})
         for name, spec in props.items():
             widget = self._field(spec, proposal.params.get(name))
@@ -75,10 +77,10 @@ class ActionCard(QFrame):
         self.dismiss = QPushButton("Dismiss")
         self.dismiss.setToolTip("Drop this proposal; it is kept in the ticket's history")
         self.insert = QPushButton("Insert into draft")
-        self.insert.setToolTip("Put the result at the cursor in the draft")
+        self.insert.setToolTip("Put the result, in the customer's words, into the draft")
         self.insert.hide()
         buttons = QHBoxLayout()
-        buttons.addWidget(self.status, 1)
+        buttons.addStretch(1)
         buttons.addWidget(self.insert)
         buttons.addWidget(self.dismiss)
         buttons.addWidget(self.approve)
@@ -87,10 +89,12 @@ class ActionCard(QFrame):
         layout.addWidget(self.why)
         layout.addLayout(form)
         layout.addWidget(self.problem)
+        layout.addWidget(self.status)
         layout.addLayout(buttons)
         self.approve.clicked.connect(self._on_approve_clicked)
         self.dismiss.clicked.connect(self._on_dismiss_clicked)
-        self.insert.clicked.connect(lambda: self.insert_requested.emit(self.proposal.result))
+        self.insert.clicked.connect(
+            lambda: self.insert_requested.emit(self.proposal.customer_text or self.proposal.result))
         self.update_from(proposal)
         self._on_field_changed()
 
@@ -135,27 +139,34 @@ class ActionCard(QFrame):
 
     def _sync_buttons(self, valid: bool = True) -> None:
         status = self.proposal.status
-        runnable = status in (ProposalStatus.PROPOSED, ProposalStatus.FAILED, ProposalStatus.REJECTED)
+        runnable = status in (ProposalStatus.PROPOSED, ProposalStatus.FAILED, ProposalStatus.REJECTED,
+                              ProposalStatus.UNKNOWN)
         self.approve.setEnabled(runnable and valid)
-        self.dismiss.setEnabled(runnable)
+        self.approve.setVisible(status is not ProposalStatus.BLOCKED)
+        self.dismiss.setEnabled(runnable or status is ProposalStatus.BLOCKED)
         for w in self.fields.values():
             w.setEnabled(runnable)
 
     def _reset_confirm(self) -> None:
         if self._confirming:
             self._confirming = False
-            self.approve.setText("Retry" if self.proposal.status is ProposalStatus.FAILED else "Approve")
+            self.approve.setText(self._approve_text())
 
     def _on_approve_clicked(self) -> None:
         if self.proposal.risk == "irreversible" and not self._confirming:
             self._confirming = True
             self.approve.setText(f"Confirm: {self.proposal.title.lower()} (can't be undone)")
             return
+        confirmed = self._confirming or self.proposal.risk != "irreversible"
         self._confirming = False
         self.approve.setEnabled(False)
         self.dismiss.setEnabled(False)
         self.status.setText("Running…")
-        self.approve_requested.emit(self.proposal.id, self.params())
+        self.approve_requested.emit(self.proposal.id, self.params(), confirmed)
+
+    def _approve_text(self) -> str:
+        retry = self.proposal.status in (ProposalStatus.FAILED, ProposalStatus.UNKNOWN)
+        return "Retry" if retry else "Approve"
 
     def _on_dismiss_clicked(self) -> None:
         self.dismiss_requested.emit(self.proposal.id)
@@ -170,9 +181,11 @@ class ActionCard(QFrame):
             ProposalStatus.FAILED: f'<span style="color:#b00020">✗ {html.escape(proposal.error)}</span>',
             ProposalStatus.REJECTED: f'<span style="color:#b00020">✗ {html.escape(proposal.error)}</span>',
             ProposalStatus.DISMISSED: "<i>Dismissed</i>",
+            ProposalStatus.BLOCKED: f'<span style="color:#b00020">⚠ {html.escape(proposal.error)}</span>',
+            ProposalStatus.UNKNOWN: f'<span style="color:#e65100">? {html.escape(proposal.error)}</span>',
         }
         self.status.setText(texts[s])
-        self.approve.setText("Retry" if s is ProposalStatus.FAILED else "Approve")
+        self.approve.setText(self._approve_text())
         self.insert.setVisible(s is ProposalStatus.SUCCEEDED)
         self._sync_buttons(valid=not self.problem.text())
 

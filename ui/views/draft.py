@@ -7,6 +7,7 @@ import html
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor, QTextDocument
 from PySide6.QtWidgets import (
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -85,7 +86,13 @@ class DraftPane(QWidget):
         self.check_label.setWordWrap(True)
         self.meta_label = QLabel("")
         self.meta_label.setObjectName("draftMeta")
-        self.send_button = QPushButton("Send reply")
+        self.send_button = QPushButton("Send as Pending")
+        self.send_as = QComboBox()
+        self.send_as.setObjectName("sendAs")
+        for label, value in (("Pending", "pending"), ("Open", "open"), ("Solved", "solved")):
+            self.send_as.addItem(label, value)
+        self.send_as.setToolTip("The ticket's status after the reply is sent")
+        self.send_as.currentTextChanged.connect(lambda text: self.send_button.setText(f"Send as {text}"))
         self.note_button = QPushButton("Add internal note")
         self.state = QLabel("")
         self.state.setObjectName("draftState")
@@ -100,6 +107,7 @@ class DraftPane(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.state, 1)
         buttons.addWidget(self.note_button)
+        buttons.addWidget(self.send_as)
         buttons.addWidget(self.send_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -234,3 +242,11 @@ class DraftPane(QWidget):
         for n in draft.check.unknown:
             mark(f"[{n}]", "#ffcdd2")
         self.editor.setExtraSelections(selections)
+
+    def set_send_as(self, value: str) -> None:
+        index = self.send_as.findData(value)
+        if index >= 0:
+            self.send_as.setCurrentIndex(index)
+
+    def send_status(self) -> str:
+        return str(self.send_as.currentData())

@@ -36,15 +36,17 @@ def test_refund_card_needs_confirmation_and_shows_result(open_window, run_until)
     assert refund.status.text() == ""
     refund.approve.click()
     run_until(lambda: "Refunded" in refund.status.text())
-    assert "7.5" in refund.status.text()
+    assert "$7.50" in refund.status.text()
     assert not refund.approve.isEnabled() and not refund.insert.isHidden()
+    assert window.side.tabText(1) == "Actions"  # the count follows approvals
 
     window.draft.editor.setPlainText("Hi Kevin, ")
     cursor = window.draft.editor.textCursor()
     cursor.movePosition(cursor.MoveOperation.End)
     window.draft.editor.setTextCursor(cursor)
     refund.insert.click()
-    assert window.draft.text().startswith("Hi Kevin, Refunded USD 7.5 on KC-48290")
+    assert window.draft.text().startswith(
+        "Hi Kevin, \n\nI've refunded $7.50 on your order KC-48290 to your original payment method")
 
     window.side.setCurrentIndex(2)
     run_until(lambda: "succeeded" in window.history.toPlainText())

@@ -31,7 +31,7 @@ def test_escalate_prefilled_writes_back_and_is_reviewable(open_window, run_until
     assert "Escalated by Assist: Legal / compliance" in thread
     assert "assist-escalated" in thread  # the tag shows in the header
 
-    review = ReviewWindow(window.session, window.runner, window)
+    review = ReviewWindow(lambda: window.session, window.runner, window)
     review.show()
     run_until(lambda: review.table.rowCount() == 1 and "Article 17" in review.thread.toPlainText())
     assert review.table.item(0, 2).text() == "Legal / compliance"
@@ -73,7 +73,7 @@ def test_sent_reply_lands_in_the_weekly_report(open_window, run_until, tmp_path:
     _open(window, run_until, "1001")
     window.actions_by_name["send"].trigger()  # the automatic draft, sent unchanged
     run_until(lambda: "Reply sent" in window.draft.state.text())
-    dialog = ReportDialog(window.session, window.runner, window)
+    dialog = ReportDialog(lambda: window.session, window.runner, window)
     out = tmp_path / "week.html"
     dialog.export_to(out)
     run_until(lambda: "→" in dialog.status.text() or "Couldn't" in dialog.status.text())
