@@ -59,8 +59,11 @@ def make_session(paths: Paths, secrets: SecretStore):
     """Builds sessions on the same workspace (to test what survives a restart); closes them all."""
     made: list[Session] = []
 
-    def _make(settings: Settings | None = None) -> Session:
-        s = build_session(paths, settings or Settings(), secrets)
+    def _make(settings: Settings | None = None, *, signed: bool = True) -> Session:
+        settings = settings or Settings()
+        if signed and not settings.agent.display_name:
+            settings.agent.display_name = "Sam Ortiz"  # the window asks once otherwise (tested on its own)
+        s = build_session(paths, settings, secrets)
         made.append(s)
         return s
 

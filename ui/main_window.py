@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
+    QInputDialog,
     QLineEdit,
     QMainWindow,
     QSplitter,
@@ -36,6 +37,7 @@ from assist.errors import AssistError, TicketNotFoundError
 from assist.links import ticket_from_url
 from assist.render import customer_html, thread_html
 from assist.session import Session
+from assist.settings import save_settings
 
 from ui.errors import Banner
 from ui.operations import OpRunner, TicketOp
@@ -234,6 +236,32 @@ class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, Works
     def start(self) -> None:
         self.runner.run("prepare", self.session.prepare())
         self.refresh_queue()
+        self.runner.run("signature", self.session.signature_name(), on_ok=self._on_signature_known)
+
+    def _on_signature_known(self, name: str) -> None:
+        """The helpdesk couldn't say who the agent is (the demo, RT): ask once, never sign as the OS login."""
+        if not name:
+            self.banner.show_message("Replies are signed with your name: how should it read?",
+                                     retry=self.ask_signature_name, level="info", action_text="&Set name…")
+
+    def ask_signature_name(self) -> None:
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Your name on replies")
+        dialog.setLabelText("Sign replies as (the name customers see):")
+        dialog.textValueSelected.connect(self._on_signature_name_chosen)
+        dialog.open()
+        self._signature_dialog = dialog
+
+    def _on_signature_name_chosen(self, name: str) -> None:
+        name = name.strip()
+        if not name:
+            return
+        self.session.settings.agent.display_name = name
+        try:
+            save_settings(self.session.settings, self.session.paths.config_file)
+        except OSError as exc:
+            self.banner.show_message(f"Your name couldn't be saved to the config file: {exc.strerror}")
+        self.statusBar().showMessage(f"Replies are signed “{name}”", 4000)
 
     def refresh_queue(self) -> None:
         self.runner.run(

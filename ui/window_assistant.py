@@ -42,9 +42,7 @@ class AssistantMixin:
             self.draft.show_note(human_only_draft(route).note)
             return
         ticket_id = ctx.ticket.id
-        if self._last_draft is not None and not auto:
-            self._rejected[ticket_id] = self._rejected.get(ticket_id, 0) + 1  # asked again: last one rejected
-            self.suggest_escalation()
+        previous = self._last_draft if not auto else None
         streamed = {"any": False}
         self.draft.state.setText("Drafting…")
         self.draft.draft_button.setEnabled(False)
@@ -72,6 +70,10 @@ class AssistantMixin:
             if not streamed["any"] and not final.error:
                 self.draft.replace_undoably(final.text)
             self.draft.show_draft(final)
+            if previous is not None and final.text.strip() != previous.text.strip():
+                # asked again and got something else: the last draft was rejected (an identical one isn't)
+                self._rejected[ticket_id] = self._rejected.get(ticket_id, 0) + 1
+                self.suggest_escalation()
             if final.text:
                 self._last_draft = final
             if final.error:

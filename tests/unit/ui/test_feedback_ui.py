@@ -60,7 +60,27 @@ def test_other_reason_needs_a_note(open_window, run_until) -> None:
 def test_rejected_drafts_suggest_escalation(open_window, run_until) -> None:
     window = open_window()
     _open(window, run_until, "1002")
+    for _ in range(3):  # the same draft again is not a rejection
+        window.actions_by_name["generate"].trigger()
+        run_until(lambda: "Drafted offline" in window.draft.state.text() or "saved" in window.draft.state.text())
+    assert not window.banner.isVisible()
+
+    from dataclasses import replace
+
+    real_draft = window.session.draft
+    n = {"i": 0}
+
+    async def different(ctx, route, **kw):
+        async for event in real_draft(ctx, route, **kw):
+            if not hasattr(event, "tier"):
+                yield event
+                continue
+            n["i"] += 1
+            yield replace(event, text=f"{event.text}\nVariant {n['i']}")
+
+    window.session.draft = different
     for _ in range(3):
+        window.draft.state.setText("")
         window.actions_by_name["generate"].trigger()
         run_until(lambda: "Drafted offline" in window.draft.state.text() or "saved" in window.draft.state.text())
     assert window.banner.isVisible()

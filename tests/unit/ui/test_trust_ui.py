@@ -96,3 +96,21 @@ def test_blocked_card_has_no_approve(open_window, run_until) -> None:
     assert "KC-48377 is not one of" in card.status.text()
     assert card.dismiss.isEnabled()
     assert Qt.TextInteractionFlag.TextSelectableByMouse & card.status.textInteractionFlags()
+
+
+def test_demo_asks_once_how_to_sign_replies(open_window, make_session, run_until, paths) -> None:
+    from assist.settings import load_settings
+
+    window = open_window(make_session(signed=False))
+    run_until(lambda: "signed with your name" in window.banner.text)
+    window.banner.retry_button.click()
+    window._signature_dialog.setTextValue("Priya N.")
+    window._signature_dialog.accept()
+    assert window.session.settings.agent.display_name == "Priya N."
+    saved, _ = load_settings(paths.config_file)
+    assert saved.agent.display_name == "Priya N."
+    _select(window, "1018")
+    run_until(lambda: window._loaded == "1018" and "Priya N." in window.draft.text())
+    window2 = open_window(make_session(saved, signed=False))
+    run_until(lambda: True)
+    assert "signed with your name" not in window2.banner.text
