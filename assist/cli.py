@@ -17,6 +17,7 @@ from typing import TextIO
 from assist import __version__
 from assist.errors import AssistError
 from assist.journal import Journal
+from assist.journal import health as journal_health
 from assist.knowledge.ingest import IngestProgress
 from assist.paths import Paths
 from assist.secrets import SecretStore
@@ -67,12 +68,19 @@ def doctor(paths: Paths, secrets: SecretStore, out: TextIO | None = None) -> int
     else:
         lines.append("Config: valid")
     lines.append(f"Data dir: {paths.data_dir}")
-    try:
-        journal = Journal(paths.journal_file, settings.workspace)
-        lines.append(f"Journal: {paths.journal_file} (schema v{journal.schema_version()})")
-        journal.close()
-    except Exception as exc:  # doctor reports, it never crashes
-        lines.append(f"Journal: {paths.journal_file} cannot be opened: {exc}")
+    broken = journal_health(paths.journal_file)
+    if broken:
+        problems.append("journal damaged")
+        lines.append(f"Journal: {paths.journal_file} is {broken}. Start Assist to recover it: the damaged file is "
+                     "kept aside, a new one started and every readable record copied over.")
+    else:
+        try:
+            journal = Journal(paths.journal_file, settings.workspace)
+            lines.append(f"Journal: {paths.journal_file} (schema v{journal.schema_version()})")
+            journal.close()
+        except Exception as exc:  # doctor reports, it never crashes
+            problems.append("journal unusable")
+            lines.append(f"Journal: {paths.journal_file} cannot be opened: {exc}")
     lines.append(f"Log dir: {paths.log_dir}")
     status = secrets.status()
     lines.append(

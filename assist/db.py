@@ -13,7 +13,25 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
+from assist.errors import JournalError
+
 T = TypeVar("T")
+
+
+def translate(exc: sqlite3.Error, path: Path) -> JournalError:
+    """A SQLite failure as a message for the agent: what happened to which file, and what to do."""
+    text = str(exc).lower()
+    if "full" in text:
+        why = "the disk is full. Free some space; nothing typed is lost meanwhile"
+    elif "locked" in text or "busy" in text:
+        why = "another program has it locked. Close other copies of Assist"
+    elif "readonly" in text or "read-only" in text or "unable to open" in text or "permission" in text:
+        why = "it can't be written (read-only folder or missing permission). Check the data folder's permissions"
+    elif "not a database" in text or "malformed" in text or "corrupt" in text:
+        why = "the file is damaged"
+    else:
+        why = f"SQLite said: {exc}"
+    return JournalError(f"Couldn't use {path.name}: {why}.")
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -31,8 +49,12 @@ def connect(path: Path) -> sqlite3.Connection:
 class SqliteWorker:
     """Serialises every call on one SQLite connection through one thread."""
 
-    def __init__(self, path: Path, init: Callable[[sqlite3.Connection], None] | None = None) -> None:
+    def __init__(self, path: Path, init: Callable[[sqlite3.Connection], None] | None = None,
+                 opener: Callable[[Path], sqlite3.Connection] | None = None,
+                 recover: Callable[[Path, sqlite3.Error], sqlite3.Connection | None] | None = None) -> None:
         self.path = path
+        self._opener = opener or connect
+        self._recover = recover
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"sqlite-{path.stem}")
         self._conn: sqlite3.Connection | None = None
         self._init = init
@@ -40,18 +62,45 @@ class SqliteWorker:
 
     def _get(self) -> sqlite3.Connection:
         if self._conn is None:
-            self._conn = connect(self.path)
-            if self._init is not None:
-                self._init(self._conn)
+            conn = self._opener(self.path)
+            try:
+                if self._init is not None:
+                    self._init(conn)
+            except BaseException:
+                conn.close()  # opened again (and the error met again) on the next call
+                raise
+            self._conn = conn
         return self._conn
+
+    def _do(self, fn: Callable[..., T], *args: object) -> T:
+        try:
+            try:
+                return fn(self._get(), *args)
+            except sqlite3.DatabaseError as exc:
+                fresh = self._recover(self.path, exc) if self._recover is not None and self._conn else None
+                if fresh is None:
+                    raise
+                old, self._conn = self._conn, fresh
+                if old is not None:
+                    old.close()
+                return fn(self._conn, *args)
+        except sqlite3.Error as exc:
+            if self._conn is not None and self._conn.in_transaction:
+                try:
+                    self._conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            raise translate(exc, self.path) from exc
+        except OSError as exc:  # the folder can't be created or read
+            raise JournalError(f"Couldn't use {self.path}: {exc.strerror or exc}.") from exc
 
     def call(self, fn: Callable[..., T], *args: object) -> T:
         """Run synchronously on the worker (CLI and tests without a loop)."""
-        return self._executor.submit(lambda: fn(self._get(), *args)).result()
+        return self._executor.submit(self._do, fn, *args).result()
 
     async def run(self, fn: Callable[..., T], *args: object) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, lambda: fn(self._get(), *args))
+        return await loop.run_in_executor(self._executor, lambda: self._do(fn, *args))
 
     def close(self) -> None:
         """Close the connection and stop the thread; closing twice is harmless."""

@@ -110,6 +110,14 @@ class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, Works
         self._autosave.setSingleShot(True)
         self._autosave.setInterval(session.settings.ui.autosave_ms)
         self._autosave.timeout.connect(self.save_draft_now)
+        # Drafts typed but not yet committed to the journal (disk full, file locked): kept here, shown
+        # instead of the journal's copy, and retried until they are saved. Nothing typed is dropped.
+        self._unsaved: dict[TicketId, str] = {}
+        self._save_retry = QTimer(self)
+        self._save_retry.setSingleShot(True)
+        self._save_retry.setInterval(5000)
+        self._save_retry.timeout.connect(self._retry_unsaved)
+        self._close_anyway = False
 
         self._build_actions()
         self.statusBar().showMessage(
@@ -234,9 +242,14 @@ class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, Works
         self.draft.stop_button.setToolTip(self.actions_by_name["stop"].toolTip())
 
     def start(self) -> None:
+        self.runner.run("journal", self.session.journal.opened(), on_ok=self._on_journal_opened)
         self.runner.run("prepare", self.session.prepare())
         self.refresh_queue()
         self.runner.run("signature", self.session.signature_name(), on_ok=self._on_signature_known)
+
+    def _on_journal_opened(self, notice: str) -> None:
+        if notice:
+            self.banner.show_message(notice, level="warning")
 
     def _on_signature_known(self, name: str) -> None:
         """The helpdesk couldn't say who the agent is (the demo, RT): ask once, never sign as the OS login."""
@@ -352,11 +365,14 @@ class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, Works
         self._current_email = ctx.ticket.requester_email
         self._render_ticket(ctx.ticket)
         self.context.setHtml(customer_html(ctx.customer, ctx.customer_error, ctx.ticket.id))
-        self.draft.load(draft.body if draft else "")
+        self._on_journal_opened(self.session.journal.take_notice())  # damage found while reading the draft
+        pending = self._unsaved.get(ctx.ticket.id)
+        self.draft.load(pending if pending is not None else (draft.body if draft else ""))
         self._loaded = ctx.ticket.id
         self._dirty = False
         self.draft.title.setText(f"Reply to {ctx.ticket.requester_name} — #{ctx.ticket.id}")
         self.draft.state.setText(
+            "Draft not saved yet: kept in this window, retrying" if pending is not None else
             f"Draft restored from {draft.updated_at.astimezone():%d %b %H:%M}" if draft else ""
         )
         self.draft.set_enabled(True)
@@ -382,18 +398,44 @@ class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, Works
         self._autosave.start()
 
     def save_draft_now(self) -> None:
-        """Queue a save of the editor's text for the ticket it belongs to (if it changed)."""
+        """Save the editor's text for the ticket it belongs to (if it changed).
+
+        "Saved" is said only after the journal committed. Until then the text is held in
+        ``_unsaved``; a failure shows one banner and is retried every few seconds.
+        """
         self._autosave.stop()
         if self._loaded is None or not self._dirty:
             return
-        ticket_id, text = self._loaded, self.draft.text()
         self._dirty = False
+        self._unsaved[self._loaded] = self.draft.text()
+        self._save(self._loaded)
+
+    def _save(self, ticket_id: TicketId) -> None:
+        text = self._unsaved[ticket_id]
 
         def _saved(_result: object) -> None:
-            if self._loaded == ticket_id and not self._dirty:
+            if self._unsaved.get(ticket_id) == text:
+                del self._unsaved[ticket_id]
+            if self._loaded == ticket_id and not self._dirty and ticket_id not in self._unsaved:
                 self.draft.state.setText(f"Draft saved {datetime.now():%H:%M:%S}")
+            if not self._unsaved and self.banner.text.startswith("Your draft"):
+                self.banner.hide()
 
-        self.runner.run(f"save:{ticket_id}", self.session.save_draft(ticket_id, text), on_ok=_saved)
+        def _failed(exc: AssistError) -> None:
+            if self._loaded == ticket_id:
+                self.draft.state.setText("Draft not saved yet: kept in this window, retrying")
+            self.banner.show_message(
+                f"Your draft for #{ticket_id} isn't saved yet. {exc} It stays in this window and is saved "
+                "as soon as that is fixed.", retry=self._retry_unsaved, level="warning", action_text="&Save now")
+            self._save_retry.start()
+
+        self.runner.run(f"save:{ticket_id}", self.session.save_draft(ticket_id, text), on_ok=_saved,
+                        on_error=_failed)
+
+    def _retry_unsaved(self) -> None:
+        for ticket_id in list(self._unsaved):
+            if not self.runner.running(f"save:{ticket_id}"):
+                self._save(ticket_id)
 
     def send(self, *, public: bool, status: TicketStatus | None = None) -> None:
         """Send the editor's text, as it is now, to the ticket it belongs to (a TicketOp: Retry resends
@@ -446,6 +488,15 @@ class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, Works
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self.save_draft_now()
+        if self._unsaved and not self._close_anyway:
+            event.ignore()  # one warning; closing again quits without them
+            self._close_anyway = True
+            n, which = len(self._unsaved), ", ".join("#" + t for t in self._unsaved)
+            self.banner.show_message(
+                f"{n} draft{'s' if n != 1 else ''} could not be saved yet ({which}). "
+                "Fix the problem above and they save themselves, or close again to quit without them.",
+                level="error")
+            return
         # Widgets emit signals while Qt tears them down (tabs removed, list cleared); a Python slot
         # running on a half-destroyed window crashes the process, so nothing is listened to past here.
         for widget in (self.side, self.queue, self.queue.list, self.queue.search, self.queue.status,

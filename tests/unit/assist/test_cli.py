@@ -24,3 +24,12 @@ def test_doctor_names_config_problems_and_fails(paths: Paths, secrets: SecretSto
 def test_main_runs_doctor_from_environment_paths(paths: Paths, capsys) -> None:
     assert main(["doctor"]) == 0
     assert str(paths.data_dir) in capsys.readouterr().out
+
+
+def test_doctor_fails_on_a_damaged_journal_without_touching_it(paths: Paths, secrets: SecretStore, capsys) -> None:
+    paths.journal_file.parent.mkdir(parents=True, exist_ok=True)
+    paths.journal_file.write_bytes(b"this is not a database" * 200)
+    assert doctor(paths, secrets) == 1
+    out = capsys.readouterr().out
+    assert "is damaged" in out and "Start Assist to recover it" in out
+    assert paths.journal_file.read_bytes().startswith(b"this is not a database")

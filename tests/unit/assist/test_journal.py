@@ -76,3 +76,63 @@ def test_newer_journal_is_refused_untouched(tmp_path: Path) -> None:
     with pytest.raises(JournalError, match="newer Assist"):
         migrate(conn)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 99
+
+
+async def test_damaged_journal_is_replaced_and_readable_rows_salvaged(tmp_path: Path) -> None:
+    path = tmp_path / "journal.db"
+    j = Journal(path, "demo")
+    for i in range(400):
+        await j.save_draft(TicketId(str(i)), f"draft number {i} " + "words " * 40)
+    j.close()
+    data = bytearray(path.read_bytes())
+    page = 4096
+    last = len(data) // page
+    data[page * (last - 12): page * (last - 10)] = b"\xee" * (page * 2)  # two pages among the drafts
+    path.write_bytes(bytes(data))
+
+    j = Journal(path, "demo")
+    assert await j.opened() == ""  # the first pages read fine: the damage shows when it is met
+    restored = [await j.load_draft(TicketId(str(i))) for i in range(400)]
+    notice = j.take_notice()
+    assert "kept aside" in notice
+    saved = int(notice.split("; ")[1].split()[0])
+    assert 0 < saved < 400 + 10
+    restored = [await j.load_draft(TicketId(str(i))) for i in range(400)]
+    assert sum(r is not None for r in restored) >= 100  # what could be read is back
+    await j.save_draft(TicketId("new"), "still works")
+    assert (await j.load_draft(TicketId("new"))).body == "still works"
+    assert await j.opened() == ""  # told once
+    j.close()
+    assert len(list(tmp_path.glob("journal.damaged-*.db"))) == 1
+
+
+async def test_read_only_data_dir_is_one_clear_error(tmp_path: Path) -> None:
+    import os
+
+    if os.geteuid() == 0:
+        # root ignores permission bits: a file where the folder should be fails the same way
+        (tmp_path / "data").write_text("not a folder")
+        path = tmp_path / "data" / "journal.db"
+    else:
+        (tmp_path / "ro").mkdir(mode=0o500)
+        path = tmp_path / "ro" / "journal.db"
+    j = Journal(path, "demo")
+    with pytest.raises(JournalError, match="Couldn't use"):
+        await j.save_draft(TicketId("1"), "text")
+    j.close()
+
+
+async def test_disk_full_is_a_journal_error_not_a_crash(tmp_path: Path) -> None:
+    j = Journal(tmp_path / "journal.db", "demo")
+    await j.save_draft(TicketId("1"), "first")
+
+    def _limit(conn) -> None:  # the file may not grow: the next page it needs is refused like a full disk
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        conn.execute(f"PRAGMA max_page_count = {pages}")
+
+    await j._db.run(_limit)
+    with pytest.raises(JournalError, match="disk is full"):
+        for i in range(200):
+            await j.save_draft(TicketId(str(i)), "long text " * 400)
+    assert (await j.load_draft(TicketId("1"))).body == "first"
+    j.close()

@@ -1,0 +1,100 @@
+"""Faults in the window (issue 12): a full disk or a locked journal never loses a draft, a damaged
+journal is recovered at start, and each failure is one message, not a stack of bug dialogs."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from PySide6.QtWidgets import QMessageBox
+
+from assist.domain import TicketId
+from tests.qt_fixtures import close_window
+
+
+class _DiskFull:
+    """Makes the journal's draft writes fail like a full disk until ``free()`` is called."""
+
+    def __init__(self, journal) -> None:
+        self.full = True
+        self.attempts = 0
+        self._save = journal.save_draft
+        journal.save_draft = self.save
+
+    async def save(self, ticket_id, body):
+        self.attempts += 1
+        if self.full:
+            def _fail(conn):
+                raise sqlite3.OperationalError("database or disk is full")
+
+            await self.journal_db.run(_fail)
+        return await self._save(ticket_id, body)
+
+
+def _open(window, run_until, ticket_id: str) -> None:
+    window.queue.select_id(ticket_id)
+    if window._loaded != ticket_id:
+        window.open_ticket(TicketId(ticket_id))
+    run_until(lambda: window._loaded == ticket_id)
+
+
+def test_full_disk_keeps_the_draft_and_saves_it_when_space_is_back(open_window, make_session, run_until, loop,
+                                                                   qtbot) -> None:
+    window = open_window()
+    _open(window, run_until, "1002")
+    disk = _DiskFull(window.session.journal)
+    disk.journal_db = window.session.journal._db
+    text = "x" * 941
+    window.draft.editor.setPlainText(text)
+    window.save_draft_now()
+    run_until(lambda: "isn't saved yet" in window.banner.text)
+    assert "disk is full" in window.banner.text
+    assert "saved" not in window.draft.state.text().replace("not saved", "")
+    assert not any(isinstance(w, QMessageBox) and w.isVisible() for w in window.findChildren(QMessageBox))
+
+    _open(window, run_until, "1003")  # moving on: the text stays in memory
+    _open(window, run_until, "1002")
+    assert window.draft.text() == text and "not saved yet" in window.draft.state.text()
+
+    disk.full = False
+    window._retry_unsaved()
+    run_until(lambda: not window._unsaved)
+    assert not window.banner.isVisible()
+    close_window(loop, window)
+    again = open_window(make_session())
+    _open(again, run_until, "1002")
+    assert again.draft.text() == text
+
+
+def test_closing_with_an_unsaved_draft_warns_once(open_window, run_until) -> None:
+    window = open_window()
+    _open(window, run_until, "1002")
+    disk = _DiskFull(window.session.journal)
+    disk.journal_db = window.session.journal._db
+    window.draft.editor.setPlainText("important words")
+    window.save_draft_now()
+    run_until(lambda: "isn't saved yet" in window.banner.text)
+    window.close()
+    assert window.isVisible() and "could not be saved yet (#1002)" in window.banner.text
+    disk.full = False
+
+
+def test_damaged_journal_is_set_aside_and_recovered(open_window, make_session, run_until, loop, paths) -> None:
+    window = open_window()
+    _open(window, run_until, "1002")
+    window.draft.editor.setPlainText("keep me")
+    window.save_draft_now()
+    run_until(lambda: "saved" in window.draft.state.text())
+    close_window(loop, window)
+    window.session.close()  # as when the process ends
+    data = bytearray(paths.journal_file.read_bytes())
+    data[100:4096] = b"\xff" * (4096 - 100)  # trash the header's tail and the schema page
+    paths.journal_file.write_bytes(bytes(data))
+
+    window = open_window(make_session())
+    run_until(lambda: "journal was damaged" in window.banner.text)
+    assert "kept aside" in window.banner.text
+    assert list(paths.journal_file.parent.glob("journal.damaged-*"))
+    _open(window, run_until, "1002")  # a fresh journal works
+    window.draft.editor.setPlainText("new words")
+    window.save_draft_now()
+    run_until(lambda: "saved" in window.draft.state.text())
