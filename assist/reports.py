@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import re
 import sqlite3
 import statistics
 from collections import Counter
@@ -241,6 +242,17 @@ def charts(r: WeeklyReport) -> dict[str, str]:
     }
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
+
+
+def md_text(value: object) -> str:
+    """User text (review notes, intents, model names) as literal text in Markdown: HTML escaped, on one
+    line, every Markdown character backslash-escaped, so "#1037" is no heading and ``[x](javascript:…)``
+    no link."""
+    text = " ".join(str(value).split())
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=False)
+
+
 def to_markdown(r: WeeklyReport, chart_svgs: dict[str, str] | None = None) -> str:
     start, end = week_dates(r.week)
     svg = chart_svgs or {}
@@ -272,7 +284,7 @@ def to_markdown(r: WeeklyReport, chart_svgs: dict[str, str] | None = None) -> st
         "",
         "| Reason | Escalations |",
         "|---|---|",
-        *[f"| {REASONS.get(k, k)} | {v} |" for k, v in r.by_reason.most_common()],
+        *[f"| {md_text(REASONS.get(k, k))} | {v} |" for k, v in r.by_reason.most_common()],
         "",
         "## Tiers and models",
         "",
@@ -280,7 +292,8 @@ def to_markdown(r: WeeklyReport, chart_svgs: dict[str, str] | None = None) -> st
         "",
         "| Tier · model | Drafts | Tickets | Cost (USD) | Escalation rate |",
         "|---|---|---|---|---|",
-        *[f"| {t.key} | {t.drafts} | {t.tickets} | {t.cost_usd:.4f} | {t.escalation_rate:.0%} |" for t in r.tiers],
+        *[f"| {md_text(t.key)} | {t.drafts} | {t.tickets} | {t.cost_usd:.4f} | {t.escalation_rate:.0%} |"
+          for t in r.tiers],
         "",
         "## Time to resolution",
         "",
@@ -293,11 +306,12 @@ def to_markdown(r: WeeklyReport, chart_svgs: dict[str, str] | None = None) -> st
     ]
     if r.retags:
         lines += ["| Tagged as | Re-tagged as | Times |", "|---|---|---|"]
-        lines += [f"| {REASONS.get(a, a)} | {REASONS.get(b, b)} | {n} |" for (a, b), n in r.retags.most_common(10)]
+        lines += [f"| {md_text(REASONS.get(a, a))} | {md_text(REASONS.get(b, b))} | {n} |"
+                  for (a, b), n in r.retags.most_common(10)]
         lines.append("")
     if r.review_notes:
         lines += ["Review notes:", ""]
-        lines += [f"- #{html.escape(t)} ({REASONS.get(reason, reason)}): {html.escape(note)}"
+        lines += [f"- \\#{md_text(t)} ({md_text(REASONS.get(reason, reason))}): {md_text(note)}"
                   for t, reason, note in r.review_notes[:30]]
     return "\n".join(lines) + "\n"
 

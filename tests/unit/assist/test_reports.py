@@ -145,3 +145,23 @@ def test_cli_report_and_journal_export(journals, tmp_path: Path, paths, capsys) 
     assert main(["journal", "export", "--out", str(exported)]) == 0
     assert sqlite3.connect(exported).execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     assert main(["report", "--week", "2026-W99", "--out", str(out)]) == 2
+
+
+def test_user_text_in_reports_is_shown_never_interpreted(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    conn = jf.new_journal(path)
+    esc = jf.escalation(conn, "1037", W47, "other", "refund", "fast", "gpt-4o-mini")
+    note = "#1037 was a mess\n# Giant heading\n[click me](javascript:alert(1)) <script>x()</script> **bold**"
+    jf.review(conn, esc, "other", note, False, W47)
+    conn.close()
+    r = build_report([path], "2026-W47")
+    html = export(r, "html").decode()
+    assert "<h1>Giant heading" not in html and "<h1># Giant" not in html
+    assert 'href="javascript' not in html and "<a " not in html
+    assert "<script>x()" not in html and "&lt;script&gt;x()" in html
+    assert "<strong>bold</strong>" not in html and "**bold**" in html
+    assert "#1037 was a mess # Giant heading [click me](javascript:alert(1))" in html
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(export(r, "pdf"))
+    text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "[click me](javascript:alert(1))" in text.replace("\n", " ")
