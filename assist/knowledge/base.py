@@ -12,7 +12,7 @@ import httpx
 from assist.db import SqliteWorker
 from assist.domain import Source
 from assist.errors import KnowledgeBaseError
-from assist.knowledge.crawl import Crawler, Fetched
+from assist.knowledge.crawl import AddressPolicy, Crawler, Fetched, system_resolver
 from assist.knowledge.index import KnowledgeIndex
 from assist.knowledge.ingest import (
     IngestProgress,
@@ -28,6 +28,7 @@ from assist.knowledge.ingest import (
 class KnowledgeBase:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.resolver = system_resolver  # DNS for the crawler's address policy (tests put a stub here)
         self._index: KnowledgeIndex | None = None
         self._db = SqliteWorker(path, init=self._open)
 
@@ -108,7 +109,8 @@ class KnowledgeBase:
     async def _ingest_urls(
         self, http: httpx.AsyncClient, urls: list[str], progress: Progress, min_interval: float
     ) -> IngestReport:
-        crawler = Crawler(http, min_interval=min_interval)
+        # Only the hosts the agent named are crawled (sitemap entries and redirects elsewhere are not).
+        crawler = Crawler(http, policy=AddressPolicy(urls, self.resolver), min_interval=min_interval)
         pages: list[str] = []
         for url in urls:
             if url.lower().endswith(".xml") or "sitemap" in urlsplit(url).path.lower():
