@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from assist.domain import (
     AuthorRole,
+    BodyFormat,
     Citation,
     CitationCheck,
     Customer,
@@ -38,7 +39,7 @@ from assist.errors import LLMError, LLMRateLimitError, LLMResponseError, LLMTime
 from assist.redact import Redactor, safe_prefix
 from assist.routing import INTENTS, customer_text
 from assist.settings import AISettings, ModelTier
-from assist.text import content_stems
+from assist.text import content_stems, message_text
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
@@ -55,7 +56,8 @@ _CLAIM = re.compile(
 
 def retrieval_query(ticket: Ticket, route: Route | None) -> str:
     """What to search the knowledge base for: the customer's words, latest first, plus intent terms."""
-    customer = [m.body for m in ticket.messages if m.role is AuthorRole.CUSTOMER]
+    customer = [message_text(m.body, m.body_format is not BodyFormat.TEXT)
+                for m in ticket.messages if m.role is AuthorRole.CUSTOMER]
     parts = [ticket.subject, *reversed(customer)]
     if route is not None:
         parts.append(INTENTS.get(route.intent, INTENTS["other"]).query)
@@ -273,7 +275,7 @@ def build_messages(
     lines = [f"[{c.number}] {c.source.label}\n{c.source.text}" for c in citations]
     thread = "\n\n".join(
         f"{'Customer' if m.role is AuthorRole.CUSTOMER else ('Agent' if m.public else 'Internal note')}"
-        f" ({m.author}):\n{m.body}"
+        f" ({m.author}):\n{message_text(m.body, m.body_format is not BodyFormat.TEXT)}"
         for m in ticket.messages
     )
     ctx = ""

@@ -13,9 +13,10 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from assist.domain import AuthorRole, Draft, Route, Ticket, TicketId
+from assist.domain import AuthorRole, BodyFormat, Draft, Route, Ticket, TicketId
 from assist.journal import Journal, iso_week
 from assist.routing import sentiment
+from assist.text import message_text
 
 REASONS: dict[str, str] = {
     "customer_frustration": "Customer frustration",
@@ -59,7 +60,8 @@ def escalation_suggestion(
     frustration_messages: int = 2, max_rejected: int = 3,
 ) -> Suggestion | None:
     """Suggest escalating on repeated frustration, very low sentiment, or N rejected drafts in a row."""
-    customer = [m.body for m in ticket.messages if m.role is AuthorRole.CUSTOMER]
+    customer = [message_text(m.body, m.body_format is not BodyFormat.TEXT)
+                for m in ticket.messages if m.role is AuthorRole.CUSTOMER]
     frustrated = sum(sentiment(body) < 0 for body in customer)
     if frustrated >= frustration_messages:
         return Suggestion("customer_frustration", f"{frustrated} frustrated messages from the customer")

@@ -3,6 +3,12 @@
 Everything is sanitized with nh3: scripts and styles are dropped with their content, only http(s) and
 mailto links survive (``file:`` and ``javascript:`` hrefs are removed), and images are removed
 entirely so no remote content is ever fetched; the agent sees how many were blocked.
+
+Hostile bodies are capped so rendering stays quick (callers run this off the UI thread): a body past
+``MAX_BODY_CHARS`` is shortened with a "Show the whole message" link (``assist:full/<message id>``);
+markup nested deeper than ``MAX_DEPTH`` is flattened to text; unbroken runs of characters get break
+opportunities; bidi overrides and zero-width characters are shown as visible markers, so text cannot
+pretend to be something else.
 """
 
 from __future__ import annotations
@@ -23,6 +29,43 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "td": {"colspan"}, "th": {"colspan"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 _IMG = re.compile(r"<img\b", re.IGNORECASE)
+MAX_BODY_CHARS = 40_000
+WHOLE_BODY_CHARS = 2_000_000
+MAX_DEPTH = 40
+_TAG = re.compile(r"<(/?)([a-zA-Z][\w:-]*)[^>]*?(/?)>")
+_VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "wbr", "col", "area", "base", "source"})
+_LONG_RUN = re.compile(r"\S{100,}")
+_TEXT_NODE = re.compile(r">([^<]+)<")
+# bidi embeddings/overrides/isolates and zero-width characters: shown, never silently applied
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def reveal(text: str) -> str:
+    """Make bidi controls and zero-width characters visible: 'pay\u202eevil' -> 'pay⟦U+202E⟧evil'."""
+    return _INVISIBLE.sub(lambda m: f"⟦U+{ord(m.group(0)):04X}⟧", text)
+
+
+def _soft_breaks(text: str) -> str:
+    """Break opportunities (zero-width spaces) in runs of 100+ characters: a 1 MB token lays out fast."""
+    return _LONG_RUN.sub(lambda m: "\u200b".join(m.group(0)[i:i + 60] for i in range(0, len(m.group(0)), 60)),
+                         text)
+
+
+def too_deep(source: str, limit: int = MAX_DEPTH) -> bool:
+    depth = 0
+    for m in _TAG.finditer(source):
+        closing, name, self_closing = m.group(1), m.group(2).lower(), m.group(3)
+        if name in _VOID or self_closing:
+            continue
+        depth = max(depth - 1, 0) if closing else depth + 1
+        if depth > limit:
+            return True
+    return False
+
+
+def _flatten(source: str) -> str:
+    text = re.sub(r"[ \t\r\f\v]+", " ", _TAG.sub(" ", source))  # linear: no backtracking on long blanks
+    return html.unescape(re.sub(r"\n[ \n]*", "\n", text))
 
 
 def sanitize(raw_html: str) -> str:
@@ -35,18 +78,35 @@ def sanitize(raw_html: str) -> str:
     )
 
 
-def body_html(body: str, fmt: BodyFormat) -> str:
-    """One message body as safe HTML, with a note when images were blocked."""
+def _text_html(body: str) -> str:
+    text = html.escape(_soft_breaks(reveal(body)))
+    return "<p>" + text.replace("\n\n", "</p><p>").replace("\n", "<br>") + "</p>"
+
+
+def body_html(body: str, fmt: BodyFormat, *, limit: int = MAX_BODY_CHARS, full_link: str = "") -> str:
+    """One message body as safe HTML, with a note when images were blocked or the body was capped."""
+    notes = []
+    if len(body) > limit:
+        size = f"{len(body) / 1_000_000:.1f} MB" if len(body) >= 100_000 else f"{len(body) // 1000} KB"
+        link = f' <a href="{full_link}">Show the whole message</a>' if full_link else ""
+        notes.append(f"[shortened: the message is {size}.]{link}")
+        body = body[:limit]
+    blocked = 0
     if fmt is BodyFormat.TEXT:
-        safe = "<p>" + html.escape(body).replace("\n\n", "</p><p>").replace("\n", "<br>") + "</p>"
-        blocked = 0
+        safe = _text_html(body)
     else:
         source = body if fmt is BodyFormat.HTML else md.markdown(body)
         blocked = len(_IMG.findall(source))
-        safe = sanitize(source)
+        if too_deep(source):
+            notes.append(f"[formatting removed: the markup is nested more than {MAX_DEPTH} levels deep]")
+            safe = _text_html(_flatten(source))
+        else:
+            safe = _TEXT_NODE.sub(lambda m: ">" + _soft_breaks(m.group(1)) + "<", sanitize(reveal(source)))
     if blocked:
         plural = "s" if blocked > 1 else ""
-        safe += f'<p class="blocked"><i>[{blocked} image{plural} not loaded: remote content is blocked]</i></p>'
+        notes.append(f"[{blocked} image{plural} not loaded: remote content is blocked]")
+    for note in notes:
+        safe += f'<p class="blocked"><i>{note}</i></p>'
     return safe
 
 
@@ -60,7 +120,7 @@ def _when(dt: datetime, now: datetime) -> str:
     return dt.strftime("%d %b %Y")
 
 
-def message_html(msg: Message, now: datetime) -> str:
+def message_html(msg: Message, now: datetime, *, whole: bool = False) -> str:
     if msg.role is AuthorRole.CUSTOMER:
         css, label = "customer", ""
     elif msg.public:
@@ -68,9 +128,12 @@ def message_html(msg: Message, now: datetime) -> str:
     else:
         css, label = "note", "internal note"
     tag = f' <span class="label">{label}</span>' if label else ""
+    link = "" if whole else f"assist:full/{html.escape(msg.id, quote=True)}"
     return (
         f'<div class="msg {css}"><p class="meta"><b>{html.escape(msg.author)}</b>{tag}'
-        f' &middot; {_when(msg.created_at, now)}</p>{body_html(msg.body, msg.body_format)}</div>'
+        f' &middot; {_when(msg.created_at, now)}</p>'
+        f'{body_html(msg.body, msg.body_format, limit=WHOLE_BODY_CHARS if whole else MAX_BODY_CHARS, full_link=link)}'
+        "</div>"
     )
 
 
@@ -84,16 +147,17 @@ THREAD_CSS = """
 """
 
 
-def thread_html(ticket: Ticket, now: datetime | None = None) -> str:
+def thread_html(ticket: Ticket, now: datetime | None = None, *, whole: frozenset[str] = frozenset()) -> str:
+    """The thread as inert HTML; messages whose id is in ``whole`` are shown uncut (up to 2 MB)."""
     now = now or datetime.now(UTC)
     head = (
-        f"<h3>#{html.escape(ticket.id)} {html.escape(ticket.subject)}</h3>"
+        f"<h3>#{html.escape(ticket.id)} {html.escape(_soft_breaks(reveal(ticket.subject[:500])))}</h3>"
         f'<p class="meta">{html.escape(ticket.requester_name)} &lt;{html.escape(ticket.requester_email)}&gt;'
         f" &middot; {ticket.status} &middot; {html.escape(ticket.priority)}"
         + (f" &middot; tags: {html.escape(', '.join(ticket.tags))}" if ticket.tags else "")
         + "</p>"
     )
-    body = "<hr>".join(message_html(m, now) for m in ticket.messages)
+    body = "<hr>".join(message_html(m, now, whole=m.id in whole) for m in ticket.messages)
     return f"<html><head><style>{THREAD_CSS}</style></head><body>{head}{body}</body></html>"
 
 

@@ -16,9 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from assist.domain import AuthorRole, Customer, Route, Ticket, TicketId, TicketStatus, Tier, Trigger
+from assist.domain import AuthorRole, BodyFormat, Customer, Route, Ticket, TicketId, TicketStatus, Tier, Trigger
 from assist.settings import RoutingRule, Settings
-from assist.text import content_stems
+from assist.text import content_stems, message_text
 
 # -- intents ------------------------------------------------------------------------------------
 
@@ -201,7 +201,9 @@ def sentiment(text: str) -> float:
 
 
 def customer_text(ticket: Ticket) -> str:
-    return "\n".join(m.body for m in ticket.messages if m.role is AuthorRole.CUSTOMER)
+    """What the customer wrote, as plain text (HTML stripped, each message capped)."""
+    return "\n".join(message_text(m.body, m.body_format is not BodyFormat.TEXT)
+                     for m in ticket.messages if m.role is AuthorRole.CUSTOMER)
 
 
 def complexity(ticket: Ticket, intents: list[tuple[str, float]]) -> str:

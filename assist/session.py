@@ -309,7 +309,8 @@ class Session:
     # -- assistant ------------------------------------------------------------------------------
     async def route_ticket(self, ctx: TicketContext) -> Route:
         """Classify and route; asks the fast model for the intent when one is configured."""
-        r = route(ctx.ticket, ctx.customer, self.settings, self.classifier)
+        # classification is CPU work over text of any length: off the event loop (the UI thread)
+        r = await asyncio.to_thread(route, ctx.ticket, ctx.customer, self.settings, self.classifier)
         fast = self.settings.models.fast
         if r.human_only or not fast.model or not self.settings.routing.llm_classifier:
             return r
@@ -364,6 +365,8 @@ class Session:
     async def aclose(self) -> None:
         await self.helpdesk.aclose()
         await self.crm.aclose()
+        if self.actions is not None:
+            await self.actions.executor.aclose()
         self.close()
 
     def close(self) -> None:

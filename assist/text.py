@@ -62,3 +62,19 @@ def money(amount: object, currency: object = "") -> str:
 def plural(n: int, one: str, many: str | None = None) -> str:
     """'1 reply', '3 replies'."""
     return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+_TAGS = re.compile(r"<[^>]{0,2000}>")
+_BLANKS = re.compile(r"[ \t\r\f\v]+")
+MAX_MESSAGE_TEXT = 20_000
+
+
+def message_text(body: str, is_html: bool, limit: int = MAX_MESSAGE_TEXT) -> str:
+    """A message as plain text for routing, retrieval and models: tags stripped (linear, whatever the
+    nesting), entities decoded, at most ``limit`` characters. Rendering for the agent is render.py's job."""
+    import html
+
+    if is_html:
+        body = html.unescape(_TAGS.sub(" ", body[: limit * 4]))
+        body = _BLANKS.sub(" ", body)
+    return body[:limit]

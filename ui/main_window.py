@@ -65,6 +65,7 @@ class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, Works
         self.queue = QueuePane()
         self.thread = SafeBrowser()
         self.thread.setObjectName("thread")
+        self.thread.internal_link.connect(self._on_thread_internal_link)
         self.thread.setHtml("<p><i>Select a ticket.</i></p>")
         self.context = SafeBrowser()
         self.context.setObjectName("context")
@@ -342,12 +343,13 @@ class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, Works
         self.thread.setHtml(f"<p><i>Loading ticket #{ticket_id}…</i></p>")
         self.context.setHtml("<p><i>Loading customer…</i></p>")
 
-        async def _load() -> tuple[TicketContext, DraftRecord | None]:
+        async def _load() -> tuple[TicketContext, DraftRecord | None, str]:
             ctx, draft = await asyncio.gather(
                 self.session.open_ticket(ticket_id, requester_email),
                 self.session.load_draft(ticket_id),
             )
-            return ctx, draft
+            # sanitising and capping a hostile body takes time: never on the UI thread
+            return ctx, draft, await asyncio.to_thread(thread_html, ctx.ticket)
 
         def _failed(exc: AssistError) -> None:
             self.thread.setHtml("<p><i>This ticket could not be loaded.</i></p>")
@@ -360,10 +362,10 @@ class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, Works
 
         self.runner.run("open", _load(), on_ok=self._show_context, on_error=_failed)
 
-    def _show_context(self, result: tuple[TicketContext, DraftRecord | None]) -> None:
-        ctx, draft = result
+    def _show_context(self, result: tuple[TicketContext, DraftRecord | None, str]) -> None:
+        ctx, draft, thread = result
         self._current_email = ctx.ticket.requester_email
-        self._render_ticket(ctx.ticket)
+        self._show_thread(thread)
         self.context.setHtml(customer_html(ctx.customer, ctx.customer_error, ctx.ticket.id))
         self._on_journal_opened(self.session.journal.take_notice())  # damage found while reading the draft
         pending = self._unsaved.get(ctx.ticket.id)
@@ -385,10 +387,24 @@ class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, Works
                 on_ok=lambda r: self._on_routed(ctx.ticket.id, r, auto=draft is None),
             )
 
-    def _render_ticket(self, ticket: Ticket) -> None:
-        self.thread.setHtml(thread_html(ticket))
-        bar = self.thread.verticalScrollBar()
-        bar.setValue(bar.maximum())
+    def _render_ticket(self, ticket: Ticket, whole: frozenset[str] = frozenset()) -> None:
+        """Render off the UI thread, then show it if the agent is still on that ticket."""
+        def _show(text: str) -> None:
+            if self._loaded == ticket.id or self.current == ticket.id:
+                self._show_thread(text, scroll=not whole)
+
+        self.runner.run(f"render:{ticket.id}", asyncio.to_thread(thread_html, ticket, whole=whole), on_ok=_show)
+
+    def _show_thread(self, text: str, *, scroll: bool = True) -> None:
+        self.thread.setHtml(text)
+        if scroll:
+            bar = self.thread.verticalScrollBar()
+            bar.setValue(bar.maximum())
+
+    def _on_thread_internal_link(self, path: str) -> None:
+        if path.startswith("full/") and self._ctx is not None:
+            self.statusBar().showMessage("Loading the whole message…", 3000)
+            self._render_ticket(self._ctx.ticket, frozenset({path[5:]}))
 
     def _on_draft_edited(self) -> None:
         if self._loaded is None:

@@ -8,6 +8,7 @@ safe: reads, and writes that carry the idempotency key, on connection errors, ti
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -132,10 +133,29 @@ class Executor:
         self.catalog = catalog
         self.base_url = base_url.rstrip("/")
         self._secret = secret
-        self._client = client  # None: one short-lived client per call (approvals are rare)
+        self._client = client  # None: one long-lived client, made on first use (off the event loop)
+        self._owns_client = client is None
+        self._client_lock = asyncio.Lock()
         self._timeout = timeout or httpx.Timeout(10.0, connect=3.0)
         self._attempts = attempts
         self._backoff = backoff
+
+    async def client(self) -> httpx.AsyncClient:
+        """The executor's one client, reused across requests. Building it loads the CA bundle (tens of
+        milliseconds), so that happens once, on a worker thread, never per request on the UI thread."""
+        async with self._client_lock:
+            if self._client is None:
+                timeout = self._timeout
+                # No keep-alive: approvals are minutes apart, and a session closed without a loop (sync
+                # close) must leave no socket behind. The SSL context, the costly part, is kept.
+                limits = httpx.Limits(max_keepalive_connections=0)
+                self._client = await asyncio.to_thread(lambda: httpx.AsyncClient(timeout=timeout, limits=limits))
+            return self._client
+
+    async def aclose(self) -> None:
+        if self._owns_client and self._client is not None:
+            await self._client.aclose()
+            self._client = None
 
     async def facts(self, action: Action, params: dict[str, Any]) -> dict[str, Any]:
         """Data the policy needs ("order.*"), fetched with the catalog's read-only lookup."""
@@ -180,11 +200,8 @@ class Executor:
 
         async def attempt() -> ActionResult:
             try:
-                if self._client is not None:
-                    resp = await self._client.request(req.method, url, headers=headers, json=body)
-                else:
-                    async with httpx.AsyncClient(timeout=self._timeout) as client:
-                        resp = await client.request(req.method, url, headers=headers, json=body)
+                client = await self.client()
+                resp = await client.request(req.method, url, headers=headers, json=body)
             except httpx.TimeoutException as exc:
                 err = ActionFailedError(f"{action.title} timed out: the service did not answer in time.")
                 raise (_Retryable(err) if safe else err) from exc

@@ -14,9 +14,11 @@ SAFE_SCHEMES = {"http", "https", "mailto"}
 class SafeBrowser(QTextBrowser):
     """Signals:
         resource_blocked(str): a resource (image, stylesheet) was requested and refused.
+        internal_link(str): the path of an ``assist:`` link was clicked.
     """
 
     resource_blocked = Signal(str)
+    internal_link = Signal(str)  # an assist: link the app put there (e.g. "full/<message id>")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -31,5 +33,8 @@ class SafeBrowser(QTextBrowser):
         return None
 
     def _on_anchor_clicked(self, url: QUrl) -> None:
-        if url.scheme().lower() in SAFE_SCHEMES:
+        scheme = url.scheme().lower()
+        if scheme == "assist":
+            self.internal_link.emit(url.path())
+        elif scheme in SAFE_SCHEMES:
             QDesktopServices.openUrl(url)

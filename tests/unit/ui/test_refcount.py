@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from PySide6.QtWidgets import QLabel, QListWidget, QTextBrowser
 
 from assist.domain import TicketId, TicketStatus, TicketSummary
+from assist.render import thread_html
 
 from ui.views.queue import QueuePane
 
@@ -56,7 +57,8 @@ def test_queue_refreshes_and_ticket_opens_in_the_window_keep_none_alive(open_win
     before = sys.getrefcount(None)
     for _ in range(100):
         window._show_queue(rows)
+    html = thread_html(ctx.ticket)
     for _ in range(300):
-        window._render_ticket(ctx.ticket)
+        window._show_thread(html)
     after = sys.getrefcount(None)
     assert after >= before - 50, f"None lost {before - after} references over 100 refreshes and 300 opens"

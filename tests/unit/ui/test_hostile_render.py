@@ -1,0 +1,59 @@
+"""Hostile ticket bodies never freeze the window (issue 12): capped, flattened, made visible, rendered
+off the UI thread, with the whole message on demand."""
+
+from __future__ import annotations
+
+import time
+
+from assist.domain import TicketId
+
+
+def _put(window, run_until, body: str, fmt: str = "text") -> None:
+    def _set(conn) -> None:
+        conn.execute("UPDATE messages SET body = ?, body_format = ? WHERE id = (SELECT min(id) FROM messages "
+                     "WHERE ticket_id = '1002')", (body, fmt))
+
+    window.runner.run("seed", window.session.demo_db.run(_set))
+    run_until(lambda: True)
+
+
+def _open_timed(window, run_until) -> float:
+    """The longest the UI thread was busy between loop iterations while the ticket opened."""
+    window.open_ticket(TicketId("1002"))
+    worst, last = 0.0, time.perf_counter()
+
+    def tick() -> bool:
+        nonlocal worst, last
+        now = time.perf_counter()
+        worst, last = max(worst, now - last), now
+        return window._loaded == "1002" and "Loading" not in window.thread.toPlainText()
+
+    run_until(tick, timeout=30)
+    return worst
+
+
+def test_huge_token_is_capped_with_show_whole(open_window, run_until) -> None:
+    window = open_window()
+    _put(window, run_until, "A" * 1_000_000)
+    _open_timed(window, run_until)
+    text = window.thread.toPlainText()
+    assert "shortened: the message is 1.0 MB" in text
+    assert len(text) < 100_000
+    window._on_thread_internal_link("full/" + window._ctx.ticket.messages[0].id)
+    run_until(lambda: len(window.thread.toPlainText()) > 900_000, timeout=60)
+
+
+def test_deep_nesting_is_flattened(open_window, run_until) -> None:
+    window = open_window()
+    _put(window, run_until, "<div>" * 20_000 + "deep words" + "</div>" * 20_000, "html")
+    _open_timed(window, run_until)
+    text = window.thread.toPlainText()
+    assert "formatting removed" in text
+
+
+def test_bidi_and_zero_width_characters_are_visible(open_window, run_until) -> None:
+    window = open_window()
+    _put(window, run_until, "Refund to account 123\u202e987 please, email me at a\u200bb@x.com")
+    _open_timed(window, run_until)
+    text = window.thread.toPlainText()
+    assert "⟦U+202E⟧" in text and "⟦U+200B⟧" in text
