@@ -10,17 +10,9 @@ litellm is imported lazily (it costs seconds and ~200 MB) and its exceptions nev
 
 from __future__ import annotations
 
-import asyncio
-import importlib
-import os
 import re
 import time
-import warnings
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import urlsplit
 
 from assist.domain import (
     AuthorRole,
@@ -35,10 +27,8 @@ from assist.domain import (
     Ticket,
     Tier,
 )
-from assist.errors import LLMError, LLMRateLimitError, LLMResponseError, LLMTimeoutError
-from assist.redact import Redactor, safe_prefix
 from assist.routing import INTENTS, customer_text
-from assist.settings import AISettings, ModelTier
+from assist.settings import AISettings
 from assist.text import content_stems, message_text
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
@@ -291,172 +281,6 @@ def build_messages(
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
-def is_cloud(tier: ModelTier) -> bool:
-    """A model counts as local only when its api_base points at this machine."""
-    if not tier.api_base:
-        return not tier.model.startswith("ollama")
-    host = urlsplit(tier.api_base).hostname or ""
-    return host not in ("localhost", "127.0.0.1", "::1") and not host.startswith("127.")
-
-
-def _litellm() -> Any:
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    # WORKAROUND: litellm's streaming TypedDicts use typing.ReadOnly, and pydantic warns once per
-    # schema it builds for them; the warning says nothing an agent could act on.
-    warnings.filterwarnings("ignore", message=r".*using the .ReadOnly. qualifier", category=UserWarning)
-    import litellm
-
-    litellm.suppress_debug_info = True
-    return litellm
-
-
-def _warm_litellm() -> Any:
-    """Import litellm and run its one-off set-up (cost tables, logging, provider modules) once.
-
-    Done on a worker thread: on the event loop the first draft of a session froze the window for
-    ~0.4 s inside litellm's first cost calculation and its lazy imports.
-    """
-    litellm = _litellm()
-    try:
-        litellm.completion_cost(model="gpt-4o-mini", prompt="warm up", completion="warm up")
-    except Exception:  # warming is best effort; the real call reports real errors
-        pass
-    for module in _LAZY_MODULES:  # what litellm would otherwise import during the first stream
-        try:
-            importlib.import_module(module)
-        except Exception:  # a module moved between litellm versions: nothing to warm
-            pass
-    try:  # litellm defers its pydantic schema builds to first use: build the streaming ones here
-        from litellm.types.utils import Delta as LDelta
-        from litellm.types.utils import ModelResponse, ModelResponseStream, StreamingChoices, Usage
-
-        chunk = ModelResponseStream(choices=[StreamingChoices(delta=LDelta(content="warm", role="assistant"))])
-        litellm.stream_chunk_builder([chunk], messages=[{"role": "user", "content": "warm"}])
-        ModelResponse(usage=Usage(prompt_tokens=1, completion_tokens=1, total_tokens=2)).model_dump()  # type: ignore[no-untyped-call]
-    except Exception:
-        pass
-    return litellm
-
-
-# Measured with litellm 1.110: modules its first streamed completion imports on the calling thread.
-_LAZY_MODULES = (
-    "anyio._backends._asyncio", "anyio.streams.memory", "anyio.streams.stapled", "anyio.streams.tls",
-    "litellm._service_logger", "litellm.litellm_core_utils.logging_callback_manager",
-    "litellm.litellm_core_utils.litellm_logging", "litellm.integrations.generic_api.generic_api_callback",
-    "litellm.integrations.prometheus_services", "litellm.llms.github_copilot.authenticator",
-    "litellm.llms.openai.chat.gpt_audio_transformation", "litellm.proxy._types",
-    "litellm.proxy.openai_files_endpoints.common_utils", "litellm.proxy.spend_tracking.savings",
-    "litellm.types.litellm_core_utils.streaming_chunk_builder_utils",
-)
-
-
-_warmed = False
-
-
-async def load_litellm() -> Any:
-    """Import (and warm) litellm on a worker thread: the import takes seconds and would freeze the window."""
-    global _warmed
-    if not _warmed:
-        await asyncio.to_thread(_warm_litellm)
-        _warmed = True
-    return _litellm()
-
-
-def _translate(exc: Exception, partial: str, model: str) -> LLMError:
-    litellm = _litellm()
-    kept = " What was already drafted is kept." if partial else ""
-    if isinstance(exc, litellm.RateLimitError):
-        return LLMRateLimitError(f"{model} is rate-limiting requests (429). Wait a minute and retry.{kept}", partial)
-    if isinstance(exc, litellm.Timeout) or "timed out" in str(exc).lower() or "timeout" in type(exc).__name__.lower():
-        return LLMTimeoutError(f"{model} did not answer in time.{kept}", partial)
-    if isinstance(exc, litellm.AuthenticationError):
-        return LLMError(f"{model} rejected the API key. Update it in Settings.{kept}", partial)
-    if isinstance(exc, litellm.APIConnectionError | litellm.ServiceUnavailableError | litellm.InternalServerError):
-        return LLMError(f"Couldn't reach {model}: {str(exc)[:200]}.{kept}", partial)
-    if isinstance(exc, litellm.APIError | litellm.BadRequestError):
-        return LLMResponseError(f"{model} returned an error: {str(exc)[:200]}.{kept}", partial)
-    return LLMResponseError(f"{model} sent a malformed answer ({type(exc).__name__}).{kept}", partial)
-
-
-def _endpoint(tier: ModelTier, api_key: str | None) -> dict[str, Any]:
-    """api_base and key for litellm. Local OpenAI-compatible servers (Ollama, vLLM) take no key,
-    but the OpenAI client insists on one, so they get a placeholder; cloud providers without a key
-    in the keyring fall back to litellm's own environment variables."""
-    out: dict[str, Any] = {"max_retries": 0}
-    if tier.api_base:
-        out["api_base"] = tier.api_base
-        out["api_key"] = api_key or "no-key"
-    elif api_key:
-        out["api_key"] = api_key
-    return out
-
-
-@dataclass(frozen=True, slots=True)
-class Delta:
-    """A piece of streamed draft text (already restored from PII placeholders)."""
-
-    text: str
-
-
-async def stream_model_draft(
-    messages: list[dict[str, str]],
-    tier: ModelTier,
-    api_key: str | None,
-    redactor: Redactor | None,
-    usage: dict[str, Any],
-) -> AsyncIterator[Delta]:
-    """Stream a draft from litellm. Raises LLMError (with ``partial``) on failure.
-
-    ``usage`` receives ``cost_usd`` (from litellm's local price map) once the stream ends.
-    """
-    litellm = await load_litellm()
-    if redactor is not None:
-        messages = [{**m, "content": redactor.mask(m["content"])} for m in messages]
-    raw, emitted, chunks = "", "", []
-    kwargs: dict[str, Any] = {
-        "model": tier.model, "messages": messages, "stream": True, "timeout": tier.timeout_s,
-        "max_tokens": tier.max_tokens, "temperature": tier.temperature, "num_retries": 0,
-    }
-    kwargs.update(_endpoint(tier, api_key))
-    try:
-        stream = await litellm.acompletion(**kwargs)
-        breather = time.perf_counter()
-        async for chunk in stream:
-            chunks.append(chunk)
-            if time.perf_counter() - breather > 0.008:
-                # Buffered chunks come back-to-back without a real wait, and each costs litellm
-                # ~0.5 ms: let the UI breathe so a burst never freezes the window.
-                await asyncio.sleep(0)
-                breather = time.perf_counter()
-            choices = getattr(chunk, "choices", None)
-            if not choices:
-                continue
-            piece = getattr(choices[0].delta, "content", None) or ""
-            raw += piece
-            visible = raw[: safe_prefix(raw)]
-            restored = redactor.restore(visible) if redactor else visible
-            if len(restored) > len(emitted):
-                yield Delta(restored[len(emitted):])
-                emitted = restored
-    except LLMError:
-        raise
-    except Exception as exc:
-        raise _translate(exc, emitted, tier.model) from exc
-    restored = redactor.restore(raw) if redactor else raw
-    if len(restored) > len(emitted):
-        yield Delta(restored[len(emitted):])
-    if not restored.strip():
-        raise LLMResponseError(f"{tier.model} returned an empty draft.", "")
-    def _cost() -> float:
-        full = litellm.stream_chunk_builder(chunks, messages=messages)
-        return float(litellm.completion_cost(completion_response=full) or 0.0)
-
-    try:  # token counting can load tokenizers: keep it off the UI thread
-        usage["cost_usd"] = await asyncio.to_thread(_cost)
-    except Exception:  # unknown price for a local model: cost is simply unknown (0)
-        usage["cost_usd"] = 0.0
-
-
 def finish_model_draft(
     text: str, route: Route, citations: tuple[Citation, ...], settings: AISettings,
     cost: float, started: float, error: str = "",
@@ -471,31 +295,3 @@ def finish_model_draft(
         grounded=grounded, note=note, cost_usd=cost,
         latency_ms=int((time.perf_counter() - started) * 1000), error=error,
     )
-
-
-
-async def model_intent(
-    text: str, tier: ModelTier, api_key: str | None, redact: bool, intents: list[str]
-) -> str | None:
-    """Ask a model for the intent; None on any failure (the offline classifier's answer stands)."""
-    litellm = await load_litellm()
-    redactor = Redactor() if redact and is_cloud(tier) else None
-    body = redactor.mask(text) if redactor else text
-    prompt = (
-        "Classify this support ticket into exactly one of these intents and answer with the intent "
-        f"name only: {', '.join(intents)}.\n\nTicket:\n{body[:4000]}"
-    )
-    kwargs: dict[str, Any] = {
-        "model": tier.model, "messages": [{"role": "user", "content": prompt}],
-        "timeout": min(tier.timeout_s, 20), "max_tokens": 10, "temperature": 0, "num_retries": 0,
-    }
-    kwargs.update(_endpoint(tier, api_key))
-    try:
-        resp = await litellm.acompletion(**kwargs)
-        answer = (resp.choices[0].message.content or "").strip().lower()
-    except Exception:  # classification is an optimisation; the offline answer is always there
-        return None
-    for intent in intents:
-        if intent in answer:
-            return intent
-    return None

@@ -19,7 +19,7 @@ import yaml
 
 from assist.actions.proposals import rule_proposals
 from assist.domain import AuthorRole, Message, Ticket, TicketContext, TicketId, TicketStatus, Tier
-from assist.drafting import Delta
+from assist.llm import Delta
 
 METRICS = ("intent", "route", "citations_valid", "cited", "facts", "forbidden_absent", "action")
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
+from assist import llm
 from assist.actions.catalog import load_catalog
 from assist.actions.demo_backend import DemoBackend
 from assist.actions.executor import Executor
@@ -44,18 +45,13 @@ from assist.domain import (
     Tier,
 )
 from assist.drafting import (
-    Delta,
     build_messages,
     crm_sources,
     finish_model_draft,
     human_only_draft,
-    is_cloud,
-    load_litellm,
-    model_intent,
     number_sources,
     offline_draft,
     retrieval_query,
-    stream_model_draft,
 )
 from assist.errors import ActionRejectedError, AssistError, LLMError, WriteBackError
 from assist.feedback import Escalation, EscalationFilter, FeedbackStore, suggested_reason, transcript
@@ -67,7 +63,6 @@ from assist.helpdesk.zendesk import ZendeskHelpdesk
 from assist.journal import Journal
 from assist.knowledge.base import KnowledgeBase
 from assist.paths import Paths, resources_dir
-from assist.redact import Redactor
 from assist.reply import customer_reply
 from assist.routing import INTENTS, IntentClassifier, customer_text, load_examples, route
 from assist.secrets import SecretStore
@@ -115,7 +110,7 @@ class Session:
                     # A broken catalog disables actions, not drafting: say so where actions show up.
                     self.actions_error = str(exc)
             if self.settings.models.fast.model or self.settings.models.frontier.model:
-                await load_litellm()  # warm the slow import off the UI thread before the first draft
+                await llm.load_litellm()  # warm the slow import off the UI thread before the first draft
             self._prepared = True
 
     async def _start_actions(self, catalog_path: Path) -> None:
@@ -314,9 +309,9 @@ class Session:
         fast = self.settings.models.fast
         if r.human_only or not fast.model or not self.settings.routing.llm_classifier:
             return r
-        intent = await model_intent(
+        intent = await llm.classify(
             f"{ctx.ticket.subject}\n{customer_text(ctx.ticket)}", fast, self.secrets.get(API_KEY),
-            self.settings.ai.redact_pii, [i for i in INTENTS if i != "other"],
+            redact=self.settings.ai.redact_pii, labels=[i for i in INTENTS if i != "other"],
         )
         if intent and intent != r.intent:
             return route(ctx.ticket, ctx.customer, self.settings, self.classifier, intent)
@@ -326,7 +321,8 @@ class Session:
         await self.prepare()
         return await self.kb.search(retrieval_query(ctx.ticket, r), k=self.settings.ai.top_k)
 
-    async def draft(self, ctx: TicketContext, r: Route, *, record: bool = True) -> AsyncIterator[Delta | Draft]:
+    async def draft(self, ctx: TicketContext, r: Route, *, record: bool = True
+                    ) -> AsyncIterator[llm.Delta | Draft]:
         """Yield streamed text, then the final verified Draft (also written to the journal)."""
         started = time.perf_counter()
         ai, agent = self.settings.ai, await self.signature_name()
@@ -344,12 +340,11 @@ class Session:
             tier_cfg = getattr(self.settings.models, r.tier.value)
             citations = number_sources(crm_sources(ctx.ticket, ctx.customer, r.intent) + grounded)
             messages = build_messages(ctx.ticket, ctx.customer, citations, r, ai, agent)
-            redactor = Redactor() if ai.redact_pii and is_cloud(tier_cfg) else None
             usage: dict[str, float] = {}
             text, error = "", ""
             try:
-                async for delta in stream_model_draft(
-                    messages, tier_cfg, self.secrets.get(API_KEY), redactor, usage
+                async for delta in llm.stream(
+                    messages, tier_cfg, self.secrets.get(API_KEY), redact=ai.redact_pii, usage=usage
                 ):
                     text += delta.text
                     yield delta

@@ -15,7 +15,7 @@ from _common import ROOT, median, private_dirs
 
 sys.path.insert(0, str(ROOT))
 from assist.domain import TicketId  # noqa: E402
-from assist.drafting import Delta, _litellm  # noqa: E402
+from assist.llm import Delta, _litellm  # noqa: E402
 from assist.paths import Paths  # noqa: E402
 from assist.secrets import SecretStore  # noqa: E402
 from assist.session import build_session  # noqa: E402

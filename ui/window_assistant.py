@@ -12,8 +12,9 @@ from assist.domain import (
     TicketId,
     Tier,
 )
-from assist.drafting import Delta, human_only_draft
+from assist.drafting import human_only_draft
 from assist.errors import AssistError
+from assist.llm import Delta
 from assist.settings import save_settings
 
 

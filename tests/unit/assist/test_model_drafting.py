@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assist.domain import TicketContext, TicketId, Tier
-from assist.drafting import Delta
+from assist.llm import Delta
 from assist.settings import ModelTier, Settings
 from tests.openai_server import OpenAIServer
 
@@ -64,7 +64,7 @@ async def test_unknown_citation_is_flagged(make_session, llm) -> None:
 
 async def test_pii_is_masked_for_a_cloud_model_and_restored(make_session, llm, monkeypatch) -> None:
     # Tests can't leave the machine, so the loopback server stands in for a cloud endpoint.
-    monkeypatch.setattr("assist.session.is_cloud", lambda tier: True)
+    monkeypatch.setattr("assist.llm.is_cloud", lambda tier: True)
     s = make_session(_settings(llm))
     llm.reply = "Hi Grace, I've sent a new reset link to [EMAIL_1] [1]."
     _, _, deltas, draft = await _run(s, "1022")
@@ -141,3 +141,18 @@ async def test_ungrounded_ticket_never_reaches_the_model(make_session, llm) -> N
     draft = [e async for e in s.draft(ctx, r)][-1]
     assert llm.requests == []
     assert not draft.grounded and "instead of guessing" in draft.note
+
+
+@pytest.mark.parametrize("model", ["openai/o3-mini", "openai/gpt-5-mini", "openai/o4-mini"])
+async def test_reasoning_models_draft_without_unsupported_parameters(make_session, llm, model) -> None:
+    """OpenAI's reasoning models refuse `temperature`; the gateway drops what a model doesn't take."""
+    settings = _settings(llm)
+    settings.models.fast = ModelTier(model=model, api_base=llm.api_base)
+    settings.models.frontier = settings.models.fast
+    s = make_session(settings)
+    llm.reply = "Hi Derek [1]."
+    *_, draft = await _run(s, "1002")
+    assert draft.error == "" and draft.text.startswith("Hi Derek")
+    body = llm.requests[-1]
+    assert body["model"] == model.split("/", 1)[1]
+    assert "temperature" not in body

@@ -101,7 +101,7 @@ async def test_model_sees_masked_customer_data(make_session) -> None:
         settings = Settings()
         settings.models.fast = ModelTier(model="openai/gpt-4o-mini", api_base=server.api_base)
         s = make_session(settings)
-        from assist.actions import proposals as mod
+        from assist import llm as mod
 
         original = mod.is_cloud
         mod.is_cloud = lambda _tier: True  # the local server stands in for a cloud provider
