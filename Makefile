@@ -43,7 +43,7 @@ rt-down:
 ## Every benchmark; each prints its figures and a same-run baseline ratio (see docs/performance.md).
 bench: $(STAMP)
 	$(PY) -m pip install --quiet "bm25s>=0.2"
-	cd benchmarks && ../$(PY) startup.py && ../$(PY) context.py && ../$(PY) first_token.py \
+	cd benchmarks && ../$(PY) redaction.py && ../$(PY) startup.py && ../$(PY) context.py && ../$(PY) first_token.py \
 		&& QT_QPA_PLATFORM=offscreen ../$(PY) ui_stall.py && ../$(PY) kb.py && ../$(PY) report.py
 
 ## One-folder app in dist/assist (PyInstaller); `dist/assist/assist --smoke` self-tests it.

@@ -1,5 +1,13 @@
-"""Mask PII (emails, phone numbers, card numbers, street addresses, postcodes) before text leaves for a
-cloud model, and restore it in what the agent sees.
+"""Mask PII before text leaves for a cloud model, and restore it in what the agent sees.
+
+Detected: emails (plus-tags too), phone numbers in international and national formats (Google's
+``phonenumbers``, checked valid for the regions in ``PHONE_REGIONS``), payment cards (13-19 digits with
+spaces or dashes, Luhn-checked), IBANs and national ids (``python-stdnum`` checksums: US SSN, UK
+National Insurance, French NIR, German tax id), and US/UK/German/French street addresses and postcodes.
+Order numbers, SKUs, ISBNs, tracking numbers, dates and prices are left alone (they fail those checks).
+
+Obfuscation is undone first: zero-width characters and soft hyphens are removed and look-alike digits
+(full-width, other scripts) become ASCII, so "a\u200b@x.com" or "４１１１…" can't slip through.
 
 One ``Redactor`` per model call: the same value always gets the same placeholder, so the model can
 still refer to "[EMAIL_1]" consistently and the agent gets the real value back.
@@ -8,19 +16,44 @@ still refer to "[EMAIL_1]" consistently and the agent gets the real value back.
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterator
 
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-_CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
-_PHONE = re.compile(r"(?<![\w-])\+?\(?\d[\d\s().-]{6,}\d\b")
+import phonenumbers
+from stdnum import iban as std_iban
+from stdnum import isbn as std_isbn
+from stdnum.fr import nir as fr_nir
+from stdnum.us import ssn as us_ssn
+
+PHONE_REGIONS = ("US", "GB", "DE", "FR")
+
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
+_SSN = re.compile(r"\b\d{3}-\d{2}-\d{4}\b")
+_NINO = re.compile(r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b")
+_NIR = re.compile(r"\b[12] ?\d{2} ?\d{2} ?(?:\d{2}|2A|2B) ?\d{3} ?\d{3} ?\d{2}\b")
+_DE_IDNR = re.compile(r"(?i)(?:steuer-?id|steueridentifikationsnummer|idnr|tax id)\D{0,20}(\d{2} ?\d{3} ?\d{3} ?\d{3})")
 _STREET = re.compile(
     r"\b(?:(?:flat|apt|apartment|unit|suite)\s*\w+,?\s+)?\d{1,5}[a-z]?\s+(?:[A-Z][\w'-]*\s+){1,4}"
     r"(?:St|Street|Ave|Avenue|Rd|Road|Blvd|Boulevard|Dr|Drive|Ln|Lane|Ct|Court|Way|Pl|Place|Sq|Square|"
-    r"Grove|Hill|Terrace|Close|Crescent|Park|Row|Str|Strasse|Straße)\b\.?"
+    r"Grove|Hill|Terrace|Close|Crescent|Park|Row|Gardens|Mews|Walk)\b\.?"
     r"(?:,?\s*(?:apt|apartment|unit|suite|flat)\.?\s*[\w-]+)?",
     re.IGNORECASE,
 )
-_UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b")
-_PLACEHOLDER = re.compile(r"\[(?:EMAIL|PHONE|CARD|ADDRESS|POSTCODE)_\d+\]")
+_DE_STREET = re.compile(
+    r"\b[A-ZÄÖÜ][\wäöüß.-]*(?:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee)"
+    r"\s+\d{1,4}\s?[a-z]?\b|\b(?:Am|An der|Auf der|Im|In der|Zum|Zur)\s+[A-ZÄÖÜ][\wäöüß-]+\s+\d{1,4}[a-z]?\b")
+_FR_STREET = re.compile(
+    r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?:rue|avenue|av\.|boulevard|bd|place|allée|allee|impasse|chemin|quai|"
+    r"route|cours)\s+(?:de la |de l'|du |des |de |d')?[A-ZÉÈ][\w'-]*(?:\s+[A-ZÉÈ][\w'-]*){0,3}",
+    re.IGNORECASE)
+_UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b")
+_EU_POSTCODE_CITY = re.compile(r"\b(?:D-|F-)?\d{5}\s+(?=[A-ZÄÖÜÉ][a-zäöüßéèêç]{2,})[A-ZÄÖÜÉ][\wäöüßéèêç-]+")
+_US_STATE_ZIP = re.compile(r"\b(?:A[KLRZ]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HKR]|"
+                           r"PA|RI|S[CD]|T[NX]|UT|V[AT]|W[AIVY])\s\d{5}(?:-\d{4})?\b")
+_PLACEHOLDER = re.compile(r"\[(?:EMAIL|PHONE|CARD|IBAN|ID|ADDRESS|POSTCODE)_\d+\]")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -31,6 +64,39 @@ def luhn_ok(digits: str) -> bool:
             d = d * 2 - 9 if d > 4 else d * 2
         total += d
     return total % 10 == 0
+
+
+def normalise(text: str) -> str:
+    """Undo obfuscation: zero-width characters and soft hyphens out, look-alike digits to ASCII."""
+    text = _INVISIBLE.sub("", text)
+    out = []
+    for ch in text:
+        if not ch.isascii() and ch.isdecimal():
+            out.append(str(unicodedata.digit(ch)))
+        elif "\uff01" <= ch <= "\uff5e":  # full-width ASCII (＠, Ａ): NFKC turns them into plain ASCII
+            out.append(unicodedata.normalize("NFKC", ch))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+_NOT_A_PHONE_BEFORE = re.compile(
+    r"(?i)\b(?:order|invoice|receipt|batch|ref|reference|ticket|case|sku|isbn|po|tracking|serial|rma|lot)"
+    r"\W{0,3}(?:no\.?|number|#)?\W{0,2}$")
+_YEARISH = re.compile(r"^(?:19|20)\d{2}(?:\d{4})?-")
+
+
+def _phones(text: str) -> Iterator[tuple[int, int]]:
+    """Valid phone numbers for the regions Assist's teams serve, minus ids that merely look like one."""
+    for region in PHONE_REGIONS:
+        for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
+            raw = match.raw_string
+            digits = re.sub(r"\D", "", raw)
+            isbn = "-" in raw and len(digits) in (10, 13) and std_isbn.is_valid(raw)
+            if (_YEARISH.match(raw) or isbn
+                    or _NOT_A_PHONE_BEFORE.search(text[max(0, match.start - 24):match.start])):
+                continue  # "receipt 2026-000413", "ISBN 0-306-40615-2", "batch 20261125-03"
+            yield match.start, match.end
 
 
 class Redactor:
@@ -47,22 +113,39 @@ class Redactor:
             self._by_token[token] = value
         return self._by_value[value]
 
+    def _sub(self, pattern: re.Pattern[str], kind: str, text: str, check: object = None, group: int = 0) -> str:
+        def repl(m: re.Match[str]) -> str:
+            value = m.group(group)
+            if callable(check) and not check(value):
+                return m.group(0)
+            start, end = m.start(group) - m.start(0), m.end(group) - m.start(0)
+            whole = m.group(0)
+            return whole[:start] + self._token(kind, value) + whole[end:]
+
+        return pattern.sub(repl, text)
+
     def mask(self, text: str) -> str:
-        text = _EMAIL.sub(lambda m: self._token("EMAIL", m.group(0)), text)
-
-        def card(m: re.Match[str]) -> str:
-            digits = re.sub(r"\D", "", m.group(0))
-            return self._token("CARD", m.group(0)) if 13 <= len(digits) <= 19 and luhn_ok(digits) else m.group(0)
-
-        text = _CARD.sub(card, text)
-        text = _STREET.sub(lambda m: self._token("ADDRESS", m.group(0)), text)
-        text = _UK_POSTCODE.sub(lambda m: self._token("POSTCODE", m.group(0)), text)
-
-        def phone(m: re.Match[str]) -> str:
-            digits = re.sub(r"\D", "", m.group(0))
-            return self._token("PHONE", m.group(0)) if 8 <= len(digits) <= 15 else m.group(0)
-
-        return _PHONE.sub(phone, text)
+        text = normalise(text)
+        text = self._sub(_EMAIL, "EMAIL", text)
+        text = self._sub(_IBAN, "IBAN", text, lambda v: std_iban.is_valid(v))
+        text = self._sub(_CARD, "CARD", text,
+                         lambda v: 13 <= len(d := re.sub(r"\D", "", v)) <= 19 and luhn_ok(d))
+        text = self._sub(_SSN, "ID", text, lambda v: us_ssn.is_valid(v))
+        text = self._sub(_NINO, "ID", text)
+        text = self._sub(_NIR, "ID", text, lambda v: fr_nir.is_valid(v.replace(" ", "")))
+        text = self._sub(_DE_IDNR, "ID", text, group=1)
+        for pattern in (_STREET, _DE_STREET, _FR_STREET):
+            text = self._sub(pattern, "ADDRESS", text)
+        for pattern in (_UK_POSTCODE, _US_STATE_ZIP, _EU_POSTCODE_CITY):
+            text = self._sub(pattern, "POSTCODE", text)
+        spans = sorted(set(_phones(text)), reverse=True)
+        kept_end = len(text) + 1
+        for start, end in spans:  # right to left, skipping overlaps, so offsets stay valid
+            if end > kept_end or _PLACEHOLDER.search(text[start:end]):
+                continue
+            text = text[:start] + self._token("PHONE", text[start:end]) + text[end:]
+            kept_end = start
+        return text
 
     def restore(self, text: str) -> str:
         return _PLACEHOLDER.sub(lambda m: self._by_token.get(m.group(0), m.group(0)), text)
