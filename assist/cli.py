@@ -22,7 +22,7 @@ from assist.knowledge.ingest import IngestProgress
 from assist.paths import Paths
 from assist.secrets import SecretStore
 from assist.session import build_session
-from assist.settings import load_settings
+from assist.settings import load_settings, url_warnings
 
 SECRET_NAMES = ("model-api-key",)
 
@@ -67,6 +67,7 @@ def doctor(paths: Paths, secrets: SecretStore, out: TextIO | None = None) -> int
         lines += [f"  - {p}" for p in problems]
     else:
         lines.append("Config: valid")
+    lines += [f"Warning: {w}" for w in url_warnings(settings)]
     lines.append(f"Data dir: {paths.data_dir}")
     broken = journal_health(paths.journal_file)
     if broken:

@@ -53,7 +53,7 @@ from assist.drafting import (
     offline_draft,
     retrieval_query,
 )
-from assist.errors import ActionRejectedError, AssistError, LLMError, WriteBackError
+from assist.errors import ActionRejectedError, AssistError, ConnectorUnavailableError, LLMError, WriteBackError
 from assist.feedback import Escalation, EscalationFilter, FeedbackStore, suggested_reason, transcript
 from assist.helpdesk.base import Helpdesk
 from assist.helpdesk.demo import DemoHelpdesk
@@ -206,7 +206,22 @@ class Session:
     async def open_ticket(
         self, ticket_id: TicketId, requester_email: str | None = None
     ) -> TicketContext:
-        """Fetch thread and customer concurrently when the requester is known from the queue."""
+        """Fetch thread and customer concurrently when the requester is known from the queue.
+
+        A connector that meets an answer it can't read (a field of the wrong type, a missing key) says
+        so as one ConnectorError, never a traceback: the agent can retry or open the ticket in the helpdesk.
+        """
+        try:
+            return await self._open_ticket(ticket_id, requester_email)
+        except AssistError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as exc:
+            log.exception("Unreadable ticket #%s from %s", ticket_id, self.helpdesk.name)
+            raise ConnectorUnavailableError(
+                f"{self.helpdesk.name} sent ticket #{ticket_id} in a shape Assist couldn't read "
+                f"({type(exc).__name__}). Open it in the helpdesk; the details are in the log.") from exc
+
+    async def _open_ticket(self, ticket_id: TicketId, requester_email: str | None) -> TicketContext:
         if requester_email:
             ticket, (customer, error) = await asyncio.gather(
                 self.helpdesk.get_ticket(ticket_id), self._customer(requester_email)

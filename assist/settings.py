@@ -14,9 +14,10 @@ import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 
 def _default_agent() -> str:
@@ -36,6 +37,26 @@ class AgentSettings(_Section):
                                               "it; asked once when the helpdesk can't tell).")
 
 
+def url_warnings(settings: Settings) -> list[str]:
+    """Connection URLs that work but put something at risk (said once, in Settings and by doctor)."""
+    out = []
+    for name, ws in settings.workspaces.items():
+        for part, url in (("helpdesk", ws.helpdesk.url), ("CRM", ws.crm.url), ("actions", ws.actions.base_url)):
+            parts = urlsplit(url)
+            if parts.scheme == "http" and (parts.hostname or "") not in ("localhost", "127.0.0.1", "::1"):
+                out.append(f"workspaces.{name}: the {part} URL {url} uses plain http://: the token travels "
+                           "unencrypted. Use https://.")
+    return out
+
+
+def _check_url(value: str) -> str:
+    value = value.strip()
+    scheme = urlsplit(value).scheme.lower()
+    if ("://" in value or scheme in ("file", "javascript", "data")) and scheme not in ("http", "https"):
+        raise ValueError(f"only http(s) URLs are allowed (got {scheme}:)")
+    return value
+
+
 class HelpdeskSettings(_Section):
     kind: Literal["demo", "zendesk", "freshdesk", "request_tracker"] = Field(
         "demo", description="Which helpdesk this workspace talks to.")
@@ -44,6 +65,11 @@ class HelpdeskSettings(_Section):
     email: str = Field("", description="Zendesk: the agent email the API token belongs to.")
     queue: str = Field("", description="Zendesk view id, Freshdesk filter name, or RT TicketSQL for the queue.")
     timeout_s: float = Field(15.0, gt=0, le=120)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _check_url(value)
 
 
 class CRMSettings(_Section):
@@ -237,9 +263,14 @@ def load_settings(path: Path) -> tuple[Settings, list[str]]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         return Settings(), [f"the file is not valid TOML ({exc}); every setting is at its default"]
+    except RecursionError:
+        return Settings(), ["the file nests tables or arrays too deeply to read; every setting is at its default"]
     except OSError as exc:
         return Settings(), [f"the file cannot be read ({exc.strerror}); using defaults"]
-    return validate(data)
+    try:
+        return validate(data)
+    except RecursionError:
+        return Settings(), ["a value nests too deeply to check; every setting is at its default"]
 
 
 def save_settings(settings: Settings, path: Path) -> None:

@@ -37,7 +37,7 @@ from assist.errors import AssistError, TicketNotFoundError
 from assist.links import ticket_from_url
 from assist.render import customer_html, thread_html
 from assist.session import Session
-from assist.settings import save_settings
+from assist.settings import save_settings, url_warnings
 
 from ui.errors import Banner
 from ui.operations import OpRunner, TicketOp
@@ -133,9 +133,11 @@ class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, Works
         self.draft.draft_button.clicked.connect(lambda: self.generate_draft())
         self.draft.stop_button.clicked.connect(self.stop_draft)
         self.draft.citation_clicked.connect(self.show_source)
-        if startup_problems:
+        warnings = url_warnings(session.settings)
+        if startup_problems or warnings:
             self.banner.show_message(
-                "Settings: " + "; ".join(startup_problems) + ". Defaults are used for these.",
+                " ".join(([("Settings: " + "; ".join(startup_problems) + ". Defaults are used for these.")]
+                          if startup_problems else []) + warnings),
                 level="warning",
             )
 

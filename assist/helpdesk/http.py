@@ -8,10 +8,12 @@ DNS, TLS, refused connection, timeout, 401, 403, 404 (wrong subdomain or URL), 4
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import socket
 import ssl
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -19,6 +21,9 @@ import httpx
 from assist.errors import ConnectorAuthError, ConnectorError, ConnectorUnavailableError, TicketNotFoundError
 
 MAX_RETRY_AFTER_S = 10.0
+
+
+log = logging.getLogger(__name__)
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
@@ -117,6 +122,10 @@ class HttpConnector:
     def parse(self, resp: httpx.Response) -> Any:
         try:
             return resp.json()
+        except RecursionError as exc:  # JSON nested thousands deep: Python's parser gives up
+            raise ConnectorUnavailableError(
+                f"{self.service} answered with JSON nested too deeply to read ({len(resp.content)} bytes). "
+                "Nothing was changed; if it persists, tell your helpdesk admin.") from exc
         except ValueError as exc:
             raise ConnectorUnavailableError(
                 f"{self.service} answered with malformed JSON (HTTP {resp.status_code}, "
@@ -127,11 +136,24 @@ class HttpConnector:
             await self._client.aclose()
 
 
-def iso_time(value: str | None) -> datetime:
-    """An API timestamp ('2026-11-24T10:00:00Z'); missing or RT's 1970 'never' becomes the epoch."""
-    if not value or value.startswith("1970"):
-        return datetime.fromtimestamp(0, UTC)
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+def iso_time(value: object) -> datetime:
+    """An API timestamp ('2026-11-24T10:00:00Z', an RFC 2822 date, epoch seconds). Missing, RT's 1970
+    'never' and anything unreadable become the epoch (logged): a bad date never keeps a ticket shut."""
+    epoch = datetime.fromtimestamp(0, UTC)
+    if value is None or value == "" or (isinstance(value, str) and value.startswith("1970")):
+        return epoch
+    try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return datetime.fromtimestamp(float(value), UTC)
+        text = str(value).strip()
+        try:
+            dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            dt = parsedate_to_datetime(text)
+        return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+    except (ValueError, TypeError, OverflowError, OSError, IndexError):
+        log.warning("Unreadable timestamp from a connector: %r", str(value)[:80])
+        return epoch
 
 
 def ticket_id_in(pattern: re.Pattern[str], url: str) -> str | None:

@@ -276,3 +276,43 @@ def test_ticket_urls_follow_only_this_workspace() -> None:
     assert ticket_from_url("https://acme.freshdesk.com/a/tickets/77", fd) == "77"
     assert ticket_from_url("not a url", fd) is None
     assert ticket_from_url("https://acme.zendesk.com/agent/tickets/1", HelpdeskSettings()) is None
+
+
+async def test_bad_timestamps_still_open_the_ticket() -> None:
+    log: list[httpx.Request] = []
+    base = zendesk_handler(log)
+
+    def handle(req: httpx.Request) -> httpx.Response:
+        resp = base(req)
+        if req.url.path == "/api/v2/tickets/1001/comments.json":
+            data = json.loads(resp.content)
+            data["comments"][0]["created_at"] = "yesterday-ish"
+            data["comments"][-1]["created_at"] = 1_763_996_400
+            return ok(data)
+        return resp
+
+    zd = ZendeskHelpdesk("https://acme.zendesk.com", "sam@acme.com", "tok", client=client(handle))
+    ticket = await zd.get_ticket(TicketId("1001"))
+    assert "where is it" in ticket.messages[0].body
+    assert ticket.messages[0].created_at.year == 1970  # unknown, shown as such, never a traceback
+    await zd.aclose()
+
+
+async def test_deeply_nested_json_is_one_clear_error() -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    zd = ZendeskHelpdesk("https://acme.zendesk.com", "sam@acme.com", "tok", client=client(
+        lambda req: httpx.Response(200, content=deep, headers={"Content-Type": "application/json"})))
+    with pytest.raises(ConnectorUnavailableError, match="nested too deeply"):
+        await zd.get_ticket(TicketId("1001"))
+    await zd.aclose()
+
+
+async def test_a_ticket_in_an_unexpected_shape_is_a_message_not_a_traceback(make_session) -> None:
+    s = make_session()
+
+    async def odd(ticket_id):
+        raise KeyError("requester_id")  # what a connector meets when a field is missing
+
+    s.helpdesk.get_ticket = odd
+    with pytest.raises(ConnectorUnavailableError, match="in a shape Assist couldn't read"):
+        await s.open_ticket(TicketId("1001"))

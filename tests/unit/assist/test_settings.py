@@ -54,3 +54,25 @@ def test_save_then_load_round_trip(tmp_path: Path) -> None:
     assert problems == []
     assert loaded.agent.name == "Priya" and loaded.ui.autosave_ms == 1500
     assert list(cfg.parent.glob(".config-*")) == []
+
+
+def test_deeply_nested_config_is_one_clear_problem(tmp_path) -> None:
+    from assist.settings import load_settings
+
+    path = tmp_path / "config.toml"
+    path.write_text("x = " + "[" * 2000 + "]" * 2000 + "\n")
+    settings, problems = load_settings(path)
+    assert problems and "too deeply" in problems[0]
+    assert settings.workspace == "demo"
+
+
+def test_file_urls_are_refused_and_plain_http_warned() -> None:
+    from assist.settings import url_warnings, validate
+
+    _, problems = validate({"workspaces": {"acme": {"helpdesk": {"kind": "zendesk", "url": "file:///etc/passwd"}}}})
+    assert any("only http(s) URLs are allowed" in p for p in problems)
+    s, problems = validate({"workspaces": {"acme": {"helpdesk": {"kind": "zendesk", "url": "http://acme.zendesk.com"},
+                                                    "crm": {"kind": "http_json", "url": "http://127.0.0.1:8080/{email}"}}}})
+    assert problems == []
+    warnings = url_warnings(s)
+    assert len(warnings) == 1 and "travels unencrypted" in warnings[0] and "acme.zendesk.com" in warnings[0]

@@ -98,3 +98,30 @@ def test_damaged_journal_is_set_aside_and_recovered(open_window, make_session, r
     window.draft.editor.setPlainText("new words")
     window.save_draft_now()
     run_until(lambda: "saved" in window.draft.state.text())
+
+
+def test_unusable_data_folder_is_one_message(qtbot, loop, run_until, live_windows, tmp_path, monkeypatch) -> None:
+    from assist.paths import Paths
+    from assist.secrets import SecretStore
+    from assist.session import build_session
+    from assist.settings import Settings
+
+    from ui.main_window import MainWindow
+
+    blocked = tmp_path / "data"
+    blocked.write_text("a file where the data folder should be")
+    monkeypatch.setenv("ASSIST_DATA_DIR", str(blocked))
+    monkeypatch.setenv("ASSIST_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("ASSIST_LOG_DIR", str(tmp_path / "logs"))
+    settings = Settings()
+    settings.agent.display_name = "Sam"
+    session = build_session(Paths.default(), settings, SecretStore())
+    window = MainWindow(session)
+    live_windows.append(window)
+    window.show()
+    window.start()
+    run_until(lambda: "Couldn't" in window.banner.text)
+    assert "data" in window.banner.text or "folder" in window.banner.text or "demo.db" in window.banner.text
+    assert not [w for w in window.findChildren(QMessageBox) if w.isVisible()]
+    close_window(loop, window)
+    session.close()
