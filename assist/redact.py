@@ -18,12 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-
-import phonenumbers
-from stdnum import iban as std_iban
-from stdnum import isbn as std_isbn
-from stdnum.fr import nir as fr_nir
-from stdnum.us import ssn as us_ssn
+from typing import Any
 
 PHONE_REGIONS = ("US", "GB", "DE", "FR")
 
@@ -86,8 +81,19 @@ _NOT_A_PHONE_BEFORE = re.compile(
 _YEARISH = re.compile(r"^(?:19|20)\d{2}(?:\d{4})?-")
 
 
+def _checkers() -> Any:
+    """phonenumbers and stdnum, imported on first use (60 ms: kept off start-up)."""
+    import phonenumbers
+    from stdnum import iban, isbn
+    from stdnum.fr import nir
+    from stdnum.us import ssn
+
+    return phonenumbers, iban, isbn, nir, ssn
+
+
 def _phones(text: str) -> Iterator[tuple[int, int]]:
     """Valid phone numbers for the regions Assist's teams serve, minus ids that merely look like one."""
+    phonenumbers, _iban, std_isbn, _nir, _ssn = _checkers()
     for region in PHONE_REGIONS:
         for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
             raw = match.raw_string
@@ -125,6 +131,7 @@ class Redactor:
         return pattern.sub(repl, text)
 
     def mask(self, text: str) -> str:
+        _phonenumbers, std_iban, _isbn, fr_nir, us_ssn = _checkers()
         text = normalise(text)
         text = self._sub(_EMAIL, "EMAIL", text)
         text = self._sub(_IBAN, "IBAN", text, lambda v: std_iban.is_valid(v))

@@ -69,7 +69,7 @@ async def main(window: MainWindow, server: OpenAIServer) -> None:
     idle = meter.stop()
 
     window.open_ticket(TicketId("1002"))  # routed to the fast model: streams from the local server
-    while window._route is None:
+    while window.ticket.route is None:
         await asyncio.sleep(0.01)
     meter.start()
     server.reply = "Hi Derek [1]."
@@ -101,11 +101,11 @@ async def main(window: MainWindow, server: OpenAIServer) -> None:
 
         await window.session.demo_db.run(_set)
         window.open_ticket(TicketId("1002"))
-        while window._loaded != "1002":
+        while window.ticket.loaded != "1002":
             await asyncio.sleep(0.01)
         meter.start()
         window.open_ticket(TicketId("1003"))
-        while window._loaded != "1003" or window.runner.pending():
+        while window.ticket.loaded != "1003" or window.runner.pending():
             await asyncio.sleep(0.01)
         hostile[label] = meter.stop()
     print(f"UI stall, idle baseline: {idle * 1000:.1f} ms")

@@ -92,7 +92,7 @@ async def _scripted(window: object, args: argparse.Namespace) -> int:
         window.open_ticket(TicketId(args.ticket))
         for _ in range(200):
             await asyncio.sleep(0.05)
-            if window.draft.editor.isEnabled() and window.current == args.ticket:
+            if window.draft.editor.isEnabled() and window.ticket.current == args.ticket:
                 break
         window.queue.select_id(args.ticket)
     if args.screenshot:
@@ -101,14 +101,14 @@ async def _scripted(window: object, args: argparse.Namespace) -> int:
         print(f"screenshot written to {args.screenshot}")
     else:
         for _ in range(200):  # the routed offline draft, written without a network or a key
-            if window._last_draft is not None:
+            if window.ticket.last_draft is not None:
                 break
             await asyncio.sleep(0.05)
-        draft = window._last_draft
+        draft = window.ticket.last_draft
         if draft is None:
-            print(f"smoke: ticket #{window.current} loaded but no offline draft appeared", file=sys.stderr)
+            print(f"smoke: ticket #{window.ticket.current} loaded but no offline draft appeared", file=sys.stderr)
             return 1
-        print(f"smoke: ticket #{window.current} loaded, {draft.tier.value} draft with "
+        print(f"smoke: ticket #{window.ticket.current} loaded, {draft.tier.value} draft with "
               f"{len(draft.citations)} citations in {draft.latency_ms} ms")
     window.close()
     return 0

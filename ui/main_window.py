@@ -5,11 +5,9 @@ Holds no business logic: every operation is a ``Session`` coroutine started thro
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,36 +21,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assist.domain import (
-    Draft,
-    DraftRecord,
-    Route,
-    Ticket,
-    TicketContext,
-    TicketId,
-    TicketStatus,
-    TicketSummary,
-)
-from assist.errors import AssistError, TicketNotFoundError
+from assist.domain import TicketId, TicketStatus, TicketSummary
 from assist.links import ticket_from_url
-from assist.render import customer_html, thread_html
-from assist.session import Session
+from assist.session import Session, build_session
 from assist.settings import save_settings, url_warnings
 
 from ui.errors import Banner
-from ui.operations import OpRunner, TicketOp
 from ui.tasks import TaskRunner
+from ui.ticket_controller import TicketController
 from ui.views.actions import ActionsPane
 from ui.views.browser import SafeBrowser
 from ui.views.draft import DraftPane
 from ui.views.queue import QueuePane
-from ui.window_actions import ActionsMixin
-from ui.window_assistant import AssistantMixin
-from ui.window_feedback import FeedbackMixin
-from ui.window_workspace import WorkspaceMixin
 
 
-class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, WorkspaceMixin):
+class MainWindow(QMainWindow):
+    """Widgets, toolbar, queue, workspaces and dialogs. The open ticket and every operation on it
+    belong to ``self.ticket`` (``ui.ticket_controller.TicketController``)."""
+
     def __init__(self, session: Session, startup_problems: list[str] | None = None) -> None:
         super().__init__()
         self.session = session
@@ -60,12 +46,11 @@ class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, Works
         self.resize(1400, 860)
         self.banner = Banner()
         self.runner = TaskRunner(on_error=lambda exc: self.banner.show_message(str(exc)))
-        self.ops = OpRunner(self.runner, self.banner, lambda: self._loaded)
 
         self.queue = QueuePane()
         self.thread = SafeBrowser()
         self.thread.setObjectName("thread")
-        self.thread.internal_link.connect(self._on_thread_internal_link)
+        self.thread.internal_link.connect(lambda path: self.ticket.on_thread_internal_link(path))
         self.thread.setHtml("<p><i>Select a ticket.</i></p>")
         self.context = SafeBrowser()
         self.context.setObjectName("context")
@@ -97,27 +82,7 @@ class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, Works
         layout.addWidget(panes, 1)
         self.setCentralWidget(central)
 
-        self._ctx: TicketContext | None = None
-        self._opened_at = datetime.now(UTC)
-        self._last_draft: Draft | None = None
-        self._rejected: dict[str, int] = {}  # drafts replaced without being sent, per ticket
-        self._route: Route | None = None
-        self._source_windows: list[QWidget] = []
-        self.current: TicketId | None = None
-        self._current_email: str | None = None
-        self._loaded: TicketId | None = None  # the ticket whose draft is in the editor
-        self._dirty = False
-        self._autosave = QTimer(self)
-        self._autosave.setSingleShot(True)
-        self._autosave.setInterval(session.settings.ui.autosave_ms)
-        self._autosave.timeout.connect(self.save_draft_now)
-        # Drafts typed but not yet committed to the journal (disk full, file locked): kept here, shown
-        # instead of the journal's copy, and retried until they are saved. Nothing typed is dropped.
-        self._unsaved: dict[TicketId, str] = {}
-        self._save_retry = QTimer(self)
-        self._save_retry.setSingleShot(True)
-        self._save_retry.setInterval(5000)
-        self._save_retry.timeout.connect(self._retry_unsaved)
+        self.ticket = TicketController(self)
         self._close_anyway = False
 
         self._build_actions()
@@ -126,13 +91,13 @@ class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, Works
         )
         self.queue.filter_changed.connect(self.refresh_queue)
         self.queue.ticket_selected.connect(self._on_queue_ticket_selected)
-        self.draft.edited.connect(self._on_draft_edited)
+        self.draft.edited.connect(self.ticket.on_draft_edited)
         self.draft.set_send_as(session.settings.current.reply.send_as)
         self.draft.send_button.clicked.connect(lambda: self.send(public=True))
         self.draft.note_button.clicked.connect(lambda: self.send(public=False))
         self.draft.draft_button.clicked.connect(lambda: self.generate_draft())
         self.draft.stop_button.clicked.connect(self.stop_draft)
-        self.draft.citation_clicked.connect(self.show_source)
+        self.draft.citation_clicked.connect(self.ticket.show_source)
         warnings = url_warnings(session.settings)
         if startup_problems or warnings:
             self.banner.show_message(
@@ -245,12 +210,12 @@ class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, Works
         self.draft.stop_button.setToolTip(self.actions_by_name["stop"].toolTip())
 
     def start(self) -> None:
-        self.runner.run("journal", self.session.journal.opened(), on_ok=self._on_journal_opened)
+        self.runner.run("journal", self.session.journal.opened(), on_ok=self.on_journal_notice)
         self.runner.run("prepare", self.session.prepare())
         self.refresh_queue()
         self.runner.run("signature", self.session.signature_name(), on_ok=self._on_signature_known)
 
-    def _on_journal_opened(self, notice: str) -> None:
+    def on_journal_notice(self, notice: str) -> None:
         if notice:
             self.banner.show_message(notice, level="warning")
 
@@ -294,17 +259,17 @@ class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, Works
         if invalidate is not None:
             invalidate()  # F5 means fresh customer context too
         self.refresh_queue()
-        if self.current is not None:
-            self.open_ticket(self.current, self._current_email)
+        if self.ticket.current is not None:
+            self.open_ticket(self.ticket.current, self.ticket.current_email)
 
     def _show_queue(self, tickets: list[TicketSummary]) -> None:
-        self.queue.set_tickets(tickets, keep=self.current)
+        self.queue.set_tickets(tickets, keep=self.ticket.current)
         self.statusBar().showMessage(f"{len(tickets)} tickets · {self.session.helpdesk.name}", 4000)
-        if self.current is None and tickets:
+        if self.ticket.current is None and tickets:
             self.queue.list.setCurrentRow(0)
 
     def _on_queue_ticket_selected(self, summary: TicketSummary) -> None:
-        if summary.id != self.current:
+        if summary.id != self.ticket.current:
             self.open_ticket(summary.id, summary.requester_email)
 
     def focus_jump(self) -> None:
@@ -326,177 +291,137 @@ class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, Works
         self.queue.select_id(ticket_id)
         self.open_ticket(TicketId(ticket_id))
 
+    # -- the open ticket: the controller's (thin entry points for toolbar, queue and tests) ------------
     def open_ticket(self, ticket_id: TicketId, requester_email: str | None = None) -> None:
-        self.save_draft_now()
-        for name in ("route", "draft"):
-            self.runner.cancel(name)
-        self.draft.set_streaming(False)
-        self.draft.clear_assist()
-        self.actions_pane.clear()
-        self.history.setHtml("")
-        self._ctx = self._route = None
-        self._last_draft = None
-        self._opened_at = datetime.now(UTC)
-        self.current = ticket_id
-        self._current_email = requester_email
-        self._loaded = None
-        self.draft.set_enabled(False)
-        self.draft.title.setText(f"Draft — loading #{ticket_id}…")
-        self.thread.setHtml(f"<p><i>Loading ticket #{ticket_id}…</i></p>")
-        self.context.setHtml("<p><i>Loading customer…</i></p>")
-
-        async def _load() -> tuple[TicketContext, DraftRecord | None, str]:
-            ctx, draft = await asyncio.gather(
-                self.session.open_ticket(ticket_id, requester_email),
-                self.session.load_draft(ticket_id),
-            )
-            # sanitising and capping a hostile body takes time: never on the UI thread
-            return ctx, draft, await asyncio.to_thread(thread_html, ctx.ticket)
-
-        def _failed(exc: AssistError) -> None:
-            self.thread.setHtml("<p><i>This ticket could not be loaded.</i></p>")
-            self.context.setHtml("")
-            self.draft.title.setText("Draft")
-            retry = None if isinstance(exc, TicketNotFoundError) else (
-                lambda: self.open_ticket(ticket_id, requester_email)
-            )
-            self.banner.show_message(str(exc), retry=retry)
-
-        self.runner.run("open", _load(), on_ok=self._show_context, on_error=_failed)
-
-    def _show_context(self, result: tuple[TicketContext, DraftRecord | None, str]) -> None:
-        ctx, draft, thread = result
-        self._current_email = ctx.ticket.requester_email
-        self._show_thread(thread)
-        self.context.setHtml(customer_html(ctx.customer, ctx.customer_error, ctx.ticket.id))
-        self._on_journal_opened(self.session.journal.take_notice())  # damage found while reading the draft
-        pending = self._unsaved.get(ctx.ticket.id)
-        self.draft.load(pending if pending is not None else (draft.body if draft else ""))
-        self._loaded = ctx.ticket.id
-        self._dirty = False
-        self.draft.title.setText(f"Reply to {ctx.ticket.requester_name} — #{ctx.ticket.id}")
-        self.draft.state.setText(
-            "Draft not saved yet: kept in this window, retrying" if pending is not None else
-            f"Draft restored from {draft.updated_at.astimezone():%d %b %H:%M}" if draft else ""
-        )
-        self.draft.set_enabled(True)
-        self._ctx = ctx
-        self.draft.draft_button.setEnabled(self.session.ai_enabled)
-        self.draft.show_route(None, self.session.ai_enabled)
-        if self.session.ai_enabled:
-            self.runner.run(
-                "route", self.session.route_ticket(ctx),
-                on_ok=lambda r: self._on_routed(ctx.ticket.id, r, auto=draft is None),
-            )
-
-    def _render_ticket(self, ticket: Ticket, whole: frozenset[str] = frozenset()) -> None:
-        """Render off the UI thread, then show it if the agent is still on that ticket."""
-        def _show(text: str) -> None:
-            if self._loaded == ticket.id or self.current == ticket.id:
-                self._show_thread(text, scroll=not whole)
-
-        self.runner.run(f"render:{ticket.id}", asyncio.to_thread(thread_html, ticket, whole=whole), on_ok=_show)
-
-    def _show_thread(self, text: str, *, scroll: bool = True) -> None:
-        self.thread.setHtml(text)
-        if scroll:
-            bar = self.thread.verticalScrollBar()
-            bar.setValue(bar.maximum())
-
-    def _on_thread_internal_link(self, path: str) -> None:
-        if path.startswith("full/") and self._ctx is not None:
-            self.statusBar().showMessage("Loading the whole message…", 3000)
-            self._render_ticket(self._ctx.ticket, frozenset({path[5:]}))
-
-    def _on_draft_edited(self) -> None:
-        if self._loaded is None:
-            return
-        self._dirty = True
-        self.draft.state.setText("Editing…")
-        self._autosave.start()
-
-    def save_draft_now(self) -> None:
-        """Save the editor's text for the ticket it belongs to (if it changed).
-
-        "Saved" is said only after the journal committed. Until then the text is held in
-        ``_unsaved``; a failure shows one banner and is retried every few seconds.
-        """
-        self._autosave.stop()
-        if self._loaded is None or not self._dirty:
-            return
-        self._dirty = False
-        self._unsaved[self._loaded] = self.draft.text()
-        self._save(self._loaded)
-
-    def _save(self, ticket_id: TicketId) -> None:
-        text = self._unsaved[ticket_id]
-
-        def _saved(_result: object) -> None:
-            if self._unsaved.get(ticket_id) == text:
-                del self._unsaved[ticket_id]
-            if self._loaded == ticket_id and not self._dirty and ticket_id not in self._unsaved:
-                self.draft.state.setText(f"Draft saved {datetime.now():%H:%M:%S}")
-            if not self._unsaved and self.banner.text.startswith("Your draft"):
-                self.banner.hide()
-
-        def _failed(exc: AssistError) -> None:
-            if self._loaded == ticket_id:
-                self.draft.state.setText("Draft not saved yet: kept in this window, retrying")
-            self.banner.show_message(
-                f"Your draft for #{ticket_id} isn't saved yet. {exc} It stays in this window and is saved "
-                "as soon as that is fixed.", retry=self._retry_unsaved, level="warning", action_text="&Save now")
-            self._save_retry.start()
-
-        self.runner.run(f"save:{ticket_id}", self.session.save_draft(ticket_id, text), on_ok=_saved,
-                        on_error=_failed)
-
-    def _retry_unsaved(self) -> None:
-        for ticket_id in list(self._unsaved):
-            if not self.runner.running(f"save:{ticket_id}"):
-                self._save(ticket_id)
+        self.ticket.open_ticket(ticket_id, requester_email)
 
     def send(self, *, public: bool, status: TicketStatus | None = None) -> None:
-        """Send the editor's text, as it is now, to the ticket it belongs to (a TicketOp: Retry resends
-        exactly this text to exactly this ticket, even after the agent moved on)."""
-        ticket_id = self._loaded
-        if ticket_id is None or self.ops.running("send", ticket_id):
+        self.ticket.send(public=public, status=status)
+
+    def generate_draft(self, *, auto: bool = False) -> None:
+        self.ticket.generate_draft(auto=auto)
+
+    def stop_draft(self) -> None:
+        self.ticket.stop_draft()
+
+    def save_draft_now(self) -> None:
+        self.ticket.save_draft_now()
+
+    def open_escalate(self) -> None:
+        self.ticket.open_escalate()
+
+    def _on_side_current_changed(self, index: int) -> None:
+        if index == 2:
+            self.ticket.refresh_history()
+
+    def _on_ai_toggled(self, enabled: bool) -> None:
+        self.session.settings.ai.enabled = enabled
+        try:
+            save_settings(self.session.settings, self.session.paths.config_file)
+        except OSError as exc:
+            self.banner.show_message(f"The AI switch couldn't be saved to the config file: {exc.strerror}")
+        self.ticket.ai_toggled(enabled)
+        self.statusBar().showMessage("AI features on" if enabled else "AI features off", 4000)
+
+    # -- windows beside the main one -------------------------------------------------------------------
+    def open_knowledge(self) -> None:
+        from ui.knowledge_dialog import KnowledgeDialog
+
+        KnowledgeDialog(lambda: self.session, self.runner, self).show()
+
+    def open_review(self) -> None:
+        from ui.review_window import ReviewWindow
+
+        self._review = ReviewWindow(lambda: self.session, self.runner, self)
+        self._review.show()
+
+    def open_report(self) -> None:
+        from ui.report_dialog import ReportDialog
+
+        self._report = ReportDialog(lambda: self.session, self.runner, self)
+        self._report.show()
+
+    def open_about(self) -> None:
+        from ui.about_dialog import AboutDialog
+
+        self._about = AboutDialog(self.session.paths, self.session.secrets, self)
+        self._about.show()
+
+    def open_settings(self) -> None:
+        from ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.session, self, self.runner)
+        dialog.saved.connect(self._on_settings_saved)
+        dialog.open()
+
+    def _on_settings_saved(self) -> None:
+        self.ticket.autosave.setInterval(self.session.settings.ui.autosave_ms)
+        names = list(self.session.settings.workspaces)
+        self.workspace_box.blockSignals(True)
+        self.workspace_box.clear()
+        self.workspace_box.addItems(names)
+        self.workspace_box.setCurrentText(self.session.workspace)
+        self.workspace_box.blockSignals(False)
+        if self.session.settings.active_workspace != self.session.workspace:
+            self.workspace_box.setCurrentText(self.session.settings.active_workspace)
             return
-        body = self.draft.text()
-        if not body.strip():
-            self.draft.state.setText("Nothing to send: the draft is empty.")
+        ai = self.actions_by_name["ai"]
+        if ai.isChecked() != self.session.ai_enabled:
+            ai.setChecked(self.session.ai_enabled)  # runs the kill-switch path
+        elif self.ticket.ctx is not None and self.session.ai_enabled:
+            self.ticket.route_again()  # the roster may have changed: route the open ticket again
+        self.statusBar().showMessage("Settings saved", 4000)
+
+    # -- workspaces and URL following -----------------------------------------------------------------
+    def follow_clipboard(self, text: str) -> None:
+        """Open the ticket whose helpdesk URL the agent just copied (if following is on)."""
+        if not self.session.settings.ui.follow_clipboard:
             return
+        found = ticket_from_url(text, self.session.settings.current.helpdesk)
+        if found is not None and found != self.ticket.current:
+            self.queue.select_id(found)
+            self.open_ticket(TicketId(found))
+            self.statusBar().showMessage(f"Following #{found} from the clipboard", 4000)
+
+    def _on_workspace_box_changed(self, name: str) -> None:
+        if name and name != self.session.workspace:
+            self.switch_workspace(name)
+
+    def switch_workspace(self, name: str) -> None:
+        settings = self.session.settings
+        if name not in settings.workspaces:
+            return
+        settings.active_workspace = name
+        try:
+            save_settings(settings, self.session.paths.config_file)
+        except OSError as exc:
+            self.banner.show_message(f"Couldn't save the workspace choice: {exc.strerror}")
         self.save_draft_now()
-        self.draft.set_enabled(False)
-        self.draft.state.setText("Sending…" if public else "Adding note…")
-        session, draft, route, opened_at = self.session, self._last_draft, self._route, self._opened_at
-        if public and status is None:
-            status = TicketStatus(self.draft.send_status())
+        for task in ("queue", "open", "route", "draft", "actions", "history"):
+            self.runner.cancel(task)
+        old = self.session
 
-        def _sent(ticket: Ticket, here: bool) -> None:
-            if public:
-                self._rejected.pop(ticket_id, None)
-            if here:
-                if public:
-                    self._last_draft = None
-                self.draft.load("")
-                self._dirty = False
-                self._render_ticket(ticket)
-                self.draft.set_enabled(True)
-                self.draft.state.setText(
-                    f"{'Reply sent' if public else 'Note added'} {datetime.now():%H:%M}"
-                )
-            self.refresh_queue()
+        async def _swap() -> Session:
+            await self.runner.wait_for("save:")
+            await self.runner.wait_for("action-")
+            new = build_session(old.paths, settings, old.secrets)
+            await old.aclose()
+            return new
 
-        def _failed(_exc: AssistError, here: bool) -> None:
-            if here:
-                self.draft.set_enabled(True)
-                self.draft.state.setText("Not sent: your draft is kept.")
+        def _swapped(new: Session) -> None:
+            self.session = new
+            self.ticket.reset()
+            self.thread.setHtml("<p><i>Select a ticket.</i></p>")
+            self.context.setHtml("")
+            self.draft.load("")
+            self.draft.clear_assist()
+            self.draft.set_enabled(False)
+            self.actions_pane.clear()
+            self.setWindowTitle(f"Assist — {new.workspace} workspace")
+            self.statusBar().showMessage(f"Workspace {new.workspace} · {new.helpdesk.name}", 6000)
+            self.start()
 
-        self.ops.run(TicketOp(
-            ticket_id, "send", "send the reply to" if public else "add the note to",
-            lambda: session.send(ticket_id, body, public=public, draft=draft, route=route, opened_at=opened_at,
-                                 status=status),
-            _sent, _failed))
+        self.runner.run("switch", _swap(), on_ok=_swapped)
 
     async def shutdown(self) -> None:
         """Save the draft, let saves finish, cancel the rest. Called once the window is closed."""
@@ -506,10 +431,11 @@ class MainWindow(QMainWindow, AssistantMixin, ActionsMixin, FeedbackMixin, Works
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         self.save_draft_now()
-        if self._unsaved and not self._close_anyway:
+        unsaved = self.ticket.unsaved
+        if unsaved and not self._close_anyway:
             event.ignore()  # one warning; closing again quits without them
             self._close_anyway = True
-            n, which = len(self._unsaved), ", ".join("#" + t for t in self._unsaved)
+            n, which = len(unsaved), ", ".join("#" + t for t in unsaved)
             self.banner.show_message(
                 f"{n} draft{'s' if n != 1 else ''} could not be saved yet ({which}). "
                 "Fix the problem above and they save themselves, or close again to quit without them.",

@@ -36,9 +36,9 @@ def test_switch_to_request_tracker_and_work_a_ticket(rt_env, open_window, make_s
     run_until(lambda: window.session.workspace == "rt" and window.queue.list.count() > 0, timeout=30)
     assert window.session.helpdesk.name == "Request Tracker"
     window.queue.search.setText("switch test")
-    run_until(lambda: window.queue.select_id(tid) or window.current == tid, timeout=30)
+    run_until(lambda: window.queue.select_id(tid) or window.ticket.current == tid, timeout=30)
     window.open_ticket(tid)
-    run_until(lambda: window._loaded == tid, timeout=30)
+    run_until(lambda: window.ticket.loaded == tid, timeout=30)
     assert "my parcel is late" in window.thread.toPlainText()
     assert "ann@example.com" in window.context.toPlainText()  # the helpdesk's own requester record
     window.draft.editor.setPlainText("Hi Ann, it is on its way.")
@@ -48,10 +48,10 @@ def test_switch_to_request_tracker_and_work_a_ticket(rt_env, open_window, make_s
 
     other = _new_ticket(rt_env, "clipboard follow")
     window.follow_clipboard(f"{rt_env['RT_URL']}/Ticket/Display.html?id={other}")
-    run_until(lambda: window._loaded == other, timeout=30)
+    run_until(lambda: window.ticket.loaded == other, timeout=30)
     assert "clipboard follow" in window.thread.toPlainText()
     window.follow_clipboard("https://elsewhere.example.com/Ticket/Display.html?id=1")  # not this helpdesk
-    assert window.current == other
+    assert window.ticket.current == other
     loop.run_until_complete(window.session.aclose())  # the switched-to session is the window's own
 
 

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.skipif(not (os.environ.get("CI") or os.environ.get("ASSIST_TEST_DIST")),
                     reason="builds the app for minutes: set ASSIST_TEST_DIST=1 (CI always runs it)")
+@pytest.mark.timeout(1800)  # PyInstaller over PySide6 and litellm takes minutes on 2 cores
 def test_one_folder_build_smoke(tmp_path: Path) -> None:
     build = subprocess.run(
         [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN", "--distpath",

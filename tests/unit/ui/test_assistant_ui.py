@@ -10,7 +10,7 @@ from ui.source_dialog import SourceDialog
 
 def _open(window, run_until, ticket_id: str) -> None:
     window.open_ticket(TicketId(ticket_id))
-    run_until(lambda: window._loaded == ticket_id and window._route is not None)
+    run_until(lambda: window.ticket.loaded == ticket_id and window.ticket.route is not None)
 
 
 def test_where_is_my_order_gets_cited_offline_draft_at_once(open_window, run_until) -> None:
@@ -26,7 +26,7 @@ def test_where_is_my_order_gets_cited_offline_draft_at_once(open_window, run_unt
     assert "every marker verified" in window.draft.check_label.text()
     assert window.draft.meta_label.text().startswith("offline ·")
     chips[-1].click()
-    dialogs = [w for w in window._source_windows if isinstance(w, SourceDialog)]
+    dialogs = [w for w in window.ticket.source_windows if isinstance(w, SourceDialog)]
     assert dialogs and dialogs[-1].isVisible()
     assert "Shipping times" in dialogs[-1].windowTitle() or "tracking" in dialogs[-1].browser.toPlainText()
     dialogs[-1].close()
@@ -77,11 +77,11 @@ def test_kill_switch_turns_ai_off_and_is_saved(open_window, run_until, paths) ->
     assert problems == [] and settings.ai.enabled is False
     # still a plain helpdesk client: open another ticket, nothing is routed or drafted
     window.open_ticket(TicketId("1002"))
-    run_until(lambda: window._loaded == "1002")
-    assert window._route is None and window.draft.text() == ""
+    run_until(lambda: window.ticket.loaded == "1002")
+    assert window.ticket.route is None and window.draft.text() == ""
     assert "AI is off" in window.draft.route_label.text()
     window.actions_by_name["ai"].trigger()
-    run_until(lambda: window._route is not None)
+    run_until(lambda: window.ticket.route is not None)
     assert "Route:" in window.draft.route_label.text()
 
 

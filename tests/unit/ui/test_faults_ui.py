@@ -32,9 +32,9 @@ class _DiskFull:
 
 def _open(window, run_until, ticket_id: str) -> None:
     window.queue.select_id(ticket_id)
-    if window._loaded != ticket_id:
+    if window.ticket.loaded != ticket_id:
         window.open_ticket(TicketId(ticket_id))
-    run_until(lambda: window._loaded == ticket_id)
+    run_until(lambda: window.ticket.loaded == ticket_id)
 
 
 def test_full_disk_keeps_the_draft_and_saves_it_when_space_is_back(open_window, make_session, run_until, loop,
@@ -56,8 +56,8 @@ def test_full_disk_keeps_the_draft_and_saves_it_when_space_is_back(open_window, 
     assert window.draft.text() == text and "not saved yet" in window.draft.state.text()
 
     disk.full = False
-    window._retry_unsaved()
-    run_until(lambda: not window._unsaved)
+    window.ticket.retry_unsaved()
+    run_until(lambda: not window.ticket.unsaved)
     assert not window.banner.isVisible()
     close_window(loop, window)
     again = open_window(make_session())

@@ -13,20 +13,20 @@ from ui.review_window import ReviewWindow
 
 def _open(window, run_until, ticket_id: str) -> None:
     window.open_ticket(TicketId(ticket_id))
-    run_until(lambda: window._loaded == ticket_id and window._route is not None)
+    run_until(lambda: window.ticket.loaded == ticket_id and window.ticket.route is not None)
 
 
 def test_escalate_prefilled_writes_back_and_is_reviewable(open_window, run_until) -> None:
     window = open_window()
     _open(window, run_until, "1033")
     window.actions_by_name["escalate"].trigger()
-    dialog = window._escalate_dialog
+    dialog = window.ticket.escalate_dialog
     assert isinstance(dialog, EscalateDialog)
     assert dialog.reason.currentData() == "legal_compliance"  # from the hard trigger
     assert dialog.write_back.isChecked()
     dialog.note.setText("erasure request, forwarded to privacy")
     dialog._on_buttons_accepted()
-    run_until(lambda: "internal note" in window.thread.toPlainText() and window._loaded == "1033")
+    run_until(lambda: "internal note" in window.thread.toPlainText() and window.ticket.loaded == "1033")
     thread = window.thread.toPlainText()
     assert "Escalated by Assist: Legal / compliance" in thread
     assert "assist-escalated" in thread  # the tag shows in the header
@@ -50,7 +50,7 @@ def test_other_reason_needs_a_note(open_window, run_until) -> None:
     window = open_window()
     _open(window, run_until, "1002")
     window.open_escalate()
-    dialog = window._escalate_dialog
+    dialog = window.ticket.escalate_dialog
     dialog.reason.setCurrentIndex(dialog.reason.findData("other"))
     dialog._on_buttons_accepted()
     assert "required" in dialog.error.text() and dialog.isVisible()

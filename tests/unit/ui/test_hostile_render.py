@@ -26,7 +26,7 @@ def _open_timed(window, run_until) -> float:
         nonlocal worst, last
         now = time.perf_counter()
         worst, last = max(worst, now - last), now
-        return window._loaded == "1002" and "Loading" not in window.thread.toPlainText()
+        return window.ticket.loaded == "1002" and "Loading" not in window.thread.toPlainText()
 
     run_until(tick, timeout=30)
     return worst
@@ -39,7 +39,7 @@ def test_huge_token_is_capped_with_show_whole(open_window, run_until) -> None:
     text = window.thread.toPlainText()
     assert "shortened: the message is 1.0 MB" in text
     assert len(text) < 100_000
-    window._on_thread_internal_link("full/" + window._ctx.ticket.messages[0].id)
+    window.ticket.on_thread_internal_link("full/" + window.ticket.ctx.ticket.messages[0].id)
     run_until(lambda: len(window.thread.toPlainText()) > 900_000, timeout=60)
 
 

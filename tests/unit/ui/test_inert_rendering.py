@@ -64,7 +64,7 @@ def test_hostile_ticket_in_window_makes_no_request(open_window, make_session, ru
     window = open_window(session)
     window.jump.setText("5000")
     window.jump.returnPressed.emit()
-    run_until(lambda: window._loaded == "5000")
+    run_until(lambda: window.ticket.loaded == "5000")
     run_until(lambda: not window.runner.pending())  # routing and the automatic draft finished too
     html = window.thread.toHtml()
     text = window.thread.toPlainText()

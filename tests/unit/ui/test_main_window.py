@@ -25,7 +25,7 @@ def test_ticket_draft_survives_restart_and_sends(open_window, make_session, run_
     window = open_window()
     assert window.queue.list.count() >= 30
     _select(window, "1001")
-    run_until(lambda: window._loaded == "1001")
+    run_until(lambda: window.ticket.loaded == "1001")
     thread = window.thread.toPlainText()
     assert "where is my order??" in thread and "basically out of coffee" in thread
     context = window.context.toPlainText()
@@ -41,7 +41,7 @@ def test_ticket_draft_survives_restart_and_sends(open_window, make_session, run_
 
     window = open_window(make_session())
     _select(window, "1001")
-    run_until(lambda: window._loaded == "1001")
+    run_until(lambda: window.ticket.loaded == "1001")
     assert window.draft.text() == "Hi Maria, your parcel is with UPS"
     assert "restored" in window.draft.state.text()
 
@@ -57,7 +57,7 @@ def test_ticket_draft_survives_restart_and_sends(open_window, make_session, run_
 def test_note_is_posted_as_internal(open_window, run_until) -> None:
     window = open_window()
     _select(window, "1002")
-    run_until(lambda: window._loaded == "1002")
+    run_until(lambda: window.ticket.loaded == "1002")
     run_until(lambda: not window.runner.pending())
     window.draft.editor.setPlainText("Warehouse says it ships Thursday")
     window.draft.note_button.click()
@@ -71,12 +71,12 @@ def test_keyboard_jump_and_queue_navigation(open_window, run_until) -> None:
     assert window.jump.hasFocus() or window.focusWidget() is window.jump
     QTest.keyClicks(window.jump, "#1033")
     QTest.keyClick(window.jump, Qt.Key.Key_Return)
-    run_until(lambda: window._loaded == "1033")
+    run_until(lambda: window.ticket.loaded == "1033")
     assert "Article 17" in window.thread.toPlainText()
     row = window.queue.list.currentRow()
     window.actions_by_name["next"].trigger()
     assert window.queue.list.currentRow() == row + 1
-    run_until(lambda: window._loaded not in (None, "1033"))
+    run_until(lambda: window.ticket.loaded not in (None, "1033"))
 
 
 def test_every_action_has_a_shortcut_shown_in_its_tooltip(open_window) -> None:
@@ -92,7 +92,7 @@ def test_switching_tickets_cancels_the_stale_fetch(open_window, run_until) -> No
     window.open_ticket(TicketId("1010"))
     first = window.runner._tasks["open"]
     window.open_ticket(TicketId("1014"))
-    run_until(lambda: window._loaded == "1014")
+    run_until(lambda: window.ticket.loaded == "1014")
     assert first.cancelled()
     assert "Cancel my subscription" in window.thread.toPlainText()
 
@@ -128,6 +128,6 @@ def test_helpdesk_outage_shows_banner_and_retry_recovers(
     assert window.banner.retry_button.isVisible()
     assert not window.draft.editor.isEnabled()
     window.banner.retry_button.click()
-    run_until(lambda: window._loaded is not None)
+    run_until(lambda: window.ticket.loaded is not None)
     assert not window.banner.isVisible()
     close_window(loop, window)

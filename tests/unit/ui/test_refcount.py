@@ -51,14 +51,14 @@ def test_queue_refreshes_and_ticket_opens_in_the_window_keep_none_alive(open_win
     Measured around the synchronous paint calls only: the asyncio machinery around a real open
     holds a varying number of references to None and would hide the loss."""
     window = open_window()
-    run_until(lambda: window._ctx is not None)
-    ctx = window._ctx
+    run_until(lambda: window.ticket.ctx is not None)
+    ctx = window.ticket.ctx
     rows = _tickets(200)
     before = sys.getrefcount(None)
     for _ in range(100):
         window._show_queue(rows)
     html = thread_html(ctx.ticket)
     for _ in range(300):
-        window._show_thread(html)
+        window.ticket.show_thread(html)
     after = sys.getrefcount(None)
     assert after >= before - 50, f"None lost {before - after} references over 100 refreshes and 300 opens"

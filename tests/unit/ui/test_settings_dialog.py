@@ -14,7 +14,7 @@ from ui.settings_dialog import SettingsDialog
 def test_roster_saved_and_ticket_rerouted(open_window, run_until, paths, secrets) -> None:
     window = open_window()
     window.open_ticket("1002")
-    run_until(lambda: window._route is not None and window._loaded == "1002")
+    run_until(lambda: window.ticket.route is not None and window.ticket.loaded == "1002")
     dialog = SettingsDialog(window.session, window)
     dialog.saved.connect(window._on_settings_saved)
     name, base = dialog.models["fast"]

@@ -13,14 +13,14 @@ from ui.settings_dialog import SettingsDialog
 
 def _select(window, ticket_id: str) -> None:
     window.queue.select_id(ticket_id)
-    if window._loaded != ticket_id:
+    if window.ticket.loaded != ticket_id:
         window.open_ticket(TicketId(ticket_id))
 
 
 def test_retry_after_switching_tickets_resends_the_first_tickets_text(open_window, run_until, loop) -> None:
     window = open_window()
     _select(window, "1001")
-    run_until(lambda: window._loaded == "1001")
+    run_until(lambda: window.ticket.loaded == "1001")
     window.draft.editor.setPlainText("Your parcel is with UPS [1].")
     real_post = window.session.helpdesk.post_reply
     posted: list[tuple[str, str]] = []
@@ -38,7 +38,7 @@ def test_retry_after_switching_tickets_resends_the_first_tickets_text(open_windo
     run_until(lambda: "Couldn't send the reply to #1001" in window.banner.text)
 
     _select(window, "1002")
-    run_until(lambda: window._loaded == "1002")
+    run_until(lambda: window.ticket.loaded == "1002")
     window.draft.editor.setPlainText("half-written notes for 1002")
     window.banner.retry_button.click()
     run_until(lambda: posted)
@@ -110,7 +110,7 @@ def test_demo_asks_once_how_to_sign_replies(open_window, make_session, run_until
     saved, _ = load_settings(paths.config_file)
     assert saved.agent.display_name == "Priya N."
     _select(window, "1018")
-    run_until(lambda: window._loaded == "1018" and "Priya N." in window.draft.text())
+    run_until(lambda: window.ticket.loaded == "1018" and "Priya N." in window.draft.text())
     window2 = open_window(make_session(saved, signed=False))
     run_until(lambda: True)
     assert "signed with your name" not in window2.banner.text
