@@ -42,6 +42,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument("--screenshot", metavar="PNG", help="open a ticket, save a screenshot, exit")
     parser.add_argument("--ticket", metavar="ID", help="open this ticket first (with --smoke/--screenshot)")
+    parser.add_argument("--size", metavar="WxH", help="window size for --screenshot, e.g. 1366x768")
+    parser.add_argument("--tab", choices=("customer", "actions", "history"), default="customer",
+                        help="side tab shown in the --screenshot")
     return parser.parse_args(list(argv))
 
 
@@ -96,6 +99,14 @@ async def _scripted(window: object, args: argparse.Namespace) -> int:
                 break
         window.queue.select_id(args.ticket)
     if args.screenshot:
+        if args.size:
+            width, height = (int(v) for v in args.size.lower().split("x"))
+            window.resize(width, height)  # type: ignore[attr-defined]
+        window.side.setCurrentIndex(("customer", "actions", "history").index(args.tab))  # type: ignore[attr-defined]
+        for _ in range(100):  # let routing, proposals and auto-run lookups land
+            await asyncio.sleep(0.05)
+            if not window.runner.pending():  # type: ignore[attr-defined]
+                break
         await asyncio.sleep(0.3)
         window.grab().save(args.screenshot)
         print(f"screenshot written to {args.screenshot}")
