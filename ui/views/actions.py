@@ -142,8 +142,10 @@ class ActionCard(QFrame):
         runnable = status in (ProposalStatus.PROPOSED, ProposalStatus.FAILED, ProposalStatus.REJECTED,
                               ProposalStatus.UNKNOWN)
         self.approve.setEnabled(runnable and valid)
-        self.approve.setVisible(status is not ProposalStatus.BLOCKED)
+        # a finished card shows its outcome, not buttons that can no longer do anything
+        self.approve.setVisible(runnable or status is ProposalStatus.RUNNING)
         self.dismiss.setEnabled(runnable or status is ProposalStatus.BLOCKED)
+        self.dismiss.setVisible(runnable or status in (ProposalStatus.BLOCKED, ProposalStatus.RUNNING))
         for w in self.fields.values():
             w.setEnabled(runnable)
 
