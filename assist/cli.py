@@ -226,7 +226,7 @@ def _import_actions(args: argparse.Namespace) -> int:
     import tomli_w
 
     from assist.actions.catalog import parse_catalog
-    from assist.actions.openapi import import_openapi
+    from assist.actions.openapi import import_openapi, ownership_to_review
     from assist.errors import SettingsError
 
     try:
@@ -236,8 +236,16 @@ def _import_actions(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     header = (f"# Imported from {args.spec} by assist actions import. Review every entry before use:\n"
-              "# risk levels are guesses from the HTTP method, results and policies need writing,\n"
-              "# and secrets named {secret:NAME} must be added in Settings.\n\n")
+              "# risk levels are guesses from the method and the operation's name, results and policies\n"
+              "# need writing, and secrets named {secret:NAME} must be added in Settings.\n")
+    owned = ownership_to_review(data)
+    if owned:
+        header += ("#\n# OWNERSHIP, to review: approval refuses an action whose id-like parameter has no rule proving\n"
+                   "# it belongs to the ticket's requester. Uncomment and complete one line per parameter:\n"
+                   "# [ownership]\n"
+                   + "".join(f'# {p} = {{ lookup = "READ_ONLY_ACTION", field = "FIELD_WITH_OWNER_EMAIL" }}'
+                             f"  # or {{ requester = true }}\n" for p in owned))
+    text = header + "\n" + tomli_w.dumps(data)
     text = header + tomli_w.dumps(data)
     if args.out:
         Path(args.out).write_text(text, "utf-8")

@@ -39,6 +39,20 @@ class Policy:
     values: tuple[str, ...] = ()
 
 
+_ENTITY = re.compile(r"(?:^|_)(?:id|email|customer|account|user|order|subscription|invoice|charge|payment_intent|"
+                     r"payment_method|card|address_id|contact)(?:_id|_number|_email)?$")
+
+
+def names_an_entity(param: str) -> bool:
+    """Does this parameter name something a customer owns (an id, an email, an order...)?
+
+    Such a parameter needs an ``[ownership]`` rule, or approval refuses the action: Assist won't act
+    on an account or order it can't prove is the requester's. ``orderId`` counts as ``order_id``.
+    """
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", param).lower()
+    return _ENTITY.search(snake) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class Ownership:
     """How to prove that the value of ``param`` belongs to the ticket's requester."""

@@ -19,7 +19,7 @@ import httpx
 import jsonschema
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-from assist.actions.catalog import Action, Catalog
+from assist.actions.catalog import Action, Catalog, names_an_entity
 from assist.errors import ActionFailedError, ActionRejectedError
 from assist.text import money
 
@@ -250,7 +250,13 @@ class Executor:
         who = requester.strip().lower()
         for name, value in params.items():
             rule = self.catalog.ownership.get(name)
-            if rule is None or value in (None, ""):
+            if value in (None, ""):
+                continue
+            if rule is None:
+                if names_an_entity(name):
+                    raise ActionRejectedError(
+                        f"{action.title} refused: the catalog has no [ownership] rule for {name}, so Assist can't "
+                        "prove it belongs to this ticket's requester. Add one to the workspace's actions.toml.")
                 continue
             if not who:
                 raise ActionRejectedError(f"{action.title}: the ticket has no requester to check {name} against.")

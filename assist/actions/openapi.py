@@ -2,8 +2,9 @@
 
 Path and query parameters and a JSON request body become one JSON Schema object; ``$ref`` to
 ``components`` is resolved; security schemes become headers reading ``{secret:NAME}`` from the
-keyring. Risk is a first guess from the method (GET read-only, DELETE irreversible, others
-reversible) and nothing is ``auto_run``: the user reviews every entry before using it.
+keyring. Risk is a first guess from the method and the operation's words (GET read-only; DELETE,
+refunds, payouts, transfers, cancellations irreversible; others reversible) and nothing is ``auto_run``:
+the user reviews every entry before using it, including how ownership of each id is proved.
 """
 
 from __future__ import annotations
@@ -13,9 +14,31 @@ from typing import Any
 
 import yaml
 
+from assist.actions.catalog import names_an_entity
 from assist.errors import SettingsError
 
 METHODS = ("get", "post", "put", "patch", "delete")
+# Operations whose effect can't be taken back, whatever their HTTP method (Stripe's refunds are POSTs).
+_IRREVERSIBLE = re.compile(r"refund|payout|transfer|charge|capture|void|cancel|delete|destroy|close|terminate|"
+                           r"revoke|purge|erase|wipe|pay\b|payment", re.IGNORECASE)
+
+
+def risk_of(method: str, path: str, op: dict[str, Any]) -> str:
+    """read-only for GET; irreversible for DELETE and for what the operation's words say can't be undone."""
+    if method == "get":
+        return "read-only"
+    words = " ".join(str(op.get(k, "")) for k in ("operationId", "summary")) + " " + path
+    return "irreversible" if method == "delete" or _IRREVERSIBLE.search(words) else "reversible"
+
+
+def ownership_to_review(data: dict[str, Any]) -> list[str]:
+    """Parameters that name a customer's entity (ids, emails): each needs an [ownership] rule."""
+    names: dict[str, None] = {}
+    for action in data.get("actions", []):
+        for prop in action["parameters"].get("properties", {}):
+            if names_an_entity(prop):
+                names.setdefault(prop, None)
+    return list(names)
 
 
 def _resolve(node: Any, spec: dict[str, Any], depth: int = 0) -> Any:
@@ -127,7 +150,7 @@ def import_openapi(text: str) -> dict[str, Any]:
             schema: dict[str, Any] = {"type": "object", "properties": properties}
             if required:
                 schema["required"] = required
-            risk = {"get": "read-only", "delete": "irreversible"}.get(method, "reversible")
+            risk = risk_of(method, path, op)
             title = op.get("summary") or name.replace("_", " ").capitalize()
             actions.append({
                 "name": name, "title": title,

@@ -242,7 +242,7 @@ def test_openapi_import_realistic_spec() -> None:
     assert get.request.headers == {"Authorization": "Bearer {secret:bearer_auth}"}
     assert catalog.get("cancel_order").risk == "irreversible"
     refund = catalog.get("create_refund")
-    assert refund.risk == "reversible" and refund.request.method == "POST"
+    assert refund.risk == "irreversible" and refund.request.method == "POST"  # a refund can't be taken back
     assert refund.request.url == "{base_url}/orders/{orderId}/refunds?dryRun={dryRun}"
     assert refund.parameters["required"] == ["orderId", "amount"]
     assert refund.parameters["properties"]["amount"] == {"type": "number", "minimum": 0.01}
@@ -349,3 +349,21 @@ async def test_a_broken_catalog_disables_actions_but_not_drafting(paths, secrets
             await s.propose_actions(None, None)
     finally:
         s.close()
+
+
+def test_imported_catalog_asks_for_ownership_rules_and_is_refused_without(tmp_path, capsys) -> None:
+    from pathlib import Path
+
+    from assist.actions.executor import Executor
+    from assist.cli import main
+    from assist.errors import ActionRejectedError
+
+    spec = Path(__file__).parents[2] / "data" / "shop-openapi.yaml"
+    out = tmp_path / "actions.toml"
+    assert main(["actions", "import", str(spec), "--out", str(out)]) == 0
+    text = out.read_text()
+    assert "OWNERSHIP, to review" in text and '# orderId = { lookup = "READ_ONLY_ACTION"' in text
+    catalog = parse_catalog(tomllib.loads(text))
+    executor = Executor(catalog, "http://127.0.0.1:9", lambda _name: "token")
+    with pytest.raises(ActionRejectedError, match="no \\[ownership\\] rule for orderId"):
+        asyncio.run(executor.execute(catalog.get("get_order"), {"orderId": "ORD-1"}, "", requester="a@b.c"))
