@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import difflib
 import platform
 import sqlite3
 import sys
 from collections.abc import Sequence
 from importlib import metadata
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from assist import __version__
 from assist.errors import AssistError
@@ -23,6 +24,7 @@ from assist.paths import Paths
 from assist.secrets import SecretStore
 from assist.session import build_session
 from assist.settings import load_settings, url_warnings
+from assist.text import plural
 
 SECRET_NAMES = ("model-api-key",)
 
@@ -114,8 +116,53 @@ def doctor(paths: Paths, secrets: SecretStore, out: TextIO | None = None) -> int
     return 1 if problems else 0
 
 
+class UserError(Exception):
+    """A mistake in how a command was called: one line on stderr, exit 2, never a traceback."""
+
+
+def _check_folder(out: str) -> None:
+    from pathlib import Path
+
+    folder = Path(out).expanduser().resolve().parent
+    if not folder.is_dir():
+        raise UserError(f"can't write {out}: the folder {folder} doesn't exist. Create it first.")
+
+
+def write_out(out: str, data: bytes) -> None:
+    from pathlib import Path
+
+    _check_folder(out)
+    try:
+        Path(out).expanduser().write_bytes(data)
+    except OSError as exc:
+        raise UserError(f"can't write {out}: {exc.strerror or exc}.") from exc
+
+
+WINDOW_HELP = """With no command, assist opens the window on the active workspace (the embedded demo when nothing is
+configured). Window options:
+  --smoke            open the window, load a ticket, draft offline, exit 0 (self-test)
+  --screenshot PNG   open a ticket, save a screenshot, exit
+  --ticket ID        open this ticket first (with --smoke/--screenshot)
+  --size WxH         window size for --screenshot, e.g. 1366x768
+  --tab TAB          side tab for --screenshot: customer, actions or history
+"""
+
+
+def suggest(word: str) -> str:
+    """'assist doctr' -> " (did you mean 'doctor'?)"."""
+    close = difflib.get_close_matches(word, SUBCOMMANDS, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line and the usage, exit 2 (argparse's own format)
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="assist", description="Agent assist for support teams.")
+    parser = _Parser(prog="assist", description="Agent assist for support teams.", epilog=WINDOW_HELP,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"assist {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("doctor", help="report versions, paths, keyring and what is configured")
@@ -193,15 +240,19 @@ def _report(paths: Paths, args: argparse.Namespace) -> int:
 
     from assist.reports import build_report, export
 
+    _check_folder(args.out)  # before minutes of work, not after
     journals = [Path(j) for j in (args.journal or [str(paths.journal_file)])]
     try:
         report = build_report(journals, args.week.upper())
     except (ValueError, FileNotFoundError, sqlite3.DatabaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    Path(args.out).write_bytes(export(report, args.format))
-    print(f"{args.week.upper()}: {report.replies_sent} replies, {report.escalations} escalations "
-          f"from {len(journals)} journal(s) -> {args.out}")
+    write_out(args.out, export(report, args.format))
+    print(f"{args.week.upper()}: {plural(report.replies_sent, 'reply', 'replies')}, "
+          f"{plural(report.escalations, 'escalation')} from {plural(len(journals), 'journal')} -> {args.out}")
+    if not report.replies_sent and not report.escalations and not report.rows.runs:
+        print(f"note: nothing was recorded in {args.week.upper()} in {plural(len(journals), 'journal')}: "
+              "the report is empty. Check the week (ISO, e.g. 2026-W47) and the journals.", file=sys.stderr)
     return 0
 
 
@@ -209,6 +260,7 @@ def _export_journal(paths: Paths, args: argparse.Namespace) -> int:
     if not paths.journal_file.exists():
         print(f"error: no journal at {paths.journal_file}", file=sys.stderr)
         return 2
+    _check_folder(args.out)
     src = sqlite3.connect(paths.journal_file)
     dst = sqlite3.connect(args.out)
     try:
@@ -246,9 +298,8 @@ def _import_actions(args: argparse.Namespace) -> int:
                    + "".join(f'# {p} = {{ lookup = "READ_ONLY_ACTION", field = "FIELD_WITH_OWNER_EMAIL" }}'
                              f"  # or {{ requester = true }}\n" for p in owned))
     text = header + "\n" + tomli_w.dumps(data)
-    text = header + tomli_w.dumps(data)
     if args.out:
-        Path(args.out).write_text(text, "utf-8")
+        write_out(args.out, text.encode())
         print(f"{len(data['actions'])} actions written to {args.out}")
     else:
         print(text)
@@ -295,6 +346,21 @@ async def _kb(paths: Paths, args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run a headless command. Every user error ends in one line on stderr and a non-zero exit."""
+    try:
+        return _main(argv)
+    except UserError as exc:
+        print(f"assist: error: {exc}", file=sys.stderr)
+        return 2
+    except AssistError as exc:
+        print(f"assist: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("assist: interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     paths = Paths.default()
     if args.command == "doctor":

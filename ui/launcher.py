@@ -14,6 +14,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from assist.cli import main as cli_main
 
         return cli_main(args)
+    if args and not args[0].startswith("-"):
+        from assist.cli import suggest
+
+        print(f"assist: error: unknown command '{args[0]}'{suggest(args[0])}. Commands: {', '.join(SUBCOMMANDS)}; "
+              "no command opens the window (assist --help).", file=sys.stderr)
+        return 2
     from ui.app import main as gui_main
 
     return gui_main(args)

@@ -23,6 +23,7 @@ from assist.errors import AssistError
 from assist.journal import iso_week
 from assist.reports import build_report, export
 from assist.session import Session
+from assist.text import plural
 
 from ui.tasks import TaskRunner
 
@@ -36,7 +37,8 @@ async def write_report(journal: Path, week: str, fmt: str, out: Path) -> str:
         except ValueError as exc:
             raise AssistError(str(exc)) from exc
         out.write_bytes(export(report, fmt))
-        return f"{week}: {report.replies_sent} replies, {report.escalations} escalations → {out}"
+        return (f"{week}: {plural(report.replies_sent, 'reply', 'replies')}, "
+                f"{plural(report.escalations, 'escalation')} → {out}")
 
     return await asyncio.to_thread(_work)
 

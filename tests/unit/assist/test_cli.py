@@ -33,3 +33,41 @@ def test_doctor_fails_on_a_damaged_journal_without_touching_it(paths: Paths, sec
     out = capsys.readouterr().out
     assert "is damaged" in out and "Start Assist to recover it" in out
     assert paths.journal_file.read_bytes().startswith(b"this is not a database")
+
+
+def test_cli_user_errors_are_one_line_and_non_zero(paths: Paths, capsys, tmp_path) -> None:
+    from ui.launcher import main as launcher
+
+    assert launcher(["doctr"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "did you mean 'doctor'" in err
+
+    missing = tmp_path / "no-such-folder" / "r.html"
+    assert main(["report", "--week", "2026-W47", "--out", str(missing)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "doesn't exist" in err and "Traceback" not in err
+
+    from assist.journal import Journal
+
+    Journal(paths.journal_file, "demo").schema_version()  # an empty journal
+    assert main(["journal", "export", "--out", str(missing)]) == 2
+    assert "doesn't exist" in capsys.readouterr().err
+
+    out = tmp_path / "empty.html"
+    assert main(["report", "--week", "2026-W10", "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "0 replies, 0 escalations from 1 journal" in captured.out
+    assert "nothing was recorded in 2026-W10" in captured.err and out.exists()
+
+
+def test_help_lists_commands_and_window_flags(capsys) -> None:
+    from ui.launcher import main as launcher
+
+    try:
+        launcher(["--help"])
+    except SystemExit as exc:
+        assert exc.code == 0
+    text = capsys.readouterr().out
+    for word in ("doctor", "report", "journal", "kb", "actions", "eval", "--smoke", "--screenshot", "--ticket",
+                 "no command, assist opens the window"):
+        assert word in text, word

@@ -137,7 +137,7 @@ def test_cli_report_and_journal_export(journals, tmp_path: Path, paths, capsys) 
     assert main(["report", "--week", "2026-W47", "--format", "html", "--out", str(out),
                  "--journal", str(a), "--journal", str(b)]) == 0
     assert "<svg" in out.read_text()
-    assert "10 replies, 3 escalations from 2 journal(s)" in capsys.readouterr().out
+    assert "10 replies, 3 escalations from 2 journals" in capsys.readouterr().out
     mine = Journal(paths.journal_file, "demo")
     mine.schema_version()
     mine.close()

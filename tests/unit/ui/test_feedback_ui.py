@@ -97,7 +97,7 @@ def test_sent_reply_lands_in_the_weekly_report(open_window, run_until, tmp_path:
     out = tmp_path / "week.html"
     dialog.export_to(out)
     run_until(lambda: "→" in dialog.status.text() or "Couldn't" in dialog.status.text())
-    assert "1 replies, 0 escalations" in dialog.status.text()
+    assert "1 reply, 0 escalations" in dialog.status.text()
     html = out.read_text()
     assert "<svg" in html and "| 100% |" not in html and "100%" in html  # sent unchanged: full containment
     dialog.week.setText("not a week")
