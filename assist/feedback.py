@@ -230,6 +230,14 @@ class FeedbackStore:
 
         return await self._db.run(_query)
 
+    async def for_ticket(self, ticket_id: TicketId) -> list[Escalation]:
+        def _query(conn: sqlite3.Connection) -> list[Escalation]:
+            rows = conn.execute(_SELECT + " WHERE e.workspace = ? AND e.ticket_id = ? ORDER BY e.created_at",
+                                (self.ws, ticket_id)).fetchall()
+            return [_escalation(r) for r in rows]
+
+        return await self._db.run(_query)
+
     async def weeks(self) -> list[str]:
         def _weeks(conn: sqlite3.Connection) -> list[str]:
             rows = conn.execute("SELECT DISTINCT week FROM escalations WHERE workspace = ? ORDER BY week DESC",

@@ -21,6 +21,7 @@ import markdown as md
 import nh3
 
 from assist.domain import AuthorRole, BodyFormat, Customer, Message, Ticket
+from assist.text import money
 
 ALLOWED_TAGS = {
     "a", "b", "blockquote", "br", "code", "div", "em", "h1", "h2", "h3", "h4", "hr", "i", "li",
@@ -162,12 +163,12 @@ def thread_html(ticket: Ticket, now: datetime | None = None, *, whole: frozenset
 
 
 def _money(amount: float, currency: str) -> str:
-    symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, currency + " ")
-    return f"{symbol}{amount:,.2f}"
+    return money(amount, currency)
 
 
-def customer_html(customer: Customer | None, error: str = "", current: str = "") -> str:
-    """The context pane; ``current`` (the open ticket) is left out of "recent tickets"."""
+def customer_html(customer: Customer | None, error: str = "", current: str = "", now: datetime | None = None) -> str:
+    """The context pane; ``current`` (the open ticket) is left out of "recent tickets"; other tickets
+    link to ``assist:ticket/ID`` (the window opens them); an order past its ETA is flagged overdue."""
     if customer is None:
         note = html.escape(error) if error else "This requester is not in the CRM."
         return f"<p><i>{note}</i></p>"
@@ -195,7 +196,9 @@ def customer_html(customer: Customer | None, error: str = "", current: str = "")
         if o.carrier:
             ship = f"<br>{e(o.carrier)} {e(o.tracking_number)}"
         if o.eta and o.status not in ("delivered",):
-            ship += f"<br>ETA {o.eta:%d %b}"
+            late = o.eta < (now or datetime.now(UTC))
+            ship += (f'<br><b style="color:#b00020">Overdue: was due {o.eta:%d %b}</b>' if late
+                     else f"<br>ETA {o.eta:%d %b}")
         rows.append(
             f"<p><b>{e(o.id)}</b> &middot; {e(o.status.replace('_', ' '))} &middot; "
             f"{_money(o.total, o.currency)} &middot; {o.placed_at:%d %b}<br>"
@@ -206,5 +209,6 @@ def customer_html(customer: Customer | None, error: str = "", current: str = "")
     if not others:
         rows.append("<p>None.</p>")
     for t in others:
-        rows.append(f"<p>#{e(t.id)} {e(t.subject)} &middot; {t.status} &middot; {t.created_at:%d %b}</p>")
+        link = f'<a href="assist:ticket/{e(t.id, quote=True)}">#{e(t.id)}</a>'
+        rows.append(f"<p>{link} {e(t.subject)} &middot; {t.status} &middot; {t.created_at:%d %b}</p>")
     return "".join(rows)

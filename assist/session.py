@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from assist import llm
+from assist.actions.audit import sentence
 from assist.actions.catalog import load_catalog
 from assist.actions.demo_backend import DemoBackend
 from assist.actions.executor import Executor
@@ -54,7 +55,7 @@ from assist.drafting import (
     retrieval_query,
 )
 from assist.errors import ActionRejectedError, AssistError, ConnectorUnavailableError, LLMError, WriteBackError
-from assist.feedback import Escalation, EscalationFilter, FeedbackStore, suggested_reason, transcript
+from assist.feedback import REASONS, Escalation, EscalationFilter, FeedbackStore, suggested_reason, transcript
 from assist.helpdesk.base import Helpdesk
 from assist.helpdesk.demo import DemoHelpdesk
 from assist.helpdesk.freshdesk import FreshdeskHelpdesk
@@ -187,8 +188,27 @@ class Session:
 
 
     async def history(self, ticket_id: TicketId) -> list[AuditEvent]:
+        """Everything done on a ticket: action events and escalations (with the agent's note), in order."""
         await self.prepare()
-        return await self.actions.history(ticket_id) if self.actions else []
+        events = await self.actions.history(ticket_id) if self.actions else []
+        if self.feedback is not None:
+            for e in await self.feedback.for_ticket(ticket_id):
+                reason = REASONS.get(e.reason, e.reason)
+                detail = reason + (f" — “{e.note}”" if e.note else "")
+                if e.reviewed_reason or e.root_cause:
+                    detail += (f". Reviewed by {e.reviewer}: {REASONS.get(e.current_reason, e.current_reason)}"
+                               + (f", root cause “{e.root_cause}”" if e.root_cause else ""))
+                events.append(AuditEvent(ticket_id, e.uid, "escalation", "escalated", detail, e.agent, e.created_at))
+        return sorted(events, key=lambda ev: ev.created_at)
+
+    def history_lines(self, events: list[AuditEvent]) -> list[str]:
+        catalog = self.actions.catalog if self.actions else None
+
+        def title(name: str) -> str:
+            action = catalog.get(name) if catalog else None
+            return action.title if action else name.replace("_", " ").capitalize()
+
+        return [sentence(e, title) for e in events]
 
     @property
     def ai_enabled(self) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -65,16 +65,21 @@ class MainWindow(QMainWindow):
         self.side.addTab(self.history, "History")
         self.side.currentChanged.connect(self._on_side_current_changed)
 
-        middle = QSplitter(Qt.Orientation.Vertical)
+        self.middle = middle = QSplitter(Qt.Orientation.Vertical)
+        middle.setObjectName("middleSplitter")
         middle.addWidget(self.thread)
         middle.addWidget(self.draft)
-        middle.setSizes([520, 300])
-        panes = QSplitter(Qt.Orientation.Horizontal)
+        middle.setSizes([400, 400])  # the draft gets half the column: it is where the agent works
+        middle.setStretchFactor(0, 1)
+        middle.setStretchFactor(1, 1)
+        self.panes = panes = QSplitter(Qt.Orientation.Horizontal)
+        panes.setObjectName("panesSplitter")
         panes.addWidget(self.queue)
         panes.addWidget(middle)
         panes.addWidget(self.side)
-        panes.setSizes([340, 700, 360])
+        panes.setSizes([300, 700, 400])
         panes.setStretchFactor(1, 1)
+        self.context.internal_link.connect(self._on_context_link)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -86,6 +91,8 @@ class MainWindow(QMainWindow):
         self._close_anyway = False
 
         self._build_actions()
+        self._build_menus()
+        self._restore_layout()
         self.statusBar().showMessage(
             f"{session.helpdesk.name} · agent {session.settings.agent.name}"
         )
@@ -209,6 +216,60 @@ class MainWindow(QMainWindow):
         self.draft.draft_button.setToolTip(self.actions_by_name["generate"].toolTip())
         self.draft.stop_button.setToolTip(self.actions_by_name["stop"].toolTip())
 
+    def _build_menus(self) -> None:
+        """The standard menu bar: every entry is the toolbar's action, with its shortcut shown."""
+        quit_action = self._action("Quit", ["Ctrl+Q"], self.close, "Save drafts and quit Assist")
+        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.actions_by_name["quit"] = quit_action
+        bar = self.menuBar()
+        menus = {
+            "&File": ["workspace", "settings", None, "quit"],
+            "&Ticket": ["jump", "search", "next", "previous", "refresh", None, "generate", "stop", "draft", None,
+                        "send", "note", "escalate"],
+            "&View": ["tab_customer", "tab_actions", "tab_history", None, "knowledge", "ai"],
+            "T&eam": ["review", "report"],
+            "&Help": ["about"],
+        }
+        for title, names in menus.items():
+            menu = bar.addMenu(title)
+            for name in names:
+                if name is None:
+                    menu.addSeparator()
+                else:
+                    menu.addAction(self.actions_by_name[name])
+
+    def _layout_store(self) -> QSettings:
+        return QSettings(str(self.session.paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
+
+    def _restore_layout(self) -> None:
+        """Window size, splitters and the side tab as the agent left them (QSettings, in the config dir)."""
+        store = self._layout_store()
+        geometry = store.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        for splitter in (self.panes, self.middle):
+            state = store.value(splitter.objectName())
+            if state is not None:
+                splitter.restoreState(state)
+        tab = store.value("sideTab")
+        if tab is not None and str(tab).isdigit():
+            self.side.setCurrentIndex(int(str(tab)))
+
+    def _save_layout(self) -> None:
+        store = self._layout_store()
+        store.setValue("geometry", self.saveGeometry())
+        for splitter in (self.panes, self.middle):
+            store.setValue(splitter.objectName(), splitter.saveState())
+        store.setValue("sideTab", self.side.currentIndex())
+        store.sync()
+
+    def _on_context_link(self, path: str) -> None:
+        """"Other tickets" in the customer pane open in the window."""
+        if path.startswith("ticket/"):
+            ticket_id = TicketId(path[len("ticket/"):])
+            self.queue.select_id(ticket_id)
+            self.open_ticket(ticket_id)
+
     def start(self) -> None:
         self.runner.run("journal", self.session.journal.opened(), on_ok=self.on_journal_notice)
         self.runner.run("prepare", self.session.prepare())
@@ -290,6 +351,7 @@ class MainWindow(QMainWindow):
         self.jump.clear()
         self.queue.select_id(ticket_id)
         self.open_ticket(TicketId(ticket_id))
+        self.thread.setFocus()  # out of the jump box: Ctrl+E, Ctrl+G and friends work at once
 
     # -- the open ticket: the controller's (thin entry points for toolbar, queue and tests) ------------
     def open_ticket(self, ticket_id: TicketId, requester_email: str | None = None) -> None:
@@ -441,6 +503,7 @@ class MainWindow(QMainWindow):
                 "Fix the problem above and they save themselves, or close again to quit without them.",
                 level="error")
             return
+        self._save_layout()
         # Widgets emit signals while Qt tears them down (tabs removed, list cleared); a Python slot
         # running on a half-destroyed window crashes the process, so nothing is listened to past here.
         for widget in (self.side, self.queue, self.queue.list, self.queue.search, self.queue.status,

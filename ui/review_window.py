@@ -77,6 +77,10 @@ class ReviewWindow(QDialog):
         self.table.currentCellChanged.connect(lambda row, *_: self._on_row_changed(row))
         self.thread = SafeBrowser()
         self.thread.setObjectName("reviewThread")
+        self.escalated_by = QLabel("")
+        self.escalated_by.setObjectName("escalatedBy")
+        self.escalated_by.setWordWrap(True)
+        self.escalated_by.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.draft = QPlainTextEdit()
         self.draft.setReadOnly(True)
         self.draft.setObjectName("reviewDraft")
@@ -98,6 +102,7 @@ class ReviewWindow(QDialog):
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
         rl.addWidget(QLabel("Assistant draft at escalation"))
+        rl.addWidget(self.escalated_by)
         rl.addWidget(self.draft, 1)
         side.addWidget(right)
         form = QHBoxLayout()
@@ -146,6 +151,8 @@ class ReviewWindow(QDialog):
         if not 0 <= row < len(self.rows):
             return
         e = self.rows[row]
+        note = f" — “{e.note}”" if e.note else " (no note)"
+        self.escalated_by.setText(f"Escalated by {e.agent} as {REASONS.get(e.reason, e.reason)}{note}")
         self.draft.setPlainText(e.draft_text or "(no assistant draft)")
         self.retag.setCurrentIndex(list(REASONS).index(e.current_reason) if e.current_reason in REASONS else 0)
         self.root_cause.setText(e.root_cause)

@@ -476,7 +476,7 @@ class TicketController:
 
         def _show(events: list[Any]) -> None:
             if self.loaded == ticket_id:
-                self.w.history.setHtml(history_html(events))
+                self.w.history.setHtml(history_html(self.session.history_lines(events)))
 
         self.runner.run("history", self.session.history(ticket_id), on_ok=_show)
 

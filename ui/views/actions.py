@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assist.domain import ActionProposal, AuditEvent, ProposalStatus
+from assist.domain import ActionProposal, ProposalStatus
 
 RISK_COLOURS = {"read-only": "#2e7d32", "reversible": "#1565c0", "irreversible": "#b00020"}
 Checker = Callable[[ActionProposal, dict[str, Any]], str]
@@ -227,14 +227,8 @@ class ActionsPane(QScrollArea):
             card.update_from(proposal)
 
 
-def history_html(events: list[AuditEvent]) -> str:
-    if not events:
+def history_html(lines: list[str]) -> str:
+    """The ticket's history, one sentence a line (``Session.history_lines``)."""
+    if not lines:
         return "<p><i>Nothing has happened on this ticket yet.</i></p>"
-    rows = []
-    for e in events:
-        rows.append(
-            f"<p><b>{e.created_at.astimezone():%d %b %H:%M:%S}</b> · {html.escape(e.event)} · "
-            f"{html.escape(e.action)} · <i>{html.escape(e.agent)}</i><br>"
-            f"<small>{html.escape(e.detail[:300])}</small></p>"
-        )
-    return "".join(rows)
+    return "".join(f"<p>{html.escape(line[:600])}</p>" for line in lines)

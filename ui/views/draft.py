@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor, QTextDocument
 from PySide6.QtWidgets import (
     QComboBox,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QTextEdit,
     QToolButton,
     QVBoxLayout,
@@ -21,6 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from assist.domain import Citation, Draft, Route, Tier
+
+from ui.views.flow import FlowLayout
 
 TIER_COLOURS = {Tier.HUMAN: "#b00020", Tier.OFFLINE: "#2e7d32", Tier.FAST: "#1565c0",
                 Tier.FRONTIER: "#6a1b9a"}
@@ -69,18 +69,9 @@ class DraftPane(QWidget):
         self.note_label.setObjectName("draftNote")
         self.note_label.setWordWrap(True)
         self.note_label.setStyleSheet("color: #8a5a00")
-        chip_holder = QWidget()
-        self.chips = QHBoxLayout(chip_holder)
-        self.chips.setContentsMargins(0, 0, 0, 0)
-        self.chips.addStretch(1)
+        self.chip_area = QWidget()  # citation chips wrap onto more lines instead of being clipped
+        self.chips = FlowLayout(self.chip_area)
         self.chip_buttons: list[QToolButton] = []
-        self.chip_area = QScrollArea()  # many citations scroll sideways instead of widening the pane
-        self.chip_area.setWidget(chip_holder)
-        self.chip_area.setWidgetResizable(True)
-        self.chip_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.chip_area.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.chip_area.setFixedHeight(44)
-        self.chip_area.setMinimumWidth(0)
         self.check_label = QLabel("")
         self.check_label.setObjectName("citationCheck")
         self.check_label.setWordWrap(True)
@@ -101,9 +92,7 @@ class DraftPane(QWidget):
         head.addWidget(self.title, 1)
         head.addWidget(self.stop_button)
         head.addWidget(self.draft_button)
-        chip_row = QHBoxLayout()
-        chip_row.addWidget(self.chip_area, 1)
-        chip_row.addWidget(self.meta_label)
+        self.meta_label.setWordWrap(True)
         buttons = QHBoxLayout()
         buttons.addWidget(self.state, 1)
         buttons.addWidget(self.note_button)
@@ -115,7 +104,8 @@ class DraftPane(QWidget):
         layout.addWidget(self.route_label)
         layout.addWidget(self.note_label)
         layout.addWidget(self.editor, 1)
-        layout.addLayout(chip_row)
+        layout.addWidget(self.chip_area)
+        layout.addWidget(self.meta_label)
         layout.addWidget(self.check_label)
         layout.addLayout(buttons)
         self.editor.textChanged.connect(self.edited.emit)
@@ -182,7 +172,7 @@ class DraftPane(QWidget):
         self.note_label.setVisible(bool(text))
 
     def show_citations(self, citations: tuple[Citation, ...]) -> None:
-        while self.chips.count() > 1:  # the last item is the stretch
+        while self.chips.count() > 0:
             item = self.chips.takeAt(0)
             widget = item.widget()
             if widget is not None:
@@ -199,7 +189,9 @@ class DraftPane(QWidget):
             chip.setObjectName(f"citation{c.number}")
             chip.setAutoRaise(False)
             chip.clicked.connect(lambda _checked=False, c=c: self.citation_clicked.emit(c))
-            self.chips.insertWidget(self.chips.count() - 1, chip)
+            self.chips.addWidget(chip)
+        self.chip_area.setVisible(bool(citations))
+        self.chip_area.updateGeometry()
 
     def show_draft(self, draft: Draft) -> None:
         self.show_citations(draft.citations)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QLineEdit,
@@ -24,6 +25,11 @@ STATUS_FILTERS: dict[str, tuple[TicketStatus, ...]] = {
     "Solved": (TicketStatus.SOLVED, TicketStatus.CLOSED),
     "All": (),
 }
+
+
+# urgent and high tickets stand out in the list; normal and low look as before
+PRIORITY_FLAGS = {"urgent": "‼ URGENT  ", "high": "▲ high  "}
+PRIORITY_COLOURS = {"urgent": "#b00020", "high": "#b35c00"}
 
 
 def _age(dt: datetime) -> str:
@@ -76,7 +82,11 @@ class QueuePane(QWidget):
         row_to_keep = -1
         for row, t in enumerate(tickets):
             who = t.requester_name or t.requester_email
-            item = QListWidgetItem(f"#{t.id}  {t.subject}\n{who} · {t.status} · {_age(t.updated_at)}")
+            flag = PRIORITY_FLAGS.get(t.priority.lower(), "")
+            item = QListWidgetItem(f"{flag}#{t.id}  {t.subject}\n{who} · {t.status} · {_age(t.updated_at)}")
+            colour = PRIORITY_COLOURS.get(t.priority.lower())
+            if colour is not None:
+                item.setForeground(QBrush(QColor(colour)))
             item.setData(Qt.ItemDataRole.UserRole, t.id)
             item.setToolTip(f"{t.subject}\n{t.requester_email}\npriority {t.priority}")
             self.list.addItem(item)

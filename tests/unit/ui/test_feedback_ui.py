@@ -36,6 +36,7 @@ def test_escalate_prefilled_writes_back_and_is_reviewable(open_window, run_until
     run_until(lambda: review.table.rowCount() == 1 and "Article 17" in review.thread.toPlainText())
     assert review.table.item(0, 2).text() == "Legal / compliance"
     assert review.draft.toPlainText() == "(no assistant draft)"
+    assert review.escalated_by.text().endswith("as Legal / compliance — “erasure request, forwarded to privacy”")
     review.retag.setCurrentIndex(review.retag.findData("policy_exception"))
     review.root_cause.setText("wanted marketing opt-out, not erasure")
     review.flow_fix.setChecked(True)
@@ -44,6 +45,12 @@ def test_escalate_prefilled_writes_back_and_is_reviewable(open_window, run_until
                                                                            if review.table.rowCount() else ""))
     assert review.table.item(0, 2).text() == "Policy exception (was Legal / compliance)"
     review.close()
+
+    window.side.setCurrentIndex(2)  # the ticket's History tells the escalation, its note and the review
+    run_until(lambda: "Escalated by" in window.history.toPlainText())
+    history = window.history.toPlainText()
+    assert "Legal / compliance — “erasure request, forwarded to privacy”" in history
+    assert "root cause “wanted marketing opt-out, not erasure”" in history
 
 
 def test_other_reason_needs_a_note(open_window, run_until) -> None:
