@@ -175,7 +175,11 @@ class MainWindow(QMainWindow):
                 "Customer", ["Alt+1"], lambda: self.side.setCurrentIndex(0), "Show the customer's context"
             ),
             "tab_actions": self._action(
-                "Actions", ["Alt+2"], lambda: self.side.setCurrentIndex(1), "Show proposed AI Actions"
+                "Actions", ["Alt+2"], self.focus_actions, "Show proposed AI Actions (Space approves the first)"
+            ),
+            "send_solved": self._action(
+                "Send as Solved", ["Ctrl+Alt+Return", "Ctrl+Alt+Enter"],
+                lambda: self.send(public=True, status=TicketStatus.SOLVED), "Send the reply and mark the ticket solved",
             ),
             "tab_history": self._action(
                 "History", ["Alt+3"], lambda: self.side.setCurrentIndex(2), "Show the ticket's action history"
@@ -225,7 +229,7 @@ class MainWindow(QMainWindow):
         menus = {
             "&File": ["workspace", "settings", None, "quit"],
             "&Ticket": ["jump", "search", "next", "previous", "refresh", None, "generate", "stop", "draft", None,
-                        "send", "note", "escalate"],
+                        "send", "send_solved", "note", "escalate"],
             "&View": ["tab_customer", "tab_actions", "tab_history", None, "knowledge", "ai"],
             "T&eam": ["review", "report"],
             "&Help": ["about"],
@@ -237,6 +241,11 @@ class MainWindow(QMainWindow):
                     menu.addSeparator()
                 else:
                     menu.addAction(self.actions_by_name[name])
+
+    def focus_actions(self) -> None:
+        """Alt+2: the Actions tab, with the first card that can run focused (Space approves it)."""
+        self.side.setCurrentIndex(1)
+        self.actions_pane.focus_first()
 
     def _layout_store(self) -> QSettings:
         return QSettings(str(self.session.paths.config_dir / "window.ini"), QSettings.Format.IniFormat)

@@ -221,6 +221,14 @@ class ActionsPane(QScrollArea):
             self.cards[p.id] = card
             self.column.insertWidget(self.column.count() - 1, card)
 
+    def focus_first(self) -> None:
+        """Keyboard flow: focus the Approve button of the first card that can still run."""
+        for card in self.cards.values():
+            if card.approve.isVisible() and card.approve.isEnabled():
+                self.ensureWidgetVisible(card)
+                card.approve.setFocus()
+                return
+
     def update_proposal(self, proposal: ActionProposal) -> None:
         card = self.cards.get(proposal.id)
         if card is not None:

@@ -81,3 +81,36 @@ def test_citation_chips_wrap_instead_of_clipping(open_window, run_until) -> None
     for chip in window.draft.chip_buttons:
         assert chip.isVisible()
         assert chip.geometry().right() <= area.width() + 1, "a chip runs past the pane"
+
+
+def test_keyboard_only_walk_open_draft_approve_send_as_next(open_window, run_until, loop) -> None:
+    from assist.domain import ProposalStatus, TicketStatus
+
+    window = open_window()
+    window.activateWindow()
+
+    def key(k, mods=Qt.KeyboardModifier.NoModifier) -> None:
+        QTest.keyClick(window.focusWidget() or window, k, mods)
+
+    ctrl, alt = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.AltModifier
+    key(Qt.Key.Key_K, ctrl)
+    QTest.keyClicks(window.jump, "1010")
+    key(Qt.Key.Key_Return)
+    run_until(lambda: window.ticket.loaded == "1010" and window.ticket.route is not None)
+    key(Qt.Key.Key_G, ctrl)  # draft again
+    run_until(lambda: "Drafted offline" in window.draft.state.text())
+    key(Qt.Key.Key_2, alt)  # the Actions tab, first runnable card focused
+    refund = next(c for c in window.actions_pane.cards.values() if c.proposal.action == "refund_order")
+    assert window.focusWidget() is refund.approve
+    key(Qt.Key.Key_Space)  # asks to confirm (irreversible)
+    assert refund.approve.text().startswith("Confirm")
+    key(Qt.Key.Key_Space)
+    run_until(lambda: refund.proposal.status is ProposalStatus.SUCCEEDED)
+    key(Qt.Key.Key_Return, ctrl | alt)  # send as Solved
+    run_until(lambda: "Reply sent" in window.draft.state.text())
+    ticket = loop.run_until_complete(window.session.helpdesk.get_ticket(TicketId("1010")))
+    assert ticket.status is TicketStatus.SOLVED and "[1]" not in ticket.messages[-1].body
+    row = window.queue.list.currentRow()
+    key(Qt.Key.Key_Down, alt)  # next ticket
+    run_until(lambda: window.ticket.loaded not in (None, "1010"))
+    assert window.queue.list.currentRow() in (row, row + 1)
