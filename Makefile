@@ -28,10 +28,10 @@ test: $(STAMP)
 	$(VENV)/bin/mypy
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
-## Run the app under Xvfb on a fresh demo workspace and write docs/screenshot.png.
+## Run the app under Xvfb on a fresh demo workspace and write docs/screenshots/*.png (1366x768).
 screenshot: $(STAMP)
 	bash packaging/system-deps.sh --gui
-	bash packaging/screenshot.sh docs/screenshot.png
+	bash packaging/screenshot.sh docs/screenshots
 
 ## A real Request Tracker 5 on 127.0.0.1:18080 for the integration tests (installs it when missing).
 rt-up:

@@ -45,6 +45,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--size", metavar="WxH", help="window size for --screenshot, e.g. 1366x768")
     parser.add_argument("--tab", choices=("customer", "actions", "history"), default="customer",
                         help="side tab shown in the --screenshot")
+    parser.add_argument("--dialog", choices=("review", "report", "settings", "knowledge"),
+                        help="with --screenshot: open this window and capture it instead of the main one")
     return parser.parse_args(list(argv))
 
 
@@ -108,7 +110,16 @@ async def _scripted(window: object, args: argparse.Namespace) -> int:
             if not window.runner.pending():  # type: ignore[attr-defined]
                 break
         await asyncio.sleep(0.3)
-        window.grab().save(args.screenshot)
+        target = window
+        if args.dialog:
+            window.actions_by_name[args.dialog].trigger()  # type: ignore[attr-defined]
+            for _ in range(40):
+                await asyncio.sleep(0.05)
+            from PySide6.QtWidgets import QApplication, QDialog
+
+            dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()]
+            target = dialogs[-1] if dialogs else window
+        target.grab().save(args.screenshot)  # type: ignore[attr-defined]
         print(f"screenshot written to {args.screenshot}")
     else:
         for _ in range(200):  # the routed offline draft, written without a network or a key

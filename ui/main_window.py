@@ -427,6 +427,7 @@ class MainWindow(QMainWindow):
 
     def _on_settings_saved(self) -> None:
         self.ticket.autosave.setInterval(self.session.settings.ui.autosave_ms)
+        self.draft.set_send_as(self.session.settings.current.reply.send_as)
         names = list(self.session.settings.workspaces)
         self.workspace_box.blockSignals(True)
         self.workspace_box.clear()

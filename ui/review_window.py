@@ -30,6 +30,7 @@ from assist.feedback import REASONS, Escalation, EscalationFilter
 from assist.journal import iso_week
 from assist.render import thread_html
 from assist.session import Session
+from assist.text import plural
 
 from ui.tasks import TaskRunner
 from ui.views.browser import SafeBrowser
@@ -143,9 +144,13 @@ class ReviewWindow(QDialog):
                                          e.intent, tier, e.agent]):
                 self.table.setItem(i, col, QTableWidgetItem(value))
         self.table.resizeColumnsToContents()
-        self.status.setText(f"{len(rows)} escalation(s)" + (f" · {self._saved}" if self._saved else ""))
+        self.status.setText(plural(len(rows), "escalation") + (f" · {self._saved}" if self._saved else ""))
         if rows:
             self.table.setCurrentCell(0, 0)
+        else:
+            self.escalated_by.setText("")
+            self.thread.setHtml("<p><i>No escalation matches these filters. Escalations appear here when an agent "
+                                "escalates a ticket (Ctrl+E); try another week or clear a filter.</i></p>")
 
     def _on_row_changed(self, row: int) -> None:
         if not 0 <= row < len(self.rows):

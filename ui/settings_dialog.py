@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from pydantic import ValidationError
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -14,8 +15,10 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +32,23 @@ from assist.settings import WorkspaceSettings, save_settings, validate
 from ui.tasks import TaskRunner
 
 MODEL_KEY = "model-api-key"
+
+
+class _ResultView(QPlainTextEdit):
+    """The regression run's table: monospace, scrollable, selectable (not squeezed into a label)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.setReadOnly(True)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.setMinimumHeight(140)
+
+    def text(self) -> str:
+        return self.toPlainText()
+
+    def setText(self, text: str) -> None:  # noqa: N802 (QLabel-like)
+        self.setPlainText(text)
 
 
 class SettingsDialog(QDialog):
@@ -46,6 +66,16 @@ class SettingsDialog(QDialog):
         s = session.settings
         self.workspaces = {name: ws.model_copy(deep=True) for name, ws in s.workspaces.items()}
         self.agent_name = QLineEdit(s.agent.name)
+        self.display_name = QLineEdit(s.agent.display_name)
+        self.display_name.setPlaceholderText("the name customers see under replies, e.g. Sam Ortiz")
+        self.send_as = QComboBox()
+        for label, value in (("Pending", "pending"), ("Open", "open"), ("Solved", "solved")):
+            self.send_as.addItem(label, value)
+        self.send_as.setCurrentIndex(self.send_as.findData(s.current.reply.send_as))
+        self.citations = QComboBox()
+        self.citations.addItem("Removed", "remove")
+        self.citations.addItem("Footnotes with public article links", "footnotes")
+        self.citations.setCurrentIndex(self.citations.findData(s.current.reply.citations))
         self.autosave = QSpinBox()
         self.autosave.setRange(100, 10_000)
         self.autosave.setSuffix(" ms")
@@ -83,36 +113,50 @@ class SettingsDialog(QDialog):
         self.ai_enabled = QCheckBox("AI features on (kill switch: Ctrl+Shift+A)")
         self.ai_enabled.setChecked(s.ai.enabled)
 
-        form = QFormLayout()
-        form.addRow("Agent name", self.agent_name)
-        form.addRow("Autosave drafts after", self.autosave)
-        form.addRow("", self.ai_enabled)
+        general = QFormLayout()
+        general.addRow("Agent name (journal)", self.agent_name)
+        general.addRow("Sign replies as", self.display_name)
+        general.addRow("Send replies as", self.send_as)
+        general.addRow("Citations in sent replies", self.citations)
+        general.addRow("Autosave drafts after", self.autosave)
+        general.addRow("", self.ai_enabled)
+        models = QFormLayout()
         for tier, (name, base) in self.models.items():
-            form.addRow(f"{tier.capitalize()} model", name)
-            form.addRow(f"{tier.capitalize()} api_base", base)
-        form.addRow("", self.redact)
-        self.eval_label = QLabel(self._last_eval_text())
+            models.addRow(f"{tier.capitalize()} model", name)
+            models.addRow(f"{tier.capitalize()} api_base", base)
+        models.addRow("", self.redact)
+        self.eval_label = _ResultView(self._last_eval_text())
         self.eval_label.setObjectName("evalResult")
-        self.eval_label.setWordWrap(True)
         self.eval_button = QPushButton("Run regression suite")
         self.eval_button.setToolTip("Run the demo suite with the models above before switching to them")
         self.eval_button.clicked.connect(self.run_suite)
-        form.addRow(self.eval_button, self.eval_label)
+        models.addRow(self.eval_button)
+        models.addRow(self.eval_label)
         self._suite_ran_for: tuple[str, str] | None = None
-        form.addRow("Keyring", self.keyring_label)
-        form.addRow("", self.session_only)
-        form.addRow("Model API key", self.api_key)
+        secrets = QFormLayout()
+        secrets.addRow(self.keyring_label)  # full width: the whole message, never clipped
+        secrets.addRow(self.session_only)
+        secrets.addRow("Model API key", self.api_key)
+        tabs = QTabWidget()
+        for title, form in (("General", general), ("Models", models), ("Secrets", secrets)):
+            page = QWidget()
+            page.setLayout(form)
+            tabs.addTab(page, title)
+        tabs.addTab(self._workspace_box(s.workspace), "Workspace")
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
         buttons.accepted.connect(self._on_buttons_accepted)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"Config file: {session.paths.config_file}"))
-        layout.addLayout(form)
-        layout.addWidget(self._workspace_box(s.workspace))
+        path = QLabel(f"Config file: {session.paths.config_file}")
+        path.setWordWrap(True)
+        path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(path)
+        layout.addWidget(tabs, 1)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        self.resize(760, 560)
 
     # -- workspaces -----------------------------------------------------------------------------
     def _workspace_box(self, active: str) -> QGroupBox:
@@ -298,6 +342,7 @@ class SettingsDialog(QDialog):
             return
         data = self.session.settings.model_dump(mode="json")
         data["agent"]["name"] = self.agent_name.text().strip()
+        data["agent"]["display_name"] = self.display_name.text().strip()
         data["ui"]["autosave_ms"] = self.autosave.value()
         data["ai"]["enabled"] = self.ai_enabled.isChecked()
         try:
@@ -307,6 +352,9 @@ class SettingsDialog(QDialog):
             return
         data["workspaces"] = {n: ws.model_dump(mode="json", exclude_none=True) for n, ws in self.workspaces.items()}
         data["active_workspace"] = self.ws_combo.currentText()
+        reply = data["workspaces"][self.ws_combo.currentText()].setdefault("reply", {})
+        reply["send_as"] = self.send_as.currentData()
+        reply["citations"] = self.citations.currentData()
         data["ai"]["redact_pii"] = self.redact.isChecked()
         for tier, (name, base) in self.models.items():
             data["models"][tier]["model"] = name.text().strip()

@@ -63,3 +63,18 @@ def test_no_secure_keyring_says_so_and_asks_before_fallback(qtbot, paths) -> Non
     finally:
         session.journal.close()
         session.kb.close()
+
+
+def test_signature_send_as_and_citations_are_set_in_settings(open_window, run_until, paths) -> None:
+    window = open_window()
+    dialog = SettingsDialog(window.session, window)
+    dialog.saved.connect(window._on_settings_saved)
+    dialog.display_name.setText("Priya N.")
+    dialog.send_as.setCurrentIndex(dialog.send_as.findData("solved"))
+    dialog.citations.setCurrentIndex(dialog.citations.findData("footnotes"))
+    dialog._on_buttons_accepted()
+    saved, problems = load_settings(paths.config_file)
+    assert problems == [] and saved.agent.display_name == "Priya N."
+    assert saved.current.reply.send_as == "solved" and saved.current.reply.citations == "footnotes"
+    assert window.draft.send_button.text() == "Send as Solved"
+    run_until(lambda: True)  # the open ticket is routed again with the saved settings
