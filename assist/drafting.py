@@ -10,6 +10,7 @@ litellm is imported lazily (it costs seconds and ~200 MB) and its exceptions nev
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from datetime import UTC, datetime
@@ -29,7 +30,7 @@ from assist.domain import (
 )
 from assist.routing import INTENTS, customer_text
 from assist.settings import AISettings
-from assist.text import content_stems, message_text
+from assist.text import content_stems, expansions, message_text
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
@@ -167,13 +168,111 @@ def cite(sentence: str, number: int) -> str:
     return f"{sentence} [{number}]"
 
 
-def _best_sentences(passage: str, wanted: list[str], limit: int = 2) -> list[str]:
-    """The passage's sentences that share most words with the ticket, in their original order."""
-    candidates = [s.lstrip("-* ") for s in sentences(_reflow(passage)) if len(s) > 20]
-    want = set(wanted)
-    scored = [(len(want & set(content_stems(s))), i, s) for i, s in enumerate(candidates)]
-    top = sorted((x for x in scored if x[0] > 0), key=lambda x: (-x[0], x[1]))[:limit]
-    return [s for _, _, s in sorted(top, key=lambda x: x[1])]
+# Sentences written for agents, not customers: never copied into a reply.
+_AGENT_FACING = re.compile(
+    r"\b(?:team leads?|agents?|escalat\w*|internal(?:ly)?|policy exceptions?|approv(?:al|e|ed)|"
+    r"(?:tell|ask|remind) the customer|customers?|requesters?|support (?:confirms|verifies|checks)|"
+    r"macro|ticket)\b", re.IGNORECASE)
+
+
+# Conversational words that carry no question ("any update?", "quick one", "please fix asap").
+_FILLER = frozenset("update updates news asap quick fix help question thing things anyone someone sorry "
+                    "again know let tell wondering wonder".split())
+
+
+def _key(word: str) -> str:
+    return word[:5]  # "charged"/"charges"/"charging" meet at "charg"
+
+
+_FILLER_KEYS = frozenset(_key(w) for w in _FILLER)
+
+
+def question_terms(ticket: Ticket) -> dict[str, float]:
+    """What the customer asked, as weighted word keys: the latest message counts most, then the
+    subject, then earlier messages. Only the customer's own words: no intent keywords are added."""
+    customer = [message_text(m.body, m.body_format is not BodyFormat.TEXT)
+                for m in ticket.messages if m.role is AuthorRole.CUSTOMER]
+    weights: dict[str, float] = {}
+    parts = [(ticket.subject, 1.5), *((text, 1.0) for text in customer[:-1]), *((text, 2.0) for text in customer[-1:])]
+    for text, weight in parts:
+        for stem_ in content_stems(text):
+            if _key(stem_) in _FILLER_KEYS:
+                continue
+            k = _key(stem_)
+            weights[k] = max(weights.get(k, 0.0), weight)
+        for stem_ in content_stems(" ".join(expansions(text))):  # "twice" also finds "duplicate"
+            k = _key(stem_)
+            weights[k] = max(weights.get(k, 0.0), weight * 0.8)
+    return weights
+
+
+_CONDITION = re.compile(r"^(?:if|when|while|once|unless|for)\b([^,;:]+)", re.IGNORECASE)
+
+
+def _condition_holds(sentence: str, known: set[str]) -> bool:
+    """A conditional sentence ("If tracking says delivered but you have nothing, ...") fits only when
+    most of its condition is something the customer said or their records show."""
+    m = _CONDITION.match(sentence)
+    if m is None:
+        return True
+    words = {_key(w) for w in content_stems(m.group(1))}
+    shared = len(words & known)
+    return not words or shared / len(words) > 0.5 or shared >= 3
+
+
+def pick_sentences(sources: list[Source], terms: dict[str, float], *, context: frozenset[str] = frozenset(),
+                   said: frozenset[str] = frozenset(), max_total: int = 3,
+                   per_source: int = 2) -> list[tuple[Source, list[str]]]:
+    """The knowledge-base sentences that answer what was asked: scored by the customer's words they
+    share (rare words weigh more than words every passage uses), agent-facing and repeated sentences
+    dropped, weak matches (under half the best) left out. Sentences keep their order per source."""
+    pool: list[tuple[float, int, int, str]] = []
+    seen: set[str] = set()
+    per_sentence: list[tuple[int, int, str, set[str]]] = []
+    for si, source in enumerate(sources):
+        for i, s in enumerate(sentences(_reflow(source.text))):
+            s = s.lstrip("-* ")
+            norm = " ".join(s.lower().split())
+            if len(s) <= 20 or norm in seen or _AGENT_FACING.search(s) or s.endswith("?"):
+                continue
+            seen.add(norm)
+            per_sentence.append((si, i, s, {_key(w) for w in content_stems(s)}))
+    if not per_sentence:
+        return []
+    df: dict[str, int] = {}
+    for *_, keys in per_sentence:
+        for k in keys:
+            df[k] = df.get(k, 0) + 1
+    n = len(per_sentence)
+    known = set(terms) | set(context)
+    for si, i, s, keys in per_sentence:
+        if not _condition_holds(s, known):
+            continue
+        shared = keys & terms.keys()
+        idf = {k: 1.0 + math.log(n / df[k]) for k in keys}
+        # TF-IDF cosine: a sentence about something else (many rare words the customer never used)
+        # scores lower than one that is mostly about what was asked
+        score = sum(terms[k] * idf[k] for k in shared) / math.sqrt(sum(v * v for v in idf.values()) or 1.0)
+        rare = [k for k in shared if df[k] <= max(2, n // 10)]
+        if len(shared) >= 2 or rare:
+            pool.append((score, si, i, s))
+    if not pool:
+        return []
+    best = max(p[0] for p in pool)
+    chosen: dict[int, list[tuple[int, str]]] = {}
+    covered: set[str] = set(context) | set(said)
+    keys_of = {(si, i): keys for si, i, _s, keys in per_sentence}
+    for score, si, i, s in sorted(pool, key=lambda p: (-p[0], p[1], p[2])):
+        if score < best * 0.6 or sum(len(v) for v in chosen.values()) >= max_total:
+            break
+        if len(chosen.get(si, [])) >= per_source:
+            continue
+        new = (keys_of[(si, i)] & terms.keys()) - covered
+        if chosen and not new:
+            continue  # says nothing about the question that the chosen sentences don't already
+        covered |= new
+        chosen.setdefault(si, []).append((i, s))
+    return [(sources[si], [s for _, s in sorted(picked)]) for si, picked in sorted(chosen.items())]
 
 
 def offline_draft(
@@ -192,31 +291,37 @@ def offline_draft(
     grounded_kb = [s for s in kb if s.score >= settings.min_source_score]
     candidates = crm_sources(ticket, customer, route.intent) + grounded_kb
     apology = _phrase(settings, "apology") if route.sentiment < 0 else ""
-    wanted = content_stems(retrieval_query(ticket, route))
     body: list[str] = []
     used: list[Source] = []  # numbered in order of first use, so markers read [1], [2], [3]
-    used_kb = 0
     for source in candidates:
-        if any(u.doc_id == source.doc_id for u in used) and source.doc_id != "crm":
-            continue  # one passage per article: two articles cover more of the question
         if source.doc_id == "crm":
-            picked = [source.text]
-        elif used_kb < 2:
-            picked = _best_sentences(source.text, wanted)
-            used_kb += bool(picked)
-        else:
-            picked = []
-        if picked:
             used.append(source)
-            body.append(" ".join(cite(p, len(used)) for p in picked))
+            body.append(cite(source.text, len(used)))
+    # every retrieved section is a candidate (an article's "Refund after a return" may be the answer
+    # while its "Coffee" section ranked higher); the sentences that answer what was asked are picked
+    passages = [s for s in grounded_kb if s.doc_id != "crm"]
+    best = max((s.score for s in passages), default=0.0)
+    if best < 1.5 * settings.min_source_score:
+        passages = []  # retrieval only brushed the question: better to ask than to quote a near miss
+    # what the customer's records already say (the order's status, the CRM sentences above) counts as
+    # covered: a KB sentence must add something about the question
+    order = relevant_order(ticket, customer)
+    status = f"{order.status.replace('_', ' ')} {order.carrier}" if order else ""
+    picked = pick_sentences(passages, question_terms(ticket),
+                            context=frozenset(_key(w) for w in content_stems(status)),
+                            said=frozenset(_key(w) for w in content_stems(" ".join(s.text for s in used))))
+    for source, lines in picked:
+        used.append(source)
+        body.append(" ".join(cite(line, len(used)) for line in lines))
     citations = number_sources(used)
     note = ""
-    grounded = used_kb > 0
+    grounded = bool(picked)
     if not grounded:
-        best = max((s.score for s in kb), default=0.0)
-        note = (f"No knowledge-base passage matched well enough (best score {best:.1f}, needs "
-                f"{settings.min_source_score:.1f}): the draft asks a clarifying question instead "
-                "of guessing.")
+        note = ("Nothing in the knowledge base answers what the customer asked, so the draft states only "
+                "what the customer's records say and asks a clarifying question. Add the answer yourself, "
+                "or add an article to the knowledge base.") if grounded_kb else (
+                "No knowledge-base article is about this question: the draft asks a clarifying question "
+                "instead of guessing.")
         body.append(_phrase(settings, "clarify"))
     if apology:
         body[0] = f"{apology} {body[0]}"

@@ -65,6 +65,7 @@ def plural(n: int, one: str, many: str | None = None) -> str:
 
 
 _TAGS = re.compile(r"<[^>]{0,2000}>")
+_SCRIPTS = re.compile(r"<(script|style)\b[^>]{0,2000}>.{0,100000}?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _BLANKS = re.compile(r"[ \t\r\f\v]+")
 MAX_MESSAGE_TEXT = 20_000
 
@@ -75,6 +76,33 @@ def message_text(body: str, is_html: bool, limit: int = MAX_MESSAGE_TEXT) -> str
     import html
 
     if is_html:
-        body = html.unescape(_TAGS.sub(" ", body[: limit * 4]))
+        body = _SCRIPTS.sub(" ", body[: limit * 4])  # what a script or style says is not the customer's text
+        body = html.unescape(_TAGS.sub(" ", body))
         body = _BLANKS.sub(" ", body)
     return body[:limit]
+
+
+# Everyday support English that names the same thing in other words: what a customer writes ("charged
+# twice", "money back", "package") against how help articles say it ("duplicate", "refund", "parcel").
+# General language only; a workspace's own vocabulary belongs in its taxonomy.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "twice": ("two", "double", "duplicate"), "double": ("duplicate", "two"), "duplicate": ("double", "two"),
+    "money back": ("refund",), "reimburse": ("refund",), "refund": ("money back",),
+    "package": ("parcel", "order"), "parcel": ("package",), "lost": ("missing",), "missing": ("lost",),
+    "log in": ("sign in", "login"), "login": ("sign in",), "sign in": ("login",), "password": ("reset",),
+    "cancel": ("stop",), "stop": ("cancel",), "end my": ("cancel",), "no longer want": ("cancel",),
+    "upgrade": ("change plan",), "downgrade": ("change plan",),
+    "broken": ("damaged",), "ripped": ("damaged",), "damaged": ("broken",), "wrong address": ("change address",),
+    "ship to": ("address", "delivery"), "send it to": ("address",), "instead of": ("change",),
+    "moved": ("address", "change"), "new address": ("change address",),
+}
+
+
+def expansions(text: str) -> list[str]:
+    """Words an article may use for what this text says (see SYNONYMS)."""
+    low = " ".join(text.lower().split())
+    out: list[str] = []
+    for phrase, alts in SYNONYMS.items():
+        if re.search(rf"\b{re.escape(phrase)}\b", low):
+            out += alts
+    return out

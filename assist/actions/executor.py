@@ -107,7 +107,10 @@ def render(template: str, values: dict[str, Any], missing: str = "?") -> str:
 
 
 def summarise(action: Action, params: dict[str, Any], data: dict[str, Any]) -> str:
-    return render(action.result, {**params, **data})
+    """The result for the agent; parts with nothing in them ("· ? ? ·" for an unshipped order) are left out."""
+    text = render(action.result, {**params, **data}, missing="")
+    parts = [p.strip() for p in text.split(" · ")]
+    return " · ".join(p for p in parts if p and not re.fullmatch(r"[\W_]*", p) and not p.endswith(" to"))
 
 
 def customer_wording(action: Action, params: dict[str, Any], data: dict[str, Any]) -> str:

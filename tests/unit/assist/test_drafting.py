@@ -36,7 +36,8 @@ def _demo_tickets() -> list[dict]:
     return json.loads((resources_dir() / "demo" / "tickets.json").read_text())
 
 
-ROUTINE = [t["id"] for t in _demo_tickets() if t["intent"] not in ("gdpr", "manager")]
+# 1029 (a broken confirmation email) has no article: it asks instead (test_offline_quality.py)
+ROUTINE = [t["id"] for t in _demo_tickets() if t["intent"] not in ("gdpr", "manager") and t["id"] != "1029"]
 
 
 async def _draft(session, ticket_id: str):
