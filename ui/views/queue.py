@@ -62,6 +62,9 @@ class QueuePane(QWidget):
         self.list = QListWidget()
         self.list.setToolTip("Up/Down or Alt+Down/Alt+Up to move between tickets")
         self.list.setAlternatingRowColors(True)
+        self.list.setWordWrap(True)  # a long subject wraps instead of running off the pane
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.search)
