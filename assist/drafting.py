@@ -78,7 +78,7 @@ def order_fact(order: Order, now: datetime | None = None) -> str:
     overdue = order.eta is not None and order.eta < now
     status = order.status
     if status == "processing":
-        return f"Your order {order.id} ({items}) is being roasted and packed and hasn't shipped yet."
+        return f"Your order {order.id} ({items}) is being prepared and hasn't shipped yet."
     if status == "label_created":
         return (f"Your order {order.id} ({items}) has a shipping label{carrier}{tracking}, "
                 "but the carrier hasn't scanned it yet.")
@@ -297,8 +297,8 @@ def offline_draft(
         if source.doc_id == "crm":
             used.append(source)
             body.append(cite(source.text, len(used)))
-    # every retrieved section is a candidate (an article's "Refund after a return" may be the answer
-    # while its "Coffee" section ranked higher); the sentences that answer what was asked are picked
+    # every retrieved section is a candidate (an article's "Refund after a return" section may be the
+    # answer while another of its sections ranked higher); the sentences that answer what was asked are picked
     passages = [s for s in grounded_kb if s.doc_id != "crm"]
     best = max((s.score for s in passages), default=0.0)
     if best < 1.5 * settings.min_source_score:

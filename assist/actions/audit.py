@@ -1,6 +1,6 @@
 """The History tab in sentences: what happened on a ticket, said the way an agent would say it.
 
-"Refund order (KC-48290, amount 12.00, reason duplicate charge) approved by Sam at 14:02" rather than
+"Refund order (AB-10290, amount 12.00, reason duplicate charge) approved by Sam at 14:02" rather than
 raw JSON and idempotency keys; the journal keeps the raw record for audits.
 """
 
@@ -18,7 +18,7 @@ def _params_phrase(params: Any) -> str:
     if not isinstance(params, dict) or not params:
         return ""
     parts = []
-    # what it acts on first ("KC-48290"), then how ("amount 7.50"): the same order however it was edited
+    # what it acts on first ("AB-10290"), then how ("amount 7.50"): the same order however it was edited
     for key, value in sorted(params.items(), key=lambda kv: not names_an_entity(kv[0])):
         if isinstance(value, float):
             value = f"{value:,.2f}"

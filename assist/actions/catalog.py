@@ -111,7 +111,7 @@ class Catalog:
     def patterns(self) -> dict[str, re.Pattern[str]]:
         """Per parameter, a regex that finds its values in free text, from the schemas' ``pattern``.
 
-        Order numbers differ by shop ("KC-48213", "#100234", "A1B2C3"): the catalog's own schema says
+        Order numbers differ by shop ("AB-12345", "#100234", "A1B2C3"): the catalog's own schema says
         what one looks like, so nothing here knows any shop's format.
         """
         found: dict[str, re.Pattern[str]] = {}
