@@ -314,8 +314,8 @@ class Session:
         assert self.feedback is not None
         written = False
         if write_back:
-            tags = tuple(dict.fromkeys([*ctx.ticket.tags, "assist-escalated", f"escalation-{reason}"]))
-            await self.helpdesk.set_tags(ctx.ticket.id, tags)
+            # added to what the ticket has *now* (a colleague's tag set meanwhile is kept), never a stale copy
+            await self.helpdesk.add_tags(ctx.ticket.id, ("assist-escalated", f"escalation-{reason}"))
             proposals = await self.actions.store.for_ticket(ctx.ticket.id) if self.actions else []
             done = [f"{p.title}: {p.status.value}" + (f" ({p.result})" if p.result else "") for p in proposals]
             await self.helpdesk.post_reply(
@@ -422,7 +422,7 @@ def helpdesk_for(ws_name: str, cfg: HelpdeskSettings, secrets: SecretStore) -> H
     if cfg.kind == "zendesk":
         return ZendeskHelpdesk(cfg.url, cfg.email, token, view_id=cfg.queue, timeout=cfg.timeout_s)
     if cfg.kind == "freshdesk":
-        return FreshdeskHelpdesk(cfg.url, token, timeout=cfg.timeout_s)
+        return FreshdeskHelpdesk(cfg.url, token, queue=cfg.queue, timeout=cfg.timeout_s)
     if cfg.kind == "request_tracker":
         return RequestTrackerHelpdesk(cfg.url, token, queue_sql=cfg.queue, timeout=cfg.timeout_s)
     raise AssistError(f"Unknown helpdesk kind {cfg.kind!r}.")

@@ -7,6 +7,7 @@ header with rel="next"), ``GET /api/v2/tickets/{id}?include=requester``, convers
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +30,14 @@ from assist.helpdesk.http import HttpConnector, expect, field, iso_time, ticket_
 STATUS = {2: TicketStatus.OPEN, 3: TicketStatus.PENDING, 4: TicketStatus.SOLVED, 5: TicketStatus.CLOSED}
 PRIORITY = {1: "low", 2: "normal", 3: "high", 4: "urgent"}
 MAX_PAGES = 20
+# GET /api/v2/tickets?filter=...: the predefined views a `queue` setting may name
+PREDEFINED_FILTERS = ("new_and_my_open", "watching", "spam", "deleted")
+
+
+def as_html(text: str) -> str:
+    """Plain text for an HTML field: escaped, paragraphs and line breaks kept."""
+    paragraphs = html.escape(text.strip()).split("\n\n")
+    return "".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in paragraphs)
 
 
 
@@ -36,8 +45,9 @@ MAX_PAGES = 20
 class FreshdeskHelpdesk(HttpConnector):
     service = "Freshdesk"
 
-    def __init__(self, url: str, api_key: str, *, client: httpx.AsyncClient | None = None,
+    def __init__(self, url: str, api_key: str, *, queue: str = "", client: httpx.AsyncClient | None = None,
                  timeout: float = 15.0) -> None:
+        self.queue = queue.strip()
         root = url.rstrip("/")
         if "://" not in root:
             root = f"https://{root}.freshdesk.com"
@@ -60,8 +70,14 @@ class FreshdeskHelpdesk(HttpConnector):
         return items
 
     async def list_queue(self, flt: QueueFilter, limit: int = 500) -> list[TicketSummary]:
-        tickets = await self._pages("/tickets", {"include": "requester", "order_by": "updated_at",
-                                                 "order_type": "desc"})
+        # GET /api/v2/tickets lists only tickets *created* in the last 30 days unless a predefined filter
+        # or updated_since is given; an open ticket from last quarter must still show.
+        params: dict[str, Any] = {"include": "requester", "order_by": "updated_at", "order_type": "desc"}
+        if self.queue in PREDEFINED_FILTERS:
+            params["filter"] = self.queue
+        else:
+            params["updated_since"] = "2000-01-01T00:00:00Z"
+        tickets = await self._pages("/tickets", params)
         text = flt.text.strip().lstrip("#").lower()
         out = []
         for t in tickets:
@@ -106,10 +122,11 @@ class FreshdeskHelpdesk(HttpConnector):
 
     async def post_reply(self, ticket_id: TicketId, body: str, *, public: bool, author: str,
                          status: TicketStatus | None = None) -> Message:
+        html_body = as_html(body)  # Freshdesk's body field is HTML: plain text would lose lines, "<" and "&"
         if public:
-            await self.request("POST", f"/tickets/{ticket_id}/reply", json={"body": body}, ticket_id=ticket_id)
+            await self.request("POST", f"/tickets/{ticket_id}/reply", json={"body": html_body}, ticket_id=ticket_id)
         else:
-            await self.request("POST", f"/tickets/{ticket_id}/notes", json={"body": body, "private": True},
+            await self.request("POST", f"/tickets/{ticket_id}/notes", json={"body": html_body, "private": True},
                                ticket_id=ticket_id)
         if status is not None:
             code = {TicketStatus.OPEN: 2, TicketStatus.PENDING: 3, TicketStatus.SOLVED: 4}.get(status, 2)

@@ -81,10 +81,7 @@ class HttpConnector:
             except httpx.HTTPError as exc:
                 raise ConnectorUnavailableError(describe_transport_error(exc, self.service, url)) from exc
             if resp.status_code == 429 and attempt < 2:
-                try:
-                    wait = float(resp.headers.get("Retry-After", "1"))
-                except ValueError:
-                    wait = 1.0
+                wait = retry_after(resp.headers.get("Retry-After"))
                 if wait <= MAX_RETRY_AFTER_S:
                     await asyncio.sleep(max(wait, 0.0))
                     continue
@@ -134,6 +131,24 @@ class HttpConnector:
     async def aclose(self) -> None:
         if self._owns_client:
             await self._client.aclose()
+
+
+def retry_after(value: str | None, now: datetime | None = None) -> float:
+    """Seconds to wait from a Retry-After header, in either form RFC 9110 allows: delay-seconds
+    ("120") or an HTTP date ("Wed, 25 Nov 2026 16:00:00 GMT"). Missing or unreadable: 1 s."""
+    if not value:
+        return 1.0
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return 1.0
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
 
 
 def iso_time(value: object) -> datetime:

@@ -31,6 +31,7 @@ STATUS = {"new": TicketStatus.NEW, "open": TicketStatus.OPEN, "pending": TicketS
 ZD_STATUS = {TicketStatus.NEW: ["new"], TicketStatus.OPEN: ["open"], TicketStatus.PENDING: ["pending", "hold"],
              TicketStatus.SOLVED: ["solved"], TicketStatus.CLOSED: ["closed"]}
 MAX_PAGES = 20
+SEARCH_MAX_RESULTS = 1000  # Zendesk's search returns at most 1,000 results (offset pagination)
 
 
 
@@ -76,6 +77,19 @@ class ZendeskHelpdesk(HttpConnector):
             url, absolute, query = nxt, True, None
         return items
 
+    async def _search(self, query: str, limit: int) -> list[dict[str, Any]]:
+        """GET /api/v2/search.json pages by offset only (``page``/``per_page``, at most 1,000 results);
+        cursor parameters belong to /search/export and the views endpoints, and search rejects them."""
+        items: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"query": query, "sort_by": "updated_at", "sort_order": "desc", "per_page": 100}
+        for page in range(1, SEARCH_MAX_RESULTS // 100 + 1):
+            data = expect(await self.get_json("/search.json", params={**params, "page": page}), dict,
+                          self.service, "results")
+            items += [i for i in data.get("results") or [] if isinstance(i, dict)]
+            if not data.get("next_page") or len(items) >= limit:
+                break
+        return items
+
     async def list_queue(self, flt: QueueFilter, limit: int = 500) -> list[TicketSummary]:
         if self.view_id and not flt.text:
             tickets = await self._cursor(f"/views/{self.view_id}/tickets.json", "tickets", {})
@@ -83,8 +97,7 @@ class ZendeskHelpdesk(HttpConnector):
             terms = ["type:ticket"] + [f"status:{z}" for s in flt.statuses for z in ZD_STATUS[s]]
             if flt.text.strip():
                 terms.append(flt.text.strip().lstrip("#"))
-            tickets = await self._cursor("/search.json", "results", {"query": " ".join(terms),
-                                                                     "sort_by": "updated_at", "sort_order": "desc"})
+            tickets = await self._search(" ".join(terms), limit)
         tickets = tickets[:limit]
         users = await self._users({int(t.get("requester_id") or 0) for t in tickets})
         out = []

@@ -45,9 +45,21 @@ def zendesk_handler(log: list[httpx.Request]):
         log.append(req)
         path = req.url.path
         if path == "/api/v2/search.json":
-            return ok({"results": [{"id": 1001, "subject": "where is my order", "status": "open", "requester_id": 501,
-                                    "updated_at": "2026-11-24T10:00:00Z", "priority": "normal", "tags": ["shipping"]}],
-                       "next_page": None, "count": 1})
+            # Search API (developer.zendesk.com/api-reference/ticketing/ticket-management/search/): offset
+            # pagination only (page, per_page <= 100, 1,000 results at most); cursor parameters are refused.
+            if any(k.startswith("page[") for k in req.url.params):
+                return httpx.Response(400, json={"error": "InvalidPaginationParameter",
+                                                 "description": "cursor pagination is not supported"})
+            page = int(req.url.params.get("page", "1"))
+            if int(req.url.params.get("per_page", "100")) > 100 or page * 100 > 1000:
+                return httpx.Response(422, json={"error": "invalid", "description": "Search limit exceeded"})
+            results = [{"id": 1000 + page, "subject": "where is my order", "status": "open", "requester_id": 501,
+                        "updated_at": "2026-11-24T10:00:00Z", "priority": "normal", "tags": ["shipping"]}]
+            return ok({"results": results, "count": 2,
+                       "next_page": f"{ZD}/search.json?page=2&per_page=100" if page == 1 else None})
+        if path == "/api/v2/tickets/1001/tags.json" and req.method == "PUT":
+            # Tags API: PUT adds to the ticket's tags ("Add Tags"), POST would set (replace) them
+            return ok({"tags": ["shipping", *json.loads(req.content)["tags"]]})
         if path == "/api/v2/users/show_many.json":
             return ok(ZD_USERS)
         if path == "/api/v2/tickets/1001.json" and req.method == "GET":
@@ -78,9 +90,11 @@ async def test_zendesk_queue_thread_cursor_pagination_reply_note_tags() -> None:
     log: list[httpx.Request] = []
     zd = ZendeskHelpdesk("https://acme.zendesk.com", "sam@acme.com", "tok", client=client(zendesk_handler(log)))
     queue = await zd.list_queue(QueueFilter(text="order"))
-    assert [(t.id, t.requester_name, t.status) for t in queue] == [("1001", "Maria Gonzalez", TicketStatus.OPEN)]
+    assert [(t.id, t.requester_name, t.status) for t in queue] == [("1001", "Maria Gonzalez", TicketStatus.OPEN),
+                                                                  ("1002", "Maria Gonzalez", TicketStatus.OPEN)]
     search = next(r for r in log if r.url.path == "/api/v2/search.json")
     assert "status:new" in search.url.params["query"] and "order" in search.url.params["query"]
+    assert [r.url.params["page"] for r in log if r.url.path == "/api/v2/search.json"] == ["1", "2"]
     assert search.headers["Authorization"] == httpx.BasicAuth("sam@acme.com/token", "tok")._auth_header
     ticket = await zd.get_ticket(TicketId("1001"))
     assert ticket.status is TicketStatus.PENDING and ticket.requester_email == "maria@example.com"
@@ -90,10 +104,12 @@ async def test_zendesk_queue_thread_cursor_pagination_reply_note_tags() -> None:
     await zd.post_reply(TicketId("1001"), "It shipped", public=True, author="Sam")
     await zd.post_reply(TicketId("1001"), "note", public=False, author="Sam")
     await zd.set_tags(TicketId("1001"), ("shipping", "vip"))
-    puts = [json.loads(r.content) for r in log if r.method == "PUT"]
-    assert puts == [{"ticket": {"comment": {"body": "It shipped", "public": True}}},
-                    {"ticket": {"comment": {"body": "note", "public": False}}},
-                    {"ticket": {"tags": ["shipping", "vip"]}}]
+    await zd.add_tags(TicketId("1001"), ("assist-action",))
+    puts = [(r.url.path, json.loads(r.content)) for r in log if r.method == "PUT"]
+    assert puts == [("/api/v2/tickets/1001.json", {"ticket": {"comment": {"body": "It shipped", "public": True}}}),
+                    ("/api/v2/tickets/1001.json", {"ticket": {"comment": {"body": "note", "public": False}}}),
+                    ("/api/v2/tickets/1001.json", {"ticket": {"tags": ["shipping", "vip"]}}),
+                    ("/api/v2/tickets/1001/tags.json", {"tags": ["assist-action"]})]
     with pytest.raises(TicketNotFoundError, match="#404 doesn't exist in Zendesk"):
         await zd.get_ticket(TicketId("404"))
     await zd.aclose()
@@ -162,6 +178,10 @@ def freshdesk_handler(log: list[httpx.Request]):
         log.append(req)
         path, page = req.url.path, req.url.params.get("page", "1")
         if path == "/api/v2/tickets":
+            # List All Tickets (developers.freshdesk.com/api/#list_all_tickets): "By default, only tickets
+            # that have been created within the past 30 days will be returned" unless updated_since/filter.
+            if "updated_since" not in req.url.params and "filter" not in req.url.params:
+                return ok([])
             if page == "1":
                 return ok([{"id": 7, "subject": "refund please", "status": 2, "priority": 3, "requester_id": 44,
                             "requester": {"id": 44, "name": "Robert Novak", "email": "rnovak@example.com"},
@@ -183,6 +203,10 @@ def freshdesk_handler(log: list[httpx.Request]):
                        {"id": 71, "body": "<p>pinged QA</p>", "incoming": False, "private": True, "user_id": 3,
                         "created_at": "2026-11-23T11:00:00Z"}])
         if path in ("/api/v2/tickets/7/reply", "/api/v2/tickets/7/notes"):
+            body = json.loads(req.content)["body"]  # "Content of the note in HTML"
+            if "\n" in body or re.search(r"<(?!/?(p|br|div|b|i|a)\b)", body):
+                return httpx.Response(400, json={"description": "Validation failed",
+                                                 "errors": [{"field": "body", "message": "not valid HTML"}]})
             return httpx.Response(201, json={"id": 99})
         return httpx.Response(404, json={"code": "not_found"})
     return handle
@@ -198,13 +222,23 @@ async def test_freshdesk_pages_thread_reply_note_tags() -> None:
     assert ticket.status is TicketStatus.PENDING and ticket.requester_name == "Robert Novak"
     assert [(m.role, m.public) for m in ticket.messages] == [
         (AuthorRole.CUSTOMER, True), (AuthorRole.AGENT, True), (AuthorRole.AGENT, False)]
-    await fd.post_reply(TicketId("7"), "refunded", public=True, author="Sam")
+    await fd.post_reply(TicketId("7"), "Hi Robert,\n\nRefunded <$12 & tax>.\nBest,\nSam", public=True, author="Sam")
     await fd.post_reply(TicketId("7"), "internal", public=False, author="Sam")
     await fd.set_tags(TicketId("7"), ("refund",))
     sent = [(r.url.path, json.loads(r.content)) for r in log if r.method in ("POST", "PUT")]
-    assert sent == [("/api/v2/tickets/7/reply", {"body": "refunded"}),
-                    ("/api/v2/tickets/7/notes", {"body": "internal", "private": True}),
+    assert sent == [("/api/v2/tickets/7/reply",
+                     {"body": "<p>Hi Robert,</p><p>Refunded &lt;$12 &amp; tax&gt;.<br>Best,<br>Sam</p>"}),
+                    ("/api/v2/tickets/7/notes", {"body": "<p>internal</p>", "private": True}),
                     ("/api/v2/tickets/7", {"tags": ["refund"]})]
+    assert all("updated_since" in r.url.params for r in log if r.url.path == "/api/v2/tickets")
+
+
+async def test_freshdesk_queue_setting_is_a_predefined_filter() -> None:
+    log: list[httpx.Request] = []
+    fd = FreshdeskHelpdesk("acme", "key", queue="new_and_my_open", client=client(freshdesk_handler(log)))
+    await fd.list_queue(QueueFilter())
+    assert {r.url.params.get("filter") for r in log if r.url.path == "/api/v2/tickets"} == {"new_and_my_open"}
+    await fd.aclose()
     with pytest.raises(TicketNotFoundError):
         await fd.get_ticket(TicketId("999"))
     await fd.aclose()
@@ -316,3 +350,42 @@ async def test_a_ticket_in_an_unexpected_shape_is_a_message_not_a_traceback(make
     s.helpdesk.get_ticket = odd
     with pytest.raises(ConnectorUnavailableError, match="in a shape Assist couldn't read"):
         await s.open_ticket(TicketId("1001"))
+
+
+def test_retry_after_in_both_forms() -> None:
+    from datetime import UTC, datetime
+
+    from assist.helpdesk.http import retry_after
+
+    now = datetime(2026, 11, 25, 16, 0, 0, tzinfo=UTC)
+    assert retry_after("120", now) == 120.0
+    assert retry_after("Wed, 25 Nov 2026 16:00:45 GMT", now) == 45.0
+    assert retry_after("Wed, 25 Nov 2026 15:59:00 GMT", now) == 0.0  # already past
+    assert retry_after(None, now) == 1.0 and retry_after("soon", now) == 1.0
+
+
+async def test_429_with_an_http_date_waits_until_then(monkeypatch) -> None:
+    import asyncio as aio
+    from email.utils import format_datetime
+
+    waits: list[float] = []
+
+    async def fake_sleep(s: float) -> None:
+        waits.append(s)
+
+    monkeypatch.setattr(aio, "sleep", fake_sleep)
+    from datetime import UTC, datetime, timedelta
+
+    calls = {"n": 0}
+
+    def handle(req: httpx.Request) -> httpx.Response:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            when = format_datetime(datetime.now(UTC) + timedelta(seconds=6), usegmt=True)
+            return httpx.Response(429, json={"error": "TooManyRequests"}, headers={"Retry-After": when})
+        return ok({"ticket": {"id": 1, "subject": "s", "status": "open", "requester_id": 0}})
+
+    zd = ZendeskHelpdesk("https://acme.zendesk.com", "a@b.c", "t", client=client(handle))
+    await zd.get_json("/tickets/1.json")
+    assert 4 <= waits[0] <= 6  # not the 1 s an unreadable header would give
+    await zd.aclose()
