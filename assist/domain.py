@@ -32,6 +32,16 @@ class BodyFormat(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file on a message: listed by name, size and type; never rendered, fetched only on request."""
+
+    id: str
+    name: str
+    size: int
+    content_type: str
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     id: str
     author: str
@@ -40,6 +50,7 @@ class Message:
     created_at: datetime
     public: bool = True
     body_format: BodyFormat = BodyFormat.TEXT
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -134,8 +134,21 @@ def message_html(msg: Message, now: datetime, *, whole: bool = False) -> str:
         f'<div class="msg {css}"><p class="meta"><b>{html.escape(msg.author)}</b>{tag}'
         f' &middot; {_when(msg.created_at, now)}</p>'
         f'{body_html(msg.body, msg.body_format, limit=WHOLE_BODY_CHARS if whole else MAX_BODY_CHARS, full_link=link)}'
-        "</div>"
+        f"{attachments_html(msg)}</div>"
     )
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_000_000:.1f} MB" if n >= 1_000_000 else f"{n / 1000:.0f} KB" if n >= 1000 else f"{n} B"
+
+
+def attachments_html(msg: Message) -> str:
+    """Files on a message, listed (name, type, size) and never rendered: an attached .html stays a file."""
+    if not msg.attachments:
+        return ""
+    items = "".join(f"<li>📎 {html.escape(reveal(a.name))} &middot; {html.escape(a.content_type or 'file')} "
+                    f"&middot; {_size(a.size)}</li>" for a in msg.attachments)
+    return f'<ul class="files">{items}</ul>'
 
 
 THREAD_CSS = """

@@ -8,6 +8,8 @@ returns Content as text when asked for with ``fields``.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 import httpx
 
 from assist.domain import (
+    Attachment,
     AuthorRole,
     BodyFormat,
     Message,
@@ -27,6 +30,7 @@ from assist.domain import (
 from assist.errors import TicketNotFoundError
 from assist.helpdesk.http import HttpConnector, expect, field, iso_time, ticket_id_in
 
+_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 STATUS = {"new": TicketStatus.NEW, "open": TicketStatus.OPEN, "stalled": TicketStatus.PENDING,
           "resolved": TicketStatus.SOLVED, "rejected": TicketStatus.CLOSED, "deleted": TicketStatus.CLOSED}
 RT_STATUS = {TicketStatus.NEW: "new", TicketStatus.OPEN: "open", TicketStatus.PENDING: "stalled",
@@ -104,17 +108,26 @@ class RequestTrackerHelpdesk(HttpConnector):
             user = await self.get_json(f"/user/{email}")
             name = field(user, "RealName", default="") or field(user, "Name", default=email) or email
         history = await self._pages(f"/ticket/{ticket_id}/history", {"fields": "Type,Creator,Created"}, ticket_id)
-        attachments = await self._pages(f"/ticket/{ticket_id}/attachments",
-                                        {"fields": "TransactionId,ContentType,Content"}, ticket_id)
-        bodies: dict[str, tuple[str, BodyFormat]] = {}
-        for a in attachments:
+        # The list carries no content: a file attached to a mail (an 8 MB image) is listed, never downloaded
+        # on open; the message body is the part without a file name, read by content type.
+        parts = await self._pages(f"/ticket/{ticket_id}/attachments",
+                                  {"fields": "TransactionId,ContentType,Filename,ContentLength"}, ticket_id)
+        body_part: dict[str, dict[str, Any]] = {}
+        files: dict[str, list[Attachment]] = {}
+        for a in parts:
             txn = str(field(a, "TransactionId", "id", default=a.get("TransactionId")))
-            ctype = str(a.get("ContentType", ""))
-            content = a.get("Content") or ""
-            if ctype == "text/html" and content.strip():
-                bodies[txn] = (content, BodyFormat.HTML)  # html wins over its plain-text twin
-            elif ctype == "text/plain" and content.strip() and txn not in bodies:
-                bodies[txn] = (content, BodyFormat.TEXT)
+            ctype = str(a.get("ContentType", "")).lower()
+            if a.get("Filename"):
+                files.setdefault(txn, []).append(Attachment(str(a.get("id")), str(a["Filename"]),
+                                                            int(a.get("ContentLength") or 0), ctype))
+            elif ctype == "text/html" or (ctype == "text/plain" and txn not in body_part):
+                body_part[txn] = a  # html wins over its plain-text twin
+        bodies: dict[str, tuple[str, BodyFormat]] = {}
+        for txn, a in body_part.items():
+            content = await self._content(str(a.get("id")), ticket_id)
+            if content.strip():
+                fmt = BodyFormat.HTML if str(a.get("ContentType")).lower() == "text/html" else BodyFormat.TEXT
+                bodies[txn] = (content, fmt)
         messages = []
         for h in history:
             kind = h.get("Type")
@@ -130,7 +143,8 @@ class RequestTrackerHelpdesk(HttpConnector):
             else:
                 role, public = AuthorRole.AGENT, True
             author = name if role is AuthorRole.CUSTOMER and kind == "Create" else creator
-            messages.append(Message(txn, author, role, body, iso_time(h.get("Created")), public, fmt))
+            messages.append(Message(txn, author, role, body, iso_time(h.get("Created")), public, fmt,
+                                    tuple(files.get(txn, ()))))
         tags: tuple[str, ...] = ()
         for cf in t.get("CustomFields") or []:
             if isinstance(cf, dict) and cf.get("name") == self.tags_field:
@@ -139,6 +153,18 @@ class RequestTrackerHelpdesk(HttpConnector):
                       STATUS.get(t.get("Status", ""), TicketStatus.OPEN), email, name, iso_time(t.get("Created")),
                       iso_time(t.get("LastUpdated")), tuple(messages), str(t.get("Priority") or "normal"), tags,
                       self.ticket_url(str(t["id"])))
+
+    async def _content(self, attachment_id: str, ticket_id: str) -> str:
+        """One attachment's text (REST 2 sends Content base64-encoded)."""
+        data = await self.get_json(f"/attachment/{attachment_id}", ticket_id=ticket_id)
+        raw = str(field(data, "Content", default="") or "")
+        compact = "".join(raw.split())
+        if not _BASE64.fullmatch(compact):
+            return raw
+        try:
+            return base64.b64decode(compact, validate=True).decode("utf-8", "replace")
+        except (binascii.Error, ValueError):
+            return raw
 
     async def post_reply(self, ticket_id: TicketId, body: str, *, public: bool, author: str,
                          status: TicketStatus | None = None) -> Message:

@@ -181,3 +181,31 @@ async def test_someone_elses_order_on_an_rt_ticket_is_never_shown_or_changed(rt_
                                         confirmed=True)
     assert done.status.value == "rejected" and "does not belong" in done.error
     assert not any(path.endswith("/refunds") for _, path in backend.requests)
+
+
+async def test_attached_html_file_stays_a_file_and_is_not_downloaded(rt_env, helpdesk) -> None:
+    import base64
+
+    tag = uuid.uuid4().hex[:8]
+    with _rt(rt_env) as rt:
+        resp = rt.post("/ticket", json={
+            "Queue": "General", "Subject": f"files {tag}", "Requestor": f"f{tag}@example.com",
+            "Content": "please see the attached invoice", "ContentType": "text/plain",
+            "Attachments": [
+                {"FileName": "page.html", "FileType": "text/html",
+                 "FileContent": base64.b64encode(b"<h1>EVIL</h1><script>x()</script>").decode()},
+                {"FileName": "photo.jpg", "FileType": "image/jpeg",
+                 "FileContent": base64.b64encode(b"\xff\xd8" + b"\0" * 200_000).decode()},
+            ]})
+        resp.raise_for_status()
+        tid = str(resp.json()["id"])
+    ticket = await helpdesk.get_ticket(TicketId(tid))
+    first = ticket.messages[0]
+    assert first.body.strip() == "please see the attached invoice"  # the .html file did not replace it
+    assert [(a.name, a.content_type) for a in first.attachments] == [("page.html", "text/html"),
+                                                                     ("photo.jpg", "image/jpeg")]
+    assert first.attachments[1].size > 190_000
+    from assist.render import thread_html
+
+    html = thread_html(ticket)
+    assert "page.html" in html and "EVIL" not in html and "<script" not in html
