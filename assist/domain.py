@@ -243,6 +243,7 @@ class Draft:
     cost_usd: float = 0.0
     latency_ms: int = 0
     error: str = ""
+    fallback: str = ""  # why the routed model wasn't used and this is the offline draft instead
 
 
 # -- actions -----------------------------------------------------------------------------------

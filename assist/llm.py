@@ -142,6 +142,12 @@ class Delta:
     text: str
 
 
+def priced(litellm: Any, model: str) -> bool:
+    """Is the model in litellm's local price map (so its cost needs no download)?"""
+    table = getattr(litellm, "model_cost", {}) or {}
+    return model in table or model.split("/", 1)[-1] in table
+
+
 def masker(tier: ModelTier, redact: bool) -> Redactor | None:
     """The redactor for one call: only for cloud tiers, only when redaction is on."""
     return Redactor() if redact and is_cloud(tier) else None
@@ -214,6 +220,11 @@ async def stream(
         raise LLMResponseError(f"{tier.model} returned an empty draft.", "")
 
     def _cost() -> float:
+        # Only for models in litellm's local price map: for anything else (a local Llama) litellm
+        # would count tokens with a tokenizer it downloads from a model hub: an outbound call nobody
+        # configured, and seconds of stall.
+        if not priced(litellm, tier.model):
+            return 0.0
         full = litellm.stream_chunk_builder(chunks, messages=messages)
         return float(litellm.completion_cost(completion_response=full) or 0.0)
 

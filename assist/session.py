@@ -385,9 +385,17 @@ class Session:
                     yield delta
             except LLMError as exc:
                 text, error = exc.partial or text, str(exc)
-            result = finish_model_draft(
-                text, r, citations, ai, usage.get("cost_usd", 0.0), started, error
-            )
+            if error and not text.strip():
+                # The model couldn't be reached (or refused the key) before writing anything: the agent
+                # gets the offline draft now, and is told why, instead of an empty editor.
+                log.warning("%s tier failed, offline draft instead: %s", r.tier.value, error)
+                offline = offline_draft(ctx.ticket, ctx.customer, r, kb, ai, agent)
+                why = f"The {r.tier.value} model ({r.model}) was not used: {error} This is the offline draft."
+                result = replace(offline, note=f"{why} {offline.note}".strip(), fallback=why)
+            else:
+                result = finish_model_draft(
+                    text, r, citations, ai, usage.get("cost_usd", 0.0), started, error
+                )
         if record:  # the regression suite drafts without writing to the journal
             await self.journal.record_draft_run(ctx.ticket.id, r, result, self.settings.agent.name)
         yield result

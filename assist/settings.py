@@ -150,7 +150,7 @@ class RoutingSettings(_Section):
 
 
 class ModelTier(_Section):
-    model: str = Field("", description="litellm model name, e.g. 'gpt-4o-mini' or 'ollama/llama3.1'.")
+    model: str = Field("", description="litellm model name, e.g. 'gpt-4o-mini' or 'ollama_chat/llama3.1'.")
     api_base: str = Field("", description="For Ollama, vLLM or a team's LiteLLM proxy.")
     timeout_s: float = Field(60.0, gt=0, le=600)
     max_tokens: int = Field(700, ge=50, le=8000)

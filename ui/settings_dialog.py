@@ -104,7 +104,7 @@ class SettingsDialog(QDialog):
         for tier in ("fast", "frontier"):
             cfg = getattr(s.models, tier)
             name = QLineEdit(cfg.model)
-            name.setPlaceholderText("litellm model, e.g. gpt-4o-mini or ollama/llama3.1 (empty: offline)")
+            name.setPlaceholderText("litellm model, e.g. gpt-4o-mini or ollama_chat/llama3.1 (empty: offline)")
             base = QLineEdit(cfg.api_base)
             base.setPlaceholderText("optional api_base: Ollama, vLLM or your LiteLLM proxy")
             self.models[tier] = (name, base)

@@ -342,6 +342,10 @@ class TicketController:
             if final.error:
                 w.draft.state.setText("Draft incomplete: what was written is kept.")
                 w.banner.show_message(f"#{ticket_id}: {final.error}", retry=lambda: self.generate_draft())
+            elif final.fallback:
+                w.draft.state.setText("Offline draft (the model was not reachable): Ctrl+Z brings back your text.")
+                w.banner.show_message(f"#{ticket_id}: {final.fallback}", retry=lambda: self.generate_draft(),
+                                      level="warning")
             elif edited_meanwhile:
                 w.draft.state.setText("A draft is ready, but you were typing: your text was kept (Ctrl+G again "
                                       "to replace it).")

@@ -115,6 +115,8 @@ def test_streamed_draft_can_be_stopped_and_errors_keep_text(open_window, make_se
         window.actions_by_name["generate"].trigger()
         run_until(lambda: window.banner.isVisible())
         assert "rate-limiting" in window.banner.text and window.banner.retry_button.isVisible()
+        assert "KC-48377" in window.draft.text() and "offline draft" in window.banner.text  # drafted offline now
+        window.draft.editor.undo()
         assert window.draft.text().startswith("Hi Derek, your")  # nothing lost
 
         llm.mode, llm.reply = "ok", "Hi Derek, it ships tomorrow [1]."
