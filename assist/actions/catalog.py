@@ -69,6 +69,8 @@ class RequestTemplate:
     url: str
     headers: dict[str, str] = field(default_factory=dict)
     body: dict[str, Any] | None = None
+    query: dict[str, str] = field(default_factory=dict)  # name -> "{param}"; unset ones are left out
+    encoding: str = "json"  # the body as "json", "form" (x-www-form-urlencoded) or "multipart"
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +152,8 @@ def _action(raw: dict[str, Any], where: str) -> Action:
     req = raw["request"]
     if not isinstance(req, dict) or "method" not in req or "url" not in req:
         problems.append(f"{name}: request needs a method and a url")
+    elif req.get("encoding", "json") not in ("json", "form", "multipart"):
+        problems.append(f"{name}: request.encoding must be json, form or multipart (got {req.get('encoding')!r})")
     policies = []
     for p in raw.get("policy", []):
         if p.get("rule") not in POLICY_RULES:
@@ -164,7 +168,7 @@ def _action(raw: dict[str, Any], where: str) -> Action:
     return Action(
         name=name, title=raw["title"], description=raw["description"], parameters=raw["parameters"],
         request=RequestTemplate(req["method"].upper(), req["url"], dict(req.get("headers", {})),
-                                req.get("body")),
+                                req.get("body"), dict(req.get("query", {})), str(req.get("encoding", "json"))),
         result=raw["result"], risk=raw["risk"], auto_run=bool(raw.get("auto_run", False)),
         propose_for=tuple(raw.get("propose_for", ())), keywords=tuple(raw.get("keywords", ())),
         why=raw.get("why", ""), policy=tuple(policies), customer_result=raw.get("customer_result", ""),

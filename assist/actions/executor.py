@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import httpx
 import jsonschema
@@ -52,6 +52,46 @@ def validate(action: Action, params: dict[str, Any]) -> None:
         raise ActionRejectedError(f"{action.title}: {where} is invalid ({err.validator} rule): {err.message}")
 
 
+def _query(template: dict[str, str], values: dict[str, Any]) -> list[tuple[str, str]]:
+    """Query parameters from the template; unset ones left out, lists repeated (form, explode)."""
+    out: list[tuple[str, str]] = []
+    for key, value in template.items():
+        whole = _PLACEHOLDER.fullmatch(value)
+        got = _lookup(whole.group(1), values) if whole else value
+        if got is None or got == "":
+            continue
+        for item in got if isinstance(got, list) else [got]:
+            out.append((key, str(item).lower() if isinstance(item, bool) else str(item)))
+    return out
+
+
+def _drop_empty_query(url: str) -> str:
+    """'…/refunds?dryRun=&limit=10' -> '…/refunds?limit=10' (catalogs that put the query in the url)."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    kept = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if v != ""]
+    return urlunsplit(parts._replace(query=urlencode(kept)))
+
+
+def _form(body: dict[str, Any]) -> list[tuple[str, str]]:
+    """A body for application/x-www-form-urlencoded: nested objects as a[b]=…, lists as a[]=… ."""
+    out: list[tuple[str, str]] = []
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(f"{prefix}[{k}]" if prefix else str(k), v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(f"{prefix}[]", v)
+        elif value is not None:
+            out.append((prefix, str(value).lower() if isinstance(value, bool) else str(value)))
+
+    walk("", body)
+    return out
+
+
 def _lookup(path: str, data: dict[str, Any]) -> Any:
     node: Any = data
     for part in path.split("."):
@@ -78,9 +118,20 @@ def fill(template: str, values: dict[str, Any], secret: Callable[[str], str | No
     return _PLACEHOLDER.sub(sub, template)
 
 
+_UNSET = object()
+
+
 def fill_body(body: Any, values: dict[str, Any], secret: Callable[[str], str | None]) -> Any:
+    """The body template filled in; a key whose whole value is an unset parameter is left out
+    (an optional field the agent left empty is not sent as null)."""
     if isinstance(body, dict):
-        return {k: fill_body(v, values, secret) for k, v in body.items()}
+        out = {}
+        for k, v in body.items():
+            whole = _PLACEHOLDER.fullmatch(v) if isinstance(v, str) else None
+            if whole and not whole.group(1).startswith("secret:") and _lookup(whole.group(1), values) is None:
+                continue
+            out[k] = fill_body(v, values, secret)
+        return out
     if isinstance(body, list):
         return [fill_body(v, values, secret) for v in body]
     if isinstance(body, str):
@@ -194,17 +245,28 @@ class Executor:
     ) -> ActionResult:
         values = {**params, "base_url": self.base_url}
         req = action.request
-        url = fill(req.url, values, self._secret, url=True)
+        url = _drop_empty_query(fill(req.url, values, self._secret, url=True))
+        query = _query(req.query, values)
         headers = {k: fill(v, values, self._secret) for k, v in req.headers.items()}
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
         body = fill_body(req.body, values, self._secret) if req.body is not None else None
+        send: dict[str, Any] = {"params": query or None}
+        if body is not None and req.encoding == "form":
+            form: dict[str, list[str]] = {}
+            for key, value in _form(body):
+                form.setdefault(key, []).append(value)
+            send["data"] = form
+        elif body is not None and req.encoding == "multipart":
+            send["files"] = {k: (None, str(v)) for k, v in _form(body)}
+        elif body is not None:
+            send["json"] = body
         safe = req.method == "GET" or bool(idempotency_key)
 
         async def attempt() -> ActionResult:
             try:
                 client = await self.client()
-                resp = await client.request(req.method, url, headers=headers, json=body)
+                resp = await client.request(req.method, url, headers=headers, **send)
             except httpx.TimeoutException as exc:
                 err = ActionFailedError(f"{action.title} timed out: the service did not answer in time.")
                 raise (_Retryable(err) if safe else err) from exc

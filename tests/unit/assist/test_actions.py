@@ -6,6 +6,7 @@ import asyncio
 import sqlite3
 import tomllib
 
+import httpx
 import pytest
 
 from assist.actions.catalog import parse_catalog
@@ -243,7 +244,8 @@ def test_openapi_import_realistic_spec() -> None:
     assert catalog.get("cancel_order").risk == "irreversible"
     refund = catalog.get("create_refund")
     assert refund.risk == "irreversible" and refund.request.method == "POST"  # a refund can't be taken back
-    assert refund.request.url == "{base_url}/orders/{orderId}/refunds?dryRun={dryRun}"
+    assert refund.request.url == "{base_url}/orders/{orderId}/refunds"
+    assert refund.request.query == {"dryRun": "{dryRun}"}
     assert refund.parameters["required"] == ["orderId", "amount"]
     assert refund.parameters["properties"]["amount"] == {"type": "number", "minimum": 0.01}
     assert refund.parameters["properties"]["reason"]["enum"] == ["damaged", "duplicate", "other"]
@@ -367,3 +369,92 @@ def test_imported_catalog_asks_for_ownership_rules_and_is_refused_without(tmp_pa
     executor = Executor(catalog, "http://127.0.0.1:9", lambda _name: "token")
     with pytest.raises(ActionRejectedError, match="no \\[ownership\\] rule for orderId"):
         asyncio.run(executor.execute(catalog.get("get_order"), {"orderId": "ORD-1"}, "", requester="a@b.c"))
+
+
+STRIPE_LIKE = """
+openapi: 3.0.0
+info: {title: payments, version: "1"}
+components:
+  securitySchemes: {basicAuth: {type: http, scheme: basic}}
+security: [{basicAuth: []}]
+paths:
+  /v1/refunds:
+    post:
+      operationId: PostRefunds
+      summary: Create a refund
+      requestBody:
+        content:
+          application/x-www-form-urlencoded:
+            schema:
+              type: object
+              properties:
+                charge: {type: string}
+                amount: {type: integer}
+                reason: {type: string, enum: [duplicate, fraudulent, requested_by_customer]}
+                expand: {type: array, items: {type: string}}
+  /v1/charges:
+    get:
+      operationId: GetCharges
+      parameters:
+        - {name: customer, in: query, schema: {type: string}}
+        - {name: limit, in: query, schema: {type: integer}}
+"""
+
+
+def test_form_encoded_operations_import_and_run_as_the_spec_says() -> None:
+    """Stripe's API takes application/x-www-form-urlencoded bodies and refuses JSON; optional
+    parameters left empty are not sent at all (no `?limit=`, no `null`)."""
+    from assist.actions.executor import Executor
+
+    data = import_openapi(STRIPE_LIKE)
+    data["ownership"] = {"charge": {"requester": True}, "customer": {"requester": True}}
+    catalog = parse_catalog(data)
+    refund = catalog.get("post_refunds")
+    assert refund.risk == "irreversible" and refund.request.encoding == "form"
+    assert set(refund.parameters["properties"]) == {"charge", "amount", "reason", "expand"}
+    seen: list[httpx.Request] = []
+
+    def stripe(req: httpx.Request) -> httpx.Response:
+        seen.append(req)
+        if req.method == "POST" and req.headers.get("content-type") != "application/x-www-form-urlencoded":
+            return httpx.Response(400, json={"error": {"message": "Invalid request: send form-encoded data"}})
+        if "limit" in req.url.params and not req.url.params["limit"]:
+            return httpx.Response(400, json={"error": {"message": "Invalid integer: "}})
+        return httpx.Response(200, json={"id": "re_1", "object": "refund"})
+
+    executor = Executor(catalog, "https://api.example.test", lambda _n: "sk_test",
+                        client=httpx.AsyncClient(transport=httpx.MockTransport(stripe)))
+    done = asyncio.run(executor.send(refund, {"charge": "a@b.c", "amount": 1200, "expand": ["charge"]},
+                                     idempotency_key="k1"))
+    assert done.status == 200
+    body = seen[-1].content.decode()
+    assert body == "charge=a%40b.c&amount=1200&expand%5B%5D=charge" and "reason" not in body
+    listing = catalog.get("get_charges")
+    asyncio.run(executor.send(listing, {"customer": "a@b.c"}, idempotency_key=None))
+    assert str(seen[-1].url) == "https://api.example.test/v1/charges?customer=a%40b.c"
+
+
+def test_a_large_spec_imports_and_every_entry_validates() -> None:
+    import time
+
+    import yaml
+
+    paths = {}
+    for i in range(480):
+        paths[f"/v1/things{i}/{{id}}"] = {
+            "post": {"operationId": f"PostThing{i}", "summary": f"Update thing {i}",
+                     "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                     "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {
+                         "type": "object", "properties": {f"field{j}": {"type": "string", "description": "x" * 400}
+                                                          for j in range(12)}}}}}},
+            "get": {"operationId": f"GetThing{i}", "parameters": [
+                {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer"}}]}}
+    text = yaml.safe_dump({"openapi": "3.0.0", "info": {"title": "big", "version": "1"}, "paths": paths})
+    assert len(text) > 2_000_000
+    started = time.perf_counter()
+    data = import_openapi(text)
+    catalog = parse_catalog(data)
+    elapsed = time.perf_counter() - started
+    print(f"imported {len(catalog.actions)} operations from {len(text) / 1e6:.1f} MB in {elapsed:.2f} s")
+    assert len(catalog.actions) == 960
