@@ -21,13 +21,29 @@ def _env() -> dict[str, str]:
     return dict(line.split("=", 1) for line in path.read_text().split() if "=" in line)
 
 
+def _running() -> bool:
+    pidfile = RT_DIR / "rt-server.pid"
+    try:
+        os.kill(int(pidfile.read_text().strip()), 0)
+        return True
+    except (OSError, ValueError):
+        return False
+
+
 @pytest.fixture(scope="session")
-def rt_env() -> dict[str, str]:
+def rt_env():
+    """A running RT for the session. One this run started is stopped again at the end (make test leaves
+    no server behind); one that was already running (make rt-up, .ci/run) is left as it was."""
+    was_running = _running()
+    env = {**os.environ, "RT_DIR": str(RT_DIR)}
     result = subprocess.run(["bash", str(ROOT / "packaging" / "rt" / "rt-up.sh")], capture_output=True, text=True,
-                            timeout=600, env={**os.environ, "RT_DIR": str(RT_DIR)})
+                            timeout=600, env=env)
     if result.returncode != 0:
         reason = f"Request Tracker could not be started: {result.stderr.strip()[-400:]}"
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
-    return _env()
+    yield _env()
+    if not was_running:
+        subprocess.run(["bash", str(ROOT / "packaging" / "rt" / "rt-down.sh")], capture_output=True, timeout=60,
+                       env=env)
