@@ -273,13 +273,30 @@ async def test_http_json_crm_maps_paths_and_caches() -> None:
 async def test_hubspot_contact_company_deals() -> None:
     seen: list[tuple[str, str]] = []
 
+    # Strict to HubSpot's CRM v3 reference (developers.hubspot.com/docs/api/crm/search,
+    # .../crm/associations, .../crm/objects batch read): bearer auth, known search keys only, limit <= 200,
+    # documented filter operators, batch inputs <= 100; anything else is a 400 like the real API's.
+    search_keys = {"filterGroups", "properties", "limit", "after", "sorts", "query"}
+    operators = {"EQ", "NEQ", "LT", "LTE", "GT", "GTE", "BETWEEN", "IN", "NOT_IN", "HAS_PROPERTY",
+                 "NOT_HAS_PROPERTY", "CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"}
+
+    def bad(message: str) -> httpx.Response:
+        return httpx.Response(400, json={"status": "error", "message": message, "category": "VALIDATION_ERROR"})
+
     def handle(req: httpx.Request) -> httpx.Response:
         seen.append((req.method, req.url.path))
-        assert req.headers["Authorization"] == "Bearer pat-123"
+        if req.headers.get("Authorization") != "Bearer pat-123":
+            return httpx.Response(401, json={"status": "error", "category": "INVALID_AUTHENTICATION"})
         if req.url.path == "/crm/v3/objects/contacts/search":
+            if req.method != "POST":
+                return httpx.Response(405)
             body = json.loads(req.content)
-            assert body["filterGroups"][0]["filters"][0] == {"propertyName": "email", "operator": "EQ",
-                                                            "value": "tom@becker.de"}
+            if set(body) - search_keys or body.get("limit", 10) > 200:
+                return bad(f"Invalid input JSON: unknown or invalid fields {sorted(set(body) - search_keys)}")
+            filters = [f for g in body.get("filterGroups", []) for f in g.get("filters", [])]
+            if any(f.get("operator") not in operators for f in filters):
+                return bad("Invalid filter operator")
+            assert filters[0] == {"propertyName": "email", "operator": "EQ", "value": "tom@becker.de"}
             return ok({"total": 1, "results": [{"id": "51", "properties": {
                 "email": "tom@becker.de", "firstname": "Tom", "lastname": "Becker", "plan": "Office",
                 "total_revenue": "3120", "createdate": "2025-02-01T00:00:00Z"}}]})
@@ -290,6 +307,9 @@ async def test_hubspot_contact_company_deals() -> None:
         if req.url.path.endswith("/associations/deals"):
             return ok({"results": [{"id": "77", "type": "contact_to_deal"}]})
         if req.url.path == "/crm/v3/objects/deals/batch/read":
+            inputs = json.loads(req.content).get("inputs", [])
+            if req.method != "POST" or not inputs or len(inputs) > 100 or any(set(i) != {"id"} for i in inputs):
+                return bad("batch read takes 1 to 100 inputs of {id}")
             return ok({"status": "COMPLETE", "results": [{"id": "77", "properties": {
                 "dealname": "Office box Dec", "amount": "129", "dealstage": "closedwon",
                 "closedate": "2026-11-12T00:00:00Z"}}]})
