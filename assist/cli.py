@@ -7,28 +7,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import difflib
 import platform
 import sqlite3
 import sys
 from collections.abc import Sequence
 from importlib import metadata
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from assist import __version__
+from assist.commands import SUBCOMMANDS, suggest
 from assist.errors import AssistError
-from assist.journal import Journal
-from assist.journal import health as journal_health
-from assist.knowledge.ingest import IngestProgress
 from assist.paths import Paths
-from assist.secrets import SecretStore
-from assist.session import build_session
-from assist.settings import load_settings, url_warnings
 from assist.text import plural
 
-SECRET_NAMES = ("model-api-key",)
+if TYPE_CHECKING:  # the heavy modules load inside the commands that use them: `assist --version` is instant
+    from assist.knowledge.ingest import IngestProgress
+    from assist.secrets import SecretStore
 
-SUBCOMMANDS = ("doctor", "kb", "actions", "report", "journal", "eval")
+SECRET_NAMES = ("model-api-key",)
+__all__ = ["SUBCOMMANDS", "doctor", "main", "suggest"]
 
 
 def _version(dist: str) -> str:
@@ -51,6 +48,10 @@ def _fts5() -> bool:
 
 def doctor(paths: Paths, secrets: SecretStore, out: TextIO | None = None) -> int:
     """Print what is installed, where things live and what is configured. Exit 1 on config problems."""
+    from assist.journal import Journal
+    from assist.journal import health as journal_health
+    from assist.settings import load_settings, url_warnings
+
     settings, problems = load_settings(paths.config_file)
     lines = [
         f"Assist {__version__}",
@@ -148,12 +149,6 @@ configured). Window options:
 """
 
 
-def suggest(word: str) -> str:
-    """'assist doctr' -> " (did you mean 'doctor'?)"."""
-    close = difflib.get_close_matches(word, SUBCOMMANDS, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line and the usage, exit 2 (argparse's own format)
         self.print_usage(sys.stderr)
@@ -208,6 +203,10 @@ async def _eval(paths: Paths, args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    from assist.secrets import SecretStore
+    from assist.session import build_session
+    from assist.settings import load_settings
+
     settings, _ = load_settings(paths.config_file)
     session = build_session(paths, settings, SecretStore())
     try:
@@ -314,6 +313,10 @@ def _progress(p: IngestProgress) -> None:
 
 
 async def _kb(paths: Paths, args: argparse.Namespace) -> int:
+    from assist.secrets import SecretStore
+    from assist.session import build_session
+    from assist.settings import load_settings
+
     settings, _ = load_settings(paths.config_file)
     session = build_session(paths, settings, SecretStore())
     try:
@@ -364,6 +367,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     paths = Paths.default()
     if args.command == "doctor":
+        from assist.secrets import SecretStore
+
         return doctor(paths, SecretStore())
     if args.command == "eval":
         return asyncio.run(_eval(paths, args))

@@ -8,14 +8,14 @@ from collections.abc import Sequence
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    from assist.cli import SUBCOMMANDS
+    from assist.commands import SUBCOMMANDS
 
     if args and (args[0] in SUBCOMMANDS or args[0] in ("-h", "--help", "--version")):
         from assist.cli import main as cli_main
 
         return cli_main(args)
     if args and not args[0].startswith("-"):
-        from assist.cli import suggest
+        from assist.commands import suggest
 
         print(f"assist: error: unknown command '{args[0]}'{suggest(args[0])}. Commands: {', '.join(SUBCOMMANDS)}; "
               "no command opens the window (assist --help).", file=sys.stderr)
