@@ -86,7 +86,7 @@ async def run_case(session: Any, case: Case) -> CaseResult:
     ctx = TicketContext(ticket, customer)
     route = await session.route_ticket(ctx)
     draft = None
-    async for event in session.draft(ctx, route, record=False):
+    async for event in session.draft(ctx, route, record=False, fallback=False):
         if not isinstance(event, Delta):
             draft = event
     e = case.expect

@@ -21,6 +21,7 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 
 from assist.actions.catalog import Action, Catalog, names_an_entity
 from assist.errors import ActionFailedError, ActionRejectedError
+from assist.net import describe, make_client
 from assist.text import money
 
 _PLACEHOLDER = re.compile(r"\{([a-zA-Z_][\w.:-]*)\}")
@@ -202,8 +203,8 @@ class Executor:
                 timeout = self._timeout
                 # No keep-alive: approvals are minutes apart, and a session closed without a loop (sync
                 # close) must leave no socket behind. The SSL context, the costly part, is kept.
-                limits = httpx.Limits(max_keepalive_connections=0)
-                self._client = await asyncio.to_thread(lambda: httpx.AsyncClient(timeout=timeout, limits=limits))
+                seconds = timeout.read or 10.0
+                self._client = await asyncio.to_thread(make_client, seconds, keepalive=False)
             return self._client
 
     async def aclose(self) -> None:
@@ -271,7 +272,7 @@ class Executor:
                 err = ActionFailedError(f"{action.title} timed out: the service did not answer in time.")
                 raise (_Retryable(err) if safe else err) from exc
             except httpx.HTTPError as exc:
-                err = ActionFailedError(f"{action.title} failed: couldn't reach the service ({type(exc).__name__}).")
+                err = ActionFailedError(f"{action.title} failed: {describe(exc, 'the actions service', url)}")
                 raise (_Retryable(err) if safe else err) from exc
             try:
                 data = resp.json() if resp.content else {}

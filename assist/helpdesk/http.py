@@ -1,5 +1,6 @@
-"""Shared HTTP plumbing for connectors: explicit timeouts, Retry-After on 429, and every failure
-translated into a ConnectorError whose message says what failed and what to do.
+"""HTTP plumbing for helpdesk and CRM connectors on top of ``assist.net`` (the one HTTP layer):
+Retry-After on 429, and every failure translated into a ConnectorError whose message says what
+failed and what to do.
 
 The same translation answers "Test connection", so Settings can say exactly what went wrong:
 DNS, TLS, refused connection, timeout, 401, 403, 404 (wrong subdomain or URL), 429, 5xx, bad JSON.
@@ -10,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import socket
-import ssl
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -19,41 +18,16 @@ from typing import Any
 import httpx
 
 from assist.errors import ConnectorAuthError, ConnectorError, ConnectorUnavailableError, TicketNotFoundError
+from assist.net import describe as describe_transport_error
+from assist.net import make_client, retry_after
+
+__all__ = ["HttpConnector", "describe_transport_error", "expect", "field", "iso_time", "retry_after",
+           "ticket_id_in"]
 
 MAX_RETRY_AFTER_S = 10.0
 
 
 log = logging.getLogger(__name__)
-
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    chain, seen = [], set()
-    node: BaseException | None = exc
-    while node is not None and id(node) not in seen:
-        chain.append(node)
-        seen.add(id(node))
-        node = node.__cause__ or node.__context__
-    return chain
-
-
-def describe_transport_error(exc: httpx.HTTPError, service: str, url: str) -> str:
-    """Name the failure the way an agent can act on it: DNS, TLS, refused, timeout."""
-    chain = _causes(exc)
-    text = " ".join(str(e).lower() for e in chain)
-    host = httpx.URL(url).host if url else ""
-    if isinstance(exc, httpx.TimeoutException):
-        return f"{service} did not answer in time ({host}). Check your connection or try again."
-    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "connection refused" in text:
-        return f"{host} refused the connection. Is {service} running at that address?"
-    if any(isinstance(e, ssl.SSLError) for e in chain) or "certificate" in text or "ssl" in text:
-        return f"The secure connection to {host} failed (TLS). Check the URL and its certificate."
-    dns = ("name or service not known", "nodename nor servname", "getaddrinfo", "name resolution",
-           "no address associated")
-    if any(isinstance(e, socket.gaierror) for e in chain) or any(d in text for d in dns):
-        return f"Couldn't find {host} (DNS lookup failed). Check the {service} URL or subdomain in Settings."
-    if isinstance(exc, httpx.ConnectError):
-        return f"Couldn't connect to {service} at {host}: {str(exc)[:160]}"
-    return f"{service} request failed: {type(exc).__name__}: {str(exc)[:160]}"
 
 
 class HttpConnector:
@@ -65,7 +39,7 @@ class HttpConnector:
                  auth: httpx.Auth | tuple[str, str] | None = None, headers: dict[str, str] | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self._owns_client = client is None
-        self._client = client or httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)))
+        self._client = client or make_client(timeout)
         self._auth = auth
         self._headers = {"Accept": "application/json", **(headers or {})}
 
@@ -131,24 +105,6 @@ class HttpConnector:
     async def aclose(self) -> None:
         if self._owns_client:
             await self._client.aclose()
-
-
-def retry_after(value: str | None, now: datetime | None = None) -> float:
-    """Seconds to wait from a Retry-After header, in either form RFC 9110 allows: delay-seconds
-    ("120") or an HTTP date ("Wed, 25 Nov 2026 16:00:00 GMT"). Missing or unreadable: 1 s."""
-    if not value:
-        return 1.0
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return 1.0
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
 
 
 def iso_time(value: object) -> datetime:

@@ -23,6 +23,7 @@ from assist.knowledge.ingest import (
     parse,
     store,
 )
+from assist.net import make_client
 
 
 class KnowledgeBase:
@@ -98,7 +99,7 @@ class KnowledgeBase:
             report.merge(part)
         if urls:
             owns = client is None
-            http = client or httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0))
+            http = client or make_client(15.0)
             try:
                 report.merge(await self._ingest_urls(http, urls, on_loop, min_interval))
             finally:

@@ -29,6 +29,8 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
+from assist.net import describe
+
 USER_AGENT = "AssistKB/0.1 (+knowledge-base ingest)"
 _LOC = re.compile(r"<loc>\s*([^<\s]+)\s*</loc>", re.IGNORECASE)
 _INTRANET = (".local", ".internal", ".lan", ".corp", ".home.arpa", ".localhost")
@@ -275,7 +277,7 @@ class Crawler:
                 yield Skipped(url, "timed out")
                 continue
             except httpx.HTTPError as exc:
-                yield Skipped(url, f"could not connect ({type(exc).__name__})")
+                yield Skipped(url, describe(exc, urlsplit(url).hostname or "the site", url))
                 continue
             if not resp.is_success:
                 yield Skipped(url, f"HTTP {resp.status_code}")
