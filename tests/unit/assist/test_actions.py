@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import tomllib
+from pathlib import Path
 
 import httpx
 import pytest
@@ -458,3 +459,14 @@ def test_a_large_spec_imports_and_every_entry_validates() -> None:
     elapsed = time.perf_counter() - started
     print(f"imported {len(catalog.actions)} operations from {len(text) / 1e6:.1f} MB in {elapsed:.2f} s")
     assert len(catalog.actions) == 960
+
+
+def test_an_unreachable_actions_service_is_named_like_a_helpdesk_would_be() -> None:
+    from assist.actions.executor import Executor
+    from assist.errors import ActionFailedError
+
+    catalog = parse_catalog(tomllib.loads((Path(__file__).parents[3] / "resources" / "demo" / "actions.toml")
+                                          .read_text()))
+    executor = Executor(catalog, "http://127.0.0.1:9", lambda _n: "token", attempts=1)
+    with pytest.raises(ActionFailedError, match="refused the connection"):
+        asyncio.run(executor.send(catalog.get("lookup_order"), {"order_id": "AB-12345"}, idempotency_key=None))
