@@ -51,6 +51,9 @@ def _litellm() -> Any:
     import litellm
 
     litellm.suppress_debug_info = True
+    # Token counting for Llama/Cohere/DeepSeek names would fetch a tokenizer from a model hub: an
+    # outbound call nobody configured (and a 24 s stall offline). Count with the local tiktoken instead.
+    litellm.disable_hf_tokenizer_download = True
     return litellm
 
 

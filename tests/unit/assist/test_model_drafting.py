@@ -175,3 +175,14 @@ async def test_reasoning_models_draft_without_unsupported_parameters(make_sessio
     body = llm.requests[-1]
     assert body["model"] == model.split("/", 1)[1]
     assert "temperature" not in body
+
+
+async def test_no_tokenizer_download_for_local_model_names() -> None:
+    from assist import llm as gateway
+
+    litellm = await gateway.load_litellm()
+    assert litellm.disable_hf_tokenizer_download is True
+    from litellm.utils import _select_tokenizer_helper
+
+    for model in ("ollama_chat/llama3.1", "ollama_chat/llama2", "deepseek-chat", "command-r"):
+        assert _select_tokenizer_helper(model)["type"] == "openai_tokenizer", model  # local, no hub
