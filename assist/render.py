@@ -146,8 +146,9 @@ def attachments_html(msg: Message) -> str:
     """Files on a message, listed (name, type, size) and never rendered: an attached .html stays a file."""
     if not msg.attachments:
         return ""
-    items = "".join(f"<li>📎 {html.escape(reveal(a.name))} &middot; {html.escape(a.content_type or 'file')} "
-                    f"&middot; {_size(a.size)}</li>" for a in msg.attachments)
+    items = "".join(f'<li>📎 <a href="assist:file/{html.escape(a.id, quote=True)}">{html.escape(reveal(a.name))}</a>'
+                    f" &middot; {html.escape(a.content_type or 'file')} &middot; {_size(a.size)}</li>"
+                    for a in msg.attachments)
     return f'<ul class="files">{items}</ul>'
 
 

@@ -253,6 +253,10 @@ class Session:
             customer, error = await self._customer(ticket.requester_email)
         return TicketContext(ticket, customer, error)
 
+    async def attachment(self, ticket_id: TicketId, attachment_id: str) -> bytes:
+        """A file the agent asked to open: fetched now, never rendered (the window shows text or saves)."""
+        return await self.helpdesk.fetch_attachment(ticket_id, attachment_id)
+
     async def load_draft(self, ticket_id: TicketId) -> DraftRecord | None:
         return await self.journal.load_draft(ticket_id)
 

@@ -184,6 +184,28 @@ class TicketController:
         if path.startswith("full/") and self.ctx is not None:
             self.w.statusBar().showMessage("Loading the whole message…", 3000)
             self.render_ticket(self.ctx.ticket, frozenset({path[5:]}))
+        elif path.startswith("file/") and self.ctx is not None:
+            self.open_attachment(path[len("file/"):])
+
+    def open_attachment(self, attachment_id: str) -> None:
+        """Fetch a file only now that the agent asked; text is shown as plain text, anything else saved."""
+        ctx = self.ctx
+        if ctx is None:
+            return
+        meta = next((a for m in ctx.ticket.messages for a in m.attachments if a.id == attachment_id), None)
+        if meta is None:
+            return
+        ticket_id = ctx.ticket.id
+        self.w.statusBar().showMessage(f"Fetching {meta.name}…", 3000)
+
+        def _got(data: bytes, _here: bool) -> None:
+            from ui.file_view import show_or_save
+
+            show_or_save(self.w, meta, data)
+
+        session = self.session
+        self.ops.run(TicketOp(ticket_id, f"file-{attachment_id}", f"open {meta.name} on",
+                              lambda: session.attachment(ticket_id, attachment_id), _got))
 
     # -- the draft: autosave that never loses a word --------------------------------------------------
     def on_draft_edited(self) -> None:

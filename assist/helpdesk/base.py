@@ -31,6 +31,10 @@ class Helpdesk(Protocol):
         """Add tags, keeping every tag already there (a colleague's included): never a stale overwrite."""
         ...
 
+    async def fetch_attachment(self, ticket_id: TicketId, attachment_id: str) -> bytes:
+        """One file of a message, fetched only when the agent opens it."""
+        ...
+
     async def current_agent(self) -> str:
         """The name the helpdesk knows the signed-in agent by; '' when it can't tell."""
         ...

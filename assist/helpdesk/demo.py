@@ -17,7 +17,7 @@ from assist.domain import (
     TicketStatus,
     TicketSummary,
 )
-from assist.errors import TicketNotFoundError
+from assist.errors import ConnectorError, TicketNotFoundError
 
 
 def _summary(row: sqlite3.Row) -> TicketSummary:
@@ -139,6 +139,9 @@ class DemoHelpdesk:
             conn.execute("COMMIT")
 
         await self._db.run(_add)
+
+    async def fetch_attachment(self, ticket_id: TicketId, attachment_id: str) -> bytes:
+        raise ConnectorError("The demo helpdesk has no files to open.")
 
     async def current_agent(self) -> str:
         return ""  # the demo has no accounts: the window asks once

@@ -24,7 +24,7 @@ from assist.domain import (
     TicketStatus,
     TicketSummary,
 )
-from assist.errors import TicketNotFoundError
+from assist.errors import ConnectorError, TicketNotFoundError
 from assist.helpdesk.http import HttpConnector, expect, field, iso_time, ticket_id_in
 
 STATUS = {2: TicketStatus.OPEN, 3: TicketStatus.PENDING, 4: TicketStatus.SOLVED, 5: TicketStatus.CLOSED}
@@ -137,6 +137,9 @@ class FreshdeskHelpdesk(HttpConnector):
         # Freshdesk has no add-only endpoint: read the tags right before writing the union.
         fresh = await self.get_ticket(ticket_id)
         await self.set_tags(ticket_id, tuple(dict.fromkeys([*fresh.tags, *tags])))
+
+    async def fetch_attachment(self, ticket_id: TicketId, attachment_id: str) -> bytes:
+        raise ConnectorError("Freshdesk attachments open in the helpdesk itself.")
 
     async def current_agent(self) -> str:
         me = await self.get_json("/agents/me")

@@ -154,6 +154,20 @@ class RequestTrackerHelpdesk(HttpConnector):
                       iso_time(t.get("LastUpdated")), tuple(messages), str(t.get("Priority") or "normal"), tags,
                       self.ticket_url(str(t["id"])))
 
+    async def fetch_attachment(self, ticket_id: TicketId, attachment_id: str) -> bytes:
+        """The file's bytes (GET /attachment/:id, Content base64), checked to belong to this ticket."""
+        data = expect(await self.get_json(f"/attachment/{attachment_id}", ticket_id=ticket_id), dict,
+                      self.service, "an attachment")
+        txn = str(field(data, "TransactionId", "id", default=""))
+        owner = await self.get_json(f"/transaction/{txn}", ticket_id=ticket_id) if txn else {}
+        if str(field(owner, "Object", "id", default="")) != str(ticket_id):
+            raise TicketNotFoundError(f"That file is not part of ticket #{ticket_id}.")
+        raw = "".join(str(data.get("Content") or "").split())
+        try:
+            return base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            return raw.encode()
+
     async def _content(self, attachment_id: str, ticket_id: str) -> str:
         """One attachment's text (REST 2 sends Content base64-encoded)."""
         data = await self.get_json(f"/attachment/{attachment_id}", ticket_id=ticket_id)

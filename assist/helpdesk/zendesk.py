@@ -23,7 +23,7 @@ from assist.domain import (
     TicketStatus,
     TicketSummary,
 )
-from assist.errors import TicketNotFoundError
+from assist.errors import ConnectorError, TicketNotFoundError
 from assist.helpdesk.http import HttpConnector, expect, field, iso_time, ticket_id_in
 
 STATUS = {"new": TicketStatus.NEW, "open": TicketStatus.OPEN, "pending": TicketStatus.PENDING,
@@ -147,6 +147,9 @@ class ZendeskHelpdesk(HttpConnector):
     async def add_tags(self, ticket_id: TicketId, tags: tuple[str, ...]) -> None:
         # PUT /api/v2/tickets/{id}/tags adds to the ticket's tags (POST would replace them).
         await self.request("PUT", f"/tickets/{ticket_id}/tags.json", json={"tags": list(tags)}, ticket_id=ticket_id)
+
+    async def fetch_attachment(self, ticket_id: TicketId, attachment_id: str) -> bytes:
+        raise ConnectorError("Zendesk attachments open in the helpdesk itself.")
 
     async def current_agent(self) -> str:
         me = await self.get_json("/users/me.json")

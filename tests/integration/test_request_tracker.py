@@ -209,3 +209,10 @@ async def test_attached_html_file_stays_a_file_and_is_not_downloaded(rt_env, hel
 
     html = thread_html(ticket)
     assert "page.html" in html and "EVIL" not in html and "<script" not in html
+
+    # opened on request: the bytes as uploaded, and only for this ticket's own files
+    data = await helpdesk.fetch_attachment(TicketId(tid), first.attachments[0].id)
+    assert data == b"<h1>EVIL</h1><script>x()</script>"
+    other = _create(rt_env, f"other {tag}", "unrelated", f"o{tag}@example.com")
+    with pytest.raises(TicketNotFoundError, match="not part of ticket"):
+        await helpdesk.fetch_attachment(TicketId(other), first.attachments[0].id)

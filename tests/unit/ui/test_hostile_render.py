@@ -57,3 +57,36 @@ def test_bidi_and_zero_width_characters_are_visible(open_window, run_until) -> N
     _open_timed(window, run_until)
     text = window.thread.toPlainText()
     assert "⟦U+202E⟧" in text and "⟦U+200B⟧" in text
+
+
+def test_an_attached_html_file_opens_as_plain_text_only_when_asked(open_window, run_until) -> None:
+    from dataclasses import replace
+
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    from assist.domain import Attachment
+
+    window = open_window()
+    real_get = window.session.helpdesk.get_ticket
+    fetched: list[str] = []
+
+    async def with_file(ticket_id):
+        t = await real_get(ticket_id)
+        first = replace(t.messages[0], attachments=(Attachment("a1", "page.html", 40, "text/html"),))
+        return replace(t, messages=(first, *t.messages[1:]))
+
+    async def fetch(ticket_id, attachment_id):
+        fetched.append(attachment_id)
+        return b"<h1>EVIL</h1><script>x()</script>"
+
+    window.session.helpdesk.get_ticket = with_file
+    window.session.helpdesk.fetch_attachment = fetch
+    window.open_ticket(TicketId("1002"))
+    run_until(lambda: window.ticket.loaded == "1002")
+    assert "page.html" in window.thread.toPlainText() and fetched == []  # listed, not downloaded
+    assert 'href="assist:file/a1"' in window.thread.toHtml()
+    window.thread.internal_link.emit("file/a1")
+    run_until(lambda: fetched == ["a1"] and getattr(window, "_file_dialog", None) is not None)
+    view = window._file_dialog.findChild(QPlainTextEdit, "fileText")
+    assert view.toPlainText() == "<h1>EVIL</h1><script>x()</script>"  # source text, never rendered
+    window._file_dialog.close()
