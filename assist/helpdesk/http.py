@@ -8,7 +8,6 @@ DNS, TLS, refused connection, timeout, 401, 403, 404 (wrong subdomain or URL), 4
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from datetime import UTC, datetime
@@ -16,6 +15,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 from assist.errors import ConnectorAuthError, ConnectorError, ConnectorUnavailableError, TicketNotFoundError
 from assist.net import describe as describe_transport_error
@@ -25,6 +25,19 @@ __all__ = ["HttpConnector", "describe_transport_error", "expect", "field", "iso_
            "ticket_id_in"]
 
 MAX_RETRY_AFTER_S = 10.0
+
+
+class _Again(Exception):
+    """A failure worth another try after ``wait`` seconds; ``error`` is what the agent sees if none is left."""
+
+    def __init__(self, error: ConnectorError, wait: float) -> None:
+        self.error = error
+        self.wait = wait
+
+
+def _wait_asked(state: RetryCallState) -> float:
+    exc = state.outcome.exception() if state.outcome else None
+    return max(exc.wait, 0.0) if isinstance(exc, _Again) else 0.5
 
 
 log = logging.getLogger(__name__)
@@ -46,23 +59,46 @@ class HttpConnector:
     async def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
                       json: Any = None, ticket_id: str = "", absolute: bool = False,
                       allow: tuple[int, ...] = ()) -> httpx.Response:
-        """Send with retries on 429 (Retry-After, bounded); statuses in ``allow`` are returned, not raised."""
+        """Send, retrying through tenacity where that is safe: 429 after its Retry-After (bounded), and
+        for reads (GET) also timeouts, dropped connections and 502/503/504. Statuses in ``allow`` are
+        returned, not raised; anything else becomes a ConnectorError that says what to do."""
         url = path if absolute else f"{self.base_url}{path}"
-        for attempt in range(3):
+        safe = method in ("GET", "HEAD")
+
+        async def attempt() -> httpx.Response:
             try:
                 resp = await self._client.request(method, url, params=params, json=json, auth=self._auth,
                                                   headers=self._headers)
             except httpx.HTTPError as exc:
-                raise ConnectorUnavailableError(describe_transport_error(exc, self.service, url)) from exc
-            if resp.status_code == 429 and attempt < 2:
+                error = ConnectorUnavailableError(describe_transport_error(exc, self.service, url))
+                if safe and isinstance(exc, httpx.TimeoutException | httpx.ReadError | httpx.RemoteProtocolError):
+                    raise _Again(error, 0.5) from exc
+                raise error from exc
+            if resp.status_code == 429:
                 wait = retry_after(resp.headers.get("Retry-After"))
                 if wait <= MAX_RETRY_AFTER_S:
-                    await asyncio.sleep(max(wait, 0.0))
-                    continue
+                    raise _Again(self._error(resp, ticket_id), wait)
+            if safe and resp.status_code in (502, 503, 504):
+                raise _Again(self._error(resp, ticket_id), 0.5)
             if resp.status_code not in allow:
                 self.raise_for_status(resp, ticket_id)
             return resp
+
+        try:
+            async for retry in AsyncRetrying(stop=stop_after_attempt(3), retry=retry_if_exception_type(_Again),
+                                             wait=_wait_asked, reraise=True):
+                with retry:
+                    return await attempt()
+        except _Again as exc:
+            raise exc.error from exc
         raise AssertionError("unreachable")
+
+    def _error(self, resp: httpx.Response, ticket_id: str) -> ConnectorError:
+        try:
+            self.raise_for_status(resp, ticket_id)
+        except ConnectorError as exc:
+            return exc
+        return ConnectorUnavailableError(f"{self.service} answered {resp.status_code}.")
 
     def raise_for_status(self, resp: httpx.Response, ticket_id: str = "") -> None:
         code = resp.status_code

@@ -409,3 +409,27 @@ async def test_429_with_an_http_date_waits_until_then(monkeypatch) -> None:
     await zd.get_json("/tickets/1.json")
     assert 4 <= waits[0] <= 6  # not the 1 s an unreadable header would give
     await zd.aclose()
+
+
+async def test_reads_are_retried_on_a_passing_server_error_writes_are_not(monkeypatch) -> None:
+    import asyncio as aio
+
+    async def no_wait(_s: float) -> None:
+        return None
+
+    monkeypatch.setattr(aio, "sleep", no_wait)
+    calls: list[str] = []
+
+    def handle(req: httpx.Request) -> httpx.Response:
+        calls.append(req.method)
+        if len([c for c in calls if c == req.method]) == 1:
+            return httpx.Response(503, text="busy")
+        return ok({"ticket": {"id": 1}})
+
+    zd = ZendeskHelpdesk("https://acme.zendesk.com", "a@b.c", "t", client=client(handle))
+    assert (await zd.get_json("/tickets/1.json"))["ticket"]["id"] == 1
+    assert calls == ["GET", "GET"]
+    with pytest.raises(ConnectorUnavailableError, match="server error"):
+        await zd.post_reply(TicketId("1"), "hi", public=True, author="Sam")  # never sent twice
+    assert calls.count("PUT") == 1
+    await zd.aclose()
