@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -28,6 +28,7 @@ STATUS_FILTERS: dict[str, tuple[TicketStatus, ...]] = {
 
 
 # urgent and high tickets stand out in the list; normal and low look as before
+SEARCH_DEBOUNCE_MS = 250
 PRIORITY_FLAGS = {"urgent": "‼ URGENT  ", "high": "▲ high  "}
 PRIORITY_COLOURS = {"urgent": "#b00020", "high": "#b35c00"}
 
@@ -71,9 +72,19 @@ class QueuePane(QWidget):
         layout.addWidget(self.status)
         layout.addWidget(self.list, 1)
         self._summaries: list[TicketSummary] = []
-        self.search.textChanged.connect(lambda _text: self.filter_changed.emit())
+        # typing a search asks the helpdesk once the agent pauses, not once per keystroke
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.filter_changed.emit)
+        self.search.textChanged.connect(lambda _text: self._debounce.start())
+        self.search.returnPressed.connect(self._search_now)
         self.status.currentIndexChanged.connect(lambda _i: self.filter_changed.emit())
         self.list.currentRowChanged.connect(self._on_list_current_row_changed)
+
+    def _search_now(self) -> None:
+        self._debounce.stop()
+        self.filter_changed.emit()
 
     def current_filter(self) -> QueueFilter:
         return QueueFilter(self.search.text(), STATUS_FILTERS[self.status.currentText()])

@@ -114,3 +114,18 @@ def test_keyboard_only_walk_open_draft_approve_send_as_next(open_window, run_unt
     key(Qt.Key.Key_Down, alt)  # next ticket
     run_until(lambda: window.ticket.loaded not in (None, "1010"))
     assert window.queue.list.currentRow() in (row, row + 1)
+
+
+def test_typing_a_search_asks_the_helpdesk_once(open_window, run_until) -> None:
+    window = open_window()
+    asked: list[str] = []
+    real = window.session.queue
+
+    async def counting(flt):
+        asked.append(flt.text)
+        return await real(flt)
+
+    window.session.queue = counting
+    QTest.keyClicks(window.queue.search, "refund")
+    run_until(lambda: asked, timeout=3)
+    assert asked == ["refund"]  # one query after the pause, not six
