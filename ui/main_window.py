@@ -277,7 +277,7 @@ class MainWindow(QMainWindow):
         if path.startswith("ticket/"):
             ticket_id = TicketId(path[len("ticket/"):])
             self.queue.select_id(ticket_id)
-            self.open_ticket(ticket_id)
+            self.open_ticket(ticket_id, self.ticket.current_email)  # same customer: fetched alongside
 
     def start(self) -> None:
         self.runner.run("journal", self.session.journal.opened(), on_ok=self.on_journal_notice)
@@ -359,7 +359,7 @@ class MainWindow(QMainWindow):
             return
         self.jump.clear()
         self.queue.select_id(ticket_id)
-        self.open_ticket(TicketId(ticket_id))
+        self.open_ticket(TicketId(ticket_id), self.queue.requester_of(ticket_id))
         self.thread.setFocus()  # out of the jump box: Ctrl+E, Ctrl+G and friends work at once
 
     # -- the open ticket: the controller's (thin entry points for toolbar, queue and tests) ------------
@@ -452,7 +452,7 @@ class MainWindow(QMainWindow):
         found = ticket_from_url(text, self.session.settings.current.helpdesk)
         if found is not None and found != self.ticket.current:
             self.queue.select_id(found)
-            self.open_ticket(TicketId(found))
+            self.open_ticket(TicketId(found), self.queue.requester_of(found))
             self.statusBar().showMessage(f"Following #{found} from the clipboard", 4000)
 
     def _on_workspace_box_changed(self, name: str) -> None:

@@ -110,6 +110,10 @@ class QueuePane(QWidget):
             self.list.setCurrentRow(row_to_keep)
         self.list.blockSignals(False)
 
+    def requester_of(self, ticket_id: str) -> str | None:
+        """The requester's email when the ticket is listed: lets a jump fetch ticket and customer at once."""
+        return next((t.requester_email for t in self._summaries if t.id == ticket_id), None)
+
     def select_id(self, ticket_id: str) -> bool:
         """Highlight a ticket without re-opening it; False when it isn't listed."""
         for row, t in enumerate(self._summaries):
