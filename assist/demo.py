@@ -12,8 +12,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 SEED_VERSION = 1
 
 
@@ -29,6 +27,8 @@ def seed(conn: sqlite3.Connection, seed_dir: Path, now: datetime | None = None) 
     customers: list[dict[str, Any]] = json.loads((seed_dir / "customers.json").read_text("utf-8"))
     tickets: list[dict[str, Any]] = json.loads((seed_dir / "tickets.json").read_text("utf-8"))
     names = {c["email"]: c["name"] for c in customers}
+
+    import sqlite_utils  # seeding runs once, on the worker thread: keep numpy & co. out of start-up
 
     db = sqlite_utils.Database(conn)
     db.table("customers").insert_all(

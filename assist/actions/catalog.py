@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import jsonschema
-
 from assist.errors import SettingsError
 
 Risk = Literal["read-only", "reversible", "irreversible"]
@@ -146,6 +144,8 @@ def _action(raw: dict[str, Any], where: str) -> Action:
     if raw.get("auto_run") and raw["risk"] != "read-only":
         problems.append(f"{name}: only read-only actions may run without a click (auto_run)")
     try:
+        import jsonschema  # loading a catalog happens off the UI thread; keep it out of start-up
+
         jsonschema.Draft202012Validator.check_schema(raw["parameters"])
     except jsonschema.SchemaError as exc:
         problems.append(f"{name}: parameters are not a valid JSON Schema: {exc.message}")

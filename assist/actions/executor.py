@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import httpx
-import jsonschema
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from assist.actions.catalog import Action, Catalog, names_an_entity
@@ -43,6 +42,8 @@ class _Retryable(Exception):
 
 def validate(action: Action, params: dict[str, Any]) -> None:
     """Raise ActionRejectedError naming the first schema rule the parameters break."""
+    import jsonschema
+
     validator = jsonschema.Draft202012Validator(
         action.parameters, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )

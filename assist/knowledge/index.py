@@ -13,8 +13,6 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
-import sqlite_utils
-
 from assist.domain import Source
 from assist.knowledge.chunking import ParsedDocument
 from assist.text import query_terms
@@ -25,6 +23,8 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 
 
 def init_schema(conn: sqlite3.Connection) -> None:
+    import sqlite_utils  # imported on the index's worker thread, never during start-up
+
     db = sqlite_utils.Database(conn)
     if "documents" not in db.table_names():
         db.table("documents").create(
@@ -61,6 +61,8 @@ class KnowledgeIndex:
     def __init__(self, conn: sqlite3.Connection) -> None:
         init_schema(conn)
         self.conn = conn
+        import sqlite_utils
+
         self.db = sqlite_utils.Database(conn)
         # A private scratch index stems query words exactly as the real one does (same tokenizer).
         conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.q_fts USING fts5(x, tokenize='porter')")
