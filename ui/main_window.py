@@ -463,6 +463,15 @@ class MainWindow(QMainWindow):
         settings = self.session.settings
         if name not in settings.workspaces:
             return
+        self.save_draft_now()
+        if self.ticket.unsaved:  # they belong to this workspace's journal: never carried into another
+            which = ", ".join("#" + t for t in self.ticket.unsaved)
+            self.banner.show_message(f"Drafts for {which} aren't saved yet, so the workspace stays "
+                                     f"{self.session.workspace} until they are.", level="warning")
+            self.workspace_box.blockSignals(True)
+            self.workspace_box.setCurrentText(self.session.workspace)
+            self.workspace_box.blockSignals(False)
+            return
         settings.active_workspace = name
         try:
             save_settings(settings, self.session.paths.config_file)

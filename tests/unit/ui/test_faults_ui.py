@@ -125,3 +125,23 @@ def test_unusable_data_folder_is_one_message(qtbot, loop, run_until, live_window
     assert not [w for w in window.findChildren(QMessageBox) if w.isVisible()]
     close_window(loop, window)
     session.close()
+
+
+def test_unsaved_drafts_keep_the_workspace_from_switching(open_window, run_until) -> None:
+    from assist.settings import WorkspaceSettings
+
+    window = open_window()
+    _open(window, run_until, "1002")
+    disk = _DiskFull(window.session.journal)
+    disk.journal_db = window.session.journal._db
+    window.draft.editor.setPlainText("words for the demo journal")
+    window.save_draft_now()
+    run_until(lambda: "isn't saved yet" in window.banner.text)
+    window.session.settings.workspaces["second"] = WorkspaceSettings()
+    old = window.session
+    window.switch_workspace("second")
+    run_until(lambda: True)
+    assert window.session is old and "stays demo" in window.banner.text
+    disk.full = False
+    window.ticket.retry_unsaved()
+    run_until(lambda: not window.ticket.unsaved)
