@@ -157,6 +157,23 @@ TRIGGERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         r"\bwhoever is in charge\b", r"\b(?:get|give) me (?:a|your) (?:manager|supervisor)\b",
         r"\bformal complaint\b",
     )),
+    ("human", "asks for a human", (
+        r"\b(?:speak|talk|chat|speaking|talking)\b.{0,15}\b(?:to|with)\b.{0,10}\b(?:a |an |the |some )?"
+        r"(?:real |actual |live |human )?(?:human|person|people|agent|operator|representative|rep)\b",
+        r"\b(?:real|actual|live) (?:human|person|agent)\b", r"\bhuman (?:agent|being|support|please)\b",
+        r"\b(?:transfer|connect|put) me (?:to|through to|with) (?:a |an |the )?(?:human|person|agent|operator)",
+        r"\boperator,? please\b", r"\b(?:are you|is this|am i talking to) (?:a |an )?(?:bot|robot|ai|machine)\b",
+        r"\bnot (?:a |another )?(?:bot|robot|machine|automated (?:reply|answer|response))\b",
+    )),
+    ("account_takeover", "possible account takeover", (
+        r"\b(?:someone|somebody|a stranger) (?:has )?(?:changed|reset|accessed|logged into|got into)\b.{0,25}"
+        r"\b(?:my )?(?:email|password|account|login|address)\b",
+        r"\b(?:i )?(?:didn'?t|did not|never) (?:change|reset|request)\b.{0,20}\b(?:my )?(?:email|password)\b",
+        r"\b(?:my )?account (?:was|has been|got|is) (?:hacked|compromised|taken over|stolen)\b",
+        r"\b(?:i(?:'ve| have)? )?(?:been|got) hacked\b",
+        r"\b(?:unknown|unrecogni[sz]ed|suspicious|strange) (?:login|log-?in|sign-?in|device)\b",
+        r"\block (?:my|the) account\b",
+    )),
     ("chargeback", "chargeback threat", (
         r"\bcharge ?backs?\b", r"\bdispute (?:the|this|these|a|your) (?:charges?|payments?|transactions?)\b",
         r"\b(?:call|calling|contact|contacting|ring|ringing) my (?:bank|card company)\b",
@@ -183,7 +200,8 @@ def hard_triggers(text: str) -> list[Trigger]:
 _NEG = re.compile(
     r"\b(?:ridiculous|unacceptable|terrible|awful|worst|angry|furious|rude|useless|disappointed|"
     r"frustrat\w*|annoy\w*|horrible|pathetic|scam|never again|third time|still waiting|"
-    r"no real answer|done talking|fed up|waste|incompetent|joke|wtf)\b",
+    r"no real answer|done talking|fed up|waste|incompetent|joke|wtf|upset|mad|livid|outraged|"
+    r"sick (?:and tired )?of|so done|not happy|unhappy|ridiculously|shocking|appalling|disgusted)\b",
     re.IGNORECASE,
 )
 _POS = re.compile(r"\b(?:thanks|thank you|thx|love|great|appreciate|awesome|happy|lovely|amazing)\b",

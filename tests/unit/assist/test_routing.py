@@ -154,3 +154,34 @@ async def test_demo_routes_and_duplicates(make_session) -> None:
     assert any("possible duplicate of #1039" in r for r in charged.reasons)
     manager = await s.route_ticket(await s.open_ticket(TicketId("1037")))
     assert manager.tier is Tier.HUMAN and "asks for a manager" in manager.reasons[0]
+
+
+HUMAN = ["How can I speak to a human agent?", "I want to talk to a real person", "live agent please",
+         "Can I chat with an actual human?", "operator, please", "Transfer me to a human now",
+         "Connect me with an agent", "Are you a bot?", "is this a robot answering", "I want a human being",
+         "please let me speak with someone, a real human", "Not another automated reply please",
+         "talk to a representative", "human support please"]
+TAKEOVER = ["Someone changed my email, lock my account", "I didn't change my password but got an email it changed",
+            "my account was hacked", "I've been hacked, orders I never placed", "unknown login from Brazil",
+            "somebody logged into my account last night"]
+NEAR_MISS = ["It was human error on my side, sorry", "the delivery person left it at the door",
+             "I changed my email last week, please use the new one", "please update my password reset email",
+             "the agent was very helpful, thanks", "log in page is slow"]
+
+
+def test_asking_for_a_human_and_account_takeover_go_to_a_human() -> None:
+    from assist.routing import hard_triggers
+
+    for text in HUMAN:
+        assert "human" in {t.kind for t in hard_triggers(text)}, text
+    for text in TAKEOVER:
+        assert "account_takeover" in {t.kind for t in hard_triggers(text)}, text
+    for text in NEAR_MISS:
+        assert not {t.kind for t in hard_triggers(text)} & {"human", "account_takeover"}, text
+
+
+def test_ordinary_anger_reads_negative() -> None:
+    from assist.routing import sentiment
+
+    for text in ("I'm so upset", "I am so mad", "honestly livid about this", "sick and tired of waiting"):
+        assert sentiment(text) < 0, text
