@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
+    QListView,
     QVBoxLayout,
     QWidget,
 )
@@ -42,6 +42,83 @@ def _age(dt: datetime) -> str:
     return f"{int(hours // 24)}d"
 
 
+class QueueModel(QAbstractListModel):
+    """The queue's rows, painted on demand: a 10k-ticket queue costs one model reset, not 10k items."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[TicketSummary] = []
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008,N802
+        return 0 if parent.isValid() else len(self.rows)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+            return None
+        t = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            who = t.requester_name or t.requester_email
+            flag = PRIORITY_FLAGS.get(t.priority.lower(), "")
+            return f"{flag}#{t.id}  {t.subject}\n{who} · {t.status} · {_age(t.updated_at)}"
+        if role == Qt.ItemDataRole.ForegroundRole:
+            colour = PRIORITY_COLOURS.get(t.priority.lower())
+            return QBrush(QColor(colour)) if colour else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{t.subject}\n{t.requester_email}\npriority {t.priority}"
+        if role == Qt.ItemDataRole.UserRole:
+            return t.id
+        return None
+
+    def replace(self, rows: list[TicketSummary]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+
+class _Row:
+    """QListWidgetItem's reading half, for code and tests that look at one row."""
+
+    def __init__(self, model: QueueModel, row: int) -> None:
+        self._index = model.index(row)
+
+    def data(self, role: int) -> Any:
+        return self._index.data(role)
+
+    def text(self) -> str:
+        return str(self._index.data(Qt.ItemDataRole.DisplayRole))
+
+
+class QueueList(QListView):
+    """A virtualised list (uniform rows, painted when visible) with QListWidget's row helpers.
+
+    Signals:
+        currentRowChanged(int)
+    """
+
+    currentRowChanged = Signal(int)
+
+    def __init__(self, model: QueueModel) -> None:
+        super().__init__()
+        self._model = model
+        self.setModel(model)
+        self.setUniformItemSizes(True)  # what makes 10k rows cheap: no per-row size measuring
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)  # the whole subject is in the tooltip
+        self.selectionModel().currentRowChanged.connect(lambda cur, _prev: self.currentRowChanged.emit(cur.row()))
+
+    def count(self) -> int:
+        return self._model.rowCount()
+
+    def currentRow(self) -> int:  # noqa: N802
+        index = self.currentIndex()
+        return index.row() if index.isValid() else -1
+
+    def setCurrentRow(self, row: int) -> None:  # noqa: N802
+        self.setCurrentIndex(self._model.index(row))
+
+    def item(self, row: int) -> _Row:
+        return _Row(self._model, row)
+
+
 class QueuePane(QWidget):
     """Signals:
         filter_changed(): the search text or status filter changed.
@@ -60,12 +137,11 @@ class QueuePane(QWidget):
         self.status = QComboBox()
         self.status.addItems(list(STATUS_FILTERS))
         self.status.setToolTip("Which tickets the queue lists")
-        self.list = QListWidget()
+        self.model = QueueModel()
+        self.list = QueueList(self.model)
         self.list.setToolTip("Up/Down or Alt+Down/Alt+Up to move between tickets")
         self.list.setAlternatingRowColors(True)
-        self.list.setWordWrap(True)  # a long subject wraps instead of running off the pane
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.search)
@@ -91,21 +167,9 @@ class QueuePane(QWidget):
 
     def set_tickets(self, tickets: list[TicketSummary], keep: str | None = None) -> None:
         self.list.blockSignals(True)
-        self.list.clear()
         self._summaries = list(tickets)
-        row_to_keep = -1
-        for row, t in enumerate(tickets):
-            who = t.requester_name or t.requester_email
-            flag = PRIORITY_FLAGS.get(t.priority.lower(), "")
-            item = QListWidgetItem(f"{flag}#{t.id}  {t.subject}\n{who} · {t.status} · {_age(t.updated_at)}")
-            colour = PRIORITY_COLOURS.get(t.priority.lower())
-            if colour is not None:
-                item.setForeground(QBrush(QColor(colour)))
-            item.setData(Qt.ItemDataRole.UserRole, t.id)
-            item.setToolTip(f"{t.subject}\n{t.requester_email}\npriority {t.priority}")
-            self.list.addItem(item)
-            if t.id == keep:
-                row_to_keep = row
+        self.model.replace(self._summaries)
+        row_to_keep = next((row for row, t in enumerate(tickets) if t.id == keep), -1)
         if row_to_keep >= 0:
             self.list.setCurrentRow(row_to_keep)
         self.list.blockSignals(False)
