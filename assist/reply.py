@@ -41,7 +41,3 @@ def customer_reply(text: str, citations: Sequence[Citation] = (), *, footnotes: 
         notes = "\n".join(f"[{k}] {public[n].title}: {public[n].url}" for n, k in order.items())
         body = f"{body}\n\n{notes}"
     return body
-
-
-def has_markers(text: str) -> bool:
-    return _MARKER.search(text) is not None
