@@ -204,8 +204,8 @@ async def _eval(paths: Paths, args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     from assist.secrets import SecretStore
-    from assist.session import build_session
     from assist.settings import load_settings
+    from assist.workspace import build_session
 
     settings, _ = load_settings(paths.config_file)
     session = build_session(paths, settings, SecretStore())
@@ -314,8 +314,8 @@ def _progress(p: IngestProgress) -> None:
 
 async def _kb(paths: Paths, args: argparse.Namespace) -> int:
     from assist.secrets import SecretStore
-    from assist.session import build_session
     from assist.settings import load_settings
+    from assist.workspace import build_session
 
     settings, _ = load_settings(paths.config_file)
     session = build_session(paths, settings, SecretStore())

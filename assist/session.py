@@ -21,13 +21,7 @@ from assist.actions.executor import Executor
 from assist.actions.service import ActionService
 from assist.actions.store import ProposalStore
 from assist.crm.base import CRM
-from assist.crm.cache import CachedCRM
-from assist.crm.demo import DemoCRM
-from assist.crm.helpdesk_crm import HelpdeskCRM
-from assist.crm.http_json import HttpJsonCRM
-from assist.crm.hubspot import HubSpotCRM
 from assist.db import SqliteWorker
-from assist.demo import seed
 from assist.domain import (
     ActionProposal,
     AuditEvent,
@@ -57,17 +51,13 @@ from assist.drafting import (
 from assist.errors import ActionRejectedError, AssistError, ConnectorUnavailableError, LLMError, WriteBackError
 from assist.feedback import REASONS, Escalation, EscalationFilter, FeedbackStore, suggested_reason, transcript
 from assist.helpdesk.base import Helpdesk
-from assist.helpdesk.demo import DemoHelpdesk
-from assist.helpdesk.freshdesk import FreshdeskHelpdesk
-from assist.helpdesk.request_tracker import RequestTrackerHelpdesk
-from assist.helpdesk.zendesk import ZendeskHelpdesk
 from assist.journal import Journal
 from assist.knowledge.base import KnowledgeBase
-from assist.paths import Paths, resources_dir
+from assist.paths import Paths
 from assist.reply import customer_reply
-from assist.routing import INTENTS, IntentClassifier, customer_text, load_examples, route
+from assist.routing import INTENTS, IntentClassifier, customer_text, route
 from assist.secrets import SecretStore
-from assist.settings import CRMSettings, HelpdeskSettings, Settings, WorkspaceSettings
+from assist.settings import Settings
 
 API_KEY = "model-api-key"
 
@@ -422,83 +412,3 @@ class Session:
             self._backend = None
         self.journal.close()
         self.kb.close()
-
-
-def open_demo_workspace(paths: Paths) -> tuple[DemoHelpdesk, DemoCRM, SqliteWorker]:
-    seed_dir = resources_dir() / "demo"
-    worker = SqliteWorker(
-        paths.workspace_dir("demo") / "demo.db", init=lambda conn: seed(conn, seed_dir)
-    )
-    return DemoHelpdesk(worker), DemoCRM(worker), worker
-
-
-def helpdesk_for(ws_name: str, cfg: HelpdeskSettings, secrets: SecretStore) -> Helpdesk:
-    """The connector a workspace's settings describe (not the demo, which needs its data file)."""
-    token = secrets.get(f"{ws_name}:helpdesk-token") or ""
-    if cfg.kind == "zendesk":
-        return ZendeskHelpdesk(cfg.url, cfg.email, token, view_id=cfg.queue, timeout=cfg.timeout_s)
-    if cfg.kind == "freshdesk":
-        return FreshdeskHelpdesk(cfg.url, token, queue=cfg.queue, timeout=cfg.timeout_s)
-    if cfg.kind == "request_tracker":
-        return RequestTrackerHelpdesk(cfg.url, token, queue_sql=cfg.queue, timeout=cfg.timeout_s)
-    raise AssistError(f"Unknown helpdesk kind {cfg.kind!r}.")
-
-
-def crm_for(ws_name: str, cfg: CRMSettings, secrets: SecretStore, helpdesk: Helpdesk) -> CRM:
-    token = secrets.get(f"{ws_name}:crm-token")
-    if cfg.kind == "hubspot":
-        return HubSpotCRM(cfg, token or "")
-    if cfg.kind == "http_json":
-        return HttpJsonCRM(cfg, token)
-    return HelpdeskCRM(helpdesk)
-
-
-async def test_connection(ws_name: str, ws: WorkspaceSettings, secrets: SecretStore, part: str) -> str:
-    """Settings' "Test connection": what works, or exactly what failed. Raises AssistError on failure."""
-    if ws.helpdesk.kind == "demo" and part == "helpdesk":
-        return "The demo helpdesk is built in: nothing to connect to."
-    connector: Helpdesk | CRM
-    if part == "helpdesk":
-        connector = helpdesk_for(ws_name, ws.helpdesk, secrets)
-    else:
-        if ws.crm.kind in ("demo", "helpdesk"):
-            return "This CRM uses data Assist already has: nothing to connect to."
-        connector = crm_for(ws_name, ws.crm, secrets, None)  # type: ignore[arg-type]
-    try:
-        if hasattr(connector, "test_connection"):
-            return str(await connector.test_connection())
-        if part != "helpdesk":
-            await connector.get_customer("connection-test@example.invalid")  # type: ignore[union-attr]
-        return f"Connected to {connector.name}."
-    finally:
-        await connector.aclose()
-
-
-def isolated_session(live: Session, settings: Settings) -> Session:
-    """A throwaway session (the Settings regression run) that shares nothing it could break with the
-    live one: its own copy of the secrets (the demo backend it starts gets its own token) and its own
-    connectors, files opened separately. Close it when done."""
-    return build_session(live.paths, settings, live.secrets.with_overrides({}))
-
-
-def build_session(paths: Paths, settings: Settings, secrets: SecretStore) -> Session:
-    """Create the session for the active workspace: the embedded demo or configured connectors."""
-    name, ws = settings.workspace, settings.current
-    journal = Journal(paths.journal_file, workspace=name)
-    feedback = FeedbackStore(journal)
-    kb = KnowledgeBase(paths.workspace_dir(name) / "kb.db")
-    seed_dir = resources_dir() / "demo"
-    classifier = IntentClassifier.train(load_examples(seed_dir))
-    if ws.helpdesk.kind == "demo":
-        helpdesk, demo_crm, demo_db = open_demo_workspace(paths)
-        crm: CRM = demo_crm if ws.crm.kind == "demo" else crm_for(name, ws.crm, secrets, helpdesk)
-        return Session(
-            settings, paths, helpdesk, CachedCRM(crm, ws.crm.cache_ttl_s), journal, secrets, name, kb, classifier,
-            demo_kb=seed_dir / "kb", catalog_path=seed_dir / "actions.toml", demo_db=demo_db, feedback=feedback,
-        )
-    real = helpdesk_for(name, ws.helpdesk, secrets)
-    catalog = Path(ws.actions.catalog).expanduser() if ws.actions.catalog else \
-        paths.config_dir / "workspaces" / name / "actions.toml"
-    return Session(settings, paths, real, CachedCRM(crm_for(name, ws.crm, secrets, real), ws.crm.cache_ttl_s),
-                   journal, secrets, name, kb, classifier, feedback=feedback,
-                   catalog_path=catalog if catalog.exists() else None)

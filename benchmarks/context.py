@@ -14,8 +14,8 @@ from _common import median, private_dirs
 from assist.domain import QueueFilter, TicketId
 from assist.paths import Paths
 from assist.secrets import SecretStore
-from assist.session import build_session
 from assist.settings import Settings
+from assist.workspace import build_session
 
 HELPDESK_S, CRM_S = 0.30, 0.20
 

@@ -34,7 +34,7 @@ else:
     import asyncio, qasync
     from assist.paths import Paths
     from assist.secrets import SecretStore
-    from assist.session import build_session
+    from assist.workspace import build_session
     from assist.settings import load_settings
     from ui.main_window import MainWindow
     loop = qasync.QEventLoop(app); asyncio.set_event_loop(loop)

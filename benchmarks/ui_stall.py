@@ -26,8 +26,8 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from assist.domain import TicketId  # noqa: E402
 from assist.paths import Paths  # noqa: E402
 from assist.secrets import SecretStore  # noqa: E402
-from assist.session import build_session  # noqa: E402
 from assist.settings import ModelTier, Settings  # noqa: E402
+from assist.workspace import build_session  # noqa: E402
 from tests.openai_server import OpenAIServer  # noqa: E402
 
 from ui.main_window import MainWindow  # noqa: E402

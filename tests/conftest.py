@@ -14,8 +14,9 @@ import pytest  # noqa: E402
 
 from assist.paths import Paths  # noqa: E402
 from assist.secrets import SecretStore  # noqa: E402
-from assist.session import Session, build_session  # noqa: E402
+from assist.session import Session
 from assist.settings import Settings  # noqa: E402
+from assist.workspace import build_session  # noqa: E402
 
 # Qt fixtures (a shared qasync loop, run_until, open_window) for the UI and the integration tests.
 pytest_plugins = ["tests.qt_fixtures"]

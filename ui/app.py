@@ -14,8 +14,8 @@ from assist import __version__
 from assist.domain import TicketId
 from assist.paths import Paths
 from assist.secrets import SecretStore
-from assist.session import build_session
 from assist.settings import load_settings
+from assist.workspace import build_session
 
 log = logging.getLogger("assist")
 

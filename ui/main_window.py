@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
 
 from assist.domain import TicketId, TicketStatus, TicketSummary
 from assist.links import ticket_from_url
-from assist.session import Session, build_session
+from assist.session import Session
 from assist.settings import save_settings, url_warnings
+from assist.workspace import build_session
 
 from ui.errors import Banner
 from ui.tasks import TaskRunner

@@ -26,8 +26,9 @@ from PySide6.QtWidgets import (
 from assist.errors import AssistError
 from assist.evaluation import describe_last, evaluate, last_results, load_suite, table
 from assist.paths import resources_dir
-from assist.session import Session, isolated_session, test_connection
+from assist.session import Session
 from assist.settings import WorkspaceSettings, save_settings, validate
+from assist.workspace import isolated_session, test_connection
 
 from ui.tasks import TaskRunner
 

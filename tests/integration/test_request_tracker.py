@@ -114,8 +114,8 @@ def rt_actions_session(rt_env, paths, secrets):
     from assist.actions.demo_backend import DemoBackend
     from assist.demo import seed
     from assist.paths import resources_dir
-    from assist.session import build_session
     from assist.settings import Settings, WorkspaceSettings
+    from assist.workspace import build_session
 
     db_path = paths.workspace_dir("shop") / "shop.db"
     db_path.parent.mkdir(parents=True, exist_ok=True)

@@ -286,8 +286,8 @@ def test_cli_import_writes_a_catalog(tmp_path, capsys) -> None:
 
 async def test_a_real_workspace_runs_its_own_catalog_against_its_own_api(paths, secrets) -> None:
     """Actions declared in the workspace config, run against that workspace's API with a keyring secret."""
-    from assist.session import build_session
     from assist.settings import ActionsSettings, HelpdeskSettings, WorkspaceSettings
+    from assist.workspace import build_session
     from tests.helpers import reply, serve
 
     catalog = paths.config_dir / "workspaces" / "acme" / "actions.toml"
@@ -334,8 +334,8 @@ async def test_a_broken_catalog_disables_actions_but_not_drafting(paths, secrets
     import pytest
 
     from assist.errors import AssistError
-    from assist.session import build_session
     from assist.settings import HelpdeskSettings, WorkspaceSettings
+    from assist.workspace import build_session
 
     catalog = paths.config_dir / "workspaces" / "acme" / "actions.toml"
     catalog.parent.mkdir(parents=True)

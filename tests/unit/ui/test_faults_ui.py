@@ -103,8 +103,8 @@ def test_damaged_journal_is_set_aside_and_recovered(open_window, make_session, r
 def test_unusable_data_folder_is_one_message(qtbot, loop, run_until, live_windows, tmp_path, monkeypatch) -> None:
     from assist.paths import Paths
     from assist.secrets import SecretStore
-    from assist.session import build_session
     from assist.settings import Settings
+    from assist.workspace import build_session
 
     from ui.main_window import MainWindow
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import keyring.backends.fail
 
 from assist.secrets import SecretStore
-from assist.session import build_session
 from assist.settings import Settings, load_settings
+from assist.workspace import build_session
 
 from ui.settings_dialog import SettingsDialog
 
