@@ -176,10 +176,6 @@ def thread_html(ticket: Ticket, now: datetime | None = None, *, whole: frozenset
     return f"<html><head><style>{THREAD_CSS}</style></head><body>{head}{body}</body></html>"
 
 
-def _money(amount: float, currency: str) -> str:
-    return money(amount, currency)
-
-
 def customer_html(customer: Customer | None, error: str = "", current: str = "", now: datetime | None = None) -> str:
     """The context pane; ``current`` (the open ticket) is left out of "recent tickets"; other tickets
     link to ``assist:ticket/ID`` (the window opens them); an order past its ETA is flagged overdue."""
@@ -193,7 +189,7 @@ def customer_html(customer: Customer | None, error: str = "", current: str = "",
         "<table>",
         f"<tr><td><b>Plan</b></td><td>{e(customer.plan) or '—'}</td></tr>",
         f"<tr><td><b>Tier</b></td><td>{e(customer.tier) or '—'}</td></tr>",
-        f"<tr><td><b>Lifetime value</b></td><td>{_money(customer.lifetime_value, customer.currency)}</td></tr>",
+        f"<tr><td><b>Lifetime value</b></td><td>{money(customer.lifetime_value, customer.currency)}</td></tr>",
     ]
     if customer.customer_since:
         rows.append(
@@ -215,7 +211,7 @@ def customer_html(customer: Customer | None, error: str = "", current: str = "",
                      else f"<br>ETA {o.eta:%d %b}")
         rows.append(
             f"<p><b>{e(o.id)}</b> &middot; {e(o.status.replace('_', ' '))} &middot; "
-            f"{_money(o.total, o.currency)} &middot; {o.placed_at:%d %b}<br>"
+            f"{money(o.total, o.currency)} &middot; {o.placed_at:%d %b}<br>"
             f"{e(', '.join(o.items))}{ship}</p>"
         )
     rows.append("<h4>Other tickets</h4>")

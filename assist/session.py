@@ -83,6 +83,7 @@ class Session:
     actions_error: str = ""
     _backend: DemoBackend | None = field(default=None, init=False)
     _prepared: bool = field(default=False, init=False)
+    _asked_helpdesk_for_name: bool = field(default=False, init=False)
     _prepare_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
     async def prepare(self) -> None:
@@ -263,7 +264,8 @@ class Session:
 
     async def signature_name(self) -> str:
         """How replies are signed: the configured name, else the helpdesk's name for the agent; '' = ask."""
-        if not self.settings.agent.display_name:
+        if not self.settings.agent.display_name and not self._asked_helpdesk_for_name:
+            self._asked_helpdesk_for_name = True  # once per session: not an extra request per draft
             try:
                 name = (await self.helpdesk.current_agent()).strip()
             except AssistError as exc:

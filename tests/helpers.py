@@ -63,3 +63,15 @@ def reply(status: int, body: bytes | str, content_type: str = "text/html; charse
         h.wfile.write(data)
 
     return _h
+
+
+def model_settings(api_base: str, model: str = "openai/gpt-4o-mini"):
+    """Settings whose fast and frontier tiers are a local OpenAI-compatible server (tests/openai_server.py);
+    the model is not asked for the intent, so the offline classifier routes as in production tests."""
+    from assist.settings import ModelTier, Settings
+
+    settings = Settings()
+    settings.models.fast = ModelTier(model=model, api_base=api_base)
+    settings.models.frontier = settings.models.fast
+    settings.routing.llm_classifier = False
+    return settings

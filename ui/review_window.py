@@ -3,6 +3,7 @@ the reason, add a root-cause note, mark the flow as needing a fix. Stored with r
 
 from __future__ import annotations
 
+import asyncio
 import html
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -25,7 +26,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assist.domain import TicketContext
 from assist.feedback import REASONS, Escalation, EscalationFilter
 from assist.journal import iso_week
 from assist.render import thread_html
@@ -164,10 +164,13 @@ class ReviewWindow(QDialog):
         self.flow_fix.setChecked(e.flow_needs_fixing)
         self.thread.setHtml(f"<p><i>Loading #{html.escape(e.ticket_id)}…</i></p>")
 
-        def _shown(ctx: TicketContext) -> None:
-            self.thread.setHtml(thread_html(ctx.ticket))
+        session = self.session
 
-        self.runner.run("review-thread", self.session.open_ticket(e.ticket_id), on_ok=_shown,
+        async def _load() -> str:
+            ctx = await session.open_ticket(e.ticket_id)
+            return await asyncio.to_thread(thread_html, ctx.ticket)  # a hostile body never freezes review
+
+        self.runner.run("review-thread", _load(), on_ok=self.thread.setHtml,
                         on_error=lambda exc: self.thread.setHtml(f"<p><i>{html.escape(str(exc))}</i></p>"))
 
     def save_review(self) -> None:

@@ -160,10 +160,16 @@ def render(template: str, values: dict[str, Any], missing: str = "?") -> str:
 
 
 def summarise(action: Action, params: dict[str, Any], data: dict[str, Any]) -> str:
-    """The result for the agent; parts with nothing in them ("· ? ? ·" for an unshipped order) are left out."""
-    text = render(action.result, {**params, **data}, missing="")
-    parts = [p.strip() for p in text.split(" · ")]
-    return " · ".join(p for p in parts if p and not re.fullmatch(r"[\W_]*", p) and not p.endswith(" to"))
+    """The result for the agent. The template's " · " parts whose values are all missing ("{carrier}
+    {tracking_number}" of an unshipped order, "ships to {shipping_address}" without one) are left out."""
+    values = {**params, **data}
+    kept = []
+    for part in action.result.split(" · "):
+        keys = [m.group(1).partition(":")[0] for m in _PLACEHOLDER.finditer(part)]
+        if keys and all(_lookup(k, values) in (None, "") for k in keys):
+            continue
+        kept.append(" ".join(render(part, values, missing="").split()))
+    return " · ".join(p for p in kept if p)
 
 
 def customer_wording(action: Action, params: dict[str, Any], data: dict[str, Any]) -> str:
@@ -213,7 +219,19 @@ class Executor:
             await self._client.aclose()
             self._client = None
 
-    async def facts(self, action: Action, params: dict[str, Any]) -> dict[str, Any]:
+    async def _read(self, lookup: Action, args: dict[str, Any], seen: dict[str, ActionResult] | None) -> ActionResult:
+        """A read-only lookup, done once per approval: ownership, policy facts and an auto-run lookup of the
+        same order share one request instead of three."""
+        key = f"{lookup.name}:{sorted(args.items())!r}"
+        if seen is not None and key in seen:
+            return seen[key]
+        result = await self.send(lookup, args, idempotency_key=None)
+        if seen is not None:
+            seen[key] = result
+        return result
+
+    async def facts(self, action: Action, params: dict[str, Any],
+                    seen: dict[str, ActionResult] | None = None) -> dict[str, Any]:
         """Data the policy needs ("order.*"), fetched with the catalog's read-only lookup."""
         needed = {p.field.split(".")[0] for p in action.policy if "." in p.field}
         facts: dict[str, Any] = {}
@@ -222,14 +240,15 @@ class Executor:
             if lookup is None:
                 raise ActionRejectedError(f"{action.title}: no lookup is configured for '{kind}' facts.")
             args = {k: params[k] for k in lookup.parameters.get("properties", {}) if k in params}
-            facts[kind] = (await self.send(lookup, args, idempotency_key=None)).data
+            facts[kind] = (await self._read(lookup, args, seen)).data
         return facts
 
-    async def check_policy(self, action: Action, params: dict[str, Any]) -> None:
+    async def check_policy(self, action: Action, params: dict[str, Any],
+                           seen: dict[str, ActionResult] | None = None) -> None:
         validate(action, params)
         if not action.policy:
             return
-        facts = await self.facts(action, params)
+        facts = await self.facts(action, params, seen)
         values = {**facts, **params}
         for p in action.policy:
             message = fill(p.message, values, lambda _n: "")
@@ -308,7 +327,8 @@ class Executor:
             raise exc.error from exc
         raise AssertionError("unreachable")
 
-    async def check_ownership(self, action: Action, params: dict[str, Any], requester: str) -> None:
+    async def check_ownership(self, action: Action, params: dict[str, Any], requester: str,
+                              seen: dict[str, ActionResult] | None = None) -> None:
         """Refuse unless every parameter with an ownership rule names something the requester owns.
 
         The proof comes from the catalog's own lookups (the actions backend is the authority), so a
@@ -333,7 +353,7 @@ class Executor:
                 lookup = self.catalog.get(rule.lookup)
                 assert lookup is not None  # checked when the catalog was loaded
                 try:
-                    found = await self.send(lookup, {name: value}, idempotency_key=None)
+                    found = await self._read(lookup, {name: value}, seen)
                 except ActionRejectedError as exc:
                     raise ActionRejectedError(f"{action.title}: {value} could not be checked ({exc}).") from exc
                 owner = str(_lookup(rule.field, found.data) or "")
@@ -346,7 +366,10 @@ class Executor:
                       requester: str, check_policy: bool = True) -> ActionResult:
         """Validate, prove ownership, check policy, then send. ``requester`` is the ticket's requester."""
         validate(action, params)
-        await self.check_ownership(action, params, requester)
+        seen: dict[str, ActionResult] = {}
+        await self.check_ownership(action, params, requester, seen)
         if check_policy:
-            await self.check_policy(action, params)
+            await self.check_policy(action, params, seen)
+        if action.read_only:  # the lookup that proved ownership may be this very action
+            return await self._read(action, params, seen)
         return await self.send(action, params, idempotency_key=idempotency_key)

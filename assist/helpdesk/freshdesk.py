@@ -134,9 +134,10 @@ class FreshdeskHelpdesk(HttpConnector):
         return Message("", author, AuthorRole.AGENT, body, datetime.now(UTC), public)
 
     async def add_tags(self, ticket_id: TicketId, tags: tuple[str, ...]) -> None:
-        # Freshdesk has no add-only endpoint: read the tags right before writing the union.
-        fresh = await self.get_ticket(ticket_id)
-        await self.set_tags(ticket_id, tuple(dict.fromkeys([*fresh.tags, *tags])))
+        # Freshdesk has no add-only endpoint: read the tags (not the conversation) right before the union.
+        t = expect(await self.get_json(f"/tickets/{ticket_id}", ticket_id=ticket_id), dict, self.service, "a ticket")
+        current = [str(v) for v in t.get("tags") or []]
+        await self.set_tags(ticket_id, tuple(dict.fromkeys([*current, *tags])))
 
     async def fetch_attachment(self, ticket_id: TicketId, attachment_id: str) -> bytes:
         raise ConnectorError("Freshdesk attachments open in the helpdesk itself.")

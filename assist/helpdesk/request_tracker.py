@@ -190,9 +190,11 @@ class RequestTrackerHelpdesk(HttpConnector):
         return Message("", author, AuthorRole.AGENT, body, datetime.now(UTC), public)
 
     async def add_tags(self, ticket_id: TicketId, tags: tuple[str, ...]) -> None:
-        # RT replaces a custom field's values: read them right before writing the union.
-        fresh = await self.get_ticket(ticket_id)
-        await self.set_tags(ticket_id, tuple(dict.fromkeys([*fresh.tags, *tags])))
+        # RT replaces a custom field's values: read them (only them) right before writing the union.
+        t = expect(await self.get_json(f"/ticket/{ticket_id}", ticket_id=ticket_id), dict, self.service, "a ticket")
+        current = [str(v) for cf in t.get("CustomFields") or []
+                   if isinstance(cf, dict) and cf.get("name") == self.tags_field for v in cf.get("values") or []]
+        await self.set_tags(ticket_id, tuple(dict.fromkeys([*current, *tags])))
 
     async def current_agent(self) -> str:
         return ""  # REST 2 has no "who am I" endpoint: the window asks once

@@ -14,7 +14,8 @@ from assist.actions.catalog import parse_catalog
 from assist.actions.openapi import import_openapi
 from assist.domain import ProposalStatus, TicketId
 from assist.errors import SettingsError
-from assist.settings import ModelTier, Settings
+from assist.settings import Settings
+from tests.helpers import model_settings
 from tests.openai_server import OpenAIServer
 
 
@@ -189,10 +190,7 @@ async def test_refund_above_team_lead_limit_is_refused(make_session) -> None:
 async def test_prompt_injection_produces_no_run(make_session) -> None:
     server = OpenAIServer()
     try:
-        settings = Settings()
-        settings.models.fast = ModelTier(model="openai/gpt-4o-mini", api_base=server.api_base)
-        settings.routing.llm_classifier = False
-        s = make_session(settings)
+        s = make_session(model_settings(server.api_base))
 
         def _inject(conn) -> None:
             conn.execute("UPDATE messages SET body = body || ? WHERE ticket_id = '1006'",

@@ -12,7 +12,8 @@ import pytest
 from assist.actions.store import ProposalStore
 from assist.domain import ProposalStatus, TicketId
 from assist.errors import ActionRejectedError
-from assist.settings import ModelTier, Settings
+from assist.settings import Settings
+from tests.helpers import model_settings
 from tests.openai_server import OpenAIServer
 
 DEREK_ORDER = "KC-48377"  # Derek Olsen's order; tickets below belong to Maria Gonzalez (#1001)
@@ -70,10 +71,7 @@ async def test_editing_a_proposal_to_someone_elses_order_is_refused_by_the_execu
 async def test_model_tool_calls_for_another_customer_are_blocked(make_session) -> None:
     server = OpenAIServer()
     try:
-        settings = Settings()
-        settings.models.fast = ModelTier(model="openai/gpt-4o-mini", api_base=server.api_base)
-        settings.routing.llm_classifier = False
-        s = make_session(settings)
+        s = make_session(model_settings(server.api_base))
         server.tool_calls = [("cancel_subscription", '{"email": "derek.olsen@outlook.com"}'),
                              ("change_plan", '{"email": "derek.olsen@outlook.com", "plan": "Starter"}'),
                              ("lookup_order", f'{{"order_id": "{DEREK_ORDER}"}}')]
@@ -98,9 +96,7 @@ async def test_model_tool_calls_for_another_customer_are_blocked(make_session) -
 async def test_model_sees_masked_customer_data(make_session) -> None:
     server = OpenAIServer()
     try:
-        settings = Settings()
-        settings.models.fast = ModelTier(model="openai/gpt-4o-mini", api_base=server.api_base)
-        s = make_session(settings)
+        s = make_session(model_settings(server.api_base))
         from assist import llm as mod
 
         original = mod.is_cloud
@@ -278,3 +274,16 @@ async def test_store_survives_a_proposal_with_no_requester(make_session) -> None
     done = await s.approve_action(plan.ticket_id, plan.id)
     assert done.status is ProposalStatus.REJECTED and "no requester" in done.error
     assert isinstance(s.actions.store, ProposalStore)
+
+
+async def test_one_order_read_per_approval(make_session) -> None:
+    """Ownership, policy facts and an auto-run lookup of the same order share one request."""
+    s = make_session()
+    _, proposals = await _proposals(s, "1010")
+    gets = [p for m, p in s._backend.requests if m == "GET" and p.endswith("/orders/KC-48290")]
+    assert len(gets) == 1  # the auto-run lookup proved its own ownership with the same answer
+    refund = next(p for p in proposals if p.action == "refund_order")
+    before = len(s._backend.requests)
+    await s.approve_action(refund.ticket_id, refund.id, confirmed=True)
+    new = s._backend.requests[before:]
+    assert [m for m, p in new if p.endswith("/orders/KC-48290")] == ["GET"]  # ownership + policy: one read

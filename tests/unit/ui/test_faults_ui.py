@@ -15,6 +15,7 @@ class _DiskFull:
     """Makes the journal's draft writes fail like a full disk until ``free()`` is called."""
 
     def __init__(self, journal) -> None:
+        self.journal_db = journal._db
         self.full = True
         self.attempts = 0
         self._save = journal.save_draft
@@ -37,16 +38,21 @@ def _open(window, run_until, ticket_id: str) -> None:
     run_until(lambda: window.ticket.loaded == ticket_id)
 
 
-def test_full_disk_keeps_the_draft_and_saves_it_when_space_is_back(open_window, make_session, run_until, loop,
-                                                                   qtbot) -> None:
-    window = open_window()
-    _open(window, run_until, "1002")
+def _unsaved_on_full_disk(window, run_until, ticket_id: str, text: str) -> _DiskFull:
+    """Open the ticket, make the disk full, type ``text``: the save fails and the banner says so."""
+    _open(window, run_until, ticket_id)
     disk = _DiskFull(window.session.journal)
-    disk.journal_db = window.session.journal._db
-    text = "x" * 941
     window.draft.editor.setPlainText(text)
     window.save_draft_now()
     run_until(lambda: "isn't saved yet" in window.banner.text)
+    return disk
+
+
+def test_full_disk_keeps_the_draft_and_saves_it_when_space_is_back(open_window, make_session, run_until, loop,
+                                                                   qtbot) -> None:
+    window = open_window()
+    text = "x" * 941
+    disk = _unsaved_on_full_disk(window, run_until, "1002", text)
     assert "disk is full" in window.banner.text
     assert "saved" not in window.draft.state.text().replace("not saved", "")
     assert not any(isinstance(w, QMessageBox) and w.isVisible() for w in window.findChildren(QMessageBox))
@@ -67,12 +73,7 @@ def test_full_disk_keeps_the_draft_and_saves_it_when_space_is_back(open_window, 
 
 def test_closing_with_an_unsaved_draft_warns_once(open_window, run_until) -> None:
     window = open_window()
-    _open(window, run_until, "1002")
-    disk = _DiskFull(window.session.journal)
-    disk.journal_db = window.session.journal._db
-    window.draft.editor.setPlainText("important words")
-    window.save_draft_now()
-    run_until(lambda: "isn't saved yet" in window.banner.text)
+    disk = _unsaved_on_full_disk(window, run_until, "1002", "important words")
     window.close()
     assert window.isVisible() and "could not be saved yet (#1002)" in window.banner.text
     disk.full = False
@@ -131,12 +132,7 @@ def test_unsaved_drafts_keep_the_workspace_from_switching(open_window, run_until
     from assist.settings import WorkspaceSettings
 
     window = open_window()
-    _open(window, run_until, "1002")
-    disk = _DiskFull(window.session.journal)
-    disk.journal_db = window.session.journal._db
-    window.draft.editor.setPlainText("words for the demo journal")
-    window.save_draft_now()
-    run_until(lambda: "isn't saved yet" in window.banner.text)
+    disk = _unsaved_on_full_disk(window, run_until, "1002", "words for the demo journal")
     window.session.settings.workspaces["second"] = WorkspaceSettings()
     old = window.session
     window.switch_workspace("second")
