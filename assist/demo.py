@@ -85,3 +85,16 @@ def seed(conn: sqlite3.Connection, seed_dir: Path, now: datetime | None = None) 
     db.table("messages").create_index(["ticket_id"])
     db.table("tickets").create_index(["requester_email"])
     conn.execute(f"PRAGMA user_version = {SEED_VERSION}")
+
+
+def labelled_tickets(seed_dir: Path) -> list[tuple[str, str]]:
+    """The demo tickets' customer messages with their intents: the demo workspace's labelled history."""
+    path = seed_dir / "tickets.json"
+    if not path.exists():
+        return []
+    out = []
+    for t in json.loads(path.read_text("utf-8")):
+        if t.get("intent"):
+            text = " ".join(m["body"] for m in t["messages"] if m["role"] == "customer")
+            out.append((f"{t['subject']} {text}", t["intent"]))
+    return out

@@ -80,6 +80,12 @@ class Ticket:
     priority: str = "normal"
     tags: tuple[str, ...] = ()
     url: str = ""
+    # Helpdesk fields a team may label its tickets with (``assist learn --label-field``): RT "queue" and
+    # "cf.NAME"; Zendesk "type", "form" and "field.ID"; Freshdesk "type", "group" and "cf.NAME".
+    fields: tuple[tuple[str, str], ...] = ()
+
+    def field(self, name: str) -> str:
+        return next((v for k, v in self.fields if k == name), "")
 
     @property
     def summary(self) -> TicketSummary:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from assist.domain import (
@@ -28,7 +29,7 @@ from assist.domain import (
     Ticket,
     Tier,
 )
-from assist.routing import INTENTS, customer_text
+from assist.routing import customer_text
 from assist.settings import AISettings
 from assist.text import content_stems, expansions, message_text
 
@@ -45,14 +46,13 @@ _CLAIM = re.compile(
 # -- sources ------------------------------------------------------------------------------------
 
 
-def retrieval_query(ticket: Ticket, route: Route | None) -> str:
-    """What to search the knowledge base for: the customer's words, latest first, plus intent terms."""
+def retrieval_query(ticket: Ticket, hints: str = "") -> str:
+    """What to search the knowledge base for: the customer's words, latest first, plus the intent's
+    retrieval hints from the workspace's taxonomy."""
     customer = [message_text(m.body, m.body_format is not BodyFormat.TEXT)
                 for m in ticket.messages if m.role is AuthorRole.CUSTOMER]
-    parts = [ticket.subject, *reversed(customer)]
-    if route is not None:
-        parts.append(INTENTS.get(route.intent, INTENTS["other"]).query)
-    return "\n".join(parts)[:4000]
+    parts = [ticket.subject, *reversed(customer), hints]
+    return "\n".join(p for p in parts if p)[:4000]
 
 
 def _date(dt: datetime | None) -> str:
@@ -94,18 +94,17 @@ def order_fact(order: Order, now: datetime | None = None) -> str:
     return f"Your order {order.id} ({items}) {verb}{carrier}{when}{tracking}{due}."
 
 
-def crm_sources(ticket: Ticket, customer: Customer | None, intent: str) -> list[Source]:
-    """The customer's own facts as citable sources (the order that matters, the plan)."""
+def crm_sources(ticket: Ticket, customer: Customer | None, facts: tuple[str, ...]) -> list[Source]:
+    """The customer's own facts as citable sources: those the intent's taxonomy entry names (``order``:
+    the order that matters; ``plan``: the subscription)."""
     if customer is None:
         return []
     sources = []
     order = relevant_order(ticket, customer)
-    if order is not None and intent in (
-        "where_is_my_order", "refund", "address_change", "charged_twice", "other"
-    ):
+    if order is not None and "order" in facts:
         sources.append(Source(f"crm:order:{order.id}", "crm", f"Order {order.id}", "CRM record",
                               order_fact(order), score=100.0))
-    if customer.plan and intent in ("change_plan", "cancel_subscription", "charged_twice"):
+    if customer.plan and "plan" in facts:
         sources.append(Source(
             f"crm:plan:{customer.id}", "crm", f"{customer.name}'s subscription", "CRM record",
             f"You're on the {customer.plan} plan.", score=100.0,
@@ -282,14 +281,16 @@ def offline_draft(
     kb: list[Source],
     settings: AISettings,
     agent: str,
+    crm: Sequence[Source] = (),
 ) -> Draft:
-    """A deterministic draft: the customer's own CRM facts and the best KB sentences, each cited."""
+    """A deterministic draft: the customer's own CRM facts (``crm_sources``) and the best KB sentences,
+    each cited."""
     started = time.perf_counter()
     first = _first_name(ticket.requester_name or (customer.name if customer else ""))
     greeting = _phrase(settings, "greeting", first_name=first)
     closing = _phrase(settings, "closing", agent=agent, first_name=first).strip()
     grounded_kb = [s for s in kb if s.score >= settings.min_source_score]
-    candidates = crm_sources(ticket, customer, route.intent) + grounded_kb
+    candidates = [*crm, *grounded_kb]
     apology = _phrase(settings, "apology") if route.sentiment < 0 else ""
     body: list[str] = []
     used: list[Source] = []  # numbered in order of first use, so markers read [1], [2], [3]
@@ -350,6 +351,7 @@ def build_messages(
     route: Route,
     settings: AISettings,
     agent: str,
+    intent_title: str = "",
 ) -> list[dict[str, str]]:
     phrasebook = "\n".join(f"- {k}: {v}" for k, v in settings.phrasebook.items())
     policy = "\n".join(f"- {p}" for p in settings.policy)
@@ -379,7 +381,7 @@ def build_messages(
                f"customer since {customer.customer_since:%Y}." if customer.customer_since else
                f"Customer: {customer.name}, plan {customer.plan or 'none'}.")
     user = (
-        f"Ticket #{ticket.id}: {ticket.subject}\nIntent: {INTENTS.get(route.intent, INTENTS['other']).title}\n"
+        f"Ticket #{ticket.id}: {ticket.subject}\nIntent: {intent_title or 'Other'}\n"
         f"{ctx}\n\nSources:\n" + ("\n\n".join(lines) or "(none)") +
         f"\n\nThread:\n{thread}\n\nWrite the reply to the customer now."
     )

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from assist.domain import AuthorRole, BodyFormat, Draft, Route, Ticket, TicketId
 from assist.journal import Journal, iso_week
 from assist.routing import sentiment
+from assist.taxonomy import Taxonomy, builtin_rules
 from assist.text import message_text
 
 REASONS: dict[str, str] = {
@@ -29,24 +30,20 @@ REASONS: dict[str, str] = {
     "other": "Other",
 }
 
-TRIGGER_REASON = {
-    "legal": "legal_compliance", "accessibility": "legal_compliance", "refund_exception": "policy_exception",
-    "abuse": "customer_frustration", "manager": "customer_frustration", "chargeback": "customer_frustration",
-    "self_harm": "other",
-}
 
 
-def suggested_reason(route: Route | None) -> str:
-    """The reason to pre-fill: from a hard trigger first, then from what the route saw."""
+def suggested_reason(route: Route | None, taxonomy: Taxonomy | None = None) -> str:
+    """The reason to pre-fill: from a hard trigger first, then from what the route saw, then the intent's
+    own ``escalation_reason`` in the workspace's taxonomy."""
     if route is None:
         return ""
     for t in route.triggers:
-        return TRIGGER_REASON.get(t.kind, "other")
+        spec = (taxonomy or builtin_rules()).trigger(t.kind)
+        return spec.escalation_reason if spec and spec.escalation_reason in REASONS else "other"
     if route.sentiment <= -0.5:
         return "customer_frustration"
-    if route.intent == "broken_feature":
-        return "bug_outage"
-    return ""
+    info = taxonomy.get(route.intent) if taxonomy else None
+    return info.escalation_reason if info and info.escalation_reason in REASONS else ""
 
 
 @dataclass(frozen=True, slots=True)

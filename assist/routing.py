@@ -1,48 +1,34 @@
 """Routing: classify a ticket (intent, complexity, risk, sentiment, duplicates) and pick a tier.
 
-Pure functions over domain objects. Hard triggers (legal, refund exception, accessibility, abuse,
-self-harm, manager, chargeback) route to ``human`` before any model sees the ticket; otherwise the
-first matching rule of the declarative routing table picks the tier, and a tier with no model
-configured falls back to the offline tier, saying so.
+Pure functions over domain objects and the workspace's taxonomy (``assist.taxonomy``): no intent is
+named here. Hard triggers (resources/triggers.toml: legal, refund exception, accessibility, abuse,
+self-harm, manager, asks for a human, account takeover, chargeback; plus the workspace's own) route to
+``human`` before any model sees the ticket; otherwise the first matching rule of the declarative routing
+table picks the tier, then the intent's own tier, then the default; a tier with no model configured
+falls back to the offline tier, saying so.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import Path
+from typing import Protocol
 
 from assist.domain import AuthorRole, BodyFormat, Customer, Route, Ticket, TicketId, TicketStatus, Tier, Trigger
 from assist.settings import RoutingRule, Settings
+from assist.taxonomy import OTHER, Taxonomy, builtin_rules
 from assist.text import content_stems, message_text
 
 # -- intents ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class IntentInfo:
-    title: str
-    query: str  # words added to retrieval queries for this intent
-    base_risk: str
+class Classifier(Protocol):
+    def predict(self, text: str) -> list[tuple[str, float]]:
+        """Intents with probabilities, most likely first."""
+        ...
 
-
-INTENTS: dict[str, IntentInfo] = {
-    "where_is_my_order": IntentInfo("Where is my order", "shipping delivery tracking status", "low"),
-    "refund": IntentInfo("Refund", "refund returns taste guarantee damaged", "medium"),
-    "charged_twice": IntentInfo("Charged twice", "duplicate charge authorization hold refund", "medium"),
-    "cancel_subscription": IntentInfo("Cancel subscription", "cancel subscription pause", "medium"),
-    "change_plan": IntentInfo("Change plan", "plan upgrade downgrade pricing", "low"),
-    "login": IntentInfo("Login / password", "password reset sign-in locked account", "medium"),
-    "broken_feature": IntentInfo("Broken feature", "app troubleshooting not working", "low"),
-    "address_change": IntentInfo("Address change", "delivery address change shipped", "medium"),
-    "gdpr": IntentInfo("GDPR / legal request", "privacy personal data erasure access", "high"),
-    "manager": IntentInfo("Wants a manager", "manager complaint escalation team lead", "high"),
-    "other": IntentInfo("Other", "", "low"),
-}
 
 def _features(text: str) -> list[str]:
     # Presence of stemmed content words: measured best on held-out demo tickets (leave-one-out
@@ -51,9 +37,10 @@ def _features(text: str) -> list[str]:
 
 
 class IntentClassifier:
-    """Multinomial naive Bayes over words and word pairs, trained from labelled example tickets.
+    """Multinomial naive Bayes over stemmed words, trained from labelled example tickets.
 
-    Needs no model and trains in milliseconds, so the offline tier can route with no network.
+    Trains in milliseconds with no dependency, so a taxonomy's few examples route at once; a workspace
+    that learned from its history uses the linear model ``assist learn`` keeps (``assist.learning``).
     """
 
     def __init__(self, priors: dict[str, float], likelihood: dict[str, dict[str, float]],
@@ -83,7 +70,7 @@ class IntentClassifier:
         """Intents with probabilities, most likely first."""
         feats = _features(text)
         if not feats or not self._priors:
-            return [("other", 1.0)]
+            return [(OTHER, 1.0)]
         scores = {
             intent: prior + sum(self._likelihood[intent].get(f, self._unseen[intent]) for f in feats)
             for intent, prior in self._priors.items()
@@ -94,99 +81,12 @@ class IntentClassifier:
         return sorted(((i, e / total) for i, e in exp.items()), key=lambda p: -p[1])
 
 
-def load_examples(seed_dir: Path) -> list[tuple[str, str]]:
-    """Labelled examples: the demo tickets' customer messages plus ``intent_examples.jsonl``."""
-    examples: list[tuple[str, str]] = []
-    tickets = seed_dir / "tickets.json"
-    if tickets.exists():
-        for t in json.loads(tickets.read_text("utf-8")):
-            if t.get("intent"):
-                text = " ".join(m["body"] for m in t["messages"] if m["role"] == "customer")
-                examples.append((f"{t['subject']} {text}", t["intent"]))
-    extra = seed_dir / "intent_examples.jsonl"
-    if extra.exists():
-        for line in extra.read_text("utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                examples.append((row["text"], row["intent"]))
-    return examples
-
-
 # -- hard triggers ------------------------------------------------------------------------------
 
-_N = r"(?:\d+|two|three|four|five|six|several|all)"
-_MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
-
-TRIGGERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("legal", "legal request", (
-        r"\bgdpr\b", r"\bccpa\b", r"general data protection", r"right to (?:be forgotten|erasure|access)",
-        r"\bsubject access request\b",
-        r"\b(?:erase|erasure|delete|remove)\b.{0,40}\b(?:my|all)\b.{0,20}\b(?:personal )?(?:data|information)\b",
-        r"\bdata (?:protection|processing) agreement\b", r"\bauftragsverarbeitung",
-        r"\bmy (?:lawyer|attorney|solicitor)\b", r"\blegal action\b", r"\bsue (?:you|your company)\b",
-        r"\bsmall claims\b",
-    )),
-    ("refund_exception", "refund exception outside policy", (
-        rf"\brefund\w*\b.{{0,60}}\b(?:last|past|previous) {_N} (?:months|boxes|orders)\b",
-        rf"\brefund\w*\b.{{0,40}}\b{_MONTH}\b.{{0,25}}\b{_MONTH}\b",
-        rf"\b{_N} months (?:of )?refunds?\b",
-        r"\boutside\b.{0,25}\b(?:refund |return )?policy\b",
-        r"\brefund (?:me )?(?:for )?everything\b",
-    )),
-    ("accessibility", "accessibility complaint", (
-        r"\bscreen ?reader", r"\baccessibility\b", r"\bvisually impaired\b", r"\bhard of hearing\b",
-        r"\b(?:i am|i'm|im) (?:blind|deaf|disabled|partially sighted)\b", r"\bdisabilit(?:y|ies)\b",
-        r"\bwheelchair\b", r"\bcan'?t (?:see|read) (?:the|your) (?:screen|site|website|app|text)\b",
-    )),
-    ("abuse", "abusive message", (
-        r"\bf+u+c+k+\s*(?:you|u|off)\b", r"\b(?:idiots?|morons?|imbeciles?)\b", r"\bbitch\b",
-        r"\bretard", r"\b(?:i will|i'll|gonna|going to) (?:find|hurt|kill) (?:you|u|your)\b",
-        r"\byou (?:stupid|useless|incompetent|pathetic) (?:people|bots?|clowns?)\b",
-    )),
-    ("self_harm", "self-harm or mental-health distress", (
-        r"\b(?:kill|hurt|harm) myself\b", r"\bend (?:it all|my life)\b", r"\bsuicid\w*",
-        r"\bwant to die\b", r"\bdon'?t want to (?:live|be alive|be here anymore)\b",
-        r"\bself[- ]harm", r"\bno reason to live\b", r"\bcan'?t go on\b", r"\bmental health\b",
-        r"\b(?:so|really|severely) depressed\b", r"\bpanic attacks?\b",
-    )),
-    ("manager", "asks for a manager", (
-        r"\b(?:speak|talk|speaking|talking)\b.{0,12}\b(?:to|with)\b.{0,8}\b(?:a |the |your )?"
-        r"(?:manager|supervisor|boss|someone senior|someone in charge)\b",
-        r"\bwho is your (?:supervisor|manager|boss)\b", r"\bescalate (?:this|it|me)\b",
-        r"\b(?:put me in touch|connect me) with (?:a |your |the )?(?:manager|supervisor|someone)",
-        r"\bwhoever is in charge\b", r"\b(?:get|give) me (?:a|your) (?:manager|supervisor)\b",
-        r"\bformal complaint\b",
-    )),
-    ("human", "asks for a human", (
-        r"\b(?:speak|talk|chat|speaking|talking)\b.{0,15}\b(?:to|with)\b.{0,10}\b(?:a |an |the |some )?"
-        r"(?:real |actual |live |human )?(?:human|person|people|agent|operator|representative|rep)\b",
-        r"\b(?:real|actual|live) (?:human|person|agent)\b", r"\bhuman (?:agent|being|support|please)\b",
-        r"\b(?:transfer|connect|put) me (?:to|through to|with) (?:a |an |the )?(?:human|person|agent|operator)",
-        r"\boperator,? please\b", r"\b(?:are you|is this|am i talking to) (?:a |an )?(?:bot|robot|ai|machine)\b",
-        r"\bnot (?:a |another )?(?:bot|robot|machine|automated (?:reply|answer|response))\b",
-    )),
-    ("account_takeover", "possible account takeover", (
-        r"\b(?:someone|somebody|a stranger) (?:has )?(?:changed|reset|accessed|logged into|got into)\b.{0,25}"
-        r"\b(?:my )?(?:email|password|account|login|address)\b",
-        r"\b(?:i )?(?:didn'?t|did not|never) (?:change|reset|request)\b.{0,20}\b(?:my )?(?:email|password)\b",
-        r"\b(?:my )?account (?:was|has been|got|is) (?:hacked|compromised|taken over|stolen)\b",
-        r"\b(?:i(?:'ve| have)? )?(?:been|got) hacked\b",
-        r"\b(?:unknown|unrecogni[sz]ed|suspicious|strange) (?:login|log-?in|sign-?in|device)\b",
-        r"\block (?:my|the) account\b",
-    )),
-    ("chargeback", "chargeback threat", (
-        r"\bcharge ?backs?\b", r"\bdispute (?:the|this|these|a|your) (?:charges?|payments?|transactions?)\b",
-        r"\b(?:call|calling|contact|contacting|ring|ringing) my (?:bank|card company)\b",
-        r"\breport (?:you|this|it) to my (?:bank|card)", r"\bfile a dispute\b",
-    )),
-)
-_COMPILED = tuple((kind, reason, tuple(re.compile(p, re.IGNORECASE) for p in pats))
-                  for kind, reason, pats in TRIGGERS)
-
-
-def hard_triggers(text: str) -> list[Trigger]:
+def hard_triggers(text: str, taxonomy: Taxonomy | None = None) -> list[Trigger]:
+    """Built-in triggers (resources/triggers.toml) and the workspace's own, each at most once."""
     fired = []
-    for kind, reason, patterns in _COMPILED:
+    for kind, reason, patterns in (taxonomy or builtin_rules()).compiled_triggers:
         for pattern in patterns:
             m = pattern.search(text)
             if m:
@@ -197,25 +97,20 @@ def hard_triggers(text: str) -> list[Trigger]:
 
 # -- signals ------------------------------------------------------------------------------------
 
-_NEG = re.compile(
-    r"\b(?:ridiculous|unacceptable|terrible|awful|worst|angry|furious|rude|useless|disappointed|"
-    r"frustrat\w*|annoy\w*|horrible|pathetic|scam|never again|third time|still waiting|"
-    r"no real answer|done talking|fed up|waste|incompetent|joke|wtf|upset|mad|livid|outraged|"
-    r"sick (?:and tired )?of|so done|not happy|unhappy|ridiculously|shocking|appalling|disgusted)\b",
-    re.IGNORECASE,
-)
-_POS = re.compile(r"\b(?:thanks|thank you|thx|love|great|appreciate|awesome|happy|lovely|amazing)\b",
-                  re.IGNORECASE)
 _SECURITY = re.compile(r"\b(?:hacked|didn'?t do this|don'?t recogni[sz]e|unauthori[sz]ed|fraud|stolen)\b",
                        re.IGNORECASE)
 _AMOUNT = re.compile(r"[$€£]\s?(\d+(?:[.,]\d{2})?)")
 
 
-def sentiment(text: str) -> float:
-    """-1 (furious) .. 1 (delighted), from a small support-specific lexicon, caps and "!!"."""
-    neg = len(_NEG.findall(text)) + text.count("!!") + len(re.findall(r"\b[A-Z]{4,}\b", text))
-    pos = len(_POS.findall(text))
-    return round((pos - neg) / (pos + neg + 1), 2)
+def sentiment(text: str, taxonomy: Taxonomy | None = None) -> float:
+    """-1 (furious) .. 1 (delighted): VADER's compound score (a maintained general lexicon that reads
+    negation, "so"/"very", caps and "!!"), lowered by each support frustration marker it cannot know
+    ("third time", "still waiting"; built in and the workspace's own)."""
+    rules = taxonomy or builtin_rules()
+    text = text[:5000]
+    score = float(rules.vader.polarity_scores(text)["compound"])
+    markers = len(rules.frustration.findall(text))
+    return round(max(-1.0, min(1.0, score - 0.3 * markers)), 2)
 
 
 def customer_text(ticket: Ticket) -> str:
@@ -235,18 +130,25 @@ def complexity(ticket: Ticket, intents: list[tuple[str, float]]) -> str:
     return "low"
 
 
-def risk(intent: str, text: str) -> str:
-    amounts = [float(a.replace(",", ".")) for a in _AMOUNT.findall(text)]
-    if _SECURITY.search(text) or (intent in ("refund", "charged_twice") and any(a > 100 for a in amounts)):
+def risk(intent: str, text: str, taxonomy: Taxonomy) -> str:
+    """High on security words or an amount above the intent's ``high_risk_over``; else its base risk."""
+    info = taxonomy.get(intent)
+    if _SECURITY.search(text):
         return "high"
-    return INTENTS.get(intent, INTENTS["other"]).base_risk
+    if info is None:
+        return "low"
+    if info.high_risk_over is not None:
+        amounts = [float(a.replace(",", ".")) for a in _AMOUNT.findall(text)]
+        if any(a > info.high_risk_over for a in amounts):
+            return "high"
+    return info.base_risk
 
 
 def likely_duplicates(
-    ticket: Ticket, customer: Customer | None, intent: str, classifier: IntentClassifier
+    ticket: Ticket, customer: Customer | None, intent: str, classifier: Classifier
 ) -> tuple[TicketId, ...]:
     """Other open tickets from the same requester that look like the same intent."""
-    if customer is None or intent == "other":
+    if customer is None or intent == OTHER:
         return ()
     open_statuses = (TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
     return tuple(
@@ -257,6 +159,12 @@ def likely_duplicates(
 
 
 # -- the route ----------------------------------------------------------------------------------
+
+
+def check_rules(settings: Settings, taxonomy: Taxonomy) -> None:
+    """Routing rules naming an intent the workspace does not have are an error naming it."""
+    for n, rule in enumerate(settings.routing.rules, start=1):
+        taxonomy.check_names(rule.intent, f"routing rule {n} ({rule.why or rule.tier})")
 
 
 def _rule_matches(rule: RoutingRule, intent: str, risk_: str, complexity_: str, mood: float) -> bool:
@@ -272,21 +180,26 @@ def route(
     ticket: Ticket,
     customer: Customer | None,
     settings: Settings,
-    classifier: IntentClassifier,
+    classifier: Classifier,
+    taxonomy: Taxonomy,
     intent_override: str | None = None,
+    threshold: float | None = None,
 ) -> Route:
+    """Triggers first (human), then the first matching routing rule, then the intent's own tier, then
+    the default. ``threshold`` is the classifier's calibrated abstain cut-off (settings' when None)."""
     text = customer_text(ticket)
     intents = classifier.predict(f"{ticket.subject}\n{text}")
     intent, confidence = intents[0]
-    if intent_override and intent_override in INTENTS:
+    cutoff = settings.routing.min_intent_confidence if threshold is None else threshold
+    if intent_override and taxonomy.get(intent_override):
         intent, confidence = intent_override, 1.0
-    if confidence < settings.routing.min_intent_confidence:
-        intent = "other"
-    mood = sentiment(text)
+    elif confidence < cutoff or taxonomy.get(intent) is None:
+        intent = OTHER
+    mood = sentiment(text, taxonomy)
     cx = complexity(ticket, intents)
-    rk = risk(intent, text)
+    rk = risk(intent, text, taxonomy)
     dups = likely_duplicates(ticket, customer, intent, classifier)
-    triggers = tuple(hard_triggers(f"{ticket.subject}\n{text}"))
+    triggers = tuple(hard_triggers(f"{ticket.subject}\n{text}", taxonomy))
     base = {"intent": intent, "intent_confidence": round(confidence, 2), "complexity": cx,
             "risk": rk, "sentiment": mood, "duplicates": dups}
     if triggers:
@@ -301,7 +214,12 @@ def route(
             reasons.append(rule.why or f"routing rule {n}")
             break
     else:
-        reasons.append("default route")
+        info = taxonomy.get(intent)
+        if info is not None and info.tier:
+            tier = Tier(info.tier)
+            reasons.append(f"{info.label}: {info.tier} tier (taxonomy)")
+        else:
+            reasons.append("default route")
     model = ""
     if tier in (Tier.FAST, Tier.FRONTIER):
         model = getattr(settings.models, tier.value).model

@@ -53,9 +53,10 @@ from assist.feedback import REASONS, Escalation, EscalationFilter, FeedbackStore
 from assist.helpdesk.base import Helpdesk
 from assist.journal import Journal
 from assist.knowledge.base import KnowledgeBase
+from assist.learning.model import IntentRouter
 from assist.paths import Paths
 from assist.reply import customer_reply
-from assist.routing import INTENTS, IntentClassifier, customer_text, route
+from assist.routing import check_rules, customer_text, route
 from assist.secrets import SecretStore
 from assist.settings import Settings
 
@@ -74,7 +75,7 @@ class Session:
     secrets: SecretStore
     workspace: str
     kb: KnowledgeBase
-    classifier: IntentClassifier
+    intents: IntentRouter
     demo_kb: Path | None = None
     catalog_path: Path | None = None
     demo_db: SqliteWorker | None = None
@@ -108,6 +109,10 @@ class Session:
     async def _start_actions(self, catalog_path: Path) -> None:
         """The workspace's catalog against its own API; the demo starts its commerce API here."""
         catalog = load_catalog(catalog_path)
+        taxonomy = self.intents.taxonomy
+        if taxonomy.intents:  # a catalog written for intents this workspace does not have is named, not ignored
+            taxonomy.check_names({i for a in catalog.actions.values() for i in a.propose_for},
+                                 f"{catalog_path} (propose_for)")
         base_url = self.settings.current.actions.base_url
         if self.demo_db is not None:
             await self.demo_db.run(lambda _conn: None)  # opening the demo file seeds it on first run
@@ -131,8 +136,10 @@ class Session:
         if self.actions is None:
             return []
         model = self.settings.models.fast if self.settings.models.fast.model else None
+        info = self.intents.taxonomy.get(r.intent)
         return await self.actions.propose(ctx, r, self.settings.agent.name, model, self.secrets.get(API_KEY),
-                                          redact=self.settings.ai.redact_pii)
+                                          redact=self.settings.ai.redact_pii,
+                                          intent_actions=info.actions if info else ())
 
     def _actions(self) -> ActionService:
         if self.actions is None:
@@ -320,8 +327,8 @@ class Session:
             )
             written = True
         return await self.feedback.escalate(
-            ctx.ticket.id, route, draft_text, draft_state, reason, note, suggested_reason(route), written,
-            self.settings.agent.name,
+            ctx.ticket.id, route, draft_text, draft_state, reason, note,
+            suggested_reason(route, self.intents.taxonomy), written, self.settings.agent.name,
         )
 
     async def escalations(self, flt: EscalationFilter) -> list[Escalation]:
@@ -336,21 +343,32 @@ class Session:
     async def route_ticket(self, ctx: TicketContext) -> Route:
         """Classify and route; asks the fast model for the intent when one is configured."""
         # classification is CPU work over text of any length: off the event loop (the UI thread)
-        r = await asyncio.to_thread(route, ctx.ticket, ctx.customer, self.settings, self.classifier)
+        intents = self.intents
+        check_rules(self.settings, intents.taxonomy)  # a rule naming an unknown intent is named, not skipped
+        threshold = (await asyncio.to_thread(lambda: intents.loaded)).threshold  # loads the model once
+        r = await asyncio.to_thread(route, ctx.ticket, ctx.customer, self.settings, intents, intents.taxonomy,
+                                    threshold=threshold)
         fast = self.settings.models.fast
-        if r.human_only or not fast.model or not self.settings.routing.llm_classifier:
+        labels = intents.taxonomy.names
+        if r.human_only or not fast.model or not self.settings.routing.llm_classifier or not labels:
             return r
         intent = await llm.classify(
             f"{ctx.ticket.subject}\n{customer_text(ctx.ticket)}", fast, self.secrets.get(API_KEY),
-            redact=self.settings.ai.redact_pii, labels=[i for i in INTENTS if i != "other"],
+            redact=self.settings.ai.redact_pii, labels=labels,
         )
         if intent and intent != r.intent:
-            return route(ctx.ticket, ctx.customer, self.settings, self.classifier, intent)
+            return route(ctx.ticket, ctx.customer, self.settings, intents, intents.taxonomy, intent,
+                         threshold=threshold)
         return r
+
+    def _crm_facts(self, ctx: TicketContext, r: Route) -> list[Source]:
+        return crm_sources(ctx.ticket, ctx.customer, self.intents.taxonomy.facts_for(r.intent))
 
     async def sources(self, ctx: TicketContext, r: Route) -> list[Source]:
         await self.prepare()
-        return await self.kb.search(retrieval_query(ctx.ticket, r), k=self.settings.ai.top_k)
+        info = self.intents.taxonomy.get(r.intent)
+        return await self.kb.search(retrieval_query(ctx.ticket, info.retrieval if info else ""),
+                                    k=self.settings.ai.top_k)
 
     async def draft(self, ctx: TicketContext, r: Route, *, record: bool = True, fallback: bool = True
                     ) -> AsyncIterator[llm.Delta | Draft]:
@@ -368,13 +386,14 @@ class Session:
         grounded = [s for s in kb if s.score >= ai.min_source_score]
         if r.tier is Tier.OFFLINE or not grounded:
             # No grounding means no model call: a clarifying question, never a guess.
-            result = offline_draft(ctx.ticket, ctx.customer, r, kb, ai, agent)
+            result = offline_draft(ctx.ticket, ctx.customer, r, kb, ai, agent, self._crm_facts(ctx, r))
             if r.tier is not Tier.OFFLINE:
                 result = replace(result, tier=r.tier, model=r.model)
         else:
             tier_cfg = getattr(self.settings.models, r.tier.value)
-            citations = number_sources(crm_sources(ctx.ticket, ctx.customer, r.intent) + grounded)
-            messages = build_messages(ctx.ticket, ctx.customer, citations, r, ai, agent)
+            citations = number_sources(self._crm_facts(ctx, r) + grounded)
+            messages = build_messages(ctx.ticket, ctx.customer, citations, r, ai, agent,
+                                      self.intents.taxonomy.title(r.intent))
             usage: dict[str, float] = {}
             text, error = "", ""
             try:
@@ -389,7 +408,7 @@ class Session:
                 # The model couldn't be reached (or refused the key) before writing anything: the agent
                 # gets the offline draft now, and is told why, instead of an empty editor.
                 log.warning("%s tier failed, offline draft instead: %s", r.tier.value, error)
-                offline = offline_draft(ctx.ticket, ctx.customer, r, kb, ai, agent)
+                offline = offline_draft(ctx.ticket, ctx.customer, r, kb, ai, agent, self._crm_facts(ctx, r))
                 why = f"The {r.tier.value} model ({r.model}) was not used: {error} This is the offline draft."
                 result = replace(offline, note=f"{why} {offline.note}".strip(), fallback=why)
             else:

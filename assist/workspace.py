@@ -3,8 +3,10 @@ connectors a workspace's settings describe), and "Test connection" for Settings.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+from assist import taxonomy as taxonomies
 from assist.crm.base import CRM
 from assist.crm.cache import CachedCRM
 from assist.crm.demo import DemoCRM
@@ -12,7 +14,7 @@ from assist.crm.helpdesk_crm import HelpdeskCRM
 from assist.crm.http_json import HttpJsonCRM
 from assist.crm.hubspot import HubSpotCRM
 from assist.db import SqliteWorker
-from assist.demo import seed
+from assist.demo import labelled_tickets, seed
 from assist.errors import AssistError
 from assist.feedback import FeedbackStore
 from assist.helpdesk.base import Helpdesk
@@ -22,11 +24,14 @@ from assist.helpdesk.request_tracker import RequestTrackerHelpdesk
 from assist.helpdesk.zendesk import ZendeskHelpdesk
 from assist.journal import Journal
 from assist.knowledge.base import KnowledgeBase
+from assist.learning.history import HISTORY_FILE, labelled, load_cache
+from assist.learning.model import MODEL_FILE, IntentRouter
 from assist.paths import Paths, resources_dir
-from assist.routing import IntentClassifier, load_examples
 from assist.secrets import SecretStore
 from assist.session import Session
 from assist.settings import CRMSettings, HelpdeskSettings, Settings, WorkspaceSettings
+
+log = logging.getLogger(__name__)
 
 
 def open_demo_workspace(paths: Paths) -> tuple[DemoHelpdesk, DemoCRM, SqliteWorker]:
@@ -79,6 +84,37 @@ async def test_connection(ws_name: str, ws: WorkspaceSettings, secrets: SecretSt
         await connector.aclose()
 
 
+def taxonomy_path(paths: Paths, name: str) -> Path:
+    """Where a workspace's taxonomy is saved (its config folder, beside actions.toml)."""
+    return paths.config_dir / "workspaces" / name / "taxonomy.toml"
+
+
+def load_taxonomy(paths: Paths, name: str, ws: WorkspaceSettings) -> taxonomies.Taxonomy:
+    """The workspace's taxonomy; the demo's ships in resources/demo until it is edited."""
+    path = taxonomy_path(paths, name)
+    if not path.exists() and ws.helpdesk.kind == "demo":
+        path = resources_dir() / "demo" / "taxonomy.toml"
+    return taxonomies.load(path)
+
+
+def intent_router(paths: Paths, name: str, ws: WorkspaceSettings) -> IntentRouter:
+    """The workspace's taxonomy and the model it learned (``assist learn``); a broken taxonomy file
+    routes everything to "other" and says why in the log (``assist doctor`` names the problem)."""
+    data = paths.workspace_dir(name)
+    demo = ws.helpdesk.kind == "demo"
+    try:
+        taxonomy = load_taxonomy(paths, name, ws)
+    except AssistError as exc:
+        log.error("%s", exc)
+        taxonomy = taxonomies.Taxonomy()
+
+    def extra() -> list[tuple[str, str]]:
+        own = labelled(load_cache(data / HISTORY_FILE))
+        return own + (labelled_tickets(resources_dir() / "demo") if demo else [])
+
+    return IntentRouter(taxonomy, data / MODEL_FILE, extra)
+
+
 def isolated_session(live: Session, settings: Settings) -> Session:
     """A throwaway session (the Settings regression run) that shares nothing it could break with the
     live one: its own copy of the secrets (the demo backend it starts gets its own token) and its own
@@ -93,17 +129,17 @@ def build_session(paths: Paths, settings: Settings, secrets: SecretStore) -> Ses
     feedback = FeedbackStore(journal)
     kb = KnowledgeBase(paths.workspace_dir(name) / "kb.db")
     seed_dir = resources_dir() / "demo"
-    classifier = IntentClassifier.train(load_examples(seed_dir))
+    intents = intent_router(paths, name, ws)
     if ws.helpdesk.kind == "demo":
         helpdesk, demo_crm, demo_db = open_demo_workspace(paths)
         crm: CRM = demo_crm if ws.crm.kind == "demo" else crm_for(name, ws.crm, secrets, helpdesk)
         return Session(
-            settings, paths, helpdesk, CachedCRM(crm, ws.crm.cache_ttl_s), journal, secrets, name, kb, classifier,
+            settings, paths, helpdesk, CachedCRM(crm, ws.crm.cache_ttl_s), journal, secrets, name, kb, intents,
             demo_kb=seed_dir / "kb", catalog_path=seed_dir / "actions.toml", demo_db=demo_db, feedback=feedback,
         )
     real = helpdesk_for(name, ws.helpdesk, secrets)
     catalog = Path(ws.actions.catalog).expanduser() if ws.actions.catalog else \
         paths.config_dir / "workspaces" / name / "actions.toml"
     return Session(settings, paths, real, CachedCRM(crm_for(name, ws.crm, secrets, real), ws.crm.cache_ttl_s),
-                   journal, secrets, name, kb, classifier, feedback=feedback,
+                   journal, secrets, name, kb, intents, feedback=feedback,
                    catalog_path=catalog if catalog.exists() else None)

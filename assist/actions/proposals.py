@@ -160,7 +160,10 @@ def _not_theirs(value: object, requester: str) -> str:
             "requester. Nothing is proposed for it; check who is asking.")
 
 
-def rule_proposals(catalog: Catalog, ticket: Ticket, customer: Customer | None, route: Route) -> list[ActionProposal]:
+def rule_proposals(catalog: Catalog, ticket: Ticket, customer: Customer | None, route: Route,
+                   intent_actions: tuple[str, ...] = ()) -> list[ActionProposal]:
+    """Actions that fit the ticket's intent (the catalog's ``propose_for`` or the taxonomy's ``actions``)
+    or its keywords, with parameters filled from the ticket and the customer's own records."""
     found = entities(catalog, ticket, customer)
     text = customer_text(ticket).lower()
     out = []
@@ -168,7 +171,8 @@ def rule_proposals(catalog: Catalog, ticket: Ticket, customer: Customer | None, 
     for action in catalog.actions.values():
         if route.human_only and not action.read_only:
             continue  # a human takes this ticket: only look things up for them
-        fits = route.intent in action.propose_for or any(k in text for k in action.keywords)
+        fits = (route.intent in action.propose_for or action.name in intent_actions
+                or any(k in text for k in action.keywords))
         if not fits:
             continue
         params, order = _params(action, ticket, customer, route, found)

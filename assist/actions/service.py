@@ -34,9 +34,10 @@ class ActionService:
 
     async def propose(
         self, ctx: TicketContext, route: Route, agent: str, model: ModelTier | None = None,
-        api_key: str | None = None, redact: bool = True,
+        api_key: str | None = None, redact: bool = True, intent_actions: tuple[str, ...] = (),
     ) -> list[ActionProposal]:
-        """Proposals for a ticket, made once; read-only ones marked auto_run run straight away."""
+        """Proposals for a ticket, made once; read-only ones marked auto_run run straight away.
+        ``intent_actions``: what the workspace's taxonomy lets the ticket's intent propose."""
         existing = await self.store.for_ticket(ctx.ticket.id)
         if existing:
             return existing
@@ -50,7 +51,7 @@ class ActionService:
                 proposals = []
             proposals = bind_to_requester(self.catalog, proposals, ctx.ticket, ctx.customer)
         if not proposals:
-            proposals = rule_proposals(self.catalog, ctx.ticket, ctx.customer, route)
+            proposals = rule_proposals(self.catalog, ctx.ticket, ctx.customer, route, intent_actions)
         await self.store.add(proposals, agent)
         for p in proposals:
             action = self.catalog.get(p.action)

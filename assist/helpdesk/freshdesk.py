@@ -118,7 +118,7 @@ class FreshdeskHelpdesk(HttpConnector):
                       STATUS.get(int(t.get("status") or 2), TicketStatus.OPEN), req.get("email") or "", name,
                       iso_time(t.get("created_at")), iso_time(t.get("updated_at")), tuple(messages),
                       PRIORITY.get(int(t.get("priority") or 2), "normal"), tuple(t.get("tags") or ()),
-                      self.ticket_url(str(t["id"])))
+                      self.ticket_url(str(t["id"])), _fields(t))
 
     async def post_reply(self, ticket_id: TicketId, body: str, *, public: bool, author: str,
                          status: TicketStatus | None = None) -> Message:
@@ -155,6 +155,17 @@ class FreshdeskHelpdesk(HttpConnector):
 
 
 _URL = re.compile(r"https?://[\w.-]+\.freshdesk\.com/a/tickets/(\d+)")
+
+
+def _fields(t: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """Type, group and custom fields (``cf.NAME``) a team may label its tickets with."""
+    out = [(k, str(t[k + "_id" if k == "group" else k])) for k in ("type", "group")
+           if t.get(k + "_id" if k == "group" else k)]
+    cfs = t.get("custom_fields")
+    for name, value in (cfs.items() if isinstance(cfs, dict) else ()):
+        if value not in (None, "", False):
+            out.append((f"cf.{name}", str(value)))
+    return tuple(out)
 
 
 def ticket_id_from_url(url: str) -> str | None:

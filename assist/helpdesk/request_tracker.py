@@ -56,6 +56,7 @@ class RequestTrackerHelpdesk(HttpConnector):
         self.web_url = root.removesuffix("/REST/2.0")
         self.queue_sql = queue_sql
         self.tags_field = tags_field
+        self._queues: dict[str, str] = {}
         self.name = "Request Tracker"
 
     def ticket_url(self, ticket_id: str) -> str:
@@ -146,13 +147,25 @@ class RequestTrackerHelpdesk(HttpConnector):
             messages.append(Message(txn, author, role, body, iso_time(h.get("Created")), public, fmt,
                                     tuple(files.get(txn, ()))))
         tags: tuple[str, ...] = ()
+        fields = [("queue", await self._queue_name(str(field(t, "Queue", "id", default="") or "")))]
         for cf in t.get("CustomFields") or []:
             if isinstance(cf, dict) and cf.get("name") == self.tags_field:
                 tags = tuple(str(v) for v in cf.get("values") or [])
+            elif isinstance(cf, dict) and cf.get("name") and cf.get("values"):
+                fields.append((f"cf.{cf['name']}", str(cf["values"][0])))
         return Ticket(TicketId(str(t["id"])), t.get("Subject") or "(no subject)",
                       STATUS.get(t.get("Status", ""), TicketStatus.OPEN), email, name, iso_time(t.get("Created")),
                       iso_time(t.get("LastUpdated")), tuple(messages), str(t.get("Priority") or "normal"), tags,
-                      self.ticket_url(str(t["id"])))
+                      self.ticket_url(str(t["id"])), tuple(fields))
+
+    async def _queue_name(self, queue_id: str) -> str:
+        """A queue's name (REST2 gives tickets its id), asked once per queue."""
+        if not queue_id:
+            return ""
+        if queue_id not in self._queues:
+            q = await self.get_json(f"/queue/{queue_id}")
+            self._queues[queue_id] = str(field(q, "Name", default=queue_id) or queue_id)
+        return self._queues[queue_id]
 
     async def fetch_attachment(self, ticket_id: TicketId, attachment_id: str) -> bytes:
         """The file's bytes (GET /attachment/:id, Content base64), checked to belong to this ticket."""

@@ -134,7 +134,8 @@ class ZendeskHelpdesk(HttpConnector):
         return Ticket(TicketId(str(t["id"])), t.get("subject") or "(no subject)",
                       STATUS.get(t.get("status", ""), TicketStatus.OPEN), req.get("email", ""), req.get("name", ""),
                       iso_time(t.get("created_at")), iso_time(t.get("updated_at")), tuple(messages),
-                      t.get("priority") or "normal", tuple(t.get("tags") or ()), self.ticket_url(str(t["id"])))
+                      t.get("priority") or "normal", tuple(t.get("tags") or ()), self.ticket_url(str(t["id"])),
+                      _fields(t))
 
     async def post_reply(self, ticket_id: TicketId, body: str, *, public: bool, author: str,
                          status: TicketStatus | None = None) -> Message:
@@ -168,6 +169,15 @@ class ZendeskHelpdesk(HttpConnector):
 
 
 _URL = re.compile(r"https?://[\w.-]+/agent/tickets/(\d+)")
+
+
+def _fields(t: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """Type, form and custom fields (``field.ID``) a team may label its tickets with."""
+    out = [(k, str(t[src])) for k, src in (("type", "type"), ("form", "ticket_form_id")) if t.get(src)]
+    for f in t.get("custom_fields") or []:
+        if isinstance(f, dict) and f.get("value") not in (None, "", False):
+            out.append((f"field.{f.get('id')}", str(f["value"])))
+    return tuple(out)
 
 
 def ticket_id_from_url(url: str) -> str | None:

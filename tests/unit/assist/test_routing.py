@@ -7,12 +7,17 @@ from datetime import UTC, datetime
 
 import pytest
 
+from assist import taxonomy
+from assist.demo import labelled_tickets
 from assist.domain import AuthorRole, Message, Ticket, TicketId, TicketStatus, Tier
+from assist.errors import SettingsError
+from assist.learning.model import IntentRouter
 from assist.paths import resources_dir
-from assist.routing import IntentClassifier, hard_triggers, load_examples, route, sentiment
+from assist.routing import IntentClassifier, check_rules, hard_triggers, route, sentiment
 from assist.settings import ModelTier, RoutingRule, Settings
 
 SEED = resources_dir() / "demo"
+DEMO = taxonomy.load(SEED / "taxonomy.toml")
 
 FIRES = {
     "legal": [
@@ -90,22 +95,26 @@ def _ticket(text: str, subject: str = "help", tid: str = "9001") -> Ticket:
 
 
 @pytest.fixture(scope="module")
-def classifier() -> IntentClassifier:
-    return IntentClassifier.train(load_examples(SEED))
+def classifier() -> IntentRouter:
+    return IntentRouter(DEMO, None, lambda: labelled_tickets(SEED))
+
+
+def _route(ticket: Ticket, settings: Settings, classifier: IntentRouter) -> object:
+    return route(ticket, None, settings, classifier, classifier.taxonomy)
 
 
 def test_legal_request_is_human_only_before_any_model(classifier) -> None:
     settings = Settings()
     settings.models.fast = ModelTier(model="gpt-4o-mini")
     settings.models.frontier = ModelTier(model="gpt-4o")
-    r = route(_ticket("Pursuant to GDPR Article 17 erase all my personal data."), None, settings, classifier)
+    r = _route(_ticket("Pursuant to GDPR Article 17 erase all my personal data."), settings, classifier)
     assert r.tier is Tier.HUMAN and r.human_only
     assert r.reasons == ("human only: legal request",)
     assert r.model == ""
 
 
 def test_tier_without_model_falls_back_to_offline_and_says_so(classifier) -> None:
-    r = route(_ticket("where is my order? tracking hasn't moved"), None, Settings(), classifier)
+    r = _route(_ticket("where is my order? tracking hasn't moved"), Settings(), classifier)
     assert r.intent == "where_is_my_order"
     assert r.tier is Tier.OFFLINE
     assert "no fast model configured: offline draft" in r.reasons
@@ -115,13 +124,13 @@ def test_routing_table_from_config(classifier) -> None:
     settings = Settings()
     settings.models.fast = ModelTier(model="gpt-4o-mini")
     settings.models.frontier = ModelTier(model="gpt-4o")
-    routine = route(_ticket("how do I reset my password"), None, settings, classifier)
+    routine = _route(_ticket("how do I reset my password"), settings, classifier)
     assert (routine.tier, routine.model) == (Tier.FAST, "gpt-4o-mini")
-    risky = route(_ticket("I was charged twice, $129.00 and $129.00"), None, settings, classifier)
+    risky = _route(_ticket("I was charged twice, $129.00 and $129.00"), settings, classifier)
     assert risky.risk == "high" and risky.tier is Tier.FRONTIER
     assert "high risk: frontier model" in risky.reasons
     settings.routing.rules = [RoutingRule(intent=["login"], tier="offline", why="logins stay offline")]
-    custom = route(_ticket("how do I reset my password"), None, settings, classifier)
+    custom = _route(_ticket("how do I reset my password"), settings, classifier)
     assert custom.tier is Tier.OFFLINE and custom.reasons == ("logins stay offline",)
 
 
@@ -129,11 +138,13 @@ def test_sentiment_orders_messages_sensibly() -> None:
     assert sentiment("Thanks so much, love the coffee") > 0
     assert sentiment("This is RIDICULOUS, third time, still waiting!!") < -0.5
     assert sentiment("My order number is KC-1") == 0
+    assert sentiment("I am not happy with this") < 0  # VADER reads the negation
+    assert sentiment("This is not bad at all, thanks") > 0
 
 
 def test_offline_classifier_generalises_to_held_out_demo_tickets() -> None:
     tickets = json.loads((SEED / "tickets.json").read_text())
-    examples = load_examples(SEED)
+    examples = DEMO.examples() + labelled_tickets(SEED)
     correct = 0
     for t in tickets:
         text = f"{t['subject']} " + " ".join(m["body"] for m in t["messages"] if m["role"] == "customer")
@@ -185,3 +196,56 @@ def test_ordinary_anger_reads_negative() -> None:
 
     for text in ("I'm so upset", "I am so mad", "honestly livid about this", "sick and tired of waiting"):
         assert sentiment(text) < 0, text
+
+
+def test_rules_naming_an_unknown_intent_are_an_error_naming_it() -> None:
+    settings = Settings()
+    settings.routing.rules = [RoutingRule(intent=["refund", "refnud"], tier="frontier", why="money")]
+    with pytest.raises(SettingsError, match="refnud"):
+        check_rules(settings, DEMO)
+    check_rules(Settings(), DEMO)  # the default rules name only "other"
+
+
+def test_a_workspace_adds_its_own_trigger_and_frustration_marker() -> None:
+    own = taxonomy.parse("""
+[[triggers]]
+kind = "ombudsman"
+reason = "mentions the ombudsman"
+patterns = ['\\bombudsman\\b', 'ofcom']
+escalation_reason = "legal_compliance"
+[sentiment]
+frustration = ["on hold for (?:an hour|hours)"]
+""")
+    kinds = {t.kind for t in hard_triggers("I'm taking this to the ombudsman", own)}
+    assert kinds == {"ombudsman"}
+    assert "ombudsman" not in {t.kind for t in hard_triggers("I'm taking this to the ombudsman")}
+    assert "legal" in {t.kind for t in hard_triggers("my lawyer will call", own)}  # built-ins stay
+    assert sentiment("I was on hold for hours", own) < sentiment("I was on hold for hours")
+    assert not hard_triggers("my ombudsmanship course starts monday", own)  # near miss
+
+
+def test_intent_tier_from_the_taxonomy_after_the_rules() -> None:
+    team = taxonomy.parse("""
+[[intents]]
+name = "invoice_copy"
+tier = "offline"
+examples = ["send me a copy of my invoice", "i need last month's invoice", "invoice pdf please"]
+[[intents]]
+name = "outage"
+base_risk = "high"
+examples = ["the service is down", "nothing works, outage?", "site down for everyone"]
+""")
+    router = IntentRouter(team)
+    settings = Settings()
+    settings.models.fast = ModelTier(model="gpt-4o-mini")
+    settings.models.frontier = ModelTier(model="gpt-4o")
+    copy = _route(_ticket("can you send me a copy of my invoice"), settings, router)
+    assert copy.intent == "invoice_copy" and copy.tier is Tier.OFFLINE
+    assert any("taxonomy" in r for r in copy.reasons)
+    down = _route(_ticket("the service is down again"), settings, router)
+    assert down.risk == "high" and down.tier is Tier.FRONTIER  # rules before the intent's own tier
+
+
+def test_no_intents_yet_means_other_and_no_error() -> None:
+    r = _route(_ticket("where is my order"), Settings(), IntentRouter(taxonomy.Taxonomy()))
+    assert r.intent == "other"

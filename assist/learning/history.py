@@ -1,0 +1,226 @@
+"""A team's ticket history: from its helpdesk (solved and closed tickets, paged, resumable) or a file.
+
+The history is cached in the workspace's data folder as ``history.jsonl``, one ticket per line, written
+as each ticket arrives: an import cut off by a crash, a timeout or Ctrl+C resumes where it stopped.
+A file import reads JSONL or CSV with ``subject``, ``body``, and optionally ``label``, ``reply`` (the
+agent's answer), ``handle_minutes``, ``replies``, ``reopened`` and ``id``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from assist.domain import AuthorRole, BodyFormat, QueueFilter, Ticket, TicketStatus
+from assist.errors import AssistError, ConnectorAuthError, ConnectorError
+from assist.helpdesk.base import Helpdesk
+from assist.text import message_text
+
+log = logging.getLogger(__name__)
+
+HISTORY_FILE = "history.jsonl"
+DEFAULT_LAST, MAX_LAST = 1000, 10_000
+MAX_BODY = 8000
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryTicket:
+    id: str
+    subject: str
+    body: str  # what the customer wrote, plain text
+    label: str = ""
+    reply: str = ""  # the agent's first public answer
+    handle_minutes: float | None = None
+    replies: int = 0
+    reopened: bool = False
+
+    @property
+    def text(self) -> str:
+        return f"{self.subject}\n{self.body}"
+
+
+def labelled(history: Iterable[HistoryTicket]) -> list[tuple[str, str]]:
+    return [(t.text, t.label) for t in history if t.label]
+
+
+# -- files --------------------------------------------------------------------------------------
+
+_FIELDS = {f.name for f in fields(HistoryTicket)}
+
+
+def _row(raw: dict[str, Any], n: int, source: str) -> HistoryTicket:
+    if not isinstance(raw, dict):
+        raise AssistError(f"{source}, record {n}: expected an object with subject and body.")
+    subject, body = str(raw.get("subject") or ""), str(raw.get("body") or raw.get("text") or "")
+    if not (subject.strip() or body.strip()):
+        raise AssistError(f"{source}, record {n}: no subject and no body.")
+
+    def num(key: str) -> float | None:
+        value = raw.get(key)
+        if value in (None, ""):
+            return None
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise AssistError(f"{source}, record {n}: {key} {value!r} is not a number.") from None
+
+    replies = num("replies")
+    return HistoryTicket(
+        str(raw.get("id") or f"row{n}"), subject[:500], body[:MAX_BODY],
+        str(raw.get("label") or raw.get("intent") or "").strip(), str(raw.get("reply") or "")[:MAX_BODY],
+        num("handle_minutes") if "handle_minutes" in raw else num("handle_time"),
+        int(replies or 0), str(raw.get("reopened", "")).lower() in ("1", "true", "yes"),
+    )
+
+
+def read_file(path: Path) -> list[HistoryTicket]:
+    """Tickets from a JSONL or CSV file; a bad record is an error naming its line."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise AssistError(f"{path} does not exist.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AssistError(f"{path} cannot be read as UTF-8 text ({exc}).") from None
+    out = []
+    if path.suffix.lower() == ".csv":
+        reader = csv.DictReader(text.splitlines())
+        if not reader.fieldnames or not {"subject", "body"} & set(reader.fieldnames):
+            raise AssistError(f"{path}: the CSV needs a header row with subject and body columns.")
+        for n, raw in enumerate(reader, start=2):
+            out.append(_row(dict(raw), n, f"{path} line"))
+    else:
+        for n, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                raw = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise AssistError(f"{path}, line {n}: not JSON ({exc.msg}).") from None
+            out.append(_row(raw, n, f"{path} line"))
+    if not out:
+        raise AssistError(f"{path} has no tickets.")
+    return out
+
+
+def save(history: Iterable[HistoryTicket], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for t in history:
+            fh.write(json.dumps(asdict(t)) + "\n")
+    tmp.replace(path)
+
+
+def load_cache(path: Path) -> list[HistoryTicket]:
+    """The cached history; a torn last line (a crash mid-write) is skipped, not fatal."""
+    out: list[HistoryTicket] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (FileNotFoundError, UnicodeDecodeError):
+        return out
+    for line in lines:
+        try:
+            raw = json.loads(line)
+            out.append(HistoryTicket(**{k: v for k, v in raw.items() if k in _FIELDS}))
+        except (json.JSONDecodeError, TypeError):
+            log.warning("Skipping an unreadable line in %s", path)
+    return out
+
+
+# -- helpdesk -----------------------------------------------------------------------------------
+
+
+def label_of(ticket: Ticket, label_field: str) -> str:
+    """The label a lead chose: ``tags`` (the first tag), ``tags:PREFIX`` (the first tag with that prefix,
+    prefix dropped), or a helpdesk field (``queue``, ``type``, ``group``, ``cf.NAME``, ``field.ID``)."""
+    if not label_field:
+        return ""
+    if label_field == "tags" or label_field.startswith("tags:"):
+        prefix = label_field.partition(":")[2]
+        return next((t[len(prefix):] for t in ticket.tags if t.startswith(prefix) and t != prefix), "")
+    return ticket.field(label_field)
+
+
+def from_ticket(ticket: Ticket, label_field: str) -> HistoryTicket:
+    customer, reply = [], ""
+    first = last = None
+    agents = 0
+    for m in ticket.messages:
+        text = message_text(m.body, m.body_format is not BodyFormat.TEXT)
+        if m.role is AuthorRole.CUSTOMER:
+            if not agents:
+                customer.append(text)
+            first = first or m.created_at
+        elif m.public:
+            agents += 1
+            reply = reply or text
+            last = m.created_at
+    minutes = round((last - first).total_seconds() / 60, 1) if first and last and last >= first else None
+    return HistoryTicket(str(ticket.id), ticket.subject[:500], "\n".join(customer)[:MAX_BODY],
+                         label_of(ticket, label_field), reply[:MAX_BODY], minutes, agents,
+                         "reopened" in ticket.tags)
+
+
+async def pull(
+    helpdesk: Helpdesk, cache: Path, *, last: int = DEFAULT_LAST, label_field: str = "",
+    progress: Callable[[int, int], None] = lambda _done, _total: None, concurrency: int = 4,
+) -> list[HistoryTicket]:
+    """The last ``last`` solved/closed tickets, each fetched once: those already in ``cache`` are kept, so
+    an interrupted import resumes. A ticket the helpdesk cannot return is skipped and logged."""
+    if not 1 <= last <= MAX_LAST:
+        raise AssistError(f"--last must be between 1 and {MAX_LAST:,} (got {last:,}).")
+    summaries = await helpdesk.list_queue(QueueFilter(statuses=(TicketStatus.SOLVED, TicketStatus.CLOSED)),
+                                          limit=last)
+    meta = cache.with_suffix(".meta.json")
+    try:
+        same_labels = json.loads(meta.read_text("utf-8")).get("label_field") == label_field
+    except (OSError, ValueError, AttributeError):
+        same_labels = False
+    if not same_labels:  # labels come from another field now: fetch again rather than mix them
+        cache.unlink(missing_ok=True)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        meta.write_text(json.dumps({"label_field": label_field}), "utf-8")
+    have = {t.id: t for t in load_cache(cache)}
+    wanted = [str(s.id) for s in summaries[:last]]
+    todo = [tid for tid in wanted if tid not in have]
+    done = len(wanted) - len(todo)
+    progress(done, len(wanted))
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    sem = asyncio.Semaphore(concurrency)
+    skipped = 0
+
+    async def one(tid: str) -> HistoryTicket | None:
+        nonlocal skipped
+        async with sem:
+            try:
+                return from_ticket(await helpdesk.get_ticket(tid), label_field)  # type: ignore[arg-type]
+            except ConnectorAuthError:
+                raise  # a revoked token fails every ticket: say so once
+            except ConnectorError as exc:
+                skipped += 1
+                log.warning("History import skipped #%s: %s", tid, exc)
+                return None
+
+    with cache.open("a", encoding="utf-8") as fh:
+        for batch in _chunks(todo, 50):
+            for t in await asyncio.gather(*(one(tid) for tid in batch)):
+                if t is not None:
+                    fh.write(json.dumps(asdict(t)) + "\n")
+                    have[t.id] = t
+                done += 1
+            fh.flush()
+            progress(done, len(wanted))
+    if skipped:
+        log.warning("History import skipped %d tickets the helpdesk could not return", skipped)
+    return [have[tid] for tid in wanted if tid in have]
+
+
+def _chunks(items: list[str], n: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
