@@ -187,6 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                                                  metavar="ACTION")
     exp = journal.add_parser("export", help="copy your journal (consistently, even while Assist runs)")
     exp.add_argument("--out", required=True, help="file to write, e.g. sam-2026-W47.db")
+    from assist import learn_cli
+
+    learn_cli.add_parsers(sub)
     return parser
 
 
@@ -378,6 +381,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
         return _export_journal(paths, args)
     if args.command == "actions" and args.actions_command == "import":
         return _import_actions(args)
+    if args.command in ("learn", "route"):
+        from assist import learn_cli
+
+        return learn_cli.run(paths, args)
     if args.command == "kb" and args.kb_command:
         return asyncio.run(_kb(paths, args))
     build_parser().print_help()

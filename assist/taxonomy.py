@@ -6,8 +6,8 @@ read what an intent means from here. ``OTHER`` is the one built-in label: "none 
 (the router abstains). A file that cannot be read is an ``AssistError`` naming the line or the entry.
 
     [[intents]]
-    name = "where_is_my_order"        # identifier, stable: the journal and the model use it
-    title = "Where is my order"
+    name = "delivery_status"          # identifier, stable: the journal and the model use it
+    title = "Delivery status"
     description = "Delivery status, late or lost parcels"
     base_risk = "low"                 # low | medium | high
     tier = "fast"                     # optional default tier after the routing rules
@@ -16,7 +16,7 @@ read what an intent means from here. ``OTHER`` is the one built-in label: "none 
     actions = ["lookup_order"]        # actions it may propose (besides a catalog's propose_for)
     escalation_reason = ""            # reason pre-filled when such a ticket is escalated
     high_risk_over = 100              # an amount above this in the ticket makes it high risk
-    examples = ["where is my package?"]
+    examples = ["where is my parcel?"]
 """
 
 from __future__ import annotations

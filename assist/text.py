@@ -82,27 +82,27 @@ def message_text(body: str, is_html: bool, limit: int = MAX_MESSAGE_TEXT) -> str
     return body[:limit]
 
 
-# Everyday support English that names the same thing in other words: what a customer writes ("charged
-# twice", "money back", "package") against how help articles say it ("duplicate", "refund", "parcel").
-# General language only; a workspace's own vocabulary belongs in its taxonomy.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "twice": ("two", "double", "duplicate"), "double": ("duplicate", "two"), "duplicate": ("double", "two"),
-    "money back": ("refund",), "reimburse": ("refund",), "refund": ("money back",),
-    "package": ("parcel", "order"), "parcel": ("package",), "lost": ("missing",), "missing": ("lost",),
-    "log in": ("sign in", "login"), "login": ("sign in",), "sign in": ("login",), "password": ("reset",),
-    "cancel": ("stop",), "stop": ("cancel",), "end my": ("cancel",), "no longer want": ("cancel",),
-    "upgrade": ("change plan",), "downgrade": ("change plan",),
-    "broken": ("damaged",), "ripped": ("damaged",), "damaged": ("broken",), "wrong address": ("change address",),
-    "ship to": ("address", "delivery"), "send it to": ("address",), "instead of": ("change",),
-    "moved": ("address", "change"), "new address": ("change address",),
-}
+_SYNONYMS: dict[str, tuple[str, ...]] | None = None
+
+
+def synonyms() -> dict[str, tuple[str, ...]]:
+    """resources/synonyms.toml: how customers and help articles name the same thing, read once."""
+    global _SYNONYMS
+    if _SYNONYMS is None:
+        import tomllib
+
+        from assist.paths import resources_dir
+
+        raw = tomllib.loads((resources_dir() / "synonyms.toml").read_text("utf-8"))["synonyms"]
+        _SYNONYMS = {k: tuple(v) for k, v in raw.items()}
+    return _SYNONYMS
 
 
 def expansions(text: str) -> list[str]:
-    """Words an article may use for what this text says (see SYNONYMS)."""
+    """Words an article may use for what this text says (``synonyms()``)."""
     low = " ".join(text.lower().split())
     out: list[str] = []
-    for phrase, alts in SYNONYMS.items():
+    for phrase, alts in synonyms().items():
         if re.search(rf"\b{re.escape(phrase)}\b", low):
             out += alts
     return out

@@ -54,12 +54,12 @@ def labelled(history: Iterable[HistoryTicket]) -> list[tuple[str, str]]:
 _FIELDS = {f.name for f in fields(HistoryTicket)}
 
 
-def _row(raw: dict[str, Any], n: int, source: str) -> HistoryTicket:
+def _row(raw: dict[str, Any], source: str) -> HistoryTicket:
     if not isinstance(raw, dict):
-        raise AssistError(f"{source}, record {n}: expected an object with subject and body.")
+        raise AssistError(f"{source}: expected an object with subject and body.")
     subject, body = str(raw.get("subject") or ""), str(raw.get("body") or raw.get("text") or "")
     if not (subject.strip() or body.strip()):
-        raise AssistError(f"{source}, record {n}: no subject and no body.")
+        raise AssistError(f"{source}: no subject and no body.")
 
     def num(key: str) -> float | None:
         value = raw.get(key)
@@ -68,11 +68,11 @@ def _row(raw: dict[str, Any], n: int, source: str) -> HistoryTicket:
         try:
             return float(value)
         except (TypeError, ValueError):
-            raise AssistError(f"{source}, record {n}: {key} {value!r} is not a number.") from None
+            raise AssistError(f"{source}: {key} {value!r} is not a number.") from None
 
     replies = num("replies")
     return HistoryTicket(
-        str(raw.get("id") or f"row{n}"), subject[:500], body[:MAX_BODY],
+        str(raw.get("id") or source.rpartition(" ")[2]), subject[:500], body[:MAX_BODY],
         str(raw.get("label") or raw.get("intent") or "").strip(), str(raw.get("reply") or "")[:MAX_BODY],
         num("handle_minutes") if "handle_minutes" in raw else num("handle_time"),
         int(replies or 0), str(raw.get("reopened", "")).lower() in ("1", "true", "yes"),
@@ -93,7 +93,7 @@ def read_file(path: Path) -> list[HistoryTicket]:
         if not reader.fieldnames or not {"subject", "body"} & set(reader.fieldnames):
             raise AssistError(f"{path}: the CSV needs a header row with subject and body columns.")
         for n, raw in enumerate(reader, start=2):
-            out.append(_row(dict(raw), n, f"{path} line"))
+            out.append(_row(dict(raw), f"{path}, line {n}"))
     else:
         for n, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
@@ -102,7 +102,7 @@ def read_file(path: Path) -> list[HistoryTicket]:
                 raw = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise AssistError(f"{path}, line {n}: not JSON ({exc.msg}).") from None
-            out.append(_row(raw, n, f"{path} line"))
+            out.append(_row(raw, f"{path}, line {n}"))
     if not out:
         raise AssistError(f"{path} has no tickets.")
     return out

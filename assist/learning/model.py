@@ -24,6 +24,7 @@ from assist.taxonomy import OTHER, Taxonomy
 log = logging.getLogger(__name__)
 
 MODEL_FILE = "intent-model.npz"
+META_FILE = "intent-model.json"  # what training measured (kind, accuracy, threshold), whichever model won
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern, so features match
 
 
@@ -123,12 +124,18 @@ class IntentRouter:
                               f"{m.get('macro_f1', 0):.2f})")
             except (OSError, ValueError, KeyError) as exc:
                 log.warning("Intent model %s unreadable (%s): using the taxonomy's examples", self.model_path, exc)
+        threshold = None
+        if self.model_path is not None:
+            try:
+                threshold = json.loads(self.model_path.with_name(META_FILE).read_text("utf-8")).get("threshold")
+            except (OSError, ValueError, AttributeError):
+                pass
         examples = self.taxonomy.examples() + self._extra()
         known = [(t, i) for t, i in examples if self.taxonomy.get(i) is not None]
         if not known:
             return Loaded(IntentClassifier.train([]), None, "no intents yet: every ticket is 'other'")
-        return Loaded(IntentClassifier.train(known), None,
-                      f"naive Bayes on {len(known)} examples of {len({i for _, i in known})} intents")
+        return Loaded(IntentClassifier.train(known), threshold,
+                      f"naive Bayes on {len(known):,} examples of {len({i for _, i in known})} intents")
 
     def predict(self, text: str) -> list[tuple[str, float]]:
         return self.loaded.classifier.predict(text)

@@ -66,7 +66,7 @@ def _lr_pipeline() -> Any:
     from sklearn.pipeline import make_pipeline
 
     return make_pipeline(
-        TfidfVectorizer(analyzer=ngrams, sublinear_tf=True, min_df=2, dtype=float),
+        TfidfVectorizer(analyzer=ngrams, sublinear_tf=True, min_df=2),
         SGDClassifier(loss="log_loss", alpha=1e-5, max_iter=30, tol=None, random_state=0),
     )
 

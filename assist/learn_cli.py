@@ -1,0 +1,183 @@
+"""``assist learn``, ``assist route`` and ``assist eval import``: the team's history in, its router out.
+
+    assist learn [--workspace W] (--from-helpdesk [--last N] [--label-field F] | --tickets FILE)
+                 [--report FILE.html|FILE.csv] [--accept]
+    assist route [--workspace W] --jsonl      < {"id", "subject", "body"} per line
+    assist eval import (--tickets FILE | --from-helpdesk ...) --out SUITE.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from assist.errors import AssistError
+from assist.paths import Paths
+from assist.text import plural
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    learn = sub.add_parser("learn", help="learn the team's intents and router from its ticket history")
+    learn.add_argument("--workspace", help="workspace name (default: the active one)")
+    src = learn.add_mutually_exclusive_group(required=True)
+    src.add_argument("--from-helpdesk", action="store_true", help="pull solved/closed tickets from the helpdesk")
+    src.add_argument("--tickets", metavar="FILE", help="JSONL or CSV: subject, body[, label, reply, handle_minutes]")
+    learn.add_argument("--last", type=int, default=1000, metavar="N", help="how many tickets (1000; at most 10000)")
+    learn.add_argument("--label-field", default="", metavar="F",
+                       help="helpdesk field holding each ticket's intent: tags, tags:PREFIX, queue, type, group, "
+                            "cf.NAME, field.ID (default: none, discover buckets)")
+    learn.add_argument("--report", metavar="FILE", help="write the ranked buckets as HTML (inline SVG) or CSV")
+    learn.add_argument("--accept", action="store_true",
+                       help="unlabelled history: accept the discovered buckets as the workspace's intents")
+    route = sub.add_parser("route", help="route tickets read as JSON lines on stdin (one JSON line out each)")
+    route.add_argument("--workspace", help="workspace name (default: the active one)")
+    route.add_argument("--jsonl", action="store_true", required=True, help='read {"id","subject","body"} lines')
+
+
+def _settings(paths: Paths, workspace: str | None):  # type: ignore[no-untyped-def]
+    from assist.settings import load_settings
+
+    settings, _ = load_settings(paths.config_file)
+    if workspace:
+        if workspace not in settings.workspaces:
+            raise AssistError(f"No workspace named {workspace!r} (workspaces: {', '.join(settings.workspaces)}).")
+        settings.active_workspace = workspace
+    return settings
+
+
+def _progress(done: int, total: int) -> None:
+    if sys.stderr.isatty():
+        print(f"\rfetching tickets {done:,}/{total:,}", end="", file=sys.stderr, flush=True)
+    elif done == total or done % 200 == 0:
+        print(f"fetched {done:,}/{total:,} tickets", file=sys.stderr)
+
+
+async def _history(paths: Paths, settings, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from assist.learning import history as hist
+    from assist.learning.workspace import history_file
+
+    name = settings.workspace
+    if args.tickets:
+        tickets = hist.read_file(Path(args.tickets))
+        hist.save(tickets, history_file(paths, name))
+        return tickets
+    from assist.secrets import SecretStore
+    from assist.workspace import build_session
+
+    session = build_session(paths, settings, SecretStore())
+    try:
+        tickets = await hist.pull(session.helpdesk, history_file(paths, name), last=args.last,
+                                  label_field=args.label_field, progress=_progress)
+    finally:
+        await session.aclose()
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    return tickets
+
+
+def _write_report(path: str, buckets, title: str, impact_unit: str) -> None:  # type: ignore[no-untyped-def]
+    from assist.cli import write_out
+    from assist.learning import discover
+
+    text = discover.to_csv(buckets, impact_unit) if path.lower().endswith(".csv") else \
+        discover.to_html(buckets, title, impact_unit)
+    write_out(path, text.encode("utf-8"))
+    print(f"report written to {path}")
+
+
+def _print_buckets(buckets, out: TextIO, impact_unit: str) -> None:  # type: ignore[no-untyped-def]
+    print(f"{'bucket':<30} {'tickets':>7} {'impact':>8} {'frustr.':>7}  high on", file=out)
+    for b in buckets:
+        mark = "*" if b.candidate else " "
+        print(f"{mark}{b.name[:29]:<29} {b.volume:>7} {b.impact:>6.1f}{impact_unit[:2]:>2} {b.emotion:>7.0%}  "
+              f"{', '.join(b.high)}{'  [' + ', '.join(b.terms[:4]) + ']' if b.terms else ''}", file=out)
+    print("* automation candidate: high on two of volume, impact, emotion", file=out)
+
+
+async def learn(paths: Paths, args: argparse.Namespace) -> int:
+    from assist.learning import discover
+    from assist.learning.workspace import add_labelled_intents, label_names, save_taxonomy, train_and_save
+    from assist.workspace import load_taxonomy
+
+    if args.report:
+        from assist.cli import _check_folder
+
+        _check_folder(args.report)
+    settings = _settings(paths, args.workspace)
+    name = settings.workspace
+    raw = await _history(paths, settings, args)
+    history = label_names(raw)
+    raw_labels = {h.label: r.label for h, r in zip(history, raw, strict=True) if r.label}
+    n_labelled = sum(bool(t.label) for t in history)
+    print(f"{name}: {plural(len(history), 'ticket')} of history, {n_labelled:,} labelled")
+    impact_unit = "min" if any(t.handle_minutes is not None for t in history) else "replies"
+    moods = discover.moods_of(history)
+    taxonomy = load_taxonomy(paths, name, settings.current)
+    if n_labelled >= max(10, len(history) // 2):
+        buckets = discover.by_label(history, moods)
+        taxonomy = add_labelled_intents(taxonomy, history, raw_labels)
+    else:
+        print("Few labels: discovering buckets in the unlabelled tickets...")
+        buckets = discover.cluster(history, moods=moods)
+        if args.accept:
+            taxonomy = discover.to_taxonomy(buckets, taxonomy, history)
+            history = discover.labelled_by(history, buckets)
+    _print_buckets(buckets, sys.stdout, impact_unit)
+    if args.report:
+        _write_report(args.report, buckets, f"{name}: intent buckets, {datetime.now(UTC):%Y-%m-%d}", impact_unit)
+    if not any(t.label for t in history):
+        print("Nothing labelled to train on: rename, merge and accept buckets in the Learn window "
+              "(or run again with --accept), or pick a --label-field.")
+        return 0
+    path = save_taxonomy(paths, name, taxonomy)
+    print(f"taxonomy: {plural(len(taxonomy.intents), 'intent')} -> {path}")
+    from assist.learning.history import save
+    from assist.learning.workspace import history_file
+
+    save(history, history_file(paths, name))  # labels as intent names, for the router and later runs
+    result = train_and_save(paths, name, history, progress=lambda m: print(f"  {m}...", file=sys.stderr))
+    print("\n".join(result.lines()))
+    return 0
+
+
+def route_jsonl(paths: Paths, args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    from assist.domain import AuthorRole, Message, Ticket, TicketId, TicketStatus
+    from assist.routing import route
+    from assist.workspace import intent_router
+
+    settings = _settings(paths, args.workspace)
+    router = intent_router(paths, settings.workspace, settings.current)
+    threshold = router.loaded.threshold
+    now = datetime.now(UTC)
+    bad = 0
+    for n, line in enumerate(stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            if not isinstance(raw, dict):
+                raise ValueError("not an object")
+            tid = str(raw.get("id", n))
+            ticket = Ticket(TicketId(tid), str(raw.get("subject") or ""), TicketStatus.OPEN, "", "", now, now,
+                            (Message("1", "customer", AuthorRole.CUSTOMER, str(raw.get("body") or ""), now),))
+        except ValueError as exc:
+            bad += 1
+            print(f"assist route: line {n}: {exc}", file=sys.stderr)
+            stdout.write(json.dumps({"id": None, "error": f"line {n}: not a JSON ticket"}) + "\n")
+            continue
+        r = route(ticket, None, settings, router, router.taxonomy, threshold=threshold)
+        stdout.write(json.dumps({"id": tid, "intent": r.intent, "confidence": r.intent_confidence,
+                                 "tier": r.tier.value, "human": r.human_only, "reasons": list(r.reasons)}) + "\n")
+        stdout.flush()
+    return 1 if bad else 0
+
+
+def run(paths: Paths, args: argparse.Namespace) -> int:
+    if args.command == "learn":
+        return asyncio.run(learn(paths, args))
+    return route_jsonl(paths, args, sys.stdin, sys.stdout)
