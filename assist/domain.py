@@ -209,6 +209,7 @@ class Route:
     triggers: tuple[Trigger, ...] = ()
     duplicates: tuple[TicketId, ...] = ()
     model: str = ""
+    intent_title: str = ""  # as the workspace's taxonomy names it
 
     @property
     def human_only(self) -> bool:

@@ -14,11 +14,14 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from assist.errors import AssistError
 from assist.paths import Paths
 from assist.text import plural
+
+if TYPE_CHECKING:
+    from assist.secrets import SecretStore
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -57,7 +60,8 @@ def _progress(done: int, total: int) -> None:
         print(f"fetched {done:,}/{total:,} tickets", file=sys.stderr)
 
 
-async def _history(paths: Paths, settings, args: argparse.Namespace):  # type: ignore[no-untyped-def]
+async def _history(paths: Paths, settings, args: argparse.Namespace,  # type: ignore[no-untyped-def]
+                   secrets: SecretStore | None):
     from assist.learning import history as hist
     from assist.learning.workspace import history_file
 
@@ -69,7 +73,7 @@ async def _history(paths: Paths, settings, args: argparse.Namespace):  # type: i
     from assist.secrets import SecretStore
     from assist.workspace import build_session
 
-    session = build_session(paths, settings, SecretStore())
+    session = build_session(paths, settings, secrets or SecretStore())
     try:
         tickets = await hist.pull(session.helpdesk, history_file(paths, name), last=args.last,
                                   label_field=args.label_field, progress=_progress)
@@ -99,7 +103,8 @@ def _print_buckets(buckets, out: TextIO, impact_unit: str) -> None:  # type: ign
     print("* automation candidate: high on two of volume, impact, emotion", file=out)
 
 
-async def learn(paths: Paths, args: argparse.Namespace) -> int:
+async def learn(paths: Paths, args: argparse.Namespace, secrets: SecretStore | None = None) -> int:
+    """Import the history, bucket it, write the taxonomy and train (``secrets``: the keyring's, by default)."""
     from assist.learning import discover
     from assist.learning.workspace import add_labelled_intents, label_names, save_taxonomy, train_and_save
     from assist.workspace import load_taxonomy
@@ -110,7 +115,7 @@ async def learn(paths: Paths, args: argparse.Namespace) -> int:
         _check_folder(args.report)
     settings = _settings(paths, args.workspace)
     name = settings.workspace
-    raw = await _history(paths, settings, args)
+    raw = await _history(paths, settings, args, secrets)
     history = label_names(raw)
     raw_labels = {h.label: r.label for h, r in zip(history, raw, strict=True) if r.label}
     n_labelled = sum(bool(t.label) for t in history)

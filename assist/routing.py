@@ -201,7 +201,7 @@ def route(
     dups = likely_duplicates(ticket, customer, intent, classifier)
     triggers = tuple(hard_triggers(f"{ticket.subject}\n{text}", taxonomy))
     base = {"intent": intent, "intent_confidence": round(confidence, 2), "complexity": cx,
-            "risk": rk, "sentiment": mood, "duplicates": dups}
+            "risk": rk, "sentiment": mood, "duplicates": dups, "intent_title": taxonomy.title(intent)}
     if triggers:
         human = tuple(f"human only: {t.reason}" for t in triggers)
         return Route(tier=Tier.HUMAN, reasons=human, triggers=triggers, **base)  # type: ignore[arg-type]

@@ -57,6 +57,7 @@ class RequestTrackerHelpdesk(HttpConnector):
         self.queue_sql = queue_sql
         self.tags_field = tags_field
         self._queues: dict[str, str] = {}
+        self._names: dict[str, str] = {}
         self.name = "Request Tracker"
 
     def ticket_url(self, ticket_id: str) -> str:
@@ -106,8 +107,11 @@ class RequestTrackerHelpdesk(HttpConnector):
         email = requestors[0] if requestors else ""
         name = email
         if email:
-            user = await self.get_json(f"/user/{email}")
-            name = field(user, "RealName", default="") or field(user, "Name", default=email) or email
+            if email not in self._names:  # one call per requester, not per ticket (a history import)
+                user = await self.get_json(f"/user/{email}")
+                self._names[email] = field(user, "RealName", default="") or field(user, "Name", default=email) \
+                    or email
+            name = self._names[email]
         history = await self._pages(f"/ticket/{ticket_id}/history", {"fields": "Type,Creator,Created"}, ticket_id)
         # The list carries no content: a file attached to a mail (an 8 MB image) is listed, never downloaded
         # on open; the message body is the part without a file name, read by content type.

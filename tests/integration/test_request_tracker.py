@@ -134,6 +134,17 @@ def rt_actions_session(rt_env, paths, secrets):
     ws.actions.base_url = backend.base_url
     settings.active_workspace = "shop"
     secrets.set("shop:helpdesk-token", rt_env["RT_TOKEN"])
+    # the shop runs the demo's catalog, so it has the intents that catalog is written for, and a labelled
+    # history (the demo's tickets) its router learns from
+    from assist import taxonomy
+    from assist.demo import labelled_tickets
+    from assist.learning import history
+    from assist.workspace import taxonomy_path
+
+    taxonomy.save(taxonomy.load(resources_dir() / "demo" / "taxonomy.toml"), taxonomy_path(paths, "shop"))
+    history.save([history.HistoryTicket(str(n), "", text, label)
+                  for n, (text, label) in enumerate(labelled_tickets(resources_dir() / "demo"))],
+                 paths.workspace_dir("shop") / history.HISTORY_FILE)
     session = build_session(paths, settings, secrets)
     yield session, backend
     session.close()

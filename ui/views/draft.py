@@ -35,7 +35,8 @@ def route_html(route: Route) -> str:
         model = f" ({html.escape(route.model)})" if route.model else ""
         head = f'Route: <b style="color:{colour}">{route.tier.value}{model}</b>'
         rest = route.reasons
-    facts = (f"intent {html.escape(route.intent.replace('_', ' '))} ({route.intent_confidence:.0%}) · "
+    title = route.intent_title or route.intent.replace("_", " ")
+    facts = (f"intent {html.escape(title)} ({route.intent_confidence:.0%}) · "
              f"risk {route.risk} · complexity {route.complexity} · sentiment {route.sentiment:+.2f}")
     why = f"<br><i>{html.escape('; '.join(rest))}</i>" if rest else ""
     return f"{head} · {facts}{why}"
