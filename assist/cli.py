@@ -174,7 +174,15 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("spec", help="OpenAPI 3 file (YAML or JSON)")
     imp.add_argument("--out", help="write the TOML here instead of printing it")
     ev = sub.add_parser("eval", help="run a regression suite against the current roster and routing")
-    ev.add_argument("suite", nargs="?", help="cases (JSONL or YAML); default: the demo suite")
+    ev.add_argument("suite", nargs="?", help="cases (JSONL or YAML); default: the demo suite. "
+                    "'assist eval import --tickets FILE|--from-helpdesk --out SUITE.jsonl' builds cases from "
+                    "solved tickets and the agents' replies")
+    ev.add_argument("--workspace", help="workspace name (default: the active one)")
+    ev.add_argument("--tickets", metavar="FILE", help="import: JSONL or CSV with subject, body, reply[, label]")
+    ev.add_argument("--from-helpdesk", action="store_true", help="import: the helpdesk's solved tickets")
+    ev.add_argument("--last", type=int, default=1000, metavar="N", help="import: how many tickets (1000)")
+    ev.add_argument("--label-field", default="", metavar="F", help="import: helpdesk field with the intent")
+    ev.add_argument("--out", help="import: the suite file to write")
     ev.add_argument("--baseline", help="baseline JSON to compare with (default: saved next to your data)")
     ev.add_argument("--save-baseline", action="store_true", help="store this run as the new baseline")
     report = sub.add_parser("report", help="weekly team report from one or more journals")
@@ -373,6 +381,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
         from assist.secrets import SecretStore
 
         return doctor(paths, SecretStore())
+    if args.command == "eval" and args.suite == "import":
+        from assist import learn_cli
+
+        return asyncio.run(learn_cli.eval_import(paths, args))
     if args.command == "eval":
         return asyncio.run(_eval(paths, args))
     if args.command == "report":

@@ -62,11 +62,20 @@ def _date(dt: datetime | None) -> str:
 def relevant_order(ticket: Ticket, customer: Customer | None) -> Order | None:
     if customer is None or not customer.orders:
         return None
+    """The customer's order the ticket is about: the one it names, else the one whose items it mentions,
+    else the latest one still on its way. A delivered order the ticket says nothing of is not assumed
+    (a customer asking about a scale bought elsewhere is not told about their last subscription box)."""
     text = customer_text(ticket)
     for order in customer.orders:  # only the customer's own orders: an id of someone else's is never used
         if re.search(rf"(?<![\w-]){re.escape(order.id)}(?![\w-])", text, re.IGNORECASE):
             return order
-    return customer.orders[0]  # most recent first
+    words = set(content_stems(f"{ticket.subject} {text}"))
+    overlap = [(len(words & set(content_stems(" ".join(o.items)))), n) for n, o in enumerate(customer.orders)]
+    best, n = max(overlap, key=lambda p: (p[0], -p[1]))
+    if best:
+        return customer.orders[n]
+    latest = customer.orders[0]  # most recent first
+    return latest if latest.status not in ("delivered", "cancelled", "refunded", "returned") else None
 
 
 def order_fact(order: Order, now: datetime | None = None) -> str:

@@ -1,9 +1,11 @@
 """Regression suite: known-correct cases run through the current roster and routing.
 
 A case is a ticket (subject, messages, the requester's email for CRM context) and what must happen:
-intent, whether it goes to a human, sources one of which must be cited, facts that must appear,
-claims that must not, and the action that should be proposed. Results are grouped per tier/model;
-a saved baseline turns any drop into a regression (``assist eval`` exits 1).
+intent, whether it goes to a human, sources that must be cited (``cite``: every one; ``cite_any``: one
+of them), facts that must appear, claims that must not, the facts of the agent's actual reply that the
+draft must not contradict (``reference_facts``: amounts, dates, ids, policy terms) and the action that
+should be proposed. ``import_cases`` builds cases from a team's solved tickets (``assist eval import``).
+Results are grouped per tier/model; a saved baseline turns any drop into a regression (exit 1).
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ import yaml
 
 from assist.actions.proposals import rule_proposals
 from assist.domain import AuthorRole, Message, Ticket, TicketContext, TicketId, TicketStatus, Tier
+from assist.facts import contradictions, extract
 from assist.llm import Delta
 
-METRICS = ("intent", "route", "citations_valid", "cited", "facts", "forbidden_absent", "action")
+METRICS = ("intent", "route", "citations_valid", "cited", "facts", "consistent", "forbidden_absent", "action")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,17 +101,24 @@ async def run_case(session: Any, case: Case) -> CaseResult:
         and (not e.get("tier") or route.tier.value == e["tier"]),
         "citations_valid": draft is None or route.human_only or (not draft.check.unknown
                                                                  and not draft.check.uncited_claims),
-        "cited": route.human_only or not e.get("cite_any") or bool(cited_docs & set(e["cite_any"])),
+        "cited": route.human_only or ((not e.get("cite_any") or bool(cited_docs & set(e["cite_any"])))
+                                      and set(e.get("cite", [])) <= cited_docs),
         "facts": route.human_only or all(f.lower() in text for f in e.get("facts", [])),
         "forbidden_absent": not any(f.lower() in text for f in e.get("forbid", [])),
     }
-    expected_action = e.get("action")
     catalog = session.actions.catalog if session.actions else None
+    notes: list[str] = []
+    if e.get("reference_facts") and draft is not None and not route.human_only:
+        patterns = list(catalog.patterns().values()) if catalog is not None else []
+        wrong = contradictions(draft.text, e["reference_facts"], patterns)
+        checks["consistent"] = not wrong
+        notes += [f"contradicts {w}" for w in wrong]
+    expected_action = e.get("action")
     if catalog is not None:
         proposed = {p.action for p in rule_proposals(catalog, ticket, customer, route)}
         writes = {a for a in proposed if not catalog.actions[a].read_only}
         checks["action"] = (expected_action in proposed) if expected_action else not writes or route.human_only
-    notes = [k for k, ok in checks.items() if not ok]
+    notes = [k for k, ok in checks.items() if not ok] + notes
     model = draft.model if draft and draft.model else (route.model or route.tier.value)
     if route.tier is Tier.HUMAN:
         model = "human"
@@ -198,3 +208,22 @@ async def evaluate(session: Any, cases: list[Case], suite: Path, data_dir: Path)
     base = baseline_path(data_dir, suite)
     found = regressions(rows, json.loads(base.read_text("utf-8"))) if base.exists() else []
     return rows, found
+
+
+def import_cases(history: Any, intents: set[str], id_patterns: list[Any] | None = None) -> list[dict[str, Any]]:
+    """Regression cases from solved tickets that have the agent's reply: the customer's text, the intent
+    label (when the taxonomy has it), the reply as reference and the facts in it a draft must not
+    contradict. ``history``: ``assist.learning.history.HistoryTicket`` items."""
+    out = []
+    for t in history:
+        if not t.reply.strip() or not (t.body.strip() or t.subject.strip()):
+            continue
+        expect: dict[str, Any] = {"reference": t.reply}
+        if t.label in intents:
+            expect["intent"] = t.label
+        facts = extract(t.reply, id_patterns or [])
+        if facts:
+            expect["reference_facts"] = facts
+        out.append({"id": f"hist-{t.id}", "subject": t.subject,
+                    "messages": [{"role": "customer", "body": t.body}], "expect": expect})
+    return out

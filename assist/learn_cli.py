@@ -61,14 +61,15 @@ def _progress(done: int, total: int) -> None:
 
 
 async def _history(paths: Paths, settings, args: argparse.Namespace,  # type: ignore[no-untyped-def]
-                   secrets: SecretStore | None):
+                   secrets: SecretStore | None, *, cache: bool = True):
     from assist.learning import history as hist
     from assist.learning.workspace import history_file
 
     name = settings.workspace
     if args.tickets:
         tickets = hist.read_file(Path(args.tickets))
-        hist.save(tickets, history_file(paths, name))
+        if cache:
+            hist.save(tickets, history_file(paths, name))
         return tickets
     from assist.secrets import SecretStore
     from assist.workspace import build_session
@@ -180,6 +181,38 @@ def route_jsonl(paths: Paths, args: argparse.Namespace, stdin: TextIO, stdout: T
                                  "tier": r.tier.value, "human": r.human_only, "reasons": list(r.reasons)}) + "\n")
         stdout.flush()
     return 1 if bad else 0
+
+
+async def eval_import(paths: Paths, args: argparse.Namespace, secrets: SecretStore | None = None) -> int:
+    """Regression cases from solved tickets with the agents' actual replies and the facts in them."""
+    from assist.evaluation import import_cases
+    from assist.learning.workspace import label_names
+    from assist.workspace import load_taxonomy
+
+    if not args.out:
+        raise AssistError("eval import needs --out SUITE.jsonl (the cases to write).")
+    if not (args.tickets or args.from_helpdesk):
+        raise AssistError("eval import needs --tickets FILE or --from-helpdesk.")
+    from assist.cli import _check_folder, write_out
+
+    _check_folder(args.out)
+    settings = _settings(paths, args.workspace)
+    history = label_names(await _history(paths, settings, args, secrets, cache=False))
+    taxonomy = load_taxonomy(paths, settings.workspace, settings.current)
+    patterns = []
+    catalog_path = Path(settings.current.actions.catalog).expanduser() if settings.current.actions.catalog else None
+    if catalog_path is not None and catalog_path.exists():
+        from assist.actions.catalog import load_catalog
+
+        patterns = list(load_catalog(catalog_path).patterns().values())
+    cases = import_cases(history, set(taxonomy.names), patterns)
+    write_out(args.out, "".join(json.dumps(c) + "\n" for c in cases).encode("utf-8"))
+    with_facts = sum("reference_facts" in c["expect"] for c in cases)
+    print(f"{plural(len(cases), 'case')} from {plural(len(history), 'ticket')} ({with_facts:,} with facts a draft "
+          f"must not contradict) -> {args.out}")
+    if len(cases) < len(history):
+        print(f"{len(history) - len(cases):,} tickets had no agent reply to compare with and were left out.")
+    return 0
 
 
 def run(paths: Paths, args: argparse.Namespace) -> int:
