@@ -194,6 +194,10 @@ class MainWindow(QMainWindow):
             "report": self._action(
                 "Report", ["Ctrl+Shift+W"], self.open_report, "Export the weekly team report"
             ),
+            "learn": self._action(
+                "Learn", ["Ctrl+Shift+L"], self.open_learn,
+                "Learn the team's intents from its ticket history (team leads)"
+            ),
             "workspace": self._action(
                 "Workspace", ["Ctrl+Shift+O"], lambda: self.workspace_box.showPopup(), "Switch workspace"
             ),
@@ -232,7 +236,7 @@ class MainWindow(QMainWindow):
             "&Ticket": ["jump", "search", "next", "previous", "refresh", None, "generate", "stop", "draft", None,
                         "send", "send_solved", "note", "escalate"],
             "&View": ["tab_customer", "tab_actions", "tab_history", None, "knowledge", "ai"],
-            "T&eam": ["review", "report"],
+            "T&eam": ["review", "report", "learn"],
             "&Help": ["about"],
         }
         for title, names in menus.items():
@@ -406,6 +410,12 @@ class MainWindow(QMainWindow):
 
         self._review = ReviewWindow(lambda: self.session, self.runner, self)
         self._review.show()
+
+    def open_learn(self) -> None:
+        from ui.learn_window import LearnWindow
+
+        self._learn = LearnWindow(lambda: self.session, self.runner, self)
+        self._learn.show()
 
     def open_report(self) -> None:
         from ui.report_dialog import ReportDialog

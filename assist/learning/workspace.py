@@ -3,15 +3,18 @@ and taxonomy live, turning a labelled history into intents, training and saving 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from assist import taxonomy as taxonomies
+from assist.errors import AssistError
+from assist.helpdesk.base import Helpdesk
 from assist.learning import discover
 from assist.learning.history import HISTORY_FILE, HistoryTicket, labelled
-from assist.learning.model import META_FILE, MODEL_FILE
+from assist.learning.model import META_FILE, MODEL_FILE, IntentRouter
 from assist.learning.train import TrainResult, train
 from assist.paths import Paths
 from assist.taxonomy import Intent, Taxonomy
@@ -67,3 +70,108 @@ def save_taxonomy(paths: Paths, name: str, taxonomy: Taxonomy) -> Path:
     path = taxonomy_path(paths, name)
     taxonomies.save(taxonomy, path)
     return path
+
+
+class Learning:
+    """One lead's learning session for a workspace (the Learn window): the history, its buckets and the
+    edits made to them, then accepting them as the taxonomy and training the router the session uses.
+    Slow steps run in a thread; nothing here touches Qt."""
+
+    def __init__(self, paths: Paths, name: str, router: IntentRouter) -> None:
+        self.paths, self.name, self.router = paths, name, router
+        self.history: list[HistoryTicket] = []
+        self.raw_labels: dict[str, str] = {}
+        self.buckets: list[discover.Bucket] = []
+        self.moods: list[float] = []
+        self.labelled = False
+
+    @property
+    def impact_unit(self) -> str:
+        return "min" if any(t.handle_minutes is not None for t in self.history) else "replies"
+
+    def _set_history(self, raw: Sequence[HistoryTicket]) -> None:
+        self.history = label_names(raw)
+        self.raw_labels = {h.label: r.label for h, r in zip(self.history, raw, strict=True) if r.label}
+        self.moods = discover.moods_of(self.history, self.router.taxonomy)
+        self.labelled = sum(bool(t.label) for t in self.history) >= max(10, len(self.history) // 2)
+
+    async def load_file(self, path: Path) -> int:
+        from assist.learning import history as hist
+
+        raw = await asyncio.to_thread(hist.read_file, path)
+        await asyncio.to_thread(self._set_history, raw)
+        await asyncio.to_thread(hist.save, raw, history_file(self.paths, self.name))
+        return len(self.history)
+
+    async def pull(self, helpdesk: Helpdesk, last: int, label_field: str,
+                   progress: Callable[[int, int], None] = lambda _d, _t: None) -> int:
+        from assist.learning import history as hist
+
+        raw = await hist.pull(helpdesk, history_file(self.paths, self.name), last=last, label_field=label_field,
+                              progress=progress)
+        await asyncio.to_thread(self._set_history, raw)
+        return len(self.history)
+
+    async def discover(self, k: int | None = None) -> list[discover.Bucket]:
+        if not self.history:
+            raise AssistError("Import tickets first (a file or the helpdesk's solved tickets).")
+        if self.labelled:
+            self.buckets = await asyncio.to_thread(discover.by_label, self.history, self.moods)
+        else:
+            self.buckets = await asyncio.to_thread(discover.cluster, self.history, k, self.moods)
+        return self.buckets
+
+    def merge(self, names: Sequence[str], into: str) -> None:
+        if len(names) < 2:
+            raise AssistError("Select two or more buckets to merge.")
+        self.buckets = discover.merge(self.history, self.buckets, names, discover._slug([into]), self.moods)
+
+    async def split(self, name: str) -> None:
+        bucket = next((b for b in self.buckets if b.name == name), None)
+        if bucket is None or bucket.volume < 4:
+            raise AssistError("A bucket needs at least 4 tickets to split.")
+        self.buckets = await asyncio.to_thread(discover.split, self.history, self.buckets, name, self.moods)
+
+    def drop(self, names: Sequence[str]) -> None:
+        self.buckets = discover.drop(self.buckets, names)
+
+    def rename(self, old: str, new: str) -> None:
+        try:
+            self.buckets = discover.rename(self.buckets, old, new)
+        except ValueError as exc:
+            raise AssistError(f"Can't rename {old!r}: {exc}.") from None
+
+    def report(self, path: Path) -> None:
+        text = discover.to_csv(self.buckets, self.impact_unit) if path.suffix.lower() == ".csv" else \
+            discover.to_html(self.buckets, f"{self.name}: intent buckets", self.impact_unit)
+        try:
+            path.write_text(text, "utf-8")
+        except OSError as exc:
+            raise AssistError(f"Couldn't write {path}: {exc.strerror}.") from None
+
+    async def accept(self, progress: Callable[[str], None] = lambda _m: None) -> TrainResult:
+        """The buckets become the workspace's intents; the router trains on them and is used at once."""
+        from assist.learning import history as hist
+
+        if not self.buckets:
+            raise AssistError("Nothing to accept: discover buckets first.")
+        base = self.router.taxonomy
+        if self.labelled:
+            keep = {b.name for b in self.buckets}
+            history = [t if t.label in keep else replace(t, label="") for t in self.history]
+            taxonomy = add_labelled_intents(base, history, self.raw_labels)
+        else:
+            history = discover.labelled_by(self.history, self.buckets)
+            taxonomy = discover.to_taxonomy(self.buckets, base, self.history)
+        save_taxonomy(self.paths, self.name, taxonomy)
+        await asyncio.to_thread(hist.save, history, history_file(self.paths, self.name))
+        self.router.reload(taxonomy)  # routes with the new intents now (their examples), model or not
+        result = await asyncio.to_thread(train_and_save, self.paths, self.name, history, progress)
+        self.router.reload(taxonomy)
+        return result
+
+    def save_intents(self, taxonomy: Taxonomy) -> Path:
+        """The Intents tab's edits: written, and routing uses them from the next ticket."""
+        path = save_taxonomy(self.paths, self.name, taxonomy)
+        self.router.reload(taxonomy)
+        return path
