@@ -45,7 +45,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--size", metavar="WxH", help="window size for --screenshot, e.g. 1366x768")
     parser.add_argument("--tab", choices=("customer", "actions", "history"), default="customer",
                         help="side tab shown in the --screenshot")
-    parser.add_argument("--dialog", choices=("review", "report", "settings", "knowledge"),
+    parser.add_argument("--dialog", choices=("review", "report", "settings", "knowledge", "learn"),
                         help="with --screenshot: open this window and capture it instead of the main one")
     return parser.parse_args(list(argv))
 

@@ -23,6 +23,13 @@ from assist.routing import sentiment
 from assist.taxonomy import Intent, Taxonomy
 
 NEGATIVE = -0.3  # a ticket below this sentiment counts as frustrated
+# Greetings, sign-offs and filler every ticket has: clustered on, they make buckets of politeness
+# ("sir_madam", "thanks_advance") instead of topics.
+CHATTER = ("hi", "hello", "hey", "hiya", "dear", "sir", "madam", "morning", "afternoon", "evening", "thanks",
+           "thank", "thx", "cheers", "regards", "kind", "best", "advance", "please", "pls", "plz", "asap",
+           "help", "question", "query", "urgent", "wondering", "just", "basically", "quick", "sure",
+           "ask", "asking", "called", "already", "said", "tell", "know", "get", "got", "back", "someone",
+           "im", "ive", "dont", "cant", "didnt", "doesnt", "isnt", "wont", "ok", "okay")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +110,10 @@ def cluster(history: Sequence[HistoryTicket], k: int | None = None, moods: Seque
     if n < 4:
         return rank([_measure(history, "all_tickets", (), range(n), moods)]) if n else []
     k = max(2, min(k or round((n / 2) ** 0.5), 60, n // 2))
-    vec = TfidfVectorizer(stop_words="english", min_df=2 if n >= 50 else 1, max_df=0.5, sublinear_tf=True,
-                          token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b")
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    vec = TfidfVectorizer(stop_words=sorted(ENGLISH_STOP_WORDS | set(CHATTER)), min_df=2 if n >= 50 else 1,
+                          max_df=0.5, sublinear_tf=True, token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b")
     x = vec.fit_transform(texts)
     if x.shape[1] < 2:
         return rank([_measure(history, "all_tickets", (), range(n), moods)])
