@@ -8,10 +8,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assist import llm
 from assist.actions.audit import sentence
@@ -59,6 +60,9 @@ from assist.reply import customer_reply
 from assist.routing import check_rules, customer_text, route
 from assist.secrets import SecretStore
 from assist.settings import Settings
+
+if TYPE_CHECKING:
+    from assist.learning.discover import Bucket
 
 API_KEY = "model-api-key"
 
@@ -360,6 +364,18 @@ class Session:
             return route(ctx.ticket, ctx.customer, self.settings, intents, intents.taxonomy, intent,
                          threshold=threshold)
         return r
+
+    def bucket_namer(self) -> Callable[[list[Bucket]], Awaitable[list[Bucket]]] | None:
+        """Discovery's bucket names from the fast model, masked like every request; None without one."""
+        fast = self.settings.models.fast
+        if not fast.model or not self.settings.ai.enabled:
+            return None
+        from assist.learning.discover import model_names
+
+        async def name(buckets: list[Bucket]) -> list[Bucket]:
+            return await model_names(buckets, fast, self.secrets.get(API_KEY), redact=self.settings.ai.redact_pii)
+
+        return name
 
     def _crm_facts(self, ctx: TicketContext, r: Route) -> list[Source]:
         return crm_sources(ctx.ticket, ctx.customer, self.intents.taxonomy.facts_for(r.intent))

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from statistics import mean
+from typing import Any
 
 from assist.learning.history import HistoryTicket
 from assist.routing import sentiment
@@ -261,3 +262,38 @@ emotion; a bucket in the top third on two of the three is an <b>automation candi
 <table><tr><th>Bucket</th><th>Tickets</th><th>Share</th><th>Impact ({impact_unit})</th><th>Reopened</th>
 <th>Frustrated</th><th>High on</th><th>Distinctive terms</th><th>Example</th></tr>{rows}</table>
 </body></html>"""
+
+
+async def model_names(buckets: Sequence[Bucket], tier: Any, api_key: str | None, *, redact: bool) -> list[Bucket]:
+    """Ask the fast model (through the masked gateway) for a short intent name per bucket; a bucket whose
+    answer is missing or not a usable name keeps its term name. Never raises: naming is a nicety."""
+    from assist import llm
+    from assist.errors import LLMError
+
+    lines = [f"{n}. terms: {', '.join(b.terms[:6])}; examples: " + " | ".join(e[:160] for e in b.examples[:3])
+             for n, b in enumerate(buckets, start=1)]
+    prompt = ("These are buckets of a support team's tickets. Name each bucket's intent in 1-3 lowercase words "
+              "joined by underscores (for example: late_delivery). Answer with one line per bucket: "
+              "'<number>: <name>'.\n\n" + "\n".join(lines))
+    try:
+        answer = (await llm.complete([{"role": "user", "content": prompt}], tier, api_key, redact=redact,
+                                     max_tokens=20 * len(buckets) + 20)).text
+    except LLMError:
+        return list(buckets)
+    named: dict[int, str] = {}
+    for line in answer.splitlines():
+        m = re.match(r"\s*(\d+)\s*[:.)-]\s*([A-Za-z][\w -]{1,40})\s*$", line)
+        if m:
+            named[int(m.group(1))] = _slug(m.group(2).split())
+    out, taken = [], set()
+    for n, b in enumerate(buckets, start=1):
+        name = named.get(n, "")
+        if not name or name in taken or not taxonomy_name(name):
+            name = b.name
+        taken.add(name)
+        out.append(replace(b, name=name))
+    return out
+
+
+def taxonomy_name(name: str) -> bool:
+    return bool(re.match(r"^[a-z0-9][a-z0-9_]{0,62}$", name)) and name != "other"

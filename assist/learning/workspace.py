@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -77,8 +77,10 @@ class Learning:
     edits made to them, then accepting them as the taxonomy and training the router the session uses.
     Slow steps run in a thread; nothing here touches Qt."""
 
-    def __init__(self, paths: Paths, name: str, router: IntentRouter) -> None:
-        self.paths, self.name, self.router = paths, name, router
+    def __init__(self, paths: Paths, name: str, router: IntentRouter,
+                 namer: Callable[[list[discover.Bucket]], Awaitable[list[discover.Bucket]]] | None = None) -> None:
+        """``namer``: names buckets with the fast model (masked), when the workspace has one."""
+        self.paths, self.name, self.router, self.namer = paths, name, router, namer
         self.history: list[HistoryTicket] = []
         self.raw_labels: dict[str, str] = {}
         self.buckets: list[discover.Bucket] = []
@@ -119,6 +121,8 @@ class Learning:
             self.buckets = await asyncio.to_thread(discover.by_label, self.history, self.moods)
         else:
             self.buckets = await asyncio.to_thread(discover.cluster, self.history, k, self.moods)
+            if self.namer is not None:
+                self.buckets = await self.namer(self.buckets)
         return self.buckets
 
     def merge(self, names: Sequence[str], into: str) -> None:

@@ -189,3 +189,28 @@ def test_no_intent_names_or_shop_wording_in_the_core() -> None:
         found += [f"{path.relative_to(ROOT)}: {w}" for w in ("coffee", "roast", "grinder", "espresso", "KC-")
                   if w.lower() in text.lower()]
     assert not found, found
+
+
+async def test_the_fast_model_names_buckets_through_the_masked_gateway(make_session, secrets, monkeypatch) -> None:
+    from tests.helpers import model_settings
+    from tests.openai_server import OpenAIServer
+
+    monkeypatch.setattr("assist.llm.is_cloud", lambda tier: True)  # the loopback server stands in for a cloud
+    server = OpenAIServer()
+    try:
+        secrets.set("model-api-key", "sk-test")
+        session = make_session(model_settings(server.api_base))
+        rows = [history.HistoryTicket(str(n), "roaming", f"charged for roaming in spain, ring +44 7911 123{n:03d}")
+                for n in range(6)] + [history.HistoryTicket(str(n + 6), "sim", "new sim not activating, "
+                                                            "write to jo.bloggs@example.com") for n in range(6)]
+        buckets = discover.cluster(rows, k=2)
+        server.reply = "1: Roaming Charges\n2: sim activation"
+        named = await session.bucket_namer()(buckets)
+        assert sorted(b.name for b in named) == ["roaming_charges", "sim_activation"]
+        sent = json.dumps(server.requests[-1])
+        assert "7911 123" not in sent and "jo.bloggs@example.com" not in sent  # masked before it left
+        server.reply = "I cannot help with that"  # an answer that names nothing keeps the term names
+        again = await session.bucket_namer()(buckets)
+        assert [b.name for b in again] == [b.name for b in buckets]
+    finally:
+        server.close()
