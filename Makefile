@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 export LITELLM_LOCAL_MODEL_COST_MAP := True
 
-.PHONY: run test screenshot doctor install clean rt-up rt-down bench dist tarball
+.PHONY: run test screenshot doctor install clean rt-up rt-down pg-up pg-down bench dist tarball
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,13 @@ rt-up:
 
 rt-down:
 	bash packaging/rt/rt-down.sh
+
+## A real PostgreSQL on 127.0.0.1:15432 for the team-store tests (installs it when missing).
+pg-up:
+	bash packaging/pg/pg-up.sh
+
+pg-down:
+	bash packaging/pg/pg-down.sh
 
 ## Every benchmark; each prints its figures and a same-run baseline ratio (see docs/performance.md).
 bench: $(STAMP)

@@ -186,11 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--baseline", help="baseline JSON to compare with (default: saved next to your data)")
     ev.add_argument("--save-baseline", action="store_true", help="store this run as the new baseline")
     report = sub.add_parser("report", help="weekly team report from one or more journals")
-    report.add_argument("--week", required=True, help="ISO week, e.g. 2026-W47")
+    report.add_argument("--week", help="ISO week, e.g. 2026-W47 (default: last week)")
     report.add_argument("--format", choices=("html", "csv", "pdf"), default="html")
     report.add_argument("--out", required=True, help="file to write")
     report.add_argument("--journal", action="append", metavar="DB",
-                        help="journal file to include (repeat to merge several agents'); default: yours")
+                        help="journal file to include (repeat to merge several agents'); default: the team "
+                             "store when the workspace has one, else yours")
     journal = sub.add_parser("journal", help="the local journal").add_subparsers(dest="journal_command",
                                                                                  metavar="ACTION")
     exp = journal.add_parser("export", help="copy your journal (consistently, even while Assist runs)")
@@ -198,6 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
     from assist import learn_cli
 
     learn_cli.add_parsers(sub)
+    from assist.team import cli as team_cli
+
+    team_cli.add_parser(sub)
     return parser
 
 
@@ -248,20 +252,36 @@ async def _eval(paths: Paths, args: argparse.Namespace) -> int:
 def _report(paths: Paths, args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from assist.reports import build_report, export
+    from assist.reports import build_report, export, last_week, team_report
 
     _check_folder(args.out)  # before minutes of work, not after
-    journals = [Path(j) for j in (args.journal or [str(paths.journal_file)])]
+    week = (args.week or last_week()).upper()
+    team_url = ""
+    if not args.journal:
+        from assist.settings import load_settings
+
+        settings, _ = load_settings(paths.config_file)
+        team_url = settings.current.team.url
     try:
-        report = build_report(journals, args.week.upper())
+        if team_url:
+            from assist.secrets import SecretStore
+            from assist.team.store import TeamStore
+
+            store = TeamStore(team_url, SecretStore().get(f"{settings.workspace}:team-password"))
+            report = asyncio.run(team_report(store, week))
+            source = "the team store"
+        else:
+            journals = [Path(j) for j in (args.journal or [str(paths.journal_file)])]
+            report = build_report(journals, week)
+            source = plural(len(journals), "journal")
     except (ValueError, FileNotFoundError, sqlite3.DatabaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     write_out(args.out, export(report, args.format))
-    print(f"{args.week.upper()}: {plural(report.replies_sent, 'reply', 'replies')}, "
-          f"{plural(report.escalations, 'escalation')} from {plural(len(journals), 'journal')} -> {args.out}")
+    print(f"{week}: {plural(report.replies_sent, 'reply', 'replies')}, "
+          f"{plural(report.escalations, 'escalation')} from {source} -> {args.out}")
     if not report.replies_sent and not report.escalations and not report.rows.runs:
-        print(f"note: nothing was recorded in {args.week.upper()} in {plural(len(journals), 'journal')}: "
+        print(f"note: nothing was recorded in {week} in {source}: "
               "the report is empty. Check the week (ISO, e.g. 2026-W47) and the journals.", file=sys.stderr)
     return 0
 
@@ -393,6 +413,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
         return _export_journal(paths, args)
     if args.command == "actions" and args.actions_command == "import":
         return _import_actions(args)
+    if args.command == "team" and args.team_command:
+        from assist.team import cli as team_cli
+
+        return asyncio.run(team_cli.run(paths, args))
     if args.command in ("learn", "route"):
         from assist import learn_cli
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 
-SUBCOMMANDS = ("doctor", "kb", "actions", "report", "journal", "eval", "learn", "route")
+SUBCOMMANDS = ("doctor", "kb", "actions", "report", "journal", "eval", "learn", "route", "team")
 
 
 def suggest(word: str) -> str:

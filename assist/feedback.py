@@ -176,6 +176,7 @@ class FeedbackStore:
     async def escalate(
         self, ticket_id: TicketId, route: Route | None, draft_text: str, draft_state: str, reason: str,
         note: str, suggested: str, written_back: bool, agent: str, at: datetime | None = None,
+        transcript: str = "",
     ) -> Escalation:
         if reason not in REASONS:
             raise ValueError(f"unknown escalation reason {reason!r}")
@@ -184,10 +185,13 @@ class FeedbackStore:
 
         def _insert(conn: sqlite3.Connection) -> Escalation:
             conn.execute(
-                "INSERT INTO escalations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO escalations (uid, workspace, ticket_id, intent, tier, model, route_reasons, draft_state, "
+                "draft_text, reason, note, suggested_reason, written_back, agent, created_at, week, transcript) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (uid, self.ws, ticket_id, route.intent if route else "", route.tier.value if route else "",
                  route.model if route else "", json.dumps(list(route.reasons) if route else []), draft_state,
-                 draft_text, reason, note, suggested, int(written_back), agent, at.isoformat(), iso_week(at)))
+                 draft_text, reason, note, suggested, int(written_back), agent, at.isoformat(), iso_week(at),
+                 transcript))
             return _escalation(conn.execute(_SELECT + " WHERE e.uid = ?", (uid,)).fetchone())
 
         return await self._db.run(_insert)
@@ -204,6 +208,15 @@ class FeedbackStore:
             return _escalation(conn.execute(_SELECT + " WHERE e.uid = ?", (escalation_uid,)).fetchone())
 
         return await self._db.run(_insert)
+
+    async def record_review(self, uid: str, escalation_uid: str, reason: str, root_cause: str, flow: bool,
+                            reviewer: str) -> None:
+        """A review of an escalation that may live on another desk (the team store's): kept here, pushed."""
+        if reason not in REASONS:
+            raise ValueError(f"unknown escalation reason {reason!r}")
+        await self._db.run(lambda conn: conn.execute(
+            "INSERT INTO escalation_reviews VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (uid, escalation_uid, reason, root_cause, int(flow), reviewer, _now().isoformat())))
 
     async def escalations(self, flt: EscalationFilter) -> list[Escalation]:
         def _query(conn: sqlite3.Connection) -> list[Escalation]:

@@ -155,6 +155,15 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE action_proposals ADD COLUMN requester TEXT NOT NULL DEFAULT '';
     ALTER TABLE action_proposals ADD COLUMN customer_text TEXT NOT NULL DEFAULT ''
     """,
+    # 6: the team store (assist.team): escalations keep their transcript; the outbox is the journal itself,
+    # rows after the last rowid the server acknowledged per table; the journal's own id makes integer-keyed
+    # rows (the action audit) unique across desks.
+    """
+    ALTER TABLE escalations ADD COLUMN transcript TEXT NOT NULL DEFAULT '';
+    CREATE TABLE team_sync (tbl TEXT PRIMARY KEY, last_rowid INTEGER NOT NULL DEFAULT 0);
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT INTO meta VALUES ('journal_uid', lower(hex(randomblob(16))))
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -45,6 +45,12 @@ def previous_week(text: str) -> str:
     return f"{py}-W{pw:02d}"
 
 
+def last_week(today: date | None = None) -> str:
+    """The ISO week before this one: what a lead reports on, Monday morning."""
+    y, w, _ = ((today or date.today()) - timedelta(days=7)).isocalendar()
+    return f"{y}-W{w:02d}"
+
+
 def week_dates(text: str) -> tuple[date, date]:
     y, w = parse_week(text)
     return date.fromisocalendar(y, w, 1), date.fromisocalendar(y, w, 7)
@@ -145,10 +151,23 @@ def _week_figures(rows: Rows, week: str) -> tuple[list[dict[str, Any]], list[flo
 
 def build_report(journals: list[Path], week: str) -> WeeklyReport:
     parse_week(week)
-    prev = previous_week(week)
     rows = Rows()
     for path in journals:
-        _read(path, (week, prev), rows)
+        _read(path, (week, previous_week(week)), rows)
+    return summarise(rows, week, [str(p) for p in journals])
+
+
+async def team_report(store: Any, week: str) -> WeeklyReport:
+    """The same report from the team store (``assist.team.store.TeamStore``): every desk's rows."""
+    parse_week(week)
+    data = await store.report_rows((week, previous_week(week)))
+    rows = Rows({r["uid"]: r for r in data["outcomes"]}, {r["uid"]: r for r in data["escalations"]},
+                {r["uid"]: r for r in data["runs"]})
+    return summarise(rows, week, [f"team store {store.url.split('@')[-1]}"])
+
+
+def summarise(rows: Rows, week: str, sources: list[str]) -> WeeklyReport:
+    prev = previous_week(week)
     outs, ttr = _week_figures(rows, week)
     _, prev_ttr = _week_figures(rows, prev)
     outcomes = Counter(o["outcome"] for o in outs)
@@ -171,7 +190,7 @@ def build_report(journals: list[Path], week: str) -> WeeklyReport:
     retags = Counter((e["reason"], e["reviewed_reason"]) for e in escs
                      if e["reviewed_reason"] and e["reviewed_reason"] != e["reason"])
     return WeeklyReport(
-        week=week, previous=prev, journals=[str(p) for p in journals],
+        week=week, previous=prev, journals=sources,
         tickets_handled=len({(o["workspace"], o["ticket_id"]) for o in outs}), replies_sent=len(outs),
         outcomes=outcomes, containment=light / len(outs) if outs else 0.0,
         ttr_median=statistics.median(ttr) if ttr else None, ttr_p90=_percentile(ttr, 0.9),

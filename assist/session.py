@@ -63,6 +63,7 @@ from assist.settings import Settings
 
 if TYPE_CHECKING:
     from assist.learning.discover import Bucket
+    from assist.team.sync import TeamSync
 
 API_KEY = "model-api-key"
 
@@ -86,6 +87,7 @@ class Session:
     feedback: FeedbackStore | None = None
     actions: ActionService | None = None
     actions_error: str = ""
+    team: TeamSync | None = None  # the team store, when the workspace has one
     _backend: DemoBackend | None = field(default=None, init=False)
     _prepared: bool = field(default=False, init=False)
     _asked_helpdesk_for_name: bool = field(default=False, init=False)
@@ -320,28 +322,51 @@ class Session:
         """Log the escalation; optionally tag the ticket and leave the assistant's transcript as a note."""
         assert self.feedback is not None
         written = False
+        proposals = await self.actions.store.for_ticket(ctx.ticket.id) if self.actions else []
+        done = [f"{p.title}: {p.status.value}" + (f" ({p.result})" if p.result else "") for p in proposals]
+        story = transcript(ctx.ticket, route, draft_text, reason, note, done)
         if write_back:
             # added to what the ticket has *now* (a colleague's tag set meanwhile is kept), never a stale copy
             await self.helpdesk.add_tags(ctx.ticket.id, ("assist-escalated", f"escalation-{reason}"))
-            proposals = await self.actions.store.for_ticket(ctx.ticket.id) if self.actions else []
-            done = [f"{p.title}: {p.status.value}" + (f" ({p.result})" if p.result else "") for p in proposals]
-            await self.helpdesk.post_reply(
-                ctx.ticket.id, transcript(ctx.ticket, route, draft_text, reason, note, done),
-                public=False, author=self.settings.agent.name,
-            )
+            await self.helpdesk.post_reply(ctx.ticket.id, story, public=False, author=self.settings.agent.name)
             written = True
         return await self.feedback.escalate(
             ctx.ticket.id, route, draft_text, draft_state, reason, note,
-            suggested_reason(route, self.intents.taxonomy), written, self.settings.agent.name,
+            suggested_reason(route, self.intents.taxonomy), written, self.settings.agent.name, transcript=story,
         )
 
     async def escalations(self, flt: EscalationFilter) -> list[Escalation]:
+        """This desk's escalations, or with a team store every desk's this role may read (what waits in
+        the outbox is pushed first, so a senior's own newest escalation is there too)."""
         assert self.feedback is not None
-        return await self.feedback.escalations(flt)
+        if self.team is None:
+            return await self.feedback.escalations(flt)
+        await self.team.sync_once()
+        return await self.team.store.escalations(flt, self.workspace)
 
     async def review_escalation(self, uid: str, reason: str, root_cause: str, flow_needs_fixing: bool) -> Escalation:
+        """Kept in the journal first (nothing lost offline), then sent to the team store when there is one."""
         assert self.feedback is not None
-        return await self.feedback.review(uid, reason, root_cause, flow_needs_fixing, self.settings.agent.name)
+        if self.team is None:
+            return await self.feedback.review(uid, reason, root_cause, flow_needs_fixing, self.settings.agent.name)
+        import uuid
+
+        review_uid = uuid.uuid4().hex
+        await self.feedback.record_review(review_uid, uid, reason, root_cause, flow_needs_fixing,
+                                          self.settings.agent.name)
+        status = await self.team.sync_once()
+        if status.error:
+            raise AssistError(f"Review saved on this desk; {status.error}")
+        found = [e for e in await self.team.store.escalations(EscalationFilter(), self.workspace) if e.uid == uid]
+        if not found:
+            raise AssistError("Review saved, but the escalation is not in the team store.")
+        return found[0]
+
+    async def sync_team(self) -> str:
+        """One sync with the team store; the status line the window shows."""
+        if self.team is None:
+            return ""
+        return (await self.team.sync_once()).text()
 
     # -- assistant ------------------------------------------------------------------------------
     async def route_ticket(self, ctx: TicketContext) -> Route:

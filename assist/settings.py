@@ -106,11 +106,26 @@ class ReplySettings(_Section):
         "pending", description="The ticket status a public reply sets by default (the Send button shows it).")
 
 
+class TeamSettings(_Section):
+    url: str = Field("", description="PostgreSQL team store, e.g. postgresql://sam@db.example.com/assist "
+                                     "(the password is kept in the keyring). Empty: this desk only.")
+    sync_interval_s: float = Field(30.0, ge=5, le=3600, description="Seconds between syncs.")
+
+    @field_validator("url")
+    @classmethod
+    def _pg_url(cls, v: str) -> str:
+        v = v.strip()
+        if v and not v.startswith(("postgresql://", "postgres://")):
+            raise ValueError("a team store URL starts with postgresql://")
+        return v
+
+
 class WorkspaceSettings(_Section):
     helpdesk: HelpdeskSettings = Field(default_factory=HelpdeskSettings)
     crm: CRMSettings = Field(default_factory=CRMSettings)
     actions: ActionsSettings = Field(default_factory=ActionsSettings)
     reply: ReplySettings = Field(default_factory=ReplySettings)
+    team: TeamSettings = Field(default_factory=TeamSettings)
 
 
 class UiSettings(_Section):

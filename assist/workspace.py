@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assist import taxonomy as taxonomies
 from assist.crm.base import CRM
@@ -30,6 +31,9 @@ from assist.paths import Paths, resources_dir
 from assist.secrets import SecretStore
 from assist.session import Session
 from assist.settings import CRMSettings, HelpdeskSettings, Settings, WorkspaceSettings
+
+if TYPE_CHECKING:
+    from assist.team.sync import TeamSync
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +119,16 @@ def intent_router(paths: Paths, name: str, ws: WorkspaceSettings) -> IntentRoute
     return IntentRouter(taxonomy, data / MODEL_FILE, extra)
 
 
+def team_sync(name: str, ws: WorkspaceSettings, journal: Journal, secrets: SecretStore) -> TeamSync | None:
+    """The workspace's team store, when its settings name one (password from the keyring)."""
+    if not ws.team.url:
+        return None
+    from assist.team.store import TeamStore
+    from assist.team.sync import TeamSync
+
+    return TeamSync(journal, TeamStore(ws.team.url, secrets.get(f"{name}:team-password")))
+
+
 def isolated_session(live: Session, settings: Settings) -> Session:
     """A throwaway session (the Settings regression run) that shares nothing it could break with the
     live one: its own copy of the secrets (the demo backend it starts gets its own token) and its own
@@ -126,6 +140,7 @@ def build_session(paths: Paths, settings: Settings, secrets: SecretStore) -> Ses
     """Create the session for the active workspace: the embedded demo or configured connectors."""
     name, ws = settings.workspace, settings.current
     journal = Journal(paths.journal_file, workspace=name)
+    team = team_sync(name, ws, journal, secrets)
     feedback = FeedbackStore(journal)
     kb = KnowledgeBase(paths.workspace_dir(name) / "kb.db")
     seed_dir = resources_dir() / "demo"
@@ -136,10 +151,11 @@ def build_session(paths: Paths, settings: Settings, secrets: SecretStore) -> Ses
         return Session(
             settings, paths, helpdesk, CachedCRM(crm, ws.crm.cache_ttl_s), journal, secrets, name, kb, intents,
             demo_kb=seed_dir / "kb", catalog_path=seed_dir / "actions.toml", demo_db=demo_db, feedback=feedback,
+            team=team,
         )
     real = helpdesk_for(name, ws.helpdesk, secrets)
     catalog = Path(ws.actions.catalog).expanduser() if ws.actions.catalog else \
         paths.config_dir / "workspaces" / name / "actions.toml"
     return Session(settings, paths, real, CachedCRM(crm_for(name, ws.crm, secrets, real), ws.crm.cache_ttl_s),
-                   journal, secrets, name, kb, intents, feedback=feedback,
+                   journal, secrets, name, kb, intents, feedback=feedback, team=team,
                    catalog_path=catalog if catalog.exists() else None)

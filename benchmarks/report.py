@@ -71,7 +71,10 @@ def build(path: Path, rows: int, seed: int = 7) -> None:
         "INSERT INTO draft_runs (workspace, ticket_id, agent, tier, model, intent, reasons, grounded, citations, "
         "unknown_citations, uncited_claims, cost_usd, latency_ms, error, created_at, uid, week) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", runs)
-    conn.executemany("INSERT INTO escalations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", escs)
+    conn.executemany(
+        "INSERT INTO escalations (uid, workspace, ticket_id, intent, tier, model, route_reasons, draft_state, "
+        "draft_text, reason, note, suggested_reason, written_back, agent, created_at, week) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", escs)
     conn.executemany("INSERT INTO escalation_reviews VALUES (?, ?, ?, ?, ?, ?, ?)", reviews)
     conn.execute("COMMIT")
     conn.execute("ANALYZE")

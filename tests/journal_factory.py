@@ -31,7 +31,9 @@ def outcome(conn: sqlite3.Connection, ticket: str, when: datetime, outcome: str,
 def escalation(conn: sqlite3.Connection, ticket: str, when: datetime, reason: str, intent: str, tier: str,
                model: str = "") -> str:
     uid = uuid.uuid4().hex
-    conn.execute("INSERT INTO escalations VALUES (?, 'demo', ?, ?, ?, ?, '[]', 'none', '', ?, '', '', 0, 'sam', ?, ?)",
+    conn.execute("INSERT INTO escalations (uid, workspace, ticket_id, intent, tier, model, route_reasons, "
+                 "draft_state, draft_text, reason, note, suggested_reason, written_back, agent, created_at, week) "
+                 "VALUES (?, 'demo', ?, ?, ?, ?, '[]', 'none', '', ?, '', '', 0, 'sam', ?, ?)",
                  (uid, ticket, intent, tier, model, reason, when.isoformat(), iso_week(when)))
     return uid
 

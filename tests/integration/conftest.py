@@ -47,3 +47,32 @@ def rt_env():
     if not was_running:
         subprocess.run(["bash", str(ROOT / "packaging" / "rt" / "rt-down.sh")], capture_output=True, timeout=60,
                        env=env)
+
+
+PG_DIR = Path(os.environ.get("PG_DIR", "/tmp/assist-pg"))
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url():
+    """A real PostgreSQL (packaging/pg/pg-up.sh, ``make pg-up``) and a fresh database for this run, as an
+    admin URL. Outside CI the tests skip, saying why, when it can't be started; in CI they never skip."""
+    import uuid
+
+    import psycopg
+
+    env = {**os.environ, "PG_DIR": str(PG_DIR)}
+    result = subprocess.run(["bash", str(ROOT / "packaging" / "pg" / "pg-up.sh")], capture_output=True, text=True,
+                            timeout=600, env=env)
+    if result.returncode != 0:
+        reason = f"PostgreSQL could not be started: {result.stderr.strip()[-400:]}"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    values = dict(line.split("=", 1) for line in (PG_DIR / "pg.env").read_text().split() if "=" in line)
+    admin = values["PG_ADMIN_URL"]
+    db = f"assist_test_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {db}")
+    yield admin.rsplit("/", 1)[0] + f"/{db}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")

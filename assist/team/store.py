@@ -1,0 +1,174 @@
+"""The team store client (psycopg 3, async). Every call opens its own short connection, so a server
+that went away costs one clear error, never a wedged session; errors become ``TeamStoreError`` with
+what failed in the agent's words (server unreachable, password rejected, your role may not ...)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from assist.domain import TicketId
+from assist.errors import AssistError
+from assist.feedback import Escalation, EscalationFilter
+from assist.team import schema
+
+log = logging.getLogger(__name__)
+
+ROLE_GROUPS = {"agent": "assist_agent", "senior": "assist_senior", "lead": "assist_lead"}
+
+
+class TeamStoreError(AssistError):
+    pass
+
+
+def _describe(exc: Exception, what: str) -> TeamStoreError:
+    import psycopg
+
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        return TeamStoreError(f"The team store refused to {what}: your role may not do that "
+                              f"({str(exc).splitlines()[0]}).")
+    if isinstance(exc, psycopg.OperationalError):
+        text = str(exc)
+        if "password" in text or "authentication" in text:
+            return TeamStoreError("The team store rejected the user or password: check them in Settings.")
+        return TeamStoreError(f"The team store can't be reached to {what} ({text.splitlines()[0][:160]}). "
+                              "Nothing is lost: it is sent when the server is back.")
+    return TeamStoreError(f"The team store could not {what}: {str(exc).splitlines()[0][:200]}")
+
+
+class TeamStore:
+    def __init__(self, url: str, password: str | None = None, timeout_s: float = 5.0) -> None:
+        self.url, self._password, self.timeout_s = url, password, timeout_s
+
+    @asynccontextmanager
+    async def _conn(self, what: str) -> AsyncIterator[Any]:
+        import psycopg
+
+        try:
+            conn = await psycopg.AsyncConnection.connect(
+                self.url, password=self._password, connect_timeout=max(1, int(self.timeout_s)), autocommit=True)
+        except psycopg.Error as exc:
+            raise _describe(exc, what) from None
+        try:
+            yield conn
+        except psycopg.Error as exc:
+            raise _describe(exc, what) from None
+        finally:
+            await conn.close()
+
+    async def whoami(self) -> tuple[str, str]:
+        """(login role, Assist role) as the server sees them."""
+        async with self._conn("check your role") as conn:
+            cur = await conn.execute(
+                "SELECT current_user, coalesce((SELECT g.rolname FROM pg_auth_members m JOIN pg_roles g ON "
+                "g.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = current_user AND "
+                "g.rolname LIKE 'assist\\_%' LIMIT 1), '')")
+            user, group = await cur.fetchone()
+            role = next((k for k, v in ROLE_GROUPS.items() if v == group), "")
+            return str(user), role
+
+    # -- admin ------------------------------------------------------------------------------------
+    async def init(self) -> None:
+        """Schema, roles and row-level security (idempotent). Needs an admin's connection."""
+        async with self._conn("create the schema") as conn:
+            async with conn.transaction():
+                for stmt in schema.statements():
+                    await conn.execute(stmt)
+
+    async def add_user(self, name: str, role: str, password: str) -> None:
+        from psycopg import sql
+
+        if role not in ROLE_GROUPS:
+            raise TeamStoreError(f"Unknown role {role!r}: agent, senior or lead.")
+        async with self._conn("add a user") as conn:
+            exists = await (await conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,))).fetchone()
+            verb = "ALTER" if exists else "CREATE"
+            await conn.execute(sql.SQL(verb + " ROLE {} LOGIN PASSWORD {}").format(
+                sql.Identifier(name), sql.Literal(password)))
+            for group in ROLE_GROUPS.values():
+                await conn.execute(sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(group), sql.Identifier(name)))
+            await conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(ROLE_GROUPS[role]),
+                                                                 sql.Identifier(name)))
+
+    # -- push / pull --------------------------------------------------------------------------------
+    async def push(self, table: str, rows: Sequence[dict[str, Any]]) -> int:
+        """Insert rows idempotently by uid (a row sent twice, by a retry or another export, counts once)."""
+        if table not in schema.EVENT_TABLES or not rows:
+            return 0
+        cols = list(rows[0])
+        query = (f"INSERT INTO assist.{table} ({', '.join(cols)}) VALUES ({', '.join('%s' for _ in cols)}) "
+                 "ON CONFLICT (uid) DO NOTHING")
+        async with self._conn(f"store your {table.replace('_', ' ')}") as conn:
+            async with conn.transaction(), conn.cursor() as cur:
+                await cur.executemany(query, [tuple(r[c] for c in cols) for r in rows])
+        return len(rows)
+
+    async def reviews(self, since: datetime | None = None) -> list[dict[str, Any]]:
+        """Reviews this role may read (an agent: of their own escalations), oldest first."""
+        async with self._conn("read reviews") as conn:
+            cur = await conn.execute(
+                "SELECT uid, escalation_uid, reason, root_cause, flow_needs_fixing, reviewer, created_at "
+                "FROM assist.reviews WHERE created_at > %s ORDER BY created_at",
+                (since or datetime(1970, 1, 1).astimezone(),))
+            names = [d.name for d in cur.description]
+            return [dict(zip(names, r, strict=True)) for r in await cur.fetchall()]
+
+    async def add_review(self, escalation_uid: str, uid: str, reason: str, root_cause: str, flow: bool,
+                         reviewer: str) -> None:
+        async with self._conn("save the review") as conn:
+            await conn.execute("INSERT INTO assist.reviews (uid, escalation_uid, reason, root_cause, "
+                               "flow_needs_fixing, reviewer) VALUES (%s, %s, %s, %s, %s, %s)",
+                               (uid, escalation_uid, reason, root_cause, flow, reviewer))
+
+    async def escalations(self, flt: EscalationFilter, workspace: str) -> list[Escalation]:
+        """What the senior review window lists, from every desk this role may read."""
+        where, args = ["e.workspace = %s"], [workspace]
+        for cond, value in (("e.week = %s", flt.week), ("e.intent = %s", flt.intent), ("e.agent = %s", flt.agent)):
+            if value:
+                where.append(cond)
+                args.append(value)
+        if flt.tier_or_model:
+            where.append("(e.tier = %s OR e.model = %s)")
+            args += [flt.tier_or_model, flt.tier_or_model]
+        async with self._conn("list escalations") as conn:
+            cur = await conn.execute(
+                "SELECT e.*, r.reason AS r_reason, r.root_cause, r.flow_needs_fixing, r.reviewer, "
+                "r.created_at AS r_at FROM assist.escalations e LEFT JOIN LATERAL (SELECT * FROM assist.reviews v "
+                "WHERE v.escalation_uid = e.uid ORDER BY v.created_at DESC LIMIT 1) r ON true WHERE "
+                + " AND ".join(where) + " ORDER BY e.created_at DESC LIMIT 2000", args)
+            names = [d.name for d in cur.description]
+            rows = [dict(zip(names, r, strict=True)) for r in await cur.fetchall()]
+        out = [Escalation(
+            uid=r["uid"], ticket_id=TicketId(r["ticket_id"]), intent=r["intent"], tier=r["tier"], model=r["model"],
+            route_reasons=tuple(json.loads(r["route_reasons"] or "[]")), draft_state=r["draft_state"],
+            draft_text=r["draft_text"], reason=r["reason"], note=r["note"], suggested_reason=r["suggested_reason"],
+            written_back=bool(r["written_back"]), agent=r["agent"], created_at=r["created_at"], week=r["week"],
+            reviewed_reason=r["r_reason"] or "", root_cause=r["root_cause"] or "",
+            flow_needs_fixing=bool(r["flow_needs_fixing"]), reviewer=r["reviewer"] or "", reviewed_at=r["r_at"],
+        ) for r in rows]
+        return [e for e in out if not flt.reason or e.current_reason == flt.reason]
+
+    async def report_rows(self, weeks: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """The rows a weekly report needs, shaped like a journal's (timestamps as ISO text)."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        async with self._conn("read the report's rows") as conn:
+            for table, query in (
+                ("outcomes", "SELECT uid, workspace, ticket_id, intent, tier, model, outcome, edit_ratio, opened_at, "
+                             "sent_at, seconds_to_send, agent, week FROM assist.draft_outcomes WHERE week = ANY(%s)"),
+                ("escalations", "SELECT e.uid, e.workspace, e.ticket_id, e.intent, e.tier, e.model, e.reason, "
+                                "e.agent, e.created_at, e.week, r.reason AS reviewed_reason, r.root_cause, "
+                                "r.flow_needs_fixing FROM assist.escalations e LEFT JOIN LATERAL (SELECT * FROM "
+                                "assist.reviews v WHERE v.escalation_uid = e.uid ORDER BY v.created_at DESC LIMIT 1) "
+                                "r ON true WHERE e.week = ANY(%s)"),
+                ("runs", "SELECT uid, workspace, ticket_id, tier, model, intent, cost_usd, latency_ms, grounded, "
+                         "error, created_at, week, agent FROM assist.draft_runs WHERE week = ANY(%s)"),
+            ):
+                cur = await conn.execute(query, (list(weeks),))
+                names = [d.name for d in cur.description]
+                out[table] = [{k: (v.isoformat() if isinstance(v, datetime) else v)
+                               for k, v in zip(names, r, strict=True)} for r in await cur.fetchall()]
+        return out

@@ -1,0 +1,140 @@
+"""The team store on a real PostgreSQL (issue 17): two desks (two data folders), roles enforced by the
+database, reviews travelling back, the outbox waiting out a server that is down."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from assist.cli import main
+from assist.domain import TicketId
+from assist.feedback import EscalationFilter
+from assist.paths import Paths
+from assist.reports import build_report, team_report
+from assist.secrets import SecretStore
+from assist.settings import Settings
+from assist.team.store import TeamStore, TeamStoreError
+from assist.workspace import build_session
+from tests.conftest import MemoryKeyring
+
+PASSWORDS = {"ann_agent": "ann-pass-123", "bob_agent": "bob-pass-123", "sue_senior": "sue-pass-123",
+             "lee_lead": "lee-pass-123"}
+
+
+def _user_url(admin_url: str, user: str) -> str:
+    host_db = admin_url.split("@", 1)[1]
+    return f"postgresql://{user}@{host_db}"
+
+
+@pytest.fixture(scope="module")
+def team(pg_admin_url):
+    assert main(["team", "init", "--admin-url", pg_admin_url]) == 0
+    assert main(["team", "init", "--admin-url", pg_admin_url]) == 0  # idempotent
+    for user, password in PASSWORDS.items():
+        asyncio.run(TeamStore(pg_admin_url).add_user(user, user.split("_")[1], password))
+    return pg_admin_url
+
+
+def _desk(root: Path, admin_url: str, user: str, *, url: str | None = None):  # type: ignore[no-untyped-def]
+    paths = Paths.under(root)
+    settings = Settings()
+    settings.agent.name = user.split("_")[0]
+    settings.agent.display_name = user.split("_")[0].capitalize()
+    settings.workspaces["demo"].team.url = url or _user_url(admin_url, user)
+    secrets = SecretStore(MemoryKeyring())
+    secrets.set("demo:team-password", PASSWORDS[user])
+    return build_session(paths, settings, secrets)
+
+
+async def _escalate(session, ticket: str, reason: str = "missing_data"):  # type: ignore[no-untyped-def]
+    ctx = await session.open_ticket(TicketId(ticket))
+    route = await session.route_ticket(ctx)
+    return await session.escalate(ctx, route, "Draft text", "edited", reason, "customer id missing",
+                                  write_back=False)
+
+
+async def test_two_desks_review_travels_and_roles_hold(team, tmp_path) -> None:
+    ann = _desk(tmp_path / "ann", team, "ann_agent")
+    sue = _desk(tmp_path / "sue", team, "sue_senior")
+    bob = _desk(tmp_path / "bob", team, "bob_agent")
+    try:
+        esc = await _escalate(ann, "1001")
+        status = await ann.team.sync_once()
+        assert not status.error and status.pending == 0, status
+        assert (await bob.team.sync_once()).error == ""
+
+        # the senior on another desk sees it, with its transcript, and re-tags it
+        listed = await sue.escalations(EscalationFilter())
+        mine = next(e for e in listed if e.uid == esc.uid)
+        assert mine.agent == "ann" and mine.reason == "missing_data"
+        reviewed = await sue.review_escalation(esc.uid, "bug_outage", "order lookup times out", True)
+        assert reviewed.reviewed_reason == "bug_outage" and reviewed.reviewer == "sue"
+
+        # ...and the review comes back to the agent's desk and report
+        await ann.team.sync_once()
+        report = build_report([ann.paths.journal_file], esc.week)
+        assert report.retags[("missing_data", "bug_outage")] == 1
+        assert ("1001", "bug_outage", "order lookup times out") in report.review_notes
+        # the lead's report from the team store sees every desk
+        lead = TeamStore(_user_url(team, "lee_lead"), PASSWORDS["lee_lead"])
+        team_wide = await team_report(lead, esc.week)
+        assert team_wide.escalations >= 1 and team_wide.flows_to_fix >= 1
+
+        # another agent's credentials read none of ann's rows and cannot review
+        assert esc.uid not in {e.uid for e in await bob.team.store.escalations(EscalationFilter(), "demo")}
+        with pytest.raises(TeamStoreError, match="may not"):
+            await bob.team.store.add_review(esc.uid, "x1", "other", "", False, "bob")
+        async with await psycopg.AsyncConnection.connect(_user_url(team, "bob_agent"),
+                                                         password=PASSWORDS["bob_agent"], autocommit=True) as conn:
+            rows = await (await conn.execute("SELECT uid, transcript FROM assist.escalations")).fetchall()
+            assert esc.uid not in {r[0] for r in rows}
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                await conn.execute("UPDATE assist.escalations SET reason = 'other'")
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):  # writing as someone else
+                await conn.execute("INSERT INTO assist.draft_runs (uid, owner, workspace, ticket_id, tier, model, "
+                                   "intent, cost_usd, latency_ms, grounded, error, agent, created_at, week) VALUES "
+                                   "('spoof', 'ann_agent', 'demo', '1', 'fast', '', '', 0, 0, true, '', 'ann', "
+                                   "now(), '2026-W01')")
+        async with await psycopg.AsyncConnection.connect(_user_url(team, "sue_senior"),
+                                                         password=PASSWORDS["sue_senior"], autocommit=True) as conn:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):  # a senior changes review fields only
+                await conn.execute("UPDATE assist.escalations SET draft_text = ''")
+            transcript = (await (await conn.execute("SELECT transcript FROM assist.escalations WHERE uid = %s",
+                                                     (esc.uid,))).fetchone())[0]
+            assert "Escalated by Assist" in transcript
+    finally:
+        for s in (ann, sue, bob):
+            await s.aclose()
+
+
+async def test_server_down_nothing_lost_outbox_drains_later(team, tmp_path) -> None:
+    down = "postgresql://ann_agent@127.0.0.1:9/nowhere"
+    desk = _desk(tmp_path / "ann2", team, "ann_agent", url=down)
+    try:
+        esc = await _escalate(desk, "1002")
+        status = await desk.team.sync_once()
+        assert status.pending >= 1 and "can't be reached" in status.error
+        assert "waiting" in status.text()
+        desk.team.store.url = _user_url(team, "ann_agent")  # the server is back
+        status = await desk.team.sync_once()
+        assert status.pending == 0 and not status.error
+        again = await desk.team.sync_once()  # nothing pushed twice
+        assert again.pending == 0
+        lead = TeamStore(_user_url(team, "lee_lead"), PASSWORDS["lee_lead"])
+        async with await psycopg.AsyncConnection.connect(lead.url, password=PASSWORDS["lee_lead"]) as conn:
+            count = (await (await conn.execute("SELECT count(*) FROM assist.escalations WHERE uid = %s",
+                                               (esc.uid,))).fetchone())[0]
+        assert count == 1
+    finally:
+        await desk.aclose()
+
+
+async def test_a_wrong_password_is_one_clear_message(team, tmp_path) -> None:
+    store = TeamStore(_user_url(team, "ann_agent"), "wrong-password")
+    with pytest.raises(TeamStoreError, match="rejected the user or password"):
+        await store.whoami()
+    assert await TeamStore(_user_url(team, "sue_senior"), PASSWORDS["sue_senior"]).whoami() == ("sue_senior",
+                                                                                               "senior")
