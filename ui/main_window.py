@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QInputDialog,
+    QLabel,
     QLineEdit,
     QMainWindow,
     QSplitter,
@@ -47,6 +48,12 @@ class MainWindow(QMainWindow):
         self.resize(1400, 860)
         self.banner = Banner()
         self.runner = TaskRunner(on_error=lambda exc: self.banner.show_message(str(exc)))
+        # the team store's sync state, always visible when the workspace has one (never a dialog)
+        self.team_status = QLabel("")
+        self.team_status.setObjectName("teamStatus")
+        self.statusBar().addPermanentWidget(self.team_status)
+        self.team_timer = QTimer(self)
+        self.team_timer.timeout.connect(self.sync_team)
 
         self.queue = QueuePane()
         self.thread = SafeBrowser()
@@ -289,6 +296,17 @@ class MainWindow(QMainWindow):
         self.runner.run("prepare", self.session.prepare())
         self.refresh_queue()
         self.runner.run("signature", self.session.signature_name(), on_ok=self._on_signature_known)
+        self.team_timer.stop()
+        self.team_status.setVisible(self.session.team is not None)
+        if self.session.team is not None:
+            self.team_status.setText("Team store: connecting…")
+            self.team_timer.start(int(self.session.settings.current.team.sync_interval_s * 1000))
+            self.sync_team()
+
+    def sync_team(self) -> None:
+        """Push what waits and pull reviews, off the UI thread; the status bar says how it went."""
+        if self.session.team is not None and not self.runner.running("team-sync"):
+            self.runner.run("team-sync", self.session.sync_team(), on_ok=self.team_status.setText)
 
     def on_journal_notice(self, notice: str) -> None:
         if notice:
@@ -518,6 +536,7 @@ class MainWindow(QMainWindow):
     async def shutdown(self) -> None:
         """Save the draft, let saves finish, cancel the rest. Called once the window is closed."""
         self.save_draft_now()
+        self.team_timer.stop()
         await self.runner.wait_for("save:")
         await self.runner.cancel_all()
 

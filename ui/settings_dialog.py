@@ -185,6 +185,11 @@ class SettingsDialog(QDialog):
         self.crm_url.setPlaceholderText("http_json: https://crm.internal/customers/{email}")
         self.crm_token = QLineEdit()
         self.crm_token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.team_url = QLineEdit()
+        self.team_url.setPlaceholderText("optional: postgresql://you@db.example.com/assist (shared escalations "
+                                         "and reports)")
+        self.team_password = QLineEdit()
+        self.team_password.setEchoMode(QLineEdit.EchoMode.Password)
         test_hd = QPushButton("Test connection")
         test_hd.setToolTip("Try the helpdesk with these values (nothing is saved)")
         test_hd.clicked.connect(lambda: self.test("helpdesk"))
@@ -193,10 +198,9 @@ class SettingsDialog(QDialog):
         self.test_result = QLabel("")
         self.test_result.setObjectName("testResult")
         self.test_result.setWordWrap(True)
-        for w in (self.hd_token, self.crm_token):
+        for w in (self.hd_token, self.crm_token, self.team_password):
             w.setEnabled(self.session.secrets.secure or self.session.secrets.session_only)
-        self.session_only.toggled.connect(self.hd_token.setEnabled)
-        self.session_only.toggled.connect(self.crm_token.setEnabled)
+            self.session_only.toggled.connect(w.setEnabled)
         top = QHBoxLayout()
         top.addWidget(self.ws_combo, 1)
         top.addWidget(self.new_ws, 1)
@@ -217,6 +221,8 @@ class SettingsDialog(QDialog):
         form.addRow("CRM", self.crm_kind)
         form.addRow("CRM URL", self.crm_url)
         form.addRow("CRM token", crm_row)
+        form.addRow("Team store", self.team_url)
+        form.addRow("Team store password", self.team_password)
         form.addRow("", self.test_result)
         self._shown_ws = self.ws_combo.currentText()
         self._load_ws(self._shown_ws)
@@ -231,7 +237,8 @@ class SettingsDialog(QDialog):
         self.hd_queue.setText(ws.helpdesk.queue)
         self.crm_kind.setCurrentText(ws.crm.kind)
         self.crm_url.setText(ws.crm.url)
-        for field, secret in ((self.hd_token, f"{name}:helpdesk-token"), (self.crm_token, f"{name}:crm-token")):
+        self.team_url.setText(ws.team.url)
+        for field, secret in self._secret_fields(name):
             field.clear()
             try:
                 has = self.session.secrets.has(secret)
@@ -239,11 +246,16 @@ class SettingsDialog(QDialog):
                 has = False
             field.setPlaceholderText("set — leave empty to keep" if has else "not set")
 
+    def _secret_fields(self, name: str) -> list[tuple[QLineEdit, str]]:
+        return [(self.hd_token, f"{name}:helpdesk-token"), (self.crm_token, f"{name}:crm-token"),
+                (self.team_password, f"{name}:team-password")]
+
     def _store_ws(self, name: str) -> WorkspaceSettings:
         data = self.workspaces[name].model_dump(mode="json")
         data["helpdesk"].update(kind=self.hd_kind.currentText(), url=self.hd_url.text().strip(),
                                 email=self.hd_email.text().strip(), queue=self.hd_queue.text().strip())
         data["crm"].update(kind=self.crm_kind.currentText(), url=self.crm_url.text().strip())
+        data["team"].update(url=self.team_url.text().strip())
         ws = WorkspaceSettings.model_validate(data)
         self.workspaces[name] = ws
         return ws
@@ -370,7 +382,7 @@ class SettingsDialog(QDialog):
             if self.api_key.text():
                 secrets.set(MODEL_KEY, self.api_key.text())
             name = self.ws_combo.currentText()
-            for field, secret in ((self.hd_token, f"{name}:helpdesk-token"), (self.crm_token, f"{name}:crm-token")):
+            for field, secret in self._secret_fields(name):
                 if field.text():
                     secrets.set(secret, field.text())
             save_settings(settings, self.session.paths.config_file)

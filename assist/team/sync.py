@@ -62,15 +62,13 @@ class TeamSync:
         cursor = conn.execute("SELECT last_rowid FROM team_sync WHERE tbl = ?", (local,)).fetchone()
         after = cursor[0] if cursor else 0
         uid = conn.execute("SELECT value FROM meta WHERE key = 'journal_uid'").fetchone()[0]
-        conn.row_factory = sqlite3.Row
-        try:
-            rows = conn.execute(f"SELECT rowid AS _rowid, {cols} FROM {local} WHERE rowid > ? ORDER BY rowid "
-                                f"LIMIT {BATCH}", (after,)).fetchall()
-        finally:
-            conn.row_factory = None
+        cur = conn.execute(f"SELECT rowid AS _rowid, {cols} FROM {local} WHERE rowid > ? ORDER BY rowid "
+                           f"LIMIT {BATCH}", (after,))
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
         out = []
         for r in rows:
-            d = {k: r[k] for k in r.keys() if k != "_rowid"}
+            d = {k: v for k, v in r.items() if k != "_rowid"}
             if local == "action_audit":
                 d["uid"] = f"{uid}:{d.pop('id')}"
             for k in _BOOL & d.keys():

@@ -138,3 +138,32 @@ async def test_a_wrong_password_is_one_clear_message(team, tmp_path) -> None:
         await store.whoami()
     assert await TeamStore(_user_url(team, "sue_senior"), PASSWORDS["sue_senior"]).whoami() == ("sue_senior",
                                                                                                "senior")
+
+
+def test_window_shows_sync_state_and_senior_review_reads_the_team(team, tmp_path, open_window, run_until,
+                                                                   loop) -> None:
+    from ui.review_window import ReviewWindow
+
+    ann = _desk(tmp_path / "ann3", team, "ann_agent")
+    esc = loop.run_until_complete(_escalate(ann, "1003", "confusing_flow"))
+    window = open_window(ann)
+    run_until(lambda: window.team_status.text().startswith("Team store: synced"), timeout=30)
+    assert window.team_status.isVisible()
+
+    sue = _desk(tmp_path / "sue3", team, "sue_senior")
+    senior = open_window(sue)
+    review = ReviewWindow(lambda: senior.session, senior.runner, senior)
+    review.week.setText("")
+    review.refresh()
+    run_until(lambda: any(e.uid == esc.uid for e in review.rows), timeout=30)
+    row = next(i for i, e in enumerate(review.rows) if e.uid == esc.uid)
+    review.table.setCurrentCell(row, 0)
+    review.retag.setCurrentIndex(review.retag.findData("bug_outage"))
+    review.root_cause.setText("address form rejects flats")
+    review.save_review()
+    run_until(lambda: review.status.text().count("Saved") == 1, timeout=30)
+    window.sync_team()
+    run_until(lambda: not window.runner.running("team-sync"), timeout=30)
+    reviewed = loop.run_until_complete(ann.feedback.for_ticket(TicketId("1003")))
+    assert reviewed[-1].reviewed_reason == "bug_outage" and reviewed[-1].root_cause == "address form rejects flats"
+    review.close()

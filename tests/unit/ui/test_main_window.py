@@ -131,3 +131,15 @@ def test_helpdesk_outage_shows_banner_and_retry_recovers(
     run_until(lambda: window.ticket.loaded is not None)
     assert not window.banner.isVisible()
     close_window(loop, window)
+
+
+def test_team_store_down_shows_waiting_rows_not_a_dialog(open_window, make_session, secrets, run_until) -> None:
+    from assist.settings import Settings
+
+    settings = Settings()
+    settings.workspaces["demo"].team.url = "postgresql://ann@127.0.0.1:9/assist"
+    secrets.set("demo:team-password", "pw-123456")
+    window = open_window(make_session(settings))
+    run_until(lambda: "can't be reached" in window.team_status.text(), timeout=30)
+    assert window.team_status.text().startswith("Team store: ")
+    assert not window.banner.isVisible() or "team" not in window.banner.text().lower()
