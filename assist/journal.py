@@ -176,6 +176,22 @@ def iso_week(timestamp: str | datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
+def open_read_only(path: Path) -> sqlite3.Connection:
+    """A journal for reading (reports): the file read-only; an older journal is upgraded in a private
+    in-memory copy, never in place."""
+    if not path.exists():
+        raise FileNotFoundError(f"no journal at {path}")
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+        mem = sqlite3.connect(":memory:", isolation_level=None)
+        conn.backup(mem)
+        conn.close()
+        migrate(mem)
+        conn = mem
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
 def migrate(conn: sqlite3.Connection, migrations: tuple[str, ...] = MIGRATIONS) -> int:
     """Bring the schema up to date; returns the version reached."""
     conn.create_function("iso_week", 1, iso_week, deterministic=True)

@@ -12,7 +12,6 @@ import csv
 import html
 import io
 import re
-import sqlite3
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,7 +22,8 @@ from typing import Any
 import markdown as md
 
 from assist.feedback import REASONS
-from assist.journal import migrate
+from assist.journal import open_read_only
+from assist.trends import Trends, journal_aggregates, team_aggregates, trend_charts
 
 LIGHT_EDIT = 0.8  # an edited draft that kept at least this much counts as lightly edited
 
@@ -64,19 +64,8 @@ class Rows:
 
 
 def _read(path: Path, weeks: tuple[str, ...], into: Rows) -> None:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True) if path.exists() else None
-    if conn is None:
-        raise FileNotFoundError(f"no journal at {path}")
-    conn.row_factory = sqlite3.Row
+    conn = open_read_only(path)
     try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version < 4:  # an older journal: upgrade a private in-memory copy, never the file
-            mem = sqlite3.connect(":memory:", isolation_level=None)
-            conn.backup(mem)
-            conn.close()
-            migrate(mem)
-            conn = mem
-            conn.row_factory = sqlite3.Row
         marks = ",".join("?" * len(weeks))
         for r in conn.execute(f"SELECT * FROM draft_outcomes WHERE week IN ({marks})", weeks):
             into.outcomes[r["uid"]] = dict(r)
@@ -142,6 +131,7 @@ class WeeklyReport:
     review_notes: list[tuple[str, str, str]]  # ticket, reason, root cause
     flows_to_fix: int
     rows: Rows
+    trends: Trends | None = None
 
 
 def _week_figures(rows: Rows, week: str) -> tuple[list[dict[str, Any]], list[float]]:
@@ -154,7 +144,9 @@ def build_report(journals: list[Path], week: str) -> WeeklyReport:
     rows = Rows()
     for path in journals:
         _read(path, (week, previous_week(week)), rows)
-    return summarise(rows, week, [str(p) for p in journals])
+    report = summarise(rows, week, [str(p) for p in journals])
+    report.trends = journal_aggregates(journals, week)
+    return report
 
 
 async def team_report(store: Any, week: str) -> WeeklyReport:
@@ -163,7 +155,9 @@ async def team_report(store: Any, week: str) -> WeeklyReport:
     data = await store.report_rows((week, previous_week(week)))
     rows = Rows({r["uid"]: r for r in data["outcomes"]}, {r["uid"]: r for r in data["escalations"]},
                 {r["uid"]: r for r in data["runs"]})
-    return summarise(rows, week, [f"team store {store.url.split('@')[-1]}"])
+    report = summarise(rows, week, [f"team store {store.url.split('@')[-1]}"])
+    report.trends = await team_aggregates(store, week)
+    return report
 
 
 def summarise(rows: Rows, week: str, sources: list[str]) -> WeeklyReport:
@@ -323,6 +317,7 @@ def to_markdown(r: WeeklyReport, chart_svgs: dict[str, str] | None = None) -> st
         f"Flows marked as needing a fix: {r.flows_to_fix}.",
         "",
     ]
+    lines += _trend_markdown(r, svg)
     if r.retags:
         lines += ["| Tagged as | Re-tagged as | Times |", "|---|---|---|"]
         lines += [f"| {md_text(REASONS.get(a, a))} | {md_text(REASONS.get(b, b))} | {n} |"
@@ -335,6 +330,28 @@ def to_markdown(r: WeeklyReport, chart_svgs: dict[str, str] | None = None) -> st
     return "\n".join(lines) + "\n"
 
 
+def _trend_markdown(r: WeeklyReport, svg: dict[str, str]) -> list[str]:
+    t = r.trends
+    if t is None:
+        return []
+    first, last = t.weeks[0].week, t.weeks[-1].week
+    lines = ["", f"## Trends, {first} to {last}", "", svg.get("trend_light", ""), "", svg.get("trend_escalation", ""),
+             "", svg.get("trend_cost", ""), "", svg.get("trend_reasons", ""), "",
+             "| Week | Replies | Unchanged or light | Escalation rate | Cost per ticket (USD) | Root causes noted |",
+             "|---|---|---|---|---|---|"]
+    lines += [f"| {w.week} | {w.replies} | {w.light_share:.0%} | {w.escalation_rate:.0%} | "
+              f"{w.cost_per_ticket:.4f} | {w.root_causes} |" for w in t.weeks]
+    lines += ["", "## Intent × tier and model", "",
+              "| Intent | Tier · model | Drafts | Unchanged or light | Escalation rate | Cost per draft (USD) |",
+              "|---|---|---|---|---|---|"]
+    lines += [f"| {md_text(c.intent)} | {md_text(c.key)} | {c.drafts} | {c.light_share:.0%} | "
+              f"{c.escalation_rate:.0%} | {c.cost_per_draft:.4f} |" for c in t.cells if c.drafts]
+    lines += ["", "## Routing suggestions", ""]
+    lines += [f"- {md_text(s)}" for s in t.suggestions] or ["No intent has enough drafts on both tiers to suggest a "
+                                                          "move (30 each over the period)."]
+    return lines
+
+
 REPORT_CSS = """
 body { font-family: -apple-system, 'Segoe UI', sans-serif; max-width: 900px; margin: 2em auto; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; } td, th { border: 1px solid #ccc; padding: 4px 10px; }
@@ -342,14 +359,22 @@ th { background: #f3f3f3; } svg { display: block; margin: 1em 0; }
 """
 
 
+def all_charts(r: WeeklyReport) -> dict[str, str]:
+    out = charts(r)
+    if r.trends is not None:
+        out.update({f"trend_{k}": v for k, v in trend_charts(r.trends).items()})
+    return out
+
+
 def to_html(r: WeeklyReport) -> str:
-    body = md.markdown(to_markdown(r, charts(r)), extensions=["tables"], output_format="html")
+    body = md.markdown(to_markdown(r, all_charts(r)), extensions=["tables"], output_format="html")
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>Assist weekly report {r.week}</title>"
             f"<style>{REPORT_CSS}</style></head><body>{body}</body></html>")
 
 
 CSV_COLUMNS = ["kind", "uid", "week", "workspace", "ticket_id", "intent", "tier", "model", "agent", "outcome",
-               "edit_ratio", "seconds_to_send", "reason", "reviewed_reason", "cost_usd", "created_at"]
+               "edit_ratio", "seconds_to_send", "reason", "reviewed_reason", "cost_usd", "created_at",
+               "drafts", "light_share", "escalation_rate", "cost_per_ticket"]
 
 
 def to_csv(r: WeeklyReport) -> str:
@@ -364,6 +389,15 @@ def to_csv(r: WeeklyReport) -> str:
             out = dict(row, kind=kind)
             out.setdefault("created_at", row.get("sent_at", ""))
             writer.writerow(out)
+    if r.trends is not None:  # one row per week, then one per intent x tier/model over the period
+        for w in r.trends.weeks:
+            writer.writerow({"kind": "week", "week": w.week, "drafts": w.replies,
+                             "light_share": f"{w.light_share:.4f}", "escalation_rate": f"{w.escalation_rate:.4f}",
+                             "cost_per_ticket": f"{w.cost_per_ticket:.6f}"})
+        for c in r.trends.cells:
+            writer.writerow({"kind": "intent_tier", "intent": c.intent, "tier": c.tier, "model": c.model,
+                             "drafts": c.drafts, "light_share": f"{c.light_share:.4f}",
+                             "escalation_rate": f"{c.escalation_rate:.4f}", "cost_usd": f"{c.cost:.6f}"})
     return buf.getvalue()
 
 
@@ -397,9 +431,16 @@ def to_pdf(r: WeeklyReport) -> bytes:
             cells = table.row()
             for value in row:
                 cells.cell(safe(value))
-    for svg in charts(r).values():
+    for svg in all_charts(r).values():
         pdf.ln(2)
         pdf.image(io.BytesIO(svg.encode()), w=170)
+    if r.trends is not None and r.trends.suggestions:
+        pdf.ln(2)
+        pdf.set_font("helvetica", "B", 12)
+        pdf.cell(0, 8, "Routing suggestions", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("helvetica", size=10)
+        for line in r.trends.suggestions:
+            pdf.multi_cell(0, 5, safe(line), new_x="LMARGIN", new_y="NEXT")
     if r.tiers:
         pdf.ln(2)
         with pdf.table(col_widths=(60, 25, 25, 30, 35)) as table:

@@ -43,9 +43,10 @@ def review(conn: sqlite3.Connection, escalation_uid: str, reason: str, note: str
                  (uuid.uuid4().hex, escalation_uid, reason, note, int(fix), when.isoformat()))
 
 
-def draft_run(conn: sqlite3.Connection, ticket: str, when: datetime, tier: str, model: str, cost: float) -> None:
+def draft_run(conn: sqlite3.Connection, ticket: str, when: datetime, tier: str, model: str, cost: float,
+              intent: str = "refund") -> None:
     conn.execute(
         "INSERT INTO draft_runs (workspace, ticket_id, agent, tier, model, intent, reasons, grounded, citations, "
         "unknown_citations, uncited_claims, cost_usd, latency_ms, error, created_at, uid, week) "
-        "VALUES ('demo', ?, 'sam', ?, ?, 'refund', '[]', 1, ?, 0, 0, ?, 100, '', ?, ?, ?)",
-        (ticket, tier, model, json.dumps([]), cost, when.isoformat(), uuid.uuid4().hex, iso_week(when)))
+        "VALUES ('demo', ?, 'sam', ?, ?, ?, '[]', 1, ?, 0, 0, ?, 100, '', ?, ?, ?)",
+        (ticket, tier, model, intent, json.dumps([]), cost, when.isoformat(), uuid.uuid4().hex, iso_week(when)))

@@ -82,6 +82,7 @@ async def test_two_desks_review_travels_and_roles_hold(team, tmp_path) -> None:
         lead = TeamStore(_user_url(team, "lee_lead"), PASSWORDS["lee_lead"])
         team_wide = await team_report(lead, esc.week)
         assert team_wide.escalations >= 1 and team_wide.flows_to_fix >= 1
+        assert team_wide.trends is not None and team_wide.trends.weeks[-1].escalations >= 1
 
         # another agent's credentials read none of ann's rows and cannot review
         assert esc.uid not in {e.uid for e in await bob.team.store.escalations(EscalationFilter(), "demo")}

@@ -75,7 +75,7 @@ def test_merging_never_double_counts(journals, tmp_path: Path) -> None:
 
 def test_html_report_is_self_contained_with_charts(journals) -> None:
     html = export(build_report(list(journals), "2026-W47"), "html").decode()
-    assert html.count("<svg") == 4
+    assert html.count("<svg") == 8
     assert "Escalations by reason" in html and "Legal / compliance" in html
     assert "<table>" in html and "60%" in html
     assert "<script" not in html and "http://" not in html.replace("http://www.w3.org/2000/svg", "")
