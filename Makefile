@@ -51,7 +51,8 @@ pg-down:
 bench: $(STAMP)
 	$(PY) -m pip install --quiet "bm25s>=0.2"
 	cd benchmarks && ../$(PY) redaction.py && ../$(PY) startup.py && ../$(PY) context.py && ../$(PY) first_token.py \
-		&& QT_QPA_PLATFORM=offscreen ../$(PY) ui_stall.py && ../$(PY) kb.py && ../$(PY) report.py && ../$(PY) routing.py
+		&& QT_QPA_PLATFORM=offscreen ../$(PY) ui_stall.py && ../$(PY) kb.py && ../$(PY) report.py && ../$(PY) routing.py \
+		&& ../$(PY) team.py
 
 ## One-folder app in dist/assist (PyInstaller); `dist/assist/assist --smoke` self-tests it.
 dist: $(STAMP)

@@ -268,7 +268,7 @@ def _report(paths: Paths, args: argparse.Namespace) -> int:
             from assist.team.store import TeamStore
 
             store = TeamStore(team_url, SecretStore().get(f"{settings.workspace}:team-password"))
-            report = asyncio.run(team_report(store, week))
+            report = asyncio.run(team_report(store, week, with_rows=args.format == "csv"))
             source = "the team store"
         else:
             journals = [Path(j) for j in (args.journal or [str(paths.journal_file)])]

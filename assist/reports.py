@@ -8,6 +8,7 @@ inline SVG, self-contained), CSV (raw rows) and PDF (fpdf2, same charts).
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import html
 import io
@@ -149,15 +150,50 @@ def build_report(journals: list[Path], week: str) -> WeeklyReport:
     return report
 
 
-async def team_report(store: Any, week: str) -> WeeklyReport:
-    """The same report from the team store (``assist.team.store.TeamStore``): every desk's rows."""
+async def team_report(store: Any, week: str, *, with_rows: bool = False) -> WeeklyReport:
+    """The same report from the team store (``assist.team.store.TeamStore``): every desk's rows, summed up
+    by the server. ``with_rows``: also fetch the week's rows (the CSV export lists them)."""
     parse_week(week)
-    data = await store.report_rows((week, previous_week(week)))
-    rows = Rows({r["uid"]: r for r in data["outcomes"]}, {r["uid"]: r for r in data["escalations"]},
-                {r["uid"]: r for r in data["runs"]})
-    report = summarise(rows, week, [f"team store {store.url.split('@')[-1]}"])
-    report.trends = await team_aggregates(store, week)
-    return report
+    prev = previous_week(week)
+    figures, trends = await asyncio.gather(store.report_figures(week, prev), team_aggregates(store, week))
+    rows = Rows()
+    if with_rows:
+        data = await store.report_rows((week,))
+        rows = Rows({r["uid"]: r for r in data["outcomes"]}, {r["uid"]: r for r in data["escalations"]},
+                    {r["uid"]: r for r in data["runs"]})
+    outcomes: Counter[str] = Counter()
+    replies = light = tickets = 0
+    for outcome, n, lt, distinct in figures["outcomes"]:
+        if outcome is None:  # the ROLLUP total
+            replies, light, tickets = int(n), int(lt or 0), int(distinct)
+        else:
+            outcomes[outcome] = int(n)
+    ttr = {wk: (float(med), float(p90)) for wk, med, p90 in figures["ttr"]}
+    by_reason: Counter[str] = Counter()
+    by_intent: Counter[str] = Counter()
+    retags: Counter[tuple[str, str]] = Counter()
+    esc_by_tier: Counter[str] = Counter()
+    flows = escalations = 0
+    for reason, reviewed, intent, key, flow, n in figures["escalations"]:
+        n = int(n)
+        escalations += n
+        by_reason[reviewed or reason] += n
+        by_intent[intent or "unknown"] += n
+        esc_by_tier[key or "none"] += n
+        flows += n if flow else 0
+        if reviewed and reviewed != reason:
+            retags[(reason, reviewed)] += n
+    tiers = sorted((TierStats(key, int(d), int(t), round(float(c or 0), 6), esc_by_tier.get(key, 0))
+                    for key, d, t, c in figures["tiers"]), key=lambda t: -t.drafts)
+    return WeeklyReport(
+        week=week, previous=prev, journals=[f"team store {store.url.split('@')[-1]}"], tickets_handled=tickets,
+        replies_sent=replies, outcomes=outcomes, containment=light / replies if replies else 0.0,
+        ttr_median=ttr.get(week, (None, None))[0], ttr_p90=ttr.get(week, (None, None))[1],
+        prev_ttr_median=ttr.get(prev, (None, None))[0], prev_ttr_p90=ttr.get(prev, (None, None))[1],
+        escalations=escalations, by_reason=by_reason, by_intent=by_intent, tiers=tiers, retags=retags,
+        review_notes=[(str(t), str(r), str(c)) for t, r, c in figures["notes"]], flows_to_fix=flows, rows=rows,
+        trends=trends,
+    )
 
 
 def summarise(rows: Rows, week: str, sources: list[str]) -> WeeklyReport:

@@ -63,6 +63,7 @@ from assist.settings import Settings
 
 if TYPE_CHECKING:
     from assist.learning.discover import Bucket
+    from assist.reports import WeeklyReport
     from assist.team.sync import TeamSync
 
 API_KEY = "model-api-key"
@@ -361,6 +362,18 @@ class Session:
         if not found:
             raise AssistError("Review saved, but the escalation is not in the team store.")
         return found[0]
+
+    async def weekly_report(self, week: str, fmt: str = "html") -> WeeklyReport:
+        """The week's report: the whole team's from the team store when there is one, else this desk's
+        journal. A malformed week is an AssistError."""
+        from assist.reports import build_report, team_report
+
+        try:
+            if self.team is not None:
+                return await team_report(self.team.store, week, with_rows=fmt == "csv")
+            return await asyncio.to_thread(build_report, [self.journal.path], week)
+        except ValueError as exc:
+            raise AssistError(str(exc)) from exc
 
     async def sync_team(self) -> str:
         """One sync with the team store; the status line the window shows."""

@@ -8,6 +8,7 @@ the same journal id) are read once.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import sqlite3
 from collections import Counter
@@ -98,18 +99,22 @@ class Trends:
 def _queries(placeholder: str) -> dict[str, str]:
     p = placeholder
     return {
-        "outcomes": f"SELECT week, count(*), sum(CASE WHEN {LIGHT} THEN 1 ELSE 0 END), "
-                    f"count(DISTINCT workspace || '/' || ticket_id) FROM draft_outcomes WHERE week IN {p} "
-                    "GROUP BY week",
+        "outcomes": f"SELECT week, count(*), sum(CASE WHEN {LIGHT} THEN 1 ELSE 0 END) FROM draft_outcomes "
+                    f"WHERE week IN {p} GROUP BY week",
+        # distinct tickets through a DISTINCT subquery: a hash aggregate, not a sort per group
+        "tickets": f"SELECT week, count(*) FROM (SELECT DISTINCT week, workspace, ticket_id FROM draft_outcomes "
+                   f"WHERE week IN {p}) t GROUP BY week",
         "cost": f"SELECT week, sum(cost_usd) FROM draft_runs WHERE week IN {p} GROUP BY week",
         "reasons": "SELECT e.week, coalesce((SELECT v.reason FROM {reviews} v WHERE v.escalation_uid = e.uid "
                    "ORDER BY v.created_at DESC LIMIT 1), e.reason), count(*) FROM escalations e "
                    f"WHERE e.week IN {p} GROUP BY 1, 2",
         "causes": "SELECT e.week, count(DISTINCT e.uid) FROM {reviews} v JOIN escalations e "
                   f"ON e.uid = v.escalation_uid WHERE v.root_cause <> '' AND e.week IN {p} GROUP BY 1",
-        "cells": f"SELECT intent, tier, model, count(*), sum(CASE WHEN {LIGHT} THEN 1 ELSE 0 END), "
-                 f"count(DISTINCT workspace || '/' || ticket_id) FROM draft_outcomes WHERE week IN {p} "
-                 "GROUP BY 1, 2, 3",
+        "cells": f"SELECT intent, tier, model, count(*), sum(CASE WHEN {LIGHT} THEN 1 ELSE 0 END) "
+                 f"FROM draft_outcomes WHERE week IN {p} GROUP BY 1, 2, 3",
+        # tickets per intent x tier/model: distinct per week, summed over the weeks (as the rollups count)
+        "cell_tickets": "SELECT intent, tier, model, count(*) FROM (SELECT DISTINCT week, intent, tier, model, "
+                        f"workspace, ticket_id FROM draft_outcomes WHERE week IN {p}) t GROUP BY 1, 2, 3",
         "cell_cost": f"SELECT intent, tier, model, sum(cost_usd) FROM draft_runs WHERE week IN {p} GROUP BY 1, 2, 3",
         "cell_esc": f"SELECT intent, tier, model, count(*) FROM escalations WHERE week IN {p} GROUP BY 1, 2, 3",
     }
@@ -118,11 +123,12 @@ def _queries(placeholder: str) -> dict[str, str]:
 def _fold(weeks: list[str], results: dict[str, list[Sequence[Any]]], into: dict[str, Any]) -> None:
     by_week: dict[str, Week] = into.setdefault("weeks", {w: Week(w) for w in weeks})
     cells: dict[tuple[str, str, str], Cell] = into.setdefault("cells", {})
-    for wk, n, light, tickets in results["outcomes"]:
+    for wk, n, light in results["outcomes"]:
         w = by_week[wk]
         w.replies += int(n)
         w.light += int(light or 0)
-        w.tickets += int(tickets)
+    for wk, tickets in results["tickets"]:
+        by_week[wk].tickets += int(tickets)
     for wk, cost in results["cost"]:
         by_week[wk].cost += float(cost or 0)
     for wk, reason, n in results["reasons"]:
@@ -134,11 +140,12 @@ def _fold(weeks: list[str], results: dict[str, list[Sequence[Any]]], into: dict[
     def cell(intent: str, tier: str, model: str) -> Cell:
         return cells.setdefault((intent or "other", tier, model), Cell(intent or "other", tier, model))
 
-    for intent, tier, model, n, light, tickets in results["cells"]:
+    for intent, tier, model, n, light in results["cells"]:
         c = cell(intent, tier, model)
         c.drafts += int(n)
         c.light += int(light or 0)
-        c.tickets += int(tickets)
+    for intent, tier, model, tickets in results["cell_tickets"]:
+        cell(intent, tier, model).tickets += int(tickets)
     for intent, tier, model, cost in results["cell_cost"]:
         cell(intent, tier, model).cost += float(cost or 0)
     for intent, tier, model, n in results["cell_esc"]:
@@ -169,14 +176,36 @@ def journal_aggregates(journals: Sequence[Path], week: str) -> Trends:
     return _finish(weeks, acc)
 
 
+ROLLUP_QUERIES = {
+    "outcomes": "SELECT week, sum(replies), sum(light) FROM rollup_cells WHERE week IN {p} GROUP BY week",
+    "tickets": "SELECT week, tickets FROM rollup_weeks WHERE week IN {p}",
+    "cost": "SELECT week, sum(cost) FROM rollup_cells WHERE week IN {p} GROUP BY week",
+    "cells": "SELECT intent, tier, model, sum(replies), sum(light) FROM rollup_cells WHERE week IN {p} "
+             "GROUP BY 1, 2, 3 HAVING sum(replies) > 0",
+    "cell_tickets": "SELECT intent, tier, model, sum(tickets) FROM rollup_cells WHERE week IN {p} GROUP BY 1, 2, 3",
+    "cell_cost": "SELECT intent, tier, model, sum(cost) FROM rollup_cells WHERE week IN {p} GROUP BY 1, 2, 3",
+    "cell_esc": "SELECT intent, tier, model, sum(escalations) FROM rollup_cells WHERE week IN {p} GROUP BY 1, 2, 3",
+}
+
+
 async def team_aggregates(store: Any, week: str) -> Trends:
-    """The same figures from the team store (``TeamStore``), every desk the role may read."""
+    """The same figures from the team store (``TeamStore``). Seniors and leads read the server's weekly
+    rollups (every desk); an agent's role reads its own rows, which row-level security limits."""
     weeks = weeks_before(week)
     results: dict[str, list[Sequence[Any]]] = {}
-    async with store._conn("read the trends") as conn:
-        await conn.execute("SET search_path TO assist")
-        for name, q in _queries("(SELECT unnest(%s::text[]))").items():
-            results[name] = await (await conn.execute(q.replace("{reviews}", "reviews"), (weeks,))).fetchall()
+    queries = _queries("(SELECT unnest(%s::text[]))")
+    if (await store.whoami())[1] in ("senior", "lead"):
+        queries.update({k: q.replace("{p}", "(SELECT unnest(%s::text[]))") for k, q in ROLLUP_QUERIES.items()})
+
+    async def run(names: list[str]) -> None:  # two connections: the server aggregates on both cores
+        async with store._conn("read the trends") as conn:
+            await conn.execute("SET search_path TO assist")
+            for name in names:
+                q = queries[name].replace("{reviews}", "reviews")
+                results[name] = await (await conn.execute(q, (weeks,))).fetchall()
+
+    await asyncio.gather(run(["outcomes", "tickets", "reasons", "causes", "cell_esc"]),
+                         run(["cells", "cell_tickets", "cost", "cell_cost"]))
     acc: dict[str, Any] = {}
     _fold(weeks, results, acc)
     return _finish(weeks, acc)

@@ -21,26 +21,27 @@ from PySide6.QtWidgets import (
 
 from assist.errors import AssistError
 from assist.journal import iso_week
-from assist.reports import build_report, export
+from assist.reports import export
 from assist.session import Session
 from assist.text import plural
 
 from ui.tasks import TaskRunner
 
 
-async def write_report(journal: Path, week: str, fmt: str, out: Path) -> str:
-    """Build and write off the UI thread; a bad week is an AssistError for the dialog to show."""
+async def write_report(session: Session, week: str, fmt: str, out: Path) -> str:
+    """Build (from the team store when the workspace has one) and write, off the UI thread."""
+    report = await session.weekly_report(week, fmt)
 
-    def _work() -> str:
+    def _write() -> None:
         try:
-            report = build_report([journal], week)
-        except ValueError as exc:
-            raise AssistError(str(exc)) from exc
-        out.write_bytes(export(report, fmt))
-        return (f"{week}: {plural(report.replies_sent, 'reply', 'replies')}, "
-                f"{plural(report.escalations, 'escalation')} → {out}")
+            out.write_bytes(export(report, fmt))
+        except OSError as exc:
+            raise AssistError(f"{out} can't be written ({exc.strerror}).") from None
 
-    return await asyncio.to_thread(_work)
+    await asyncio.to_thread(_write)
+    return (f"{week}: {plural(report.replies_sent, 'reply', 'replies')}, "
+            f"{plural(report.escalations, 'escalation')} from "
+            f"{'the team store' if session.team is not None else 'your journal'} → {out}")
 
 
 class ReportDialog(QDialog):
@@ -83,7 +84,6 @@ class ReportDialog(QDialog):
     def export_to(self, path: Path) -> None:
         self.status.setText("Building the report…")
         self.runner.run(
-            "report", write_report(self.session.paths.journal_file, self.week.text().strip().upper(),
-                                   self.format.currentText(), path),
+            "report", write_report(self.session, self.week.text().strip().upper(), self.format.currentText(), path),
             on_ok=self.status.setText, on_error=lambda exc: self.status.setText(f"Couldn't export: {exc}"),
         )

@@ -43,6 +43,47 @@ REVIEWS = """
     flow_needs_fixing boolean NOT NULL, reviewer text NOT NULL, created_at timestamptz NOT NULL DEFAULT now()"""
 
 
+# Weekly rollups for the trends of a large team's report: kept by statement-level triggers (one
+# aggregate per pushed batch, from the rows actually inserted: a row pushed twice counts once), so a
+# ten-week trend reads a few hundred rollup rows instead of scanning a million events. Distinct tickets
+# are counted by remembering each (week, ticket) once. Readable by seniors and leads only.
+ROLLUPS = {
+    "rollup_cells": "week text, intent text, tier text, model text, replies bigint NOT NULL DEFAULT 0, "
+                    "light bigint NOT NULL DEFAULT 0, tickets bigint NOT NULL DEFAULT 0, "
+                    "cost double precision NOT NULL DEFAULT 0, escalations bigint NOT NULL DEFAULT 0, "
+                    "PRIMARY KEY (week, intent, tier, model)",
+    "rollup_cell_tickets": "week text, intent text, tier text, model text, workspace text, ticket_id text, "
+                           "PRIMARY KEY (week, intent, tier, model, workspace, ticket_id)",
+    "rollup_weeks": "week text PRIMARY KEY, tickets bigint NOT NULL DEFAULT 0",
+    "rollup_week_tickets": "week text, workspace text, ticket_id text, PRIMARY KEY (week, workspace, ticket_id)",
+}
+_UPSERT = ("INSERT INTO rollup_cells AS r (week, intent, tier, model, {cols}) {select} ORDER BY 1, 2, 3, 4 "
+           "ON CONFLICT (week, intent, tier, model) DO UPDATE SET {sets}")
+TRIGGERS = {
+    "draft_outcomes": [
+        _UPSERT.format(cols="replies, light", sets="replies = r.replies + excluded.replies, "
+                       "light = r.light + excluded.light",
+                       select="SELECT week, intent, tier, model, count(*), sum(CASE WHEN outcome = 'unchanged' OR "
+                              "(outcome = 'edited' AND edit_ratio >= 0.8) THEN 1 ELSE 0 END) FROM new_rows "
+                              "GROUP BY 1, 2, 3, 4"),
+        "WITH fresh AS (INSERT INTO rollup_cell_tickets SELECT DISTINCT week, intent, tier, model, workspace, "
+        "ticket_id FROM new_rows ORDER BY 1, 2, 3, 4, 5, 6 ON CONFLICT DO NOTHING RETURNING week, intent, tier, "
+        "model) " + _UPSERT.format(cols="tickets", sets="tickets = r.tickets + excluded.tickets",
+                                   select="SELECT week, intent, tier, model, count(*) FROM fresh GROUP BY 1, 2, 3, 4"),
+        "WITH fresh AS (INSERT INTO rollup_week_tickets SELECT DISTINCT week, workspace, ticket_id FROM new_rows "
+        "ORDER BY 1, 2, 3 ON CONFLICT DO NOTHING RETURNING week) INSERT INTO rollup_weeks AS r (week, tickets) "
+        "SELECT week, count(*) FROM fresh GROUP BY 1 ORDER BY 1 ON CONFLICT (week) DO UPDATE SET "
+        "tickets = r.tickets + excluded.tickets",
+    ],
+    "draft_runs": [_UPSERT.format(cols="cost", sets="cost = r.cost + excluded.cost",
+                                  select="SELECT week, intent, tier, model, sum(cost_usd) FROM new_rows "
+                                         "GROUP BY 1, 2, 3, 4")],
+    "escalations": [_UPSERT.format(cols="escalations", sets="escalations = r.escalations + excluded.escalations",
+                                   select="SELECT week, intent, tier, model, count(*) FROM new_rows "
+                                          "GROUP BY 1, 2, 3, 4")],
+}
+
+
 def statements() -> list[str]:
     """Idempotent DDL: running init again on a live store changes nothing and loses nothing."""
     out = ["CREATE SCHEMA IF NOT EXISTS assist"]
@@ -73,6 +114,18 @@ def statements() -> list[str]:
             f"DROP POLICY IF EXISTS read_all ON assist.{name}",
             f"CREATE POLICY read_all ON assist.{name} FOR SELECT TO assist_senior, assist_lead USING (true)",
         ]
+    for name, cols in ROLLUPS.items():
+        out.append(f"CREATE TABLE IF NOT EXISTS assist.{name} ({cols})")
+        out.append(f"REVOKE ALL ON assist.{name} FROM PUBLIC")
+        out.append(f"GRANT SELECT ON assist.{name} TO assist_senior, assist_lead")
+    for table, bodies in TRIGGERS.items():
+        fn = f"assist.rollup_{table}_fn"
+        out.append(f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
+                   "SET search_path = assist, pg_temp AS $fn$ BEGIN " + "; ".join(bodies) + "; RETURN NULL; END $fn$")
+        out.append(f"REVOKE ALL ON FUNCTION {fn}() FROM PUBLIC")
+        out.append(f"DROP TRIGGER IF EXISTS rollup ON assist.{table}")
+        out.append(f"CREATE TRIGGER rollup AFTER INSERT ON assist.{table} REFERENCING NEW TABLE AS new_rows "
+                   f"FOR EACH STATEMENT EXECUTE FUNCTION {fn}()")
     out += [
         "GRANT SELECT ON assist.reviews TO assist_agent, assist_lead",
         "GRANT SELECT, INSERT ON assist.reviews TO assist_senior",

@@ -18,7 +18,7 @@ from assist.team.store import TeamStore
 
 log = logging.getLogger(__name__)
 
-BATCH = 1000
+BATCH = 500  # rows per INSERT statement (under the 65,535 parameters PostgreSQL takes)
 
 # local table -> (team table, the columns pushed, how a local row becomes a team row)
 _COLUMNS: dict[str, tuple[str, str]] = {

@@ -62,6 +62,9 @@ async def test_two_desks_review_travels_and_roles_hold(team, tmp_path) -> None:
     bob = _desk(tmp_path / "bob", team, "bob_agent")
     try:
         esc = await _escalate(ann, "1001")
+        for ticket in ("1001", "1002", "1002"):  # replies sent: two tickets, one of them twice
+            await ann.feedback.record_outcome(TicketId(ticket), None, None, "Hi", esc.created_at, "ann",
+                                              sent_at=esc.created_at)
         status = await ann.team.sync_once()
         assert not status.error and status.pending == 0, status
         assert (await bob.team.sync_once()).error == ""
@@ -83,6 +86,15 @@ async def test_two_desks_review_travels_and_roles_hold(team, tmp_path) -> None:
         team_wide = await team_report(lead, esc.week)
         assert team_wide.escalations >= 1 and team_wide.flows_to_fix >= 1
         assert team_wide.trends is not None and team_wide.trends.weeks[-1].escalations >= 1
+        # the lead's trends come from the server's rollups; they agree with counting the rows themselves
+        from assist.trends import team_aggregates
+
+        live = await team_aggregates(TeamStore(team), esc.week)  # the admin: no rollups, the rows
+        assert (team_wide.trends.weeks[-1].replies, team_wide.trends.weeks[-1].tickets) == (3, 2)
+        assert [(w.replies, w.tickets, w.escalations) for w in live.weeks] == \
+            [(w.replies, w.tickets, w.escalations) for w in team_wide.trends.weeks]
+        assert {(c.intent, c.tier, c.drafts, c.escalations) for c in live.cells} == \
+            {(c.intent, c.tier, c.drafts, c.escalations) for c in team_wide.trends.cells}
 
         # another agent's credentials read none of ann's rows and cannot review
         assert esc.uid not in {e.uid for e in await bob.team.store.escalations(EscalationFilter(), "demo")}
