@@ -164,6 +164,58 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     INSERT INTO meta VALUES ('journal_uid', lower(hex(randomblob(16))))
     """,
+    # 7: weekly rollups for the report's trends (the team store keeps the same ones): kept by triggers as
+    # rows arrive, so ten weeks of trends read a few hundred rows however large the journal grows.
+    """
+    CREATE TABLE rollup_cells (week TEXT, intent TEXT, tier TEXT, model TEXT, replies INTEGER NOT NULL DEFAULT 0,
+        light INTEGER NOT NULL DEFAULT 0, tickets INTEGER NOT NULL DEFAULT 0, cost REAL NOT NULL DEFAULT 0,
+        escalations INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (week, intent, tier, model)) WITHOUT ROWID;
+    CREATE TABLE rollup_cell_tickets (week TEXT, intent TEXT, tier TEXT, model TEXT, workspace TEXT, ticket_id TEXT,
+        PRIMARY KEY (week, intent, tier, model, workspace, ticket_id)) WITHOUT ROWID;
+    CREATE TABLE rollup_weeks (week TEXT PRIMARY KEY, tickets INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+    CREATE TABLE rollup_week_tickets (week TEXT, workspace TEXT, ticket_id TEXT,
+        PRIMARY KEY (week, workspace, ticket_id)) WITHOUT ROWID;
+    INSERT INTO rollup_cells (week, intent, tier, model, replies, light)
+        SELECT week, intent, tier, model, count(*), sum(outcome = 'unchanged' OR (outcome = 'edited'
+        AND edit_ratio >= 0.8)) FROM draft_outcomes GROUP BY 1, 2, 3, 4;
+    INSERT INTO rollup_cell_tickets SELECT DISTINCT week, intent, tier, model, workspace, ticket_id
+        FROM draft_outcomes;
+    UPDATE rollup_cells SET tickets = (SELECT count(*) FROM rollup_cell_tickets t WHERE t.week = rollup_cells.week
+        AND t.intent = rollup_cells.intent AND t.tier = rollup_cells.tier AND t.model = rollup_cells.model);
+    INSERT INTO rollup_week_tickets SELECT DISTINCT week, workspace, ticket_id FROM draft_outcomes;
+    INSERT INTO rollup_weeks SELECT week, count(*) FROM rollup_week_tickets GROUP BY week;
+    INSERT INTO rollup_cells (week, intent, tier, model, cost) SELECT week, intent, tier, model, sum(cost_usd)
+        FROM draft_runs WHERE true GROUP BY 1, 2, 3, 4
+        ON CONFLICT (week, intent, tier, model) DO UPDATE SET cost = cost + excluded.cost;
+    INSERT INTO rollup_cells (week, intent, tier, model, escalations) SELECT week, intent, tier, model, count(*)
+        FROM escalations WHERE true GROUP BY 1, 2, 3, 4
+        ON CONFLICT (week, intent, tier, model) DO UPDATE SET escalations = escalations + excluded.escalations;
+    CREATE TRIGGER rollup_outcome AFTER INSERT ON draft_outcomes BEGIN
+        INSERT INTO rollup_cells (week, intent, tier, model) VALUES (NEW.week, NEW.intent, NEW.tier, NEW.model)
+            ON CONFLICT DO NOTHING;
+        UPDATE rollup_cells SET replies = replies + 1,
+            light = light + (NEW.outcome = 'unchanged' OR (NEW.outcome = 'edited' AND NEW.edit_ratio >= 0.8)),
+            tickets = tickets + NOT EXISTS (SELECT 1 FROM rollup_cell_tickets t WHERE t.week = NEW.week
+                AND t.intent = NEW.intent AND t.tier = NEW.tier AND t.model = NEW.model
+                AND t.workspace = NEW.workspace AND t.ticket_id = NEW.ticket_id)
+            WHERE week = NEW.week AND intent = NEW.intent AND tier = NEW.tier AND model = NEW.model;
+        INSERT OR IGNORE INTO rollup_cell_tickets VALUES (NEW.week, NEW.intent, NEW.tier, NEW.model, NEW.workspace,
+            NEW.ticket_id);
+        INSERT INTO rollup_weeks (week) VALUES (NEW.week) ON CONFLICT DO NOTHING;
+        UPDATE rollup_weeks SET tickets = tickets + 1 WHERE week = NEW.week AND NOT EXISTS (SELECT 1 FROM
+            rollup_week_tickets t WHERE t.week = NEW.week AND t.workspace = NEW.workspace
+            AND t.ticket_id = NEW.ticket_id);
+        INSERT OR IGNORE INTO rollup_week_tickets VALUES (NEW.week, NEW.workspace, NEW.ticket_id);
+    END;
+    CREATE TRIGGER rollup_run AFTER INSERT ON draft_runs BEGIN
+        INSERT INTO rollup_cells (week, intent, tier, model, cost) VALUES (NEW.week, NEW.intent, NEW.tier,
+            NEW.model, NEW.cost_usd) ON CONFLICT (week, intent, tier, model) DO UPDATE SET cost = cost + excluded.cost;
+    END;
+    CREATE TRIGGER rollup_escalation AFTER INSERT ON escalations BEGIN
+        INSERT INTO rollup_cells (week, intent, tier, model, escalations) VALUES (NEW.week, NEW.intent, NEW.tier,
+            NEW.model, 1) ON CONFLICT (week, intent, tier, model) DO UPDATE SET escalations = escalations + 1;
+    END
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -182,7 +234,7 @@ def open_read_only(path: Path) -> sqlite3.Connection:
     if not path.exists():
         raise FileNotFoundError(f"no journal at {path}")
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+    if conn.execute("PRAGMA user_version").fetchone()[0] < 4:  # before the feedback tables: copied (small)
         mem = sqlite3.connect(":memory:", isolation_level=None)
         conn.backup(mem)
         conn.close()
@@ -190,6 +242,20 @@ def open_read_only(path: Path) -> sqlite3.Connection:
         conn = mem
     conn.row_factory = sqlite3.Row
     return conn
+
+
+def statements(script: str) -> list[str]:
+    """A script's statements, one by one (a trigger's body keeps its own semicolons)."""
+    out, buf = [], ""
+    for part in script.split(";"):
+        buf += part + ";"
+        if sqlite3.complete_statement(buf):
+            if buf.strip(" \n;"):
+                out.append(buf)
+            buf = ""
+    if buf.strip(" \n;"):
+        out.append(buf)
+    return out
 
 
 def migrate(conn: sqlite3.Connection, migrations: tuple[str, ...] = MIGRATIONS) -> int:
@@ -204,7 +270,7 @@ def migrate(conn: sqlite3.Connection, migrations: tuple[str, ...] = MIGRATIONS) 
     for number, script in enumerate(migrations[version:], start=version + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for statement in filter(str.strip, script.split(";")):
+            for statement in statements(script):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number}")
             conn.execute("COMMIT")

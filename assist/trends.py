@@ -152,7 +152,8 @@ def _fold(weeks: list[str], results: dict[str, list[Sequence[Any]]], into: dict[
         cell(intent, tier, model).escalations += int(n)
 
 
-def journal_aggregates(journals: Sequence[Path], week: str) -> Trends:
+def journal_aggregates(journals: Sequence[Path], week: str, *, rollups: bool = True) -> Trends:
+    """Trends from journals: their rollups (schema 7 on), else counted from the rows."""
     weeks = weeks_before(week)
     acc: dict[str, Any] = {}
     seen: set[str] = set()
@@ -168,14 +169,18 @@ def journal_aggregates(journals: Sequence[Path], week: str) -> Trends:
             if jid in seen:
                 continue
             seen.add(jid)
+            queries = _queries(marks)
+            if rollups and conn.execute("PRAGMA user_version").fetchone()[0] >= ROLLUP_VERSION:
+                queries.update({k: q.replace("{p}", marks) for k, q in ROLLUP_QUERIES.items()})
             results = {name: conn.execute(q.replace("{reviews}", "escalation_reviews"), weeks).fetchall()
-                       for name, q in _queries(marks).items()}
+                       for name, q in queries.items()}
         finally:
             conn.close()
         _fold(weeks, results, acc)
     return _finish(weeks, acc)
 
 
+ROLLUP_VERSION = 7  # the journal migration that added the rollups
 ROLLUP_QUERIES = {
     "outcomes": "SELECT week, sum(replies), sum(light) FROM rollup_cells WHERE week IN {p} GROUP BY week",
     "tickets": "SELECT week, tickets FROM rollup_weeks WHERE week IN {p}",

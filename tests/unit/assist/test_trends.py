@@ -65,3 +65,20 @@ def test_a_journal_passed_twice_counts_once(tmp_path) -> None:
     twice = build_report([path, copy], WEEK).trends
     assert once is not None and twice is not None
     assert [w.replies for w in twice.weeks] == [w.replies for w in once.weeks]
+
+
+def test_the_journals_rollups_agree_with_counting_the_rows(tmp_path) -> None:
+    from assist.trends import journal_aggregates
+
+    path = _journal(tmp_path)
+    conn = new_journal(path)  # a second desk's worth of rows on the same tickets: distinct counts matter
+    for n in range(1, 30):
+        outcome(conn, f"t{n}", MONDAY, "edited", 0.95, 60, tier="fast", model="mini", intent="invoice_copy")
+    conn.close()
+    fast, slow = journal_aggregates([path], WEEK), journal_aggregates([path], WEEK, rollups=False)
+    assert [(w.replies, w.light, w.tickets, w.cost, w.escalations) for w in fast.weeks] == \
+        [(w.replies, w.light, w.tickets, w.cost, w.escalations) for w in slow.weeks]
+    assert sorted((c.intent, c.tier, c.model, c.drafts, c.light, c.tickets, round(c.cost, 6), c.escalations)
+                  for c in fast.cells) == \
+        sorted((c.intent, c.tier, c.model, c.drafts, c.light, c.tickets, round(c.cost, 6), c.escalations)
+               for c in slow.cells if c.drafts or c.escalations or c.cost)
