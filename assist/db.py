@@ -115,3 +115,17 @@ class SqliteWorker:
 
         self._executor.submit(_close).result()
         self._executor.shutdown(wait=True)
+
+
+def statements(script: str) -> list[str]:
+    """A script's statements, one by one (a trigger's body keeps its own semicolons)."""
+    out, buf = [], ""
+    for part in script.split(";"):
+        buf += part + ";"
+        if sqlite3.complete_statement(buf):
+            if buf.strip(" \n;"):
+                out.append(buf)
+            buf = ""
+    if buf.strip(" \n;"):
+        out.append(buf)
+    return out

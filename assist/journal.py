@@ -13,7 +13,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from assist.db import SqliteWorker, connect
+from assist.db import SqliteWorker, connect, statements
 from assist.domain import Draft, DraftRecord, Route, TicketId
 from assist.errors import JournalError
 
@@ -242,20 +242,6 @@ def open_read_only(path: Path) -> sqlite3.Connection:
         conn = mem
     conn.row_factory = sqlite3.Row
     return conn
-
-
-def statements(script: str) -> list[str]:
-    """A script's statements, one by one (a trigger's body keeps its own semicolons)."""
-    out, buf = [], ""
-    for part in script.split(";"):
-        buf += part + ";"
-        if sqlite3.complete_statement(buf):
-            if buf.strip(" \n;"):
-                out.append(buf)
-            buf = ""
-    if buf.strip(" \n;"):
-        out.append(buf)
-    return out
 
 
 def migrate(conn: sqlite3.Connection, migrations: tuple[str, ...] = MIGRATIONS) -> int:

@@ -72,7 +72,10 @@ async def run_window(paths: Paths, args: argparse.Namespace) -> int:
     window.start()
     code = 0
     try:
-        if args.smoke or args.screenshot:
+        probe = os.environ.get("ASSIST_PROBE_T0")  # benchmarks/startup.py: the real entry point, timed
+        if probe:
+            code = await _probe(window, float(probe))
+        elif args.smoke or args.screenshot:
             code = await _scripted(window, args)
         else:
             await closed.wait()
@@ -80,6 +83,26 @@ async def run_window(paths: Paths, args: argparse.Namespace) -> int:
         await window.shutdown()
         await window.session.aclose()  # the window may have switched to another workspace
     return code
+
+
+async def _probe(window: object, t0: float) -> int:
+    """Print when the first ticket is painted with its draft (seconds since ``t0``) and RSS, then quit."""
+    import time
+
+    from ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+    for _ in range(4000):
+        if window.ticket.last_draft is not None and window.draft.editor.toPlainText().strip():
+            break
+        await asyncio.sleep(0.002)
+    window.draft.editor.repaint()  # painted now (synchronously), not only set
+    first = time.time() - t0
+    await asyncio.sleep(2.0)  # idle a moment: RSS after start-up work settles
+    rss = int(next(line for line in open("/proc/self/status") if line.startswith("VmRSS")).split()[1]) / 1024
+    print(f"probe {first:.4f} {rss:.1f}")
+    window.close()
+    return 0
 
 
 async def _scripted(window: object, args: argparse.Namespace) -> int:
