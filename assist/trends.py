@@ -8,7 +8,6 @@ the same journal id) are read once.
 
 from __future__ import annotations
 
-import asyncio
 import html
 import sqlite3
 from collections import Counter
@@ -197,20 +196,13 @@ async def team_aggregates(store: Any, week: str) -> Trends:
     """The same figures from the team store (``TeamStore``). Seniors and leads read the server's weekly
     rollups (every desk); an agent's role reads its own rows, which row-level security limits."""
     weeks = weeks_before(week)
-    results: dict[str, list[Sequence[Any]]] = {}
     queries = _queries("(SELECT unnest(%s::text[]))")
     if (await store.whoami())[1] in ("senior", "lead"):
         queries.update({k: q.replace("{p}", "(SELECT unnest(%s::text[]))") for k, q in ROLLUP_QUERIES.items()})
-
-    async def run(names: list[str]) -> None:  # two connections: the server aggregates on both cores
-        async with store._conn("read the trends") as conn:
-            await conn.execute("SET search_path TO assist")
-            for name in names:
-                q = queries[name].replace("{reviews}", "reviews")
-                results[name] = await (await conn.execute(q, (weeks,))).fetchall()
-
-    await asyncio.gather(run(["outcomes", "tickets", "reasons", "causes", "cell_esc"]),
-                         run(["cells", "cell_tickets", "cost", "cell_cost"]))
+    results = await store.fetch("read the trends", {k: (q.replace("{reviews}", "reviews"), (weeks,))
+                                                    for k, q in queries.items()},
+                                [["outcomes", "tickets", "reasons", "causes", "cell_esc"],
+                                 ["cells", "cell_tickets", "cost", "cell_cost"]])
     acc: dict[str, Any] = {}
     _fold(weeks, results, acc)
     return _finish(weeks, acc)

@@ -51,7 +51,7 @@ class Bucket:
         return len(self.high) >= 2
 
 
-def _slug(words: Sequence[str]) -> str:
+def slug(words: Sequence[str]) -> str:
     name = "_".join(re.sub(r"[^a-z0-9]+", "_", w.lower()).strip("_") for w in words if w)[:40].strip("_")
     return name if name and name[0].isalnum() else f"bucket_{name}".strip("_")
 
@@ -130,7 +130,7 @@ def cluster(history: Sequence[HistoryTicket], k: int | None = None, moods: Seque
             continue
         centre = np.asarray(x[idx].mean(axis=0)).ravel()
         distinct = tuple(str(t) for t in terms[np.argsort(-(centre - overall))[:6]])
-        name = _slug(distinct[:2])
+        name = slug(distinct[:2])
         used[name] += 1
         if used[name] > 1:
             name = f"{name}_{used[name]}"
@@ -172,7 +172,7 @@ def drop(buckets: Sequence[Bucket], names: Sequence[str]) -> list[Bucket]:
 
 
 def rename(buckets: Sequence[Bucket], old: str, new: str) -> list[Bucket]:
-    new = _slug([new])
+    new = slug([new])
     if any(b.name == new for b in buckets if b.name != old):
         raise ValueError(f"a bucket is already called {new!r}")
     return [replace(b, name=new) if b.name == old else b for b in buckets]
@@ -284,7 +284,7 @@ async def model_names(buckets: Sequence[Bucket], tier: Any, api_key: str | None,
     for line in answer.splitlines():
         m = re.match(r"\s*(\d+)\s*[:.)-]\s*([A-Za-z][\w -]{1,40})\s*$", line)
         if m:
-            named[int(m.group(1))] = _slug(m.group(2).split())
+            named[int(m.group(1))] = slug(m.group(2).split())
     out, taken = [], set()
     for n, b in enumerate(buckets, start=1):
         name = named.get(n, "")

@@ -26,7 +26,7 @@ def history_file(paths: Paths, name: str) -> Path:
 
 def label_names(history: Sequence[HistoryTicket]) -> list[HistoryTicket]:
     """Labels as intent names ("Billing / Refund" -> "billing_refund"), so any helpdesk's labels fit."""
-    return [replace(t, label=discover._slug([t.label])) if t.label else t for t in history]
+    return [replace(t, label=discover.slug([t.label])) if t.label else t for t in history]
 
 
 def add_labelled_intents(base: Taxonomy, history: Sequence[HistoryTicket], raw_labels: dict[str, str]
@@ -128,7 +128,7 @@ class Learning:
     def merge(self, names: Sequence[str], into: str) -> None:
         if len(names) < 2:
             raise AssistError("Select two or more buckets to merge.")
-        self.buckets = discover.merge(self.history, self.buckets, names, discover._slug([into]), self.moods)
+        self.buckets = discover.merge(self.history, self.buckets, names, discover.slug([into]), self.moods)
 
     async def split(self, name: str) -> None:
         bucket = next((b for b in self.buckets if b.name == name), None)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -193,15 +193,23 @@ class TeamStore:
             "tiers": (f"SELECT {tier_key.format(t='r')} AS k, count(*), count(DISTINCT r.workspace || '/' || "
                       "r.ticket_id), sum(r.cost_usd) FROM assist.draft_runs r WHERE r.week = %s GROUP BY 1", (week,)),
         }
+        return await self.fetch("read the report's figures", queries, [["outcomes", "notes"],
+                                                                      ["ttr", "escalations", "tiers"]])
+
+    async def fetch(self, what: str, queries: Mapping[str, tuple[str, Sequence[Any]]], groups: list[list[str]]
+                    ) -> dict[str, list[tuple[Any, ...]]]:
+        """Run named read queries, each group on its own connection at the same time (the server
+        aggregates on several cores); ``search_path`` is the team schema."""
         out: dict[str, list[tuple[Any, ...]]] = {}
 
         async def run(names: list[str]) -> None:
-            async with self._conn("read the report's figures") as conn:
+            async with self._conn(what) as conn:
+                await conn.execute("SET search_path TO assist")
                 for name in names:
                     query, args = queries[name]
                     out[name] = await (await conn.execute(query, args)).fetchall()
 
-        await asyncio.gather(run(["outcomes", "notes"]), run(["ttr", "escalations", "tiers"]))
+        await asyncio.gather(*(run(g) for g in groups))
         return out
 
     async def report_rows(self, weeks: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
