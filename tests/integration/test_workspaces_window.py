@@ -36,7 +36,10 @@ def test_switch_to_request_tracker_and_work_a_ticket(rt_env, open_window, make_s
     run_until(lambda: window.session.workspace == "rt" and window.queue.list.count() > 0, timeout=30)
     assert window.session.helpdesk.name == "Request Tracker"
     window.queue.search.setText("switch test")
-    run_until(lambda: window.queue.select_id(tid) or window.ticket.current == tid, timeout=30)
+    window.queue.search.returnPressed.emit()  # search now (no debounce timer left to fire after the loop)
+    run_until(lambda: window.queue.requester_of(tid) is not None
+              and all("switch test" in t.subject for t in window.queue._summaries), timeout=30)
+    window.queue.select_id(tid)
     window.open_ticket(tid)
     run_until(lambda: window.ticket.loaded == tid, timeout=30)
     assert "my parcel is late" in window.thread.toPlainText()
