@@ -22,6 +22,19 @@ from assist.text import plural
 
 if TYPE_CHECKING:
     from assist.secrets import SecretStore
+    from assist.settings import Settings
+
+
+def settings_for(paths: Paths, workspace: str | None) -> Settings:
+    """The config with ``workspace`` active (``--workspace``); an unknown name is an error naming the others."""
+    from assist.settings import load_settings
+
+    settings, _ = load_settings(paths.config_file)
+    if workspace:
+        if workspace not in settings.workspaces:
+            raise AssistError(f"No workspace named {workspace!r} (workspaces: {', '.join(settings.workspaces)}).")
+        settings.active_workspace = workspace
+    return settings
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -40,17 +53,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     route = sub.add_parser("route", help="route tickets read as JSON lines on stdin (one JSON line out each)")
     route.add_argument("--workspace", help="workspace name (default: the active one)")
     route.add_argument("--jsonl", action="store_true", required=True, help='read {"id","subject","body"} lines')
-
-
-def _settings(paths: Paths, workspace: str | None):  # type: ignore[no-untyped-def]
-    from assist.settings import load_settings
-
-    settings, _ = load_settings(paths.config_file)
-    if workspace:
-        if workspace not in settings.workspaces:
-            raise AssistError(f"No workspace named {workspace!r} (workspaces: {', '.join(settings.workspaces)}).")
-        settings.active_workspace = workspace
-    return settings
 
 
 def _progress(done: int, total: int) -> None:
@@ -114,7 +116,7 @@ async def learn(paths: Paths, args: argparse.Namespace, secrets: SecretStore | N
         from assist.cli import _check_folder
 
         _check_folder(args.report)
-    settings = _settings(paths, args.workspace)
+    settings = settings_for(paths, args.workspace)
     name = settings.workspace
     raw = await _history(paths, settings, args, secrets)
     history = label_names(raw)
@@ -156,7 +158,7 @@ def route_jsonl(paths: Paths, args: argparse.Namespace, stdin: TextIO, stdout: T
     from assist.routing import route
     from assist.workspace import intent_router
 
-    settings = _settings(paths, args.workspace)
+    settings = settings_for(paths, args.workspace)
     router = intent_router(paths, settings.workspace, settings.current)
     threshold = router.loaded.threshold
     now = datetime.now(UTC)
@@ -196,7 +198,7 @@ async def eval_import(paths: Paths, args: argparse.Namespace, secrets: SecretSto
     from assist.cli import _check_folder, write_out
 
     _check_folder(args.out)
-    settings = _settings(paths, args.workspace)
+    settings = settings_for(paths, args.workspace)
     history = label_names(await _history(paths, settings, args, secrets, cache=False))
     taxonomy = load_taxonomy(paths, settings.workspace, settings.current)
     patterns = []

@@ -358,7 +358,7 @@ class Session:
         status = await self.team.sync_once()
         if status.error:
             raise AssistError(f"Review saved on this desk; {status.error}")
-        found = [e for e in await self.team.store.escalations(EscalationFilter(), self.workspace) if e.uid == uid]
+        found = await self.team.store.escalations(EscalationFilter(), self.workspace, uid)
         if not found:
             raise AssistError("Review saved, but the escalation is not in the team store.")
         return found[0]

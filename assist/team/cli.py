@@ -48,11 +48,11 @@ async def run(paths: Paths, args: argparse.Namespace) -> int:
             print(f"Password (give it to {args.name} once; Assist keeps it in their keyring): {password}")
         return 0
     if args.team_command == "sync":
-        from assist.learn_cli import _settings
+        from assist.learn_cli import settings_for
         from assist.secrets import SecretStore
         from assist.workspace import build_session
 
-        settings = _settings(paths, args.workspace)
+        settings = settings_for(paths, args.workspace)
         if not settings.current.team.url:
             raise AssistError(f"Workspace {settings.workspace!r} has no team store ([workspaces.{settings.workspace}"
                               ".team] url in the config).")

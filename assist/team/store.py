@@ -140,9 +140,12 @@ class TeamStore:
                                "flow_needs_fixing, reviewer) VALUES (%s, %s, %s, %s, %s, %s)",
                                (uid, escalation_uid, reason, root_cause, flow, reviewer))
 
-    async def escalations(self, flt: EscalationFilter, workspace: str) -> list[Escalation]:
-        """What the senior review window lists, from every desk this role may read."""
+    async def escalations(self, flt: EscalationFilter, workspace: str, uid: str = "") -> list[Escalation]:
+        """What the senior review window lists, from every desk this role may read (``uid``: just that one)."""
         where, args = ["e.workspace = %s"], [workspace]
+        if uid:
+            where.append("e.uid = %s")
+            args.append(uid)
         for cond, value in (("e.week = %s", flt.week), ("e.intent = %s", flt.intent), ("e.agent = %s", flt.agent)):
             if value:
                 where.append(cond)

@@ -30,23 +30,32 @@ def _running() -> bool:
         return False
 
 
+def _up(script: str, dir_var: str, folder: Path, what: str) -> dict[str, str]:
+    """Start a real server with its packaging script; skip outside CI when it can't, fail in CI."""
+    env = {**os.environ, dir_var: str(folder)}
+    result = subprocess.run(["bash", str(ROOT / "packaging" / script)], capture_output=True, text=True,
+                            timeout=600, env=env)
+    if result.returncode != 0:
+        reason = f"{what} could not be started: {result.stderr.strip()[-400:]}"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return env
+
+
+def _down(script: str, env: dict[str, str]) -> None:
+    subprocess.run(["bash", str(ROOT / "packaging" / script)], capture_output=True, timeout=60, env=env)
+
+
 @pytest.fixture(scope="session")
 def rt_env():
     """A running RT for the session. One this run started is stopped again at the end (make test leaves
     no server behind); one that was already running (make rt-up, .ci/run) is left as it was."""
     was_running = _running()
-    env = {**os.environ, "RT_DIR": str(RT_DIR)}
-    result = subprocess.run(["bash", str(ROOT / "packaging" / "rt" / "rt-up.sh")], capture_output=True, text=True,
-                            timeout=600, env=env)
-    if result.returncode != 0:
-        reason = f"Request Tracker could not be started: {result.stderr.strip()[-400:]}"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+    env = _up("rt/rt-up.sh", "RT_DIR", RT_DIR, "Request Tracker")
     yield _env()
     if not was_running:
-        subprocess.run(["bash", str(ROOT / "packaging" / "rt" / "rt-down.sh")], capture_output=True, timeout=60,
-                       env=env)
+        _down("rt/rt-down.sh", env)
 
 
 PG_DIR = Path(os.environ.get("PG_DIR", "/tmp/assist-pg"))
@@ -55,19 +64,14 @@ PG_DIR = Path(os.environ.get("PG_DIR", "/tmp/assist-pg"))
 @pytest.fixture(scope="session")
 def pg_admin_url():
     """A real PostgreSQL (packaging/pg/pg-up.sh, ``make pg-up``) and a fresh database for this run, as an
-    admin URL. Outside CI the tests skip, saying why, when it can't be started; in CI they never skip."""
+    admin URL. Outside CI the tests skip, saying why, when it can't be started; in CI they never skip.
+    A server this run started is stopped again at the end."""
     import uuid
 
     import psycopg
 
-    env = {**os.environ, "PG_DIR": str(PG_DIR)}
-    result = subprocess.run(["bash", str(ROOT / "packaging" / "pg" / "pg-up.sh")], capture_output=True, text=True,
-                            timeout=600, env=env)
-    if result.returncode != 0:
-        reason = f"PostgreSQL could not be started: {result.stderr.strip()[-400:]}"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+    was_running = (PG_DIR / "data" / "postmaster.pid").exists()
+    env = _up("pg/pg-up.sh", "PG_DIR", PG_DIR, "PostgreSQL")
     values = dict(line.split("=", 1) for line in (PG_DIR / "pg.env").read_text().split() if "=" in line)
     admin = values["PG_ADMIN_URL"]
     db = f"assist_test_{uuid.uuid4().hex[:8]}"
@@ -76,3 +80,5 @@ def pg_admin_url():
     yield admin.rsplit("/", 1)[0] + f"/{db}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+    if not was_running:  # like RT: make test leaves no server behind, a running one (make pg-up) stays
+        _down("pg/pg-down.sh", env)
