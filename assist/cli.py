@@ -354,6 +354,7 @@ async def _kb(paths: Paths, args: argparse.Namespace) -> int:
         await session.prepare()
         if args.kb_command == "ingest":
             report = await session.kb.ingest(args.targets, progress=_progress, min_interval=args.rate)
+            await session.kb.maintained()  # leave the index merged: the window starts with no upkeep
             if sys.stderr.isatty():
                 print(file=sys.stderr)
             print(f"Ingested: {report.summary()}")

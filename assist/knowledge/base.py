@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,6 +26,8 @@ from assist.knowledge.ingest import (
 )
 from assist.net import make_client
 
+log = logging.getLogger(__name__)
+
 
 class KnowledgeBase:
     def __init__(self, path: Path) -> None:
@@ -32,6 +35,8 @@ class KnowledgeBase:
         self.resolver = system_resolver  # DNS for the crawler's address policy (tests put a stub here)
         self._index: KnowledgeIndex | None = None
         self._db = SqliteWorker(path, init=self._open)
+        self._upkeep: asyncio.Task[None] | None = None
+        self._closed = False
 
     def _open(self, conn: sqlite3.Connection) -> None:
         self._index = KnowledgeIndex(conn)
@@ -41,7 +46,33 @@ class KnowledgeBase:
         return self._index
 
     async def search(self, text: str, k: int = 5) -> list[Source]:
-        return await self._db.run(lambda c: self._idx(c).search(text, k))
+        def run(c: sqlite3.Connection) -> tuple[list[Source], bool]:
+            index = self._idx(c)
+            return index.search(text, k), index.needs_maintenance()
+
+        found, upkeep = await self._db.run(run)
+        if upkeep:
+            self._maintain_soon()
+        return found
+
+    def _maintain_soon(self) -> None:
+        """Merge and (re)index in the background, a slice per worker call: searches queued meanwhile
+        run between slices, answered by the index as it stands."""
+        if self._closed or (self._upkeep is not None and not self._upkeep.done()):
+            return
+        self._upkeep = asyncio.get_running_loop().create_task(self._maintain())
+
+    async def _maintain(self) -> None:
+        try:
+            while not self._closed and not await self._db.run(lambda c: self._idx(c).maintenance_step()):
+                await asyncio.sleep(0)
+        except Exception:  # upkeep is retried on the next search; a failure never reaches the agent
+            if not self._closed:
+                log.warning("knowledge index upkeep failed", exc_info=True)
+
+    async def maintained(self) -> None:
+        """Wait for the index's upkeep to finish (tests, benchmarks, the command line)."""
+        await self._db.run(lambda c: self._idx(c).maintain())
 
     async def get(self, chunk_id: str) -> Source | None:
         return await self._db.run(lambda c: self._idx(c).get(chunk_id))
@@ -54,17 +85,22 @@ class KnowledgeBase:
         self, folder: Path, *, id_prefix: str, progress: Progress | None = None
     ) -> IngestReport:
         files = collect_files(folder)
-        return self._db.call(
-            lambda c: ingest_files(self._idx(c), files, id_prefix=id_prefix, root=folder,
-                                   progress=progress)
-        )
+
+        def run(c: sqlite3.Connection) -> IngestReport:
+            report = ingest_files(self._idx(c), files, id_prefix=id_prefix, root=folder, progress=progress)
+            self._idx(c).maintain()
+            return report
+
+        return self._db.call(run)
 
     async def ingest_folder(self, folder: Path, *, id_prefix: str) -> IngestReport:
         """Ingest a folder with ids relative to it (stable across machines: the demo KB)."""
         files = collect_files(folder)
-        return await self._db.run(
+        report = await self._db.run(
             lambda c: ingest_files(self._idx(c), files, id_prefix=id_prefix, root=folder)
         )
+        self._maintain_soon()
+        return report
 
     async def ingest(
         self,
@@ -105,6 +141,7 @@ class KnowledgeBase:
             finally:
                 if owns:
                     await http.aclose()
+        self._maintain_soon()
         return report
 
     async def _ingest_urls(
@@ -139,4 +176,7 @@ class KnowledgeBase:
         return report
 
     def close(self) -> None:
+        self._closed = True
+        if self._upkeep is not None:
+            self._upkeep.cancel()
         self._db.close()

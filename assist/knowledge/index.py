@@ -1,4 +1,21 @@
-"""The knowledge index: documents and heading-sized chunks in SQLite with an FTS5 (porter) index.
+"""The knowledge index: documents and heading-sized passages in SQLite, searched by one BM25 engine.
+
+One analyser (lower-cased words, stopwords out, Snowball stems) and one scorer serve every size, from a
+30-article demo to 300k passages, so retrieval never changes character as a knowledge base grows.
+The inverted index lives in the same SQLite file and survives restarts:
+
+- ``ix_docs``: every passage ever indexed: its number (never reused), chunk id, length, and whether
+  it is still live. Re-ingesting a document marks its old passages dead and adds new ones.
+- ``ix_main``: one row per term, its postings as two packed int32 arrays (passage numbers, counts).
+- ``ix_delta``: postings added since the last merge, one row each, so an upsert costs a few hundred
+  small rows instead of rewriting the long postings of common words.
+
+A search reads only its own terms' rows (main and delta), skips passages no longer live, and scores
+BM25 with the live collection's figures (count, average length, each term's document frequency), so
+scores never depend on when the last merge ran. ``maintenance_step`` folds delta rows into main rows
+and indexes passages the index lacks (an older knowledge base, a crash between a document and its
+postings) a slice at a time, each slice one transaction: run between searches on the knowledge
+base's worker, the index keeps answering while it is maintained.
 
 Synchronous; always used on the knowledge base's own worker thread (see ``assist.knowledge.base``).
 A document is re-indexed only when its content hash changes, and chunk ids (``doc#position``) stay
@@ -7,21 +24,27 @@ stable for unchanged documents, so citations stored in the journal keep pointing
 
 from __future__ import annotations
 
+import heapq
+import logging
 import math
 import re
 import sqlite3
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from assist.db import statements
 from assist.domain import Source
 from assist.knowledge.chunking import ParsedDocument
-from assist.text import query_terms
+from assist.text import STOPWORDS
 
-_TOKEN = re.compile(r"[a-z0-9]+")
+log = logging.getLogger(__name__)
 
-
-
+# Bump when the analyser's terms change: the index is then rebuilt from the stored passages.
+ANALYZER = "snowball-english-1"
+_WORD = re.compile(r"\w+(?:['’]\w+)*")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS "documents" ("id" TEXT PRIMARY KEY, "title" TEXT, "url" TEXT, "kind" TEXT,
@@ -29,62 +52,132 @@ CREATE TABLE IF NOT EXISTS "documents" ("id" TEXT PRIMARY KEY, "title" TEXT, "ur
 CREATE TABLE IF NOT EXISTS "chunks" ("id" TEXT PRIMARY KEY, "doc_id" TEXT REFERENCES "documents"("id"),
     "position" INTEGER, "title" TEXT, "heading" TEXT, "text" TEXT);
 CREATE INDEX IF NOT EXISTS "idx_chunks_doc_id" ON "chunks" ("doc_id");
-CREATE VIRTUAL TABLE IF NOT EXISTS "chunks_fts" USING FTS5 ("title", "heading", "text", tokenize='porter',
-    content="chunks");
-CREATE TRIGGER IF NOT EXISTS "chunks_ai" AFTER INSERT ON "chunks" BEGIN
-  INSERT INTO "chunks_fts" (rowid, "title", "heading", "text") VALUES (new.rowid, new."title", new."heading",
-    new."text");
-END;
-CREATE TRIGGER IF NOT EXISTS "chunks_ad" AFTER DELETE ON "chunks" BEGIN
-  INSERT INTO "chunks_fts" ("chunks_fts", rowid, "title", "heading", "text") VALUES('delete', old.rowid,
-    old."title", old."heading", old."text");
-END;
-CREATE TRIGGER IF NOT EXISTS "chunks_au" AFTER UPDATE ON "chunks" BEGIN
-  INSERT INTO "chunks_fts" ("chunks_fts", rowid, "title", "heading", "text") VALUES('delete', old.rowid,
-    old."title", old."heading", old."text");
-  INSERT INTO "chunks_fts" (rowid, "title", "heading", "text") VALUES (new.rowid, new."title", new."heading",
-    new."text");
-END;
--- document frequency per (stemmed) term, to leave very common words out of queries
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts_vocab USING fts5vocab(chunks_fts, row);
+CREATE TABLE IF NOT EXISTS ix_meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS ix_docs (num INTEGER PRIMARY KEY, chunk TEXT NOT NULL, length INTEGER NOT NULL,
+    alive INTEGER NOT NULL DEFAULT 1);
+CREATE INDEX IF NOT EXISTS ix_docs_chunk ON ix_docs (chunk) WHERE alive = 1;
+CREATE TABLE IF NOT EXISTS ix_main (term TEXT PRIMARY KEY, nums BLOB NOT NULL, tfs BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS ix_delta (term TEXT NOT NULL, num INTEGER NOT NULL, tf INTEGER NOT NULL,
+    PRIMARY KEY (term, num)) WITHOUT ROWID;
+"""
+
+# The first wave's FTS5 index: replaced by the engine above (one tokenisation at every size).
+_OLD_FTS = """
+DROP TRIGGER IF EXISTS "chunks_ai";
+DROP TRIGGER IF EXISTS "chunks_ad";
+DROP TRIGGER IF EXISTS "chunks_au";
+DROP TABLE IF EXISTS chunks_fts_vocab;
+DROP TABLE IF EXISTS "chunks_fts";
 """
 
 
 def init_schema(conn: sqlite3.Connection) -> None:
-    """The index's tables, FTS5 table and triggers (the layout sqlite-utils' enable_fts made, so
-    existing knowledge bases open unchanged), in plain SQL: opening a knowledge base imports nothing
-    heavy (sqlite-utils pulls numpy: ~230 ms of CPU on a 2-core machine at start-up)."""
+    """The index's tables in plain SQL: opening a knowledge base imports nothing heavy."""
     for statement in statements(SCHEMA):
         conn.execute(statement)
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'chunks_fts'").fetchone():
+        for statement in statements(_OLD_FTS):
+            conn.execute(statement)
+
+
+class Analyzer:
+    """Text to index terms: words (any script), lower-cased, stopwords and single letters out,
+    Snowball-stemmed ("charged", "charges", "charging" -> "charg"). Queries and passages share it."""
+
+    def __init__(self, language: str = "english") -> None:
+        import Stemmer  # PyStemmer: the Snowball stemmers in C (~2 ms to import)
+
+        self._stemmer = Stemmer.Stemmer(language)
+        self._cache: dict[str, str] = {}
+
+    def terms(self, text: str) -> list[str]:
+        cache, out = self._cache, []
+        for word in _WORD.findall(text.lower()):
+            term = cache.get(word)
+            if term is None:
+                bare = word.replace("'", "").replace("’", "")
+                term = "" if len(bare) < 2 or bare in STOPWORDS else str(self._stemmer.stemWord(word))
+                if len(cache) < 1_000_000:
+                    cache[word] = term
+            if term:
+                out.append(term)
+        return out
+
+
+def _packed(values: Iterable[int]) -> array[int]:
+    return array("i", values)
+
+
+def _unpack(blob: bytes) -> array[int]:
+    out = array("i")
+    out.frombytes(blob)
+    return out
 
 
 class KnowledgeIndex:
-    # A term in more than 5% of passages (and more than 2,000 of them) says little about the question
-    # but costs a long posting list: at 100k passages it is the difference between ~120 ms and ~5 ms.
-    COMMON = 0.05
-    COMMON_FLOOR = 2000
-    MAX_TERMS = 16
-    MIN_KEEP = 4
-    POOL = 200  # candidates re-scored with the common words
-    # Above this many passages an in-memory bm25s index answers instead of FTS5: FTS5 has to walk
-    # every query word's posting list (19 ms p50 at 100k) where a sparse matrix takes ~1 ms.
-    LARGE = 20_000
+    K1 = 1.2
+    B = 0.75
+    MAX_TERMS = 32  # a pasted essay searches with its first 32 distinct terms
+    # Delta rows are folded into the main rows once there are this many (or a quarter of the main
+    # postings, whichever is more): searches stay a handful of row reads, merges stay rare.
+    MERGE_AT = 50_000
+    BULK = 20_000  # a write of more postings than this goes straight to the main rows
+    FLUSH_AT = 3_000_000  # postings buffered in memory during one large ingest before they are written
+    NUMPY_FROM = 4_000  # postings above which scoring runs vectorised (same arithmetic, same scores)
+    SLICE_TERMS = 2_000  # terms merged per maintenance step
+    SLICE_CHUNKS = 5_000  # passages (re)indexed per maintenance step
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, language: str = "english") -> None:
         init_schema(conn)
         self.conn = conn
-        # A private scratch index stems query words exactly as the real one does (same tokenizer).
-        conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.q_fts USING fts5(x, tokenize='porter')")
-        conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.q_vocab USING fts5vocab(temp, q_fts, instance)")
-        self._bm25: Any = None
-        self._bm25_ids: list[str] = []
-        self._count: int | None = None  # passages, cached between changes (count(*) scans the table)
+        self.analyzer = Analyzer(language)
+        self._lengths: array[int] | None = None  # per passage number; 0 = dead or never indexed
+        self._live = 0
+        self._total = 0  # sum of live lengths
+        self._next = 1
+        self._delta = 0  # rows in ix_delta
+        self._main = 0  # postings in ix_main
+        self._missing: bool | None = None  # passages in chunks the index lacks (unknown until checked)
+        # Written documents whose postings wait in memory for the next flush.
+        self._pending: dict[str, list[tuple[str, list[str]]]] = {}  # doc id -> (chunk id, terms)
+        self._pending_postings = 0
 
-    def _passages(self) -> int:
-        if self._count is None:
-            self._count = int(self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0])
-        return self._count
+    # -- state ---------------------------------------------------------------------------------
+    def _meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM ix_meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
 
+    def _state(self) -> array[int]:
+        """Passage lengths in memory (4 bytes a passage), loaded on first use, not at start-up."""
+        if self._lengths is None:
+            if self._meta("analyzer") != ANALYZER:
+                self._reset()
+            lengths = array("i", bytes(4 * (self._max_num() + 2)))
+            live = total = 0
+            for num, length in self.conn.execute("SELECT num, length FROM ix_docs WHERE alive = 1"):
+                lengths[num] = length
+                live += 1
+                total += length
+            self._lengths, self._live, self._total = lengths, live, total
+            self._next = len(lengths) - 1
+            self._delta = int(self.conn.execute("SELECT count(*) FROM ix_delta").fetchone()[0])
+            self._main = int(self._meta("main_postings") or 0)
+        return self._lengths
+
+    def _max_num(self) -> int:
+        return int(self.conn.execute("SELECT coalesce(max(num), 0) FROM ix_docs").fetchone()[0])
+
+    def _reset(self) -> None:
+        """A new (or differently analysed) index: empty it; maintenance indexes every passage again."""
+        log.info("knowledge index: building with analyser %s", ANALYZER)
+        with self.conn:
+            self.conn.execute("BEGIN")
+            for table in ("ix_docs", "ix_main", "ix_delta", "ix_meta"):
+                self.conn.execute(f"DELETE FROM {table}")
+            self.conn.execute("INSERT INTO ix_meta (key, value) VALUES ('analyzer', ?)", (ANALYZER,))
+        self._missing = True
+
+    # -- writes --------------------------------------------------------------------------------
     def current_hash(self, doc_id: str) -> str | None:
         row = self.conn.execute(
             "SELECT content_hash FROM documents WHERE id = ?", (doc_id,)
@@ -94,14 +187,21 @@ class KnowledgeIndex:
     def upsert(
         self, doc_id: str, doc: ParsedDocument, *, url: str, kind: str, content_hash: str
     ) -> str:
-        """Store a parsed document; returns "added", "updated" or "unchanged"."""
+        """Store a parsed document; returns "added", "updated" or "unchanged".
+
+        The passages commit at once (one transaction per document: a crash never leaves half a
+        document); their postings are written by ``flush`` (searches flush first), so a large ingest
+        writes each term's postings once instead of once per document.
+        """
         previous = self.current_hash(doc_id)
         if previous == content_hash:
             return "unchanged"
-        self._bm25, self._count = None, None
+        self._state()
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        with self.conn:  # one transaction per document: a crash never leaves half a document
+        chunks = [(f"{doc_id}#{i}", doc.title, s.heading, s.text) for i, s in enumerate(doc.sections)]
+        with self.conn:
             self.conn.execute("BEGIN")
+            dead = self._retire(doc_id)
             self.conn.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
             self.conn.execute(
                 "INSERT INTO documents (id, title, url, kind, content_hash, updated_at) "
@@ -111,120 +211,265 @@ class KnowledgeIndex:
                 (doc_id, doc.title, url, kind, content_hash, now),
             )
             self.conn.executemany(
-                "INSERT INTO chunks (id, doc_id, position, title, heading, text) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [(f"{doc_id}#{i}", doc_id, i, doc.title, s.heading, s.text)
-                 for i, s in enumerate(doc.sections)],
+                "INSERT INTO chunks (id, doc_id, position, title, heading, text) VALUES (?, ?, ?, ?, ?, ?)",
+                [(cid, doc_id, i, title, heading, text) for i, (cid, title, heading, text) in enumerate(chunks)],
             )
+        self._forget(dead)
+        self._pending[doc_id] = [(cid, self.passage_terms(title, heading, text))
+                                 for cid, title, heading, text in chunks]
+        self._pending_postings += sum(len(terms) for _, terms in self._pending[doc_id])
+        if self._pending_postings >= self.FLUSH_AT:
+            self.flush()
         return "added" if previous is None else "updated"
 
     def remove(self, doc_id: str) -> None:
-        self._bm25, self._count = None, None
+        self._state()
         with self.conn:
             self.conn.execute("BEGIN")
+            dead = self._retire(doc_id)
             self.conn.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
             self.conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+        self._forget(dead)
+        self._pending.pop(doc_id, None)
 
-    def _plan(self, text: str) -> tuple[list[str], list[int], int]:
-        """The question's content words and each one's document frequency (stemmed as indexed)."""
-        words = query_terms(text)
-        if not words:
-            return [], [], 0
+    TITLE_WEIGHT = 2  # a word in the title or heading counts as often as this in the text
+
+    def passage_terms(self, title: str, heading: str, text: str) -> list[str]:
+        return self.analyzer.terms(f"{title}\n{heading}") * self.TITLE_WEIGHT + self.analyzer.terms(text)
+
+    def _retire(self, doc_id: str) -> list[int]:
+        """Mark a document's indexed passages dead (inside the caller's transaction)."""
+        dead = [int(r[0]) for r in self.conn.execute(
+            "SELECT d.num FROM ix_docs d JOIN chunks c ON c.id = d.chunk WHERE c.doc_id = ? AND d.alive = 1",
+            (doc_id,))]
+        if dead:
+            self.conn.executemany("UPDATE ix_docs SET alive = 0 WHERE num = ?", [(n,) for n in dead])
+        return dead
+
+    def _forget(self, dead: list[int]) -> None:
+        lengths = self._state()
+        for num in dead:
+            self._live -= 1
+            self._total -= lengths[num]
+            lengths[num] = 0
+
+    def flush(self) -> None:
+        """Write the postings of documents stored since the last flush: a few rows each into the
+        delta, or, for a large ingest, straight into the main rows (each term rewritten once)."""
+        if not self._pending:
+            return
+        lengths = self._state()
+        docs: list[tuple[int, str, int]] = []
+        postings: dict[str, tuple[array[int], array[int]]] = {}
+        num = self._next
+        for cid, terms in (p for doc in self._pending.values() for p in doc):
+            num += 1
+            docs.append((num, cid, len(terms)))
+            for term, tf in Counter(terms).items():
+                entry = postings.get(term)
+                if entry is None:
+                    entry = postings[term] = (array("i"), array("i"))
+                entry[0].append(num)
+                entry[1].append(tf)
+        count = sum(len(n) for n, _ in postings.values())
         with self.conn:
             self.conn.execute("BEGIN")
-            self.conn.execute("DELETE FROM temp.q_fts")
-            self.conn.executemany("INSERT INTO temp.q_fts (rowid, x) VALUES (?, ?)", list(enumerate(words)))
-            stems = dict(self.conn.execute("SELECT doc, term FROM temp.q_vocab").fetchall())
-            self.conn.execute("DELETE FROM temp.q_fts")
-        unique = list(set(stems.values()))
-        marks = ",".join("?" * len(unique))
-        df = dict(self.conn.execute(f"SELECT term, doc FROM chunks_fts_vocab WHERE term IN ({marks})",
-                                    unique).fetchall())
-        return words, [int(df.get(stems.get(i, ""), 0)) for i in range(len(words))], max(self._passages(), 1)
+            self.conn.executemany("INSERT INTO ix_docs (num, chunk, length) VALUES (?, ?, ?)", docs)
+            if count > self.BULK:
+                added = self._merge_into_main(postings)
+            else:
+                self.conn.executemany(
+                    "INSERT INTO ix_delta (term, num, tf) VALUES (?, ?, ?)",
+                    [(t, n, f) for t, (ns, fs) in postings.items() for n, f in zip(ns, fs, strict=True)],
+                )
+        if count > self.BULK:
+            self._main += added
+        else:
+            self._delta += count
+        while len(lengths) <= num:
+            lengths.append(0)
+        for n, _, length in docs:
+            lengths[n] = length
+            self._live += 1
+            self._total += length
+        self._next = num
+        self._pending, self._pending_postings = {}, 0
 
-    def _large_index(self) -> Any:
-        """The bm25s index over every passage, built on first use after a change (worker thread)."""
-        if self._bm25 is None:
-            import bm25s
+    def _merge_into_main(self, postings: dict[str, tuple[array[int], array[int]]]) -> int:
+        """Add postings to the main rows (inside the caller's transaction), dropping dead passages
+        from every row rewritten; returns the change in main postings."""
+        lengths = self._lengths
+        assert lengths is not None
+        terms = list(postings)
+        change = 0
+        for start in range(0, len(terms), 500):
+            part = terms[start:start + 500]
+            marks = ",".join("?" * len(part))
+            old = {t: (_unpack(n), _unpack(f)) for t, n, f in self.conn.execute(
+                f"SELECT term, nums, tfs FROM ix_main WHERE term IN ({marks})", part)}
+            rows = []
+            for term in part:
+                nums, tfs = postings[term]
+                before = 0
+                if term in old:
+                    old_nums, old_tfs = old[term]
+                    before = len(old_nums)
+                    keep = [i for i, n in enumerate(old_nums) if lengths[n] > 0 or n >= len(lengths)]
+                    nums = _packed([old_nums[i] for i in keep]) + nums
+                    tfs = _packed([old_tfs[i] for i in keep]) + tfs
+                change += len(nums) - before
+                rows.append((term, nums.tobytes(), tfs.tobytes()))
+            self.conn.executemany("INSERT OR REPLACE INTO ix_main (term, nums, tfs) VALUES (?, ?, ?)", rows)
+        self.conn.execute("INSERT OR REPLACE INTO ix_meta (key, value) VALUES ('main_postings', ?)",
+                          (str(self._main + change),))
+        return change
 
-            rows = self.conn.execute("SELECT id, title, heading, text FROM chunks ORDER BY rowid").fetchall()
-            retriever = bm25s.BM25()
-            retriever.index(bm25s.tokenize([f"{r[1]} {r[2]} {r[3]}" for r in rows], show_progress=False),
-                            show_progress=False)
-            self._bm25, self._bm25_ids = retriever, [r[0] for r in rows]
-        return self._bm25
+    # -- maintenance ---------------------------------------------------------------------------
+    def needs_maintenance(self, *, fully: bool = False) -> bool:
+        """Passages to index, or enough delta rows to merge (any at all when ``fully``)."""
+        self._state()
+        if self._missing is None:
+            indexed = self.conn.execute("SELECT count(*) FROM ix_docs WHERE alive = 1").fetchone()[0]
+            chunks = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+            self._missing = bool(chunks > indexed + len(self._pending))
+        limit = 0 if fully else max(self.MERGE_AT, self._main // 4)
+        return self._missing or self._delta > limit
 
-    def _search_large(self, text: str, k: int) -> list[Source]:
-        import bm25s
+    def maintenance_step(self, *, fully: bool = False) -> bool:
+        """One slice of upkeep; returns True when there is nothing left to do."""
+        if not self.needs_maintenance(fully=fully):
+            return True
+        if self._missing:
+            self.flush()
+            rows = self.conn.execute(
+                "SELECT c.id, c.title, c.heading, c.text FROM chunks c "
+                "WHERE NOT EXISTS (SELECT 1 FROM ix_docs d WHERE d.chunk = c.id AND d.alive = 1) LIMIT ?",
+                (self.SLICE_CHUNKS,)).fetchall()
+            if not rows:
+                self._missing = False
+                return not self.needs_maintenance(fully=fully)
+            self._pending[""] = [(cid, self.passage_terms(title, heading, text))
+                                 for cid, title, heading, text in rows]
+            self.flush()
+            return False
+        terms = [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT term FROM ix_delta LIMIT ?", (self.SLICE_TERMS,))]
+        if not terms:
+            return True
+        marks = ",".join("?" * len(terms))
+        postings: dict[str, tuple[array[int], array[int]]] = {}
+        moved = 0
+        for term, num, tf in self.conn.execute(
+                f"SELECT term, num, tf FROM ix_delta WHERE term IN ({marks}) ORDER BY term, num", terms):
+            entry = postings.get(term)
+            if entry is None:
+                entry = postings[term] = (array("i"), array("i"))
+            entry[0].append(num)
+            entry[1].append(tf)
+            moved += 1
+        with self.conn:
+            self.conn.execute("BEGIN")
+            added = self._merge_into_main(postings)
+            self.conn.execute(f"DELETE FROM ix_delta WHERE term IN ({marks})", terms)
+        self._main += added
+        self._delta -= moved
+        return False
 
-        retriever = self._large_index()
-        tokens = bm25s.tokenize([text], show_progress=False)
-        if not tokens.vocab:
-            return []
-        docs, scores = retriever.retrieve(tokens, k=min(k, len(self._bm25_ids)), show_progress=False)
-        out = []
-        for index, score in zip(docs[0].tolist(), scores[0].tolist(), strict=True):
-            if score <= 0:
-                continue
-            source = self.get(self._bm25_ids[index])
-            if source is not None:
-                out.append(Source(source.id, source.doc_id, source.title, source.heading, source.text,
-                                  source.url, round(float(score), 3)))
-        return out
+    def maintain(self) -> None:
+        """Index and merge everything now (the command line; the window runs slices one by one)."""
+        self.flush()
+        while not self.maintenance_step(fully=True):
+            pass
 
+    # -- search --------------------------------------------------------------------------------
     def search(self, text: str, k: int = 5) -> list[Source]:
-        if self._passages() >= self.LARGE:
-            return self._search_large(text, k)
-        return self._search_fts(text, k)
-
-    def _search_fts(self, text: str, k: int = 5) -> list[Source]:
-        """Top passages by BM25 in two steps, so common words cost nothing but still count.
-
-        FTS5 finds and ranks candidates with the question's rarer words (short posting lists);
-        the common words' BM25 share is then added for those candidates only. A plain OR query of
-        every word gives the same ranking but walks huge posting lists: 122 ms against ~5 ms at
-        100k passages (benchmarks/kb.py).
-        """
-        words, df, total = self._plan(text)
-        known = sorted((d, i) for i, d in enumerate(df) if d > 0)
-        if not known:
+        self.flush()
+        lengths = self._state()
+        terms = list(dict.fromkeys(self.analyzer.terms(text)))[: self.MAX_TERMS]
+        if not terms or not self._live:
             return []
-        limit = max(self.COMMON * total, self.COMMON_FLOOR)
-        rare = [i for d, i in known if d <= limit][: self.MAX_TERMS] or [i for _, i in known[: self.MIN_KEEP]]
-        common = [i for _, i in known if i not in rare][: self.MAX_TERMS]
-        match = " OR ".join('"' + words[i].replace('"', '""') + '"' for i in sorted(rare))
-        rows = self.conn.execute(
-            "SELECT c.id, c.doc_id, c.title, c.heading, c.text, d.url, "
-            "bm25(chunks_fts, 3.0, 2.0, 1.0) AS rank "
-            "FROM chunks_fts JOIN chunks c ON c.rowid = chunks_fts.rowid "
-            "JOIN documents d ON d.id = c.doc_id "
-            "WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?",
-            (match, max(k, self.POOL) if common else k),
-        ).fetchall()
-        scored = [(-float(r[6]), r) for r in rows]
-        if common and rows:
-            scored = self._add_common(scored, [(words[i], df[i]) for i in common], total)
-        scored.sort(key=lambda x: -x[0])
-        return [Source(r[0], r[1], r[2], r[3], r[4], r[5] or "", round(score, 3)) for score, r in scored[:k]]
+        marks = ",".join("?" * len(terms))
+        postings: dict[str, tuple[array[int], array[int]]] = {}
+        for term, nums, tfs in self.conn.execute(
+                f"SELECT term, nums, tfs FROM ix_main WHERE term IN ({marks})", terms):
+            postings[term] = (_unpack(nums), _unpack(tfs))
+        if self._delta:
+            for term, num, tf in self.conn.execute(
+                    f"SELECT term, num, tf FROM ix_delta WHERE term IN ({marks})", terms):
+                entry = postings.get(term)
+                if entry is None:
+                    entry = postings[term] = (array("i"), array("i"))
+                entry[0].append(num)
+                entry[1].append(tf)
+        ordered = [postings[t] for t in terms if t in postings]
+        best = self.score(ordered, lengths, k)
+        return self._sources(best)
 
-    @staticmethod
-    def _add_common(scored: list[tuple[float, Any]], terms: list[tuple[str, int]], total: int,
-                    k1: float = 1.2, b: float = 0.75) -> list[tuple[float, Any]]:
-        """Each common word's BM25 share (same formula and column weights as FTS5's bm25())."""
-        docs = []
-        for score, r in scored:
-            fields = [_TOKEN.findall(f.lower()) for f in (r[2], r[3], r[4])]
-            docs.append((score, r, fields, sum(len(f) for f in fields)))
-        avg = sum(d[3] for d in docs) / len(docs) or 1.0
-        idf = {w: math.log((total - n + 0.5) / (n + 0.5) + 1) for w, n in terms}
+    def score(self, postings: Sequence[tuple[array[int], array[int]]], lengths: array[int],
+              k: int) -> list[tuple[int, float]]:
+        """BM25 (Lucene's idf) over live passages: the best ``k`` (number, score), ties to the
+        older passage. Small postings are scored in Python, large ones with numpy: same arithmetic
+        in the same order, so the same scores to the last bit."""
+        if sum(len(n) for n, _ in postings) >= self.NUMPY_FROM:
+            return self._score_numpy(postings, lengths, k)
+        n_live, avg = self._live, self._total / max(self._live, 1) or 1.0
+        k1, b = self.K1, self.B
+        acc: dict[int, float] = {}
+        for nums, tfs in postings:
+            live = [(n, tf) for n, tf in zip(nums, tfs, strict=True) if n < len(lengths) and lengths[n] > 0]
+            if not live:
+                continue
+            df = len(live)
+            idf = math.log(1.0 + (n_live - df + 0.5) / (df + 0.5))
+            for n, tf in live:
+                acc[n] = acc.get(n, 0.0) + idf * tf * (k1 + 1.0) / (tf + k1 * (1.0 - b + b * lengths[n] / avg))
+        return heapq.nsmallest(k, acc.items(), key=lambda item: (-item[1], item[0]))
+
+    def _score_numpy(self, postings: Sequence[tuple[array[int], array[int]]], lengths_: array[int],
+                     k: int) -> list[tuple[int, float]]:
+        import numpy as np
+
+        lengths = np.frombuffer(lengths_, dtype=np.int32)
+        n_live, avg = self._live, self._total / max(self._live, 1) or 1.0
+        k1, b = self.K1, self.B
+        acc = np.zeros(len(lengths), dtype=np.float64)
+        for nums_, tfs_ in postings:
+            nums = np.frombuffer(nums_, dtype=np.int32)
+            tfs = np.frombuffer(tfs_, dtype=np.int32).astype(np.float64)
+            inside = nums < len(lengths)
+            nums, tfs = nums[inside], tfs[inside]
+            dl = lengths[nums]
+            live = dl > 0
+            nums, tfs, dl = nums[live], tfs[live], dl[live].astype(np.float64)
+            if not len(nums):
+                continue
+            df = len(nums)
+            idf = math.log(1.0 + (n_live - df + 0.5) / (df + 0.5))
+            acc[nums] += idf * tfs * (k1 + 1.0) / (tfs + k1 * (1.0 - b + b * dl / avg))
+        hits = np.flatnonzero(acc)
+        if not len(hits):
+            return []
+        scores = acc[hits]
+        if len(hits) > k:
+            floor = np.partition(scores, len(scores) - k)[len(scores) - k]
+            keep = scores >= floor
+            hits, scores = hits[keep], scores[keep]
+        order = np.lexsort((hits, -scores))[:k]
+        return [(int(hits[i]), float(scores[i])) for i in order]
+
+    def _sources(self, best: list[tuple[int, float]]) -> list[Source]:
+        if not best:
+            return []
+        marks = ",".join("?" * len(best))
+        rows = {int(r[0]): r for r in self.conn.execute(
+            "SELECT x.num, c.id, c.doc_id, c.title, c.heading, c.text, d.url FROM ix_docs x "
+            "JOIN chunks c ON c.id = x.chunk JOIN documents d ON d.id = c.doc_id "
+            f"WHERE x.num IN ({marks})", [n for n, _ in best])}
         out = []
-        for score, r, fields, length in docs:
-            extra = 0.0
-            for w, _ in terms:
-                tf = 3 * fields[0].count(w) + 2 * fields[1].count(w) + fields[2].count(w)
-                if tf:
-                    extra += idf[w] * tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / avg))
-            out.append((score + extra, r))
+        for num, score in best:
+            r = rows.get(num)
+            if r is not None:
+                out.append(Source(r[1], r[2], r[3], r[4], r[5], r[6] or "", round(score, 3)))
         return out
 
     def get(self, chunk_id: str) -> Source | None:
@@ -235,8 +480,12 @@ class KnowledgeIndex:
         ).fetchone()
         return None if r is None else Source(r[0], r[1], r[2], r[3], r[4], r[5] or "")
 
-
     def stats(self) -> tuple[int, int]:
         docs = self.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
         chunks = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
         return int(docs), int(chunks)
+
+    def figures(self) -> dict[str, Any]:
+        """What the index holds, for diagnostics and benchmarks."""
+        self._state()
+        return {"live": self._live, "delta": self._delta, "main": self._main, "pending": len(self._pending)}

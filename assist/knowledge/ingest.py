@@ -143,6 +143,7 @@ def store(index: KnowledgeIndex, docs: list[RawDocument], report: IngestReport) 
             report.skipped.append((d.doc_id, "no text found"))
             continue
         report.count(index.upsert(d.doc_id, d.parsed, url=d.url, kind=d.kind, content_hash=d.content_hash))
+    index.flush()
 
 
 def ingest_files(
@@ -166,6 +167,7 @@ def ingest_files(
             store(index, parse(f.name, data, doc_id=id_prefix + key), report)
         except Exception as exc:  # one bad file never stops a folder: report it and go on
             report.failed.append((str(f), f"{type(exc).__name__}: {exc}"))
+    index.flush()
     if progress:
         progress(IngestProgress(len(files), len(files), "done"))
     return report
