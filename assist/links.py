@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 from urllib.parse import urlsplit
 
-from assist.helpdesk import freshdesk, request_tracker, zendesk
 from assist.settings import HelpdeskSettings
 
-PARSERS = {"zendesk": zendesk.ticket_id_from_url, "freshdesk": freshdesk.ticket_id_from_url,
-           "request_tracker": request_tracker.ticket_id_from_url}
+# The connector module that reads each helpdesk's ticket URLs (the workspace's own connector is loaded
+# already; the others are never imported for a URL that can't be theirs).
+PARSERS = {"zendesk": "assist.helpdesk.zendesk", "freshdesk": "assist.helpdesk.freshdesk",
+           "request_tracker": "assist.helpdesk.request_tracker"}
 
 
 def ticket_from_url(text: str, helpdesk: HelpdeskSettings) -> str | None:
@@ -16,7 +18,7 @@ def ticket_from_url(text: str, helpdesk: HelpdeskSettings) -> str | None:
     text = text.strip()
     if not text.startswith(("http://", "https://")) or helpdesk.kind not in PARSERS:
         return None
-    ticket = PARSERS[helpdesk.kind](text)
+    ticket: str | None = importlib.import_module(PARSERS[helpdesk.kind]).ticket_id_from_url(text)
     if ticket is None:
         return None
     want = urlsplit(helpdesk.url if "://" in helpdesk.url else f"https://{helpdesk.url}").hostname or ""

@@ -7,13 +7,14 @@ accepts the fallback: keep the secret in memory for this session only.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-
-import keyring
-import keyring.backend
-import keyring.errors
+from typing import TYPE_CHECKING
 
 from assist.errors import SecretStoreError
+
+if TYPE_CHECKING:
+    import keyring.backend
 
 SERVICE = "assist"
 _INSECURE_MODULES = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
@@ -41,9 +42,25 @@ def _is_secure(backend: keyring.backend.KeyringBackend) -> bool:
 
 class SecretStore:
     def __init__(self, backend: keyring.backend.KeyringBackend | None = None) -> None:
-        self._backend = backend if backend is not None else keyring.get_keyring()
+        self._chosen = backend
+        self._lock = threading.Lock()
         self._memory: dict[str, str] = {}
         self.session_only = False  # set once the user accepted the in-memory fallback
+
+    @property
+    def _backend(self) -> keyring.backend.KeyringBackend:
+        """The OS keyring, found on first use: keyring probes every backend it knows (~90 ms), which
+        start-up does not wait for (the session resolves it on a worker thread after the first draft)."""
+        with self._lock:
+            if self._chosen is None:
+                import keyring
+
+                self._chosen = keyring.get_keyring()
+            return self._chosen
+
+    def ready(self) -> None:
+        """Find the keyring now (call it off the UI thread)."""
+        self._backend  # noqa: B018
 
     def status(self) -> KeyringStatus:
         name = f"{type(self._backend).__module__}.{type(self._backend).__name__}"
@@ -77,6 +94,8 @@ class SecretStore:
             return self._memory[name]
         if not self.secure:
             return None
+        import keyring.errors
+
         try:
             return self._backend.get_password(SERVICE, name)
         except keyring.errors.KeyringError as exc:
@@ -88,6 +107,8 @@ class SecretStore:
                 raise SecretStoreError(self.status().message)
             self._memory[name] = value
             return
+        import keyring.errors
+
         try:
             self._backend.set_password(SERVICE, name, value)
         except keyring.errors.KeyringError as exc:
@@ -96,6 +117,8 @@ class SecretStore:
     def delete(self, name: str) -> None:
         self._memory.pop(name, None)
         if self.secure:
+            import keyring.errors
+
             try:
                 self._backend.delete_password(SERVICE, name)
             except keyring.errors.PasswordDeleteError:

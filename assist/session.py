@@ -15,12 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assist import llm
-from assist.actions.audit import sentence
-from assist.actions.catalog import load_catalog
-from assist.actions.demo_backend import DemoBackend
-from assist.actions.executor import Executor
-from assist.actions.service import ActionService
-from assist.actions.store import ProposalStore
 from assist.crm.base import CRM
 from assist.db import SqliteWorker
 from assist.domain import (
@@ -62,6 +56,8 @@ from assist.secrets import SecretStore
 from assist.settings import Settings
 
 if TYPE_CHECKING:
+    from assist.actions.demo_backend import DemoBackend
+    from assist.actions.service import ActionService
     from assist.learning.discover import Bucket
     from assist.reports import WeeklyReport
     from assist.team.sync import TeamSync
@@ -91,30 +87,54 @@ class Session:
     team: TeamSync | None = None  # the team store, when the workspace has one
     _backend: DemoBackend | None = field(default=None, init=False)
     _prepared: bool = field(default=False, init=False)
+    _kb_ready: bool = field(default=False, init=False)
+    _actions_ready: bool = field(default=False, init=False)
     _asked_helpdesk_for_name: bool = field(default=False, init=False)
     _prepare_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
+    _kb_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
+    _actions_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
     async def prepare(self) -> None:
-        """First-run work off the UI thread: index the demo knowledge base if it is empty."""
+        """First-run work off the UI thread: the knowledge base first (the first draft waits for it),
+        then the actions catalog (proposals wait for it), then the model client."""
         async with self._prepare_lock:
             if self._prepared:
                 return
-            if self.demo_kb is not None:
+            await self.knowledge_ready()
+            await self.actions_ready()
+            if self.settings.models.fast.model or self.settings.models.frontier.model:
+                await llm.load_litellm()  # warm the slow import off the UI thread before the first draft
+            self._prepared = True
+
+    async def knowledge_ready(self) -> None:
+        """Index the demo knowledge base if it is empty."""
+        async with self._kb_lock:
+            if not self._kb_ready and self.demo_kb is not None:
                 docs, _ = await self.kb.stats()
                 if docs == 0:
                     await self.kb.ingest_folder(self.demo_kb, id_prefix="kb:")
-            if self.catalog_path is not None:
+            self._kb_ready = True
+
+    async def actions_ready(self) -> None:
+        async with self._actions_lock:
+            if not self._actions_ready:
+                await asyncio.to_thread(self.secrets.ready)  # probing the OS keyring takes ~90 ms
+            if not self._actions_ready and self.catalog_path is not None:
                 try:
                     await self._start_actions(self.catalog_path)
                 except AssistError as exc:
                     # A broken catalog disables actions, not drafting: say so where actions show up.
                     self.actions_error = str(exc)
-            if self.settings.models.fast.model or self.settings.models.frontier.model:
-                await llm.load_litellm()  # warm the slow import off the UI thread before the first draft
-            self._prepared = True
+            self._actions_ready = True
 
     async def _start_actions(self, catalog_path: Path) -> None:
         """The workspace's catalog against its own API; the demo starts its commerce API here."""
+        from assist.actions.catalog import load_catalog  # actions load after the first draft's modules
+        from assist.actions.demo_backend import DemoBackend
+        from assist.actions.executor import Executor
+        from assist.actions.service import ActionService
+        from assist.actions.store import ProposalStore
+
         catalog = await asyncio.to_thread(load_catalog, catalog_path)  # jsonschema + parsing: ~110 ms off the loop
         taxonomy = self.intents.taxonomy
         if taxonomy.intents:  # a catalog written for intents this workspace does not have is named, not ignored
@@ -137,7 +157,7 @@ class Session:
 
     # -- actions --------------------------------------------------------------------------------
     async def propose_actions(self, ctx: TicketContext, r: Route) -> list[ActionProposal]:
-        await self.prepare()
+        await self.actions_ready()
         if self.actions_error:
             raise AssistError(f"AI Actions are off for this workspace: {self.actions_error}")
         if self.actions is None:
@@ -194,7 +214,7 @@ class Session:
 
     async def history(self, ticket_id: TicketId) -> list[AuditEvent]:
         """Everything done on a ticket: action events and escalations (with the agent's note), in order."""
-        await self.prepare()
+        await self.actions_ready()
         events = await self.actions.history(ticket_id) if self.actions else []
         if self.feedback is not None:
             for e in await self.feedback.for_ticket(ticket_id):
@@ -212,6 +232,8 @@ class Session:
         def title(name: str) -> str:
             action = catalog.get(name) if catalog else None
             return action.title if action else name.replace("_", " ").capitalize()
+
+        from assist.actions.audit import sentence
 
         return [sentence(e, title) for e in events]
 
@@ -419,7 +441,7 @@ class Session:
         return crm_sources(ctx.ticket, ctx.customer, self.intents.taxonomy.facts_for(r.intent))
 
     async def sources(self, ctx: TicketContext, r: Route) -> list[Source]:
-        await self.prepare()
+        await self.knowledge_ready()
         info = self.intents.taxonomy.get(r.intent)
         return await self.kb.search(retrieval_query(ctx.ticket, info.retrieval if info else ""),
                                     k=self.settings.ai.top_k)

@@ -11,21 +11,14 @@ from assist import taxonomy as taxonomies
 from assist.crm.base import CRM
 from assist.crm.cache import CachedCRM
 from assist.crm.demo import DemoCRM
-from assist.crm.helpdesk_crm import HelpdeskCRM
-from assist.crm.http_json import HttpJsonCRM
-from assist.crm.hubspot import HubSpotCRM
 from assist.db import SqliteWorker
 from assist.demo import labelled_tickets, seed
 from assist.errors import AssistError
 from assist.feedback import FeedbackStore
 from assist.helpdesk.base import Helpdesk
 from assist.helpdesk.demo import DemoHelpdesk
-from assist.helpdesk.freshdesk import FreshdeskHelpdesk
-from assist.helpdesk.request_tracker import RequestTrackerHelpdesk
-from assist.helpdesk.zendesk import ZendeskHelpdesk
 from assist.journal import Journal
 from assist.knowledge.base import KnowledgeBase
-from assist.learning.history import HISTORY_FILE, labelled, load_cache
 from assist.learning.model import MODEL_FILE, IntentRouter
 from assist.paths import Paths, resources_dir
 from assist.secrets import SecretStore
@@ -50,10 +43,16 @@ def helpdesk_for(ws_name: str, cfg: HelpdeskSettings, secrets: SecretStore) -> H
     """The connector a workspace's settings describe (not the demo, which needs its data file)."""
     token = secrets.get(f"{ws_name}:helpdesk-token") or ""
     if cfg.kind == "zendesk":
+        from assist.helpdesk.zendesk import ZendeskHelpdesk  # connectors load with the workspace using them
+
         return ZendeskHelpdesk(cfg.url, cfg.email, token, view_id=cfg.queue, timeout=cfg.timeout_s)
     if cfg.kind == "freshdesk":
+        from assist.helpdesk.freshdesk import FreshdeskHelpdesk
+
         return FreshdeskHelpdesk(cfg.url, token, queue=cfg.queue, timeout=cfg.timeout_s)
     if cfg.kind == "request_tracker":
+        from assist.helpdesk.request_tracker import RequestTrackerHelpdesk
+
         return RequestTrackerHelpdesk(cfg.url, token, queue_sql=cfg.queue, timeout=cfg.timeout_s)
     raise AssistError(f"Unknown helpdesk kind {cfg.kind!r}.")
 
@@ -61,9 +60,15 @@ def helpdesk_for(ws_name: str, cfg: HelpdeskSettings, secrets: SecretStore) -> H
 def crm_for(ws_name: str, cfg: CRMSettings, secrets: SecretStore, helpdesk: Helpdesk) -> CRM:
     token = secrets.get(f"{ws_name}:crm-token")
     if cfg.kind == "hubspot":
+        from assist.crm.hubspot import HubSpotCRM
+
         return HubSpotCRM(cfg, token or "")
     if cfg.kind == "http_json":
+        from assist.crm.http_json import HttpJsonCRM
+
         return HttpJsonCRM(cfg, token)
+    from assist.crm.helpdesk_crm import HelpdeskCRM
+
     return HelpdeskCRM(helpdesk)
 
 
@@ -113,6 +118,8 @@ def intent_router(paths: Paths, name: str, ws: WorkspaceSettings) -> IntentRoute
         taxonomy = taxonomies.Taxonomy()
 
     def extra() -> list[tuple[str, str]]:
+        from assist.learning.history import HISTORY_FILE, labelled, load_cache
+
         own = labelled(load_cache(data / HISTORY_FILE))
         return own + (labelled_tickets(resources_dir() / "demo") if demo else [])
 

@@ -165,6 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     paths = Paths.default()
     _setup_logging(paths)
 
+    os.environ.setdefault("QT_API", "pyside6")  # qasync otherwise tries PyQt5/PyQt6 first (~50 ms)
     import qasync
     from PySide6.QtWidgets import QApplication
 

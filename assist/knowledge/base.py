@@ -6,14 +6,12 @@ import asyncio
 import logging
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import httpx
 
 from assist.db import SqliteWorker
 from assist.domain import Source
 from assist.errors import KnowledgeBaseError
-from assist.knowledge.crawl import AddressPolicy, Crawler, Fetched, system_resolver
 from assist.knowledge.index import KnowledgeIndex
 from assist.knowledge.ingest import (
     IngestProgress,
@@ -24,7 +22,11 @@ from assist.knowledge.ingest import (
     parse,
     store,
 )
-from assist.net import make_client
+
+if TYPE_CHECKING:
+    import httpx
+
+    from assist.knowledge.crawl import Resolver
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,7 @@ log = logging.getLogger(__name__)
 class KnowledgeBase:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.resolver = system_resolver  # DNS for the crawler's address policy (tests put a stub here)
+        self.resolver: Resolver | None = None  # DNS for the crawler's address policy (tests put a stub here)
         self._index: KnowledgeIndex | None = None
         self._db = SqliteWorker(path, init=self._open)
         self._upkeep: asyncio.Task[None] | None = None
@@ -135,6 +137,8 @@ class KnowledgeBase:
             report.merge(part)
         if urls:
             owns = client is None
+            from assist.net import make_client  # httpx and the crawler load when a URL is ingested
+
             http = client or make_client(15.0)
             try:
                 report.merge(await self._ingest_urls(http, urls, on_loop, min_interval))
@@ -147,8 +151,13 @@ class KnowledgeBase:
     async def _ingest_urls(
         self, http: httpx.AsyncClient, urls: list[str], progress: Progress, min_interval: float
     ) -> IngestReport:
+        import httpx
+
+        from assist.knowledge.crawl import AddressPolicy, Crawler, Fetched, system_resolver
+
         # Only the hosts the agent named are crawled (sitemap entries and redirects elsewhere are not).
-        crawler = Crawler(http, policy=AddressPolicy(urls, self.resolver), min_interval=min_interval)
+        crawler = Crawler(http, policy=AddressPolicy(urls, self.resolver or system_resolver),
+                          min_interval=min_interval)
         pages: list[str] = []
         for url in urls:
             if url.lower().endswith(".xml") or "sitemap" in urlsplit(url).path.lower():

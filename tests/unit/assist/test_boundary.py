@@ -24,3 +24,18 @@ def test_cli_subcommand_does_not_load_qt(paths) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "NO-QT 0"
+
+
+def test_the_window_starts_without_what_the_first_draft_does_not_need() -> None:
+    """Start-up (issue 16): the demo's first ticket and draft need no HTTP client, no JSON Schema, no
+    keyring probe, no numpy and no other workspace's connector; each would add tens of ms to every
+    launch. They load when a workspace or a feature uses them (actions, a URL ingest, a real helpdesk)."""
+    code = (
+        "import sys, ui.app, ui.main_window\n"
+        "heavy = ('httpx', 'jsonschema', 'keyring', 'numpy', 'litellm', 'sklearn', 'tenacity',"
+        " 'assist.helpdesk.zendesk', 'assist.helpdesk.freshdesk', 'assist.helpdesk.request_tracker',"
+        " 'assist.knowledge.crawl', 'assist.actions.executor')\n"
+        "print(','.join(sorted(m for m in sys.modules if m in heavy or m.split('.')[0] in heavy)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
