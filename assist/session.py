@@ -276,8 +276,26 @@ class Session:
             if ticket.requester_email.lower() != requester_email.lower():
                 customer, error = await self._customer(ticket.requester_email)
         else:
-            ticket = await self.helpdesk.get_ticket(ticket_id)
-            customer, error = await self._customer(ticket.requester_email)
+            # Opened by id (Ctrl+K, a pasted URL): the connector names the requester as soon as its first
+            # request answers, and the customer is fetched while the rest of the thread loads.
+            early: dict[str, asyncio.Future[tuple[Customer | None, str]] | None] = {}
+
+            def known(email: str) -> None:
+                if email and not early:
+                    early[email.lower()] = asyncio.ensure_future(self._customer(email))
+
+            try:
+                ticket = await self.helpdesk.get_ticket(ticket_id, on_requester=known)
+            except BaseException:
+                for pending in early.values():
+                    if pending is not None:
+                        pending.cancel()
+                raise
+            mine = early.pop(ticket.requester_email.lower(), None)
+            for other in early.values():
+                if other is not None:
+                    other.cancel()
+            customer, error = await mine if mine is not None else await self._customer(ticket.requester_email)
         return TicketContext(ticket, customer, error)
 
     async def attachment(self, ticket_id: TicketId, attachment_id: str) -> bytes:

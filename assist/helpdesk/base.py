@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from assist.domain import Message, QueueFilter, Ticket, TicketId, TicketStatus, TicketSummary
@@ -16,8 +17,10 @@ class Helpdesk(Protocol):
         """Tickets matching ``flt``, most recently updated first."""
         ...
 
-    async def get_ticket(self, ticket_id: TicketId) -> Ticket:
-        """The ticket with its whole thread, oldest message first."""
+    async def get_ticket(self, ticket_id: TicketId, on_requester: Callable[[str], None] | None = None) -> Ticket:
+        """The ticket with its whole thread, oldest message first. ``on_requester`` is called with the
+        requester's email as soon as it is known (before the thread's other requests), so the caller can
+        fetch the customer meanwhile: a ticket opened by id costs the slowest fetch, not their sum."""
         ...
 
     async def post_reply(self, ticket_id: TicketId, body: str, *, public: bool, author: str,

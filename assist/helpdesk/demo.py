@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from assist.db import SqliteWorker
@@ -74,7 +75,7 @@ class DemoHelpdesk:
 
         return await self._db.run(_list)
 
-    async def get_ticket(self, ticket_id: TicketId) -> Ticket:
+    async def get_ticket(self, ticket_id: TicketId, on_requester: Callable[[str], None] | None = None) -> Ticket:
         def _get(conn: sqlite3.Connection) -> Ticket:
             row = conn.execute("SELECT * FROM tickets WHERE id = ?", (ticket_id,)).fetchone()
             if row is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -95,12 +96,14 @@ class FreshdeskHelpdesk(HttpConnector):
                 break
         return out
 
-    async def get_ticket(self, ticket_id: TicketId) -> Ticket:
+    async def get_ticket(self, ticket_id: TicketId, on_requester: Callable[[str], None] | None = None) -> Ticket:
         if not str(ticket_id).isdigit():
             raise TicketNotFoundError(f"#{ticket_id} is not a Freshdesk ticket number.")
         t = expect(await self.get_json(f"/tickets/{ticket_id}", params={"include": "requester"},
                                        ticket_id=ticket_id), dict, self.service, "a ticket")
         req = t.get("requester") or {}
+        if on_requester is not None and isinstance(req, dict) and req.get("email"):
+            on_requester(str(req["email"]))
         convs = await self._pages(f"/tickets/{ticket_id}/conversations", {}, ticket_id)
         name = req.get("name") or req.get("email") or "Customer"
         messages = [Message(f"t{t['id']}", name, AuthorRole.CUSTOMER,

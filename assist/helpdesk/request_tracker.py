@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -99,12 +100,14 @@ class RequestTrackerHelpdesk(HttpConnector):
                 email, email, iso_time(i.get("LastUpdated")), str(i.get("Priority") or "normal")))
         return out
 
-    async def get_ticket(self, ticket_id: TicketId) -> Ticket:
+    async def get_ticket(self, ticket_id: TicketId, on_requester: Callable[[str], None] | None = None) -> Ticket:
         if not str(ticket_id).isdigit():
             raise TicketNotFoundError(f"#{ticket_id} is not a Request Tracker ticket number.")
         t = expect(await self.get_json(f"/ticket/{ticket_id}", ticket_id=ticket_id), dict, self.service, "a ticket")
         requestors = [r.get("id", "") for r in t.get("Requestor") or [] if isinstance(r, dict)]
         email = requestors[0] if requestors else ""
+        if on_requester is not None and email:
+            on_requester(email)
         name = email
         if email:
             if email not in self._names:  # one call per requester, not per ticket (a history import)

@@ -8,6 +8,7 @@ search); tested against answers shaped exactly like the documented ones.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -111,14 +112,22 @@ class ZendeskHelpdesk(HttpConnector):
                                      t.get("priority") or "normal", tuple(t.get("tags") or ())))
         return out
 
-    async def get_ticket(self, ticket_id: TicketId) -> Ticket:
+    async def get_ticket(self, ticket_id: TicketId, on_requester: Callable[[str], None] | None = None) -> Ticket:
         if not str(ticket_id).isdigit():
             raise TicketNotFoundError(f"#{ticket_id} is not a Zendesk ticket number.")
-        data = await self.get_json(f"/tickets/{ticket_id}.json", ticket_id=ticket_id)
+        # Side-loading the ticket's users (Show Ticket's ``include=users``) names the requester with the
+        # first answer: the customer's CRM fetch can start while the comments page in.
+        data = await self.get_json(f"/tickets/{ticket_id}.json", params={"include": "users"}, ticket_id=ticket_id)
         t = expect(field(data, "ticket"), dict, self.service, "a ticket")
-        comments = await self._cursor(f"/tickets/{ticket_id}/comments.json", "comments", {}, ticket_id)
         requester = int(t.get("requester_id") or 0)
-        users = await self._users({requester} | {int(c.get("author_id") or 0) for c in comments})
+        users = {int(u["id"]): u for u in field(data, "users", default=[]) or []
+                 if isinstance(u, dict) and isinstance(u.get("id"), int)}
+        email = users.get(requester, {}).get("email")
+        if on_requester is not None and email:
+            on_requester(str(email))
+        comments = await self._cursor(f"/tickets/{ticket_id}/comments.json", "comments", {}, ticket_id)
+        authors = ({requester} | {int(c.get("author_id") or 0) for c in comments}) - set(users)
+        users |= await self._users(authors)
         messages = []
         for c in comments:
             author = users.get(int(c.get("author_id") or 0), {})

@@ -63,9 +63,15 @@ def zendesk_handler(log: list[httpx.Request]):
         if path == "/api/v2/users/show_many.json":
             return ok(ZD_USERS)
         if path == "/api/v2/tickets/1001.json" and req.method == "GET":
-            return ok({"ticket": {"id": 1001, "subject": "where is my order", "status": "pending",
-                                  "requester_id": 501, "created_at": "2026-11-23T09:00:00Z",
-                                  "updated_at": "2026-11-24T10:00:00Z", "tags": ["shipping"], "priority": "high"}})
+            body: dict[str, Any] = {"ticket": {
+                "id": 1001, "subject": "where is my order", "status": "pending", "requester_id": 501,
+                "submitter_id": 501, "assignee_id": None, "created_at": "2026-11-23T09:00:00Z",
+                "updated_at": "2026-11-24T10:00:00Z", "tags": ["shipping"], "priority": "high"}}
+            # Side-loading (developer.zendesk.com/documentation/ticketing/using-the-zendesk-api/side_loading):
+            # include=users adds the users the ticket names (requester, submitter, assignee), not comment authors.
+            if "users" in req.url.params.get("include", "").split(","):
+                body["users"] = [ZD_USERS["users"][0]]
+            return ok(body)
         if path == "/api/v2/tickets/1001/comments.json":
             if "page[after]" in str(req.url):
                 return ok({"comments": [{"id": 3, "author_id": 501, "body": "any news?", "html_body": "",
@@ -433,3 +439,39 @@ async def test_reads_are_retried_on_a_passing_server_error_writes_are_not(monkey
         await zd.post_reply(TicketId("1"), "hi", public=True, author="Sam")  # never sent twice
     assert calls.count("PUT") == 1
     await zd.aclose()
+
+
+async def test_a_ticket_opened_by_id_fetches_its_customer_while_the_thread_loads(make_session) -> None:
+    """Ctrl+K / a pasted URL: no requester is known up front. Zendesk names it in the first answer
+    (side-loaded users), and the CRM is asked then, not after the whole thread (issue 16)."""
+    import asyncio
+
+    events: list[str] = []
+    base = zendesk_handler([])
+
+    async def slow(req: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.05)  # every request takes a network-like while
+        events.append(f"answered {req.url.path}")
+        return base(req)
+
+    class RecordingCRM:
+        name = "CRM"
+
+        async def get_customer(self, email: str):
+            events.append(f"crm asked for {email}")
+            await asyncio.sleep(0.05)
+            return None
+
+        async def aclose(self) -> None:
+            pass
+
+    session = make_session()
+    session.helpdesk = ZendeskHelpdesk("https://acme.zendesk.com", "sam@acme.com", "tok",
+                                       client=httpx.AsyncClient(transport=httpx.MockTransport(slow)))
+    session.crm = RecordingCRM()
+    ctx = await session.open_ticket(TicketId("1001"))
+    assert ctx.ticket.requester_email == "maria@example.com"
+    asked = events.index("crm asked for maria@example.com")
+    assert asked < events.index("answered /api/v2/tickets/1001/comments.json")  # overlapped, not after
+    assert events.count("crm asked for maria@example.com") == 1
+    assert [e for e in events if e.startswith("crm")] == ["crm asked for maria@example.com"]
