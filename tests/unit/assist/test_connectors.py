@@ -370,7 +370,7 @@ async def test_deeply_nested_json_is_one_clear_error() -> None:
 async def test_a_ticket_in_an_unexpected_shape_is_a_message_not_a_traceback(make_session) -> None:
     s = make_session()
 
-    async def odd(ticket_id):
+    async def odd(ticket_id, on_requester=None):
         raise KeyError("requester_id")  # what a connector meets when a field is missing
 
     s.helpdesk.get_ticket = odd

@@ -70,8 +70,8 @@ def test_an_attached_html_file_opens_as_plain_text_only_when_asked(open_window, 
     real_get = window.session.helpdesk.get_ticket
     fetched: list[str] = []
 
-    async def with_file(ticket_id):
-        t = await real_get(ticket_id)
+    async def with_file(ticket_id, on_requester=None):
+        t = await real_get(ticket_id, on_requester)
         first = replace(t.messages[0], attachments=(Attachment("a1", "page.html", 40, "text/html"),))
         return replace(t, messages=(first, *t.messages[1:]))
 

@@ -112,11 +112,11 @@ def test_helpdesk_outage_shows_banner_and_retry_recovers(
     real_get = session.helpdesk.get_ticket
     calls = {"n": 0}
 
-    async def flaky(ticket_id):
+    async def flaky(ticket_id, on_requester=None):
         calls["n"] += 1
         if calls["n"] == 1:
             raise ConnectorUnavailableError("The helpdesk did not answer in 10 s. Check your connection.")
-        return await real_get(ticket_id)
+        return await real_get(ticket_id, on_requester)
 
     session.helpdesk.get_ticket = flaky
     window = MainWindow(session)
