@@ -7,15 +7,35 @@ shared across threads). Callers ``await worker.run(fn, *args)`` where ``fn(conn,
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from assist.errors import JournalError
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class _Job:
+    __slots__ = ("cancelled",)
+
+    def __init__(self) -> None:
+        self.cancelled = False
+
+
+class _Skipped(Exception):
+    """A job cancelled before or while it ran (its caller is gone)."""
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    """A shielded job whose caller was cancelled: nobody reads its result, so log a failure here."""
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("A database job finished after its caller stopped waiting: %s", future.exception())
 
 
 def translate(exc: sqlite3.Error, path: Path) -> JournalError:
@@ -59,6 +79,8 @@ class SqliteWorker:
         self._conn: sqlite3.Connection | None = None
         self._init = init
         self._closed = False
+        self._guard = threading.Lock()
+        self._running: _Job | None = None
 
     def _get(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -77,6 +99,10 @@ class SqliteWorker:
             try:
                 return fn(self._get(), *args)
             except sqlite3.DatabaseError as exc:
+                if self._running is not None and self._running.cancelled:  # interrupted on purpose
+                    if self._conn is not None and self._conn.in_transaction:
+                        self._conn.execute("ROLLBACK")
+                    raise _Skipped from exc
                 fresh = self._recover(self.path, exc) if self._recover is not None and self._conn else None
                 if fresh is None:
                     raise
@@ -98,9 +124,42 @@ class SqliteWorker:
         """Run synchronously on the worker (CLI and tests without a loop)."""
         return self._executor.submit(self._do, fn, *args).result()
 
-    async def run(self, fn: Callable[..., T], *args: object) -> T:
+    async def run(self, fn: Callable[..., T], *args: object, interruptible: bool = False) -> T:
+        """Run ``fn(conn, *args)`` on the worker.
+
+        A cancelled ``interruptible`` job (a read whose answer nobody wants any more: a superseded
+        queue search on 10k tickets) really stops: still queued, it never starts; running, its SQL
+        statement is interrupted, so the agent's next search does not wait behind it. Other jobs
+        (writes) run to the end even when their caller is cancelled: nothing typed is lost."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, lambda: self._do(fn, *args))
+        if not interruptible:
+            # Shielded: a caller cancelled while its write waits in the queue (the window closing,
+            # a newer save) still has it written; its outcome is logged, never lost silently.
+            future = loop.run_in_executor(self._executor, lambda: self._do(fn, *args))
+            future.add_done_callback(_retrieve)
+            return await asyncio.shield(future)
+        job = _Job()
+
+        def work() -> T:
+            with self._guard:
+                if job.cancelled:
+                    raise _Skipped
+                self._running = job
+            try:
+                return self._do(fn, *args)
+            finally:
+                with self._guard:
+                    self._running = None
+
+        future = loop.run_in_executor(self._executor, work)
+        try:
+            return await future
+        except asyncio.CancelledError:
+            with self._guard:
+                job.cancelled = True
+                if self._running is job and self._conn is not None:
+                    self._conn.interrupt()  # the statement raises "interrupted"; nobody awaits it
+            raise
 
     def close(self) -> None:
         """Close the connection and stop the thread; closing twice is harmless."""

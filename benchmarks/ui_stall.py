@@ -57,6 +57,38 @@ class StallMeter:
         return self.worst
 
 
+async def type_a_search(window: MainWindow, meter: StallMeter) -> tuple[float, str]:
+    """10,000 more tickets (with messages) in the demo helpdesk, then a search typed key by key."""
+    def grow(conn) -> None:
+        conn.execute("BEGIN")
+        conn.executemany(
+            "INSERT INTO tickets (id, subject, status, priority, requester_email, requester_name, tags, intent, "
+            "created_at, updated_at) VALUES (?, ?, 'open', 'normal', ?, ?, '[]', '', '2026-01-01T00:00:00+00:00', "
+            "'2026-01-01T00:00:00+00:00')",
+            [(str(200_000 + i), f"Question {i} about an invoice and a parcel", f"c{i}@example.com", f"Customer {i}")
+             for i in range(10_000)])
+        conn.executemany(
+            "INSERT INTO messages (ticket_id, author, role, body, body_format, public, created_at) "
+            "VALUES (?, 'Customer', 'customer', ?, 'text', 1, '2026-01-01T00:00:00+00:00')",
+            [(str(200_000 + i), "Hello, my parcel has not arrived and the tracking page says nothing. " * 8)
+             for i in range(10_000)])
+        conn.execute("COMMIT")
+
+    await window.session.demo_db.run(grow)
+    window.queue.search.clear()
+    await asyncio.sleep(0.5)
+    shown: list[int] = []
+    window.queue.list.model().modelReset.connect(lambda: shown.append(1))
+    meter.start()
+    for ch in "tracking page":
+        window.queue.search.insert(ch)  # what a key press does to the line edit
+        await asyncio.sleep(0.06)
+    while window.runner.running("queue") or window.queue._debounce.isActive():
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.1)
+    return meter.stop(), f"{len(shown)} queue refreshes shown for 13 keys"
+
+
 async def main(window: MainWindow, server: OpenAIServer) -> None:
     meter = StallMeter()
     window.start()
@@ -120,13 +152,17 @@ async def main(window: MainWindow, server: OpenAIServer) -> None:
         window._show_queue(big)
         await asyncio.sleep(0.02)
     queue_stall = meter.stop()
+    typing, searches = await type_a_search(window, meter)
     print(f"UI stall, idle baseline: {idle * 1000:.1f} ms")
+    print(f"UI stall typing a search over 10,000 tickets (one key every 60 ms, debounced; {searches}): "
+          f"{typing * 1000:.1f} ms   target <= 50 ms: {'met' if typing <= 0.05 else 'NOT met'}")
     print(f"UI stall refreshing a 10,000-ticket queue: {queue_stall * 1000:.1f} ms   "
           f"target <= 50 ms: {'met' if queue_stall <= 0.05 else 'NOT met'}")
     for label, stall in hostile.items():
         print(f"UI stall opening a ticket with {label}: {stall * 1000:.1f} ms   "
               f"target <= 50 ms: {'met' if stall <= 0.05 else 'NOT met'}")
-    print(f"UI stall during the session's first model draft (litellm's one-off set-up): {first * 1000:.1f} ms")
+    print(f"UI stall during the session's first model draft: {first * 1000:.1f} ms   "
+          f"target <= 50 ms: {'met' if first <= 0.05 else 'NOT met'}")
     print(f"UI stall while streaming a {len(server.reply)}-character draft: {streaming * 1000:.1f} ms   "
           f"target <= 50 ms: {'met' if streaming <= 0.05 else 'NOT met'}")
     print(f"UI stall while ingesting {report.added} documents: {ingesting * 1000:.1f} ms   "

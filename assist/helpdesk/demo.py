@@ -73,7 +73,7 @@ class DemoHelpdesk:
             sql += " ORDER BY updated_at DESC LIMIT ?"
             return [_summary(r) for r in conn.execute(sql, [*args, limit])]
 
-        return await self._db.run(_list)
+        return await self._db.run(_list, interruptible=True)  # a newer search supersedes this one
 
     async def get_ticket(self, ticket_id: TicketId, on_requester: Callable[[str], None] | None = None) -> Ticket:
         def _get(conn: sqlite3.Connection) -> Ticket:

@@ -136,3 +136,39 @@ async def test_disk_full_is_a_journal_error_not_a_crash(tmp_path: Path) -> None:
             await j.save_draft(TicketId(str(i)), "long text " * 400)
     assert (await j.load_draft(TicketId("1"))).body == "first"
     j.close()
+
+
+async def test_a_superseded_search_really_stops_on_the_database_worker(tmp_path: Path) -> None:
+    """Issue 16: a queue search the agent typed past is cancelled on the worker too; the next one
+    does not wait behind it. Writes are never interrupted: a cancelled caller's save still lands."""
+    import asyncio
+
+    from assist.db import SqliteWorker
+
+    worker = SqliteWorker(tmp_path / "w.db")
+    endless = ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) "
+               "SELECT count(*) FROM n WHERE i % 7 = 99")  # runs until interrupted
+    started = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def search(conn: sqlite3.Connection) -> object:
+        loop.call_soon_threadsafe(started.set)
+        return conn.execute(endless).fetchone()
+
+    old = asyncio.ensure_future(worker.run(search, interruptible=True))
+    await started.wait()
+    queued = asyncio.ensure_future(worker.run(lambda c: c.execute(endless).fetchone(), interruptible=True))
+    await asyncio.sleep(0.05)
+    old.cancel()
+    queued.cancel()  # never starts
+    assert await worker.run(lambda c: c.execute("SELECT 42").fetchone()[0]) == 42  # not stuck behind them
+
+    def save(conn: sqlite3.Connection) -> None:
+        conn.execute("CREATE TABLE IF NOT EXISTS t (x)")
+        conn.execute("INSERT INTO t VALUES (1)")
+
+    write = asyncio.ensure_future(worker.run(save))
+    await asyncio.sleep(0)
+    write.cancel()
+    assert await worker.run(lambda c: c.execute("SELECT count(*) FROM t").fetchone()[0]) == 1
+    worker.close()
