@@ -8,20 +8,23 @@ What the gateway guarantees, so no caller can forget it:
 - **parameters**: unsupported ones are dropped (``drop_params``), so reasoning models that refuse
   ``temperature`` still answer; no retries hidden inside litellm;
 - **timeouts** from the tier, and litellm's exceptions translated to ``LLMError`` types with a message
-  for the agent; cost from litellm's local price map, computed off the event loop.
+  for the agent; cost from litellm's local price map.
 
-litellm is imported lazily on a worker thread (it costs seconds and ~200 MB).
+litellm itself runs in the model host, a child process (``assist.llm_host``): it costs seconds of CPU
+and ~200 MB, which the window's process no longer pays; what crosses to it is already masked here.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
+import atexit
+import contextlib
 import json
 import logging
 import os
-import time
-import warnings
+import subprocess
+import sys
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,86 +46,161 @@ def is_cloud(tier: ModelTier) -> bool:
     return host not in ("localhost", "127.0.0.1", "::1") and not host.startswith("127.")
 
 
-def _litellm() -> Any:
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    # WORKAROUND: litellm's streaming TypedDicts use typing.ReadOnly, and pydantic warns once per
-    # schema it builds for them; the warning says nothing an agent could act on.
-    warnings.filterwarnings("ignore", message=r".*using the .ReadOnly. qualifier", category=UserWarning)
-    import litellm
+class _Host:
+    """The app's side of the model host (``assist.llm_host``): one child process per app, started on
+    the first call (or by ``start_host`` while the window starts), restarted after it dies.
 
-    litellm.suppress_debug_info = True
-    # Token counting for Llama/Cohere/DeepSeek names would fetch a tokenizer from a model hub: an
-    # outbound call nobody configured (and a 24 s stall offline). Count with the local tiktoken instead.
-    litellm.disable_hf_tokenizer_download = True
-    return litellm
+    Replies are read by a thread and handed to the event loop that asked, so any loop (the window's,
+    a test's, the command line's) can call it, and nothing here ever blocks a loop on the pipe."""
 
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._ready = threading.Event()
+        self._failed = ""
+        self._next = 0
+        self._stopping = False
+        self._pending: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Queue[dict[str, Any]]]] = {}
 
-def _warm_litellm() -> Any:
-    """Import litellm and run its one-off set-up (cost tables, logging, provider modules) once.
+    @staticmethod
+    def command() -> list[str]:
+        if getattr(sys, "frozen", False):  # the packaged app runs itself as the host
+            return [sys.executable, "--model-host"]
+        return [sys.executable, "-m", "assist.llm_host"]
 
-    Done on a worker thread: on the event loop the first draft of a session froze the window for
-    ~0.4 s inside litellm's first cost calculation and its lazy imports.
-    """
-    litellm = _litellm()
-    try:
-        litellm.completion_cost(model="gpt-4o-mini", prompt="warm up", completion="warm up")
-    except Exception:  # warming is best effort; the real call reports real errors
-        pass
-    for module in _LAZY_MODULES:  # what litellm would otherwise import during the first stream
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        with self._lock:
+            if self._proc is not None and self._proc.poll() is None:
+                return self._proc
+            env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": os.environ.get("LITELLM_LOCAL_MODEL_COST_MAP",
+                                                                                  "True")}
+            self._ready.clear()
+            self._failed = ""
+            self._stopping = False
+            proc = subprocess.Popen(self.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=subprocess.DEVNULL, env=env, close_fds=True)
+            self._proc = proc
+            threading.Thread(target=self._read, args=(proc,), name="model-host-replies", daemon=True).start()
+            log.info("model host started (pid %s)", proc.pid)
+            return proc
+
+    def _read(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            if message.get("ready"):
+                self._ready.set()
+                continue
+            with self._lock:
+                target = self._pending.get(int(message.get("id", -1)))
+            if target is not None:
+                target[0].call_soon_threadsafe(target[1].put_nowait, message)
+        code = proc.wait()
+        with self._lock:
+            if self._proc is proc:
+                self._proc = None
+            for pipe in (proc.stdin, proc.stdout):
+                with contextlib.suppress(OSError):
+                    if pipe is not None:
+                        pipe.close()
+            self._failed = f"The model worker stopped (exit code {code}); the next request starts it again."
+            waiting = list(self._pending.values())
+        self._ready.set()  # wake anyone waiting for a start that will not come
+        (log.info if self._stopping else log.warning)("model host exited with code %s", code)
+        for loop, queue in waiting:
+            loop.call_soon_threadsafe(queue.put_nowait, {"error": "host", "message": self._failed})
+
+    async def start(self) -> None:
+        """Start the host (if needed) and wait until litellm is warm in it, without blocking the loop."""
+        proc = self._spawn()
+        while not self._ready.is_set():
+            await asyncio.sleep(0.02)
+        if proc.poll() is not None:
+            raise LLMError(self._failed or "The model worker could not start; the details are in the log.", "")
+
+    def _send(self, message: dict[str, Any]) -> None:
+        proc = self._proc
+        if proc is None or proc.stdin is None:
+            return
         try:
-            importlib.import_module(module)
-        except Exception:  # a module moved between litellm versions: nothing to warm
+            with self._write_lock:  # not the replies' lock: a long write never holds up the reader
+                proc.stdin.write((json.dumps(message) + "\n").encode("utf-8"))
+                proc.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError):  # it just died: the reader thread reports it
             pass
-    try:  # litellm defers its pydantic schema builds to first use: build the streaming ones here
-        from litellm.types.utils import Delta as LDelta
-        from litellm.types.utils import ModelResponse, ModelResponseStream, StreamingChoices, Usage
 
-        chunk = ModelResponseStream(choices=[StreamingChoices(delta=LDelta(content="warm", role="assistant"))])
-        litellm.stream_chunk_builder([chunk], messages=[{"role": "user", "content": "warm"}])
-        ModelResponse(usage=Usage(prompt_tokens=1, completion_tokens=1, total_tokens=2)).model_dump()  # type: ignore[no-untyped-call]
-    except Exception:
-        pass
-    return litellm
+    @contextlib.asynccontextmanager
+    async def call(self, op: str, kwargs: dict[str, Any]) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
+        """Send one request; yields the queue its replies arrive on. Leaving early cancels it in the host."""
+        await self.start()
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        with self._lock:
+            self._next += 1
+            rid = self._next
+            self._pending[rid] = (asyncio.get_running_loop(), queue)
+        finished = False
+        try:
+            # a prompt with its passages can outgrow the pipe's buffer: write off the loop
+            await asyncio.to_thread(self._send, {"id": rid, "op": op, "kwargs": kwargs})
+            yield queue
+            finished = True
+        finally:
+            with self._lock:
+                self._pending.pop(rid, None)
+            if not finished:
+                self._send({"op": "cancel", "id": rid})
+
+    def stop(self) -> None:
+        self._stopping = True
+        with self._lock:
+            proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            try:
+                if proc.stdin is not None:
+                    proc.stdin.close()  # the host exits when its input ends
+                proc.wait(timeout=3)
+            except (OSError, subprocess.TimeoutExpired):
+                proc.kill()
 
 
-# Measured with litellm 1.110: modules its first streamed completion imports on the calling thread.
-_LAZY_MODULES = (
-    "anyio._backends._asyncio", "anyio.streams.memory", "anyio.streams.stapled", "anyio.streams.tls",
-    "litellm._service_logger", "litellm.litellm_core_utils.logging_callback_manager",
-    "litellm.litellm_core_utils.litellm_logging", "litellm.integrations.generic_api.generic_api_callback",
-    "litellm.integrations.prometheus_services", "litellm.llms.github_copilot.authenticator",
-    "litellm.llms.openai.chat.gpt_audio_transformation", "litellm.proxy._types",
-    "litellm.proxy.openai_files_endpoints.common_utils", "litellm.proxy.spend_tracking.savings",
-    "litellm.types.litellm_core_utils.streaming_chunk_builder_utils",
-)
+_HOST = _Host()
+atexit.register(_HOST.stop)
 
 
-_warmed = False
+async def start_host() -> None:
+    """Start the model host and warm litellm in it (seconds of CPU, in another process)."""
+    await _HOST.start()
 
 
-async def load_litellm() -> Any:
-    """Import (and warm) litellm on a worker thread: the import takes seconds and would freeze the window."""
-    global _warmed
-    if not _warmed:
-        await asyncio.to_thread(_warm_litellm)
-        _warmed = True
-    return _litellm()
-
-
-def _translate(exc: Exception, partial: str, model: str) -> LLMError:
-    litellm = _litellm()
+def _error(reply: dict[str, Any], partial: str, model: str) -> LLMError:
+    """The host's report of a failed call as the agent's message."""
     kept = " What was already drafted is kept." if partial else ""
-    if isinstance(exc, litellm.RateLimitError):
+    kind, message = reply.get("error"), str(reply.get("message", ""))[:200]
+    if kind == "rate_limit":
         return LLMRateLimitError(f"{model} is rate-limiting requests (429). Wait a minute and retry.{kept}", partial)
-    if isinstance(exc, litellm.Timeout) or "timed out" in str(exc).lower() or "timeout" in type(exc).__name__.lower():
+    if kind == "timeout":
         return LLMTimeoutError(f"{model} did not answer in time.{kept}", partial)
-    if isinstance(exc, litellm.AuthenticationError):
+    if kind == "auth":
         return LLMError(f"{model} rejected the API key. Update it in Settings.{kept}", partial)
-    if isinstance(exc, litellm.APIConnectionError | litellm.ServiceUnavailableError | litellm.InternalServerError):
-        return LLMError(f"Couldn't reach {model}: {str(exc)[:200]}.{kept}", partial)
-    if isinstance(exc, litellm.APIError | litellm.BadRequestError):
-        return LLMResponseError(f"{model} returned an error: {str(exc)[:200]}.{kept}", partial)
-    return LLMResponseError(f"{model} sent a malformed answer ({type(exc).__name__}).{kept}", partial)
+    if kind == "connection":
+        return LLMError(f"Couldn't reach {model}: {message}.{kept}", partial)
+    if kind == "api":
+        return LLMResponseError(f"{model} returned an error: {message}.{kept}", partial)
+    if kind == "host":
+        return LLMError(f"{message}{kept}", partial)
+    return LLMResponseError(f"{model} sent a malformed answer ({reply.get('type', 'unreadable')}).{kept}", partial)
+
+
+async def _reply(queue: asyncio.Queue[dict[str, Any]], tier: ModelTier, partial: str) -> dict[str, Any]:
+    """The next reply, or a timeout when the host says nothing for longer than the tier allows."""
+    try:
+        return await asyncio.wait_for(queue.get(), timeout=tier.timeout_s + 15)
+    except TimeoutError:
+        raise LLMTimeoutError(f"{tier.model} did not answer in time.", partial) from None
 
 
 def _endpoint(tier: ModelTier, api_key: str | None) -> dict[str, Any]:
@@ -143,12 +221,6 @@ class Delta:
     """A piece of streamed draft text (already restored from PII placeholders)."""
 
     text: str
-
-
-def priced(litellm: Any, model: str) -> bool:
-    """Is the model in litellm's local price map (so its cost needs no download)?"""
-    table = getattr(litellm, "model_cost", {}) or {}
-    return model in table or model.split("/", 1)[-1] in table
 
 
 def masker(tier: ModelTier, redact: bool) -> Redactor | None:
@@ -186,55 +258,30 @@ async def stream(
 
     ``usage`` receives ``cost_usd`` (from litellm's local price map) once the stream ends.
     """
-    litellm = await load_litellm()
     redactor = masker(tier, redact)
     messages = _masked(messages, redactor)
-    raw, emitted, chunks = "", "", []
+    raw, emitted = "", ""
     kwargs = _request(tier, api_key, messages, stream=True, max_tokens=tier.max_tokens,
                       temperature=tier.temperature)
-    try:
-        response = await litellm.acompletion(**kwargs)
-        breather = time.perf_counter()
-        async for chunk in response:
-            chunks.append(chunk)
-            if time.perf_counter() - breather > 0.008:
-                # Buffered chunks come back-to-back without a real wait, and each costs litellm
-                # ~0.5 ms: let the UI breathe so a burst never freezes the window.
-                await asyncio.sleep(0)
-                breather = time.perf_counter()
-            choices = getattr(chunk, "choices", None)
-            if not choices:
-                continue
-            piece = getattr(choices[0].delta, "content", None) or ""
-            raw += piece
+    async with _HOST.call("stream", kwargs) as replies:
+        while True:
+            reply = await _reply(replies, tier, emitted)
+            if "error" in reply:
+                raise _error(reply, emitted, tier.model)
+            if reply.get("end"):
+                usage["cost_usd"] = float(reply.get("cost") or 0.0)
+                break
+            raw += str(reply.get("piece", ""))
             visible = raw[: safe_prefix(raw)]
             restored = redactor.restore(visible) if redactor else visible
             if len(restored) > len(emitted):
                 yield Delta(restored[len(emitted):])
                 emitted = restored
-    except LLMError:
-        raise
-    except Exception as exc:
-        raise _translate(exc, emitted, tier.model) from exc
     restored = redactor.restore(raw) if redactor else raw
     if len(restored) > len(emitted):
         yield Delta(restored[len(emitted):])
     if not restored.strip():
         raise LLMResponseError(f"{tier.model} returned an empty draft.", "")
-
-    def _cost() -> float:
-        # Only for models in litellm's local price map: for anything else (a local Llama) litellm
-        # would count tokens with a tokenizer it downloads from a model hub: an outbound call nobody
-        # configured, and seconds of stall.
-        if not priced(litellm, tier.model):
-            return 0.0
-        full = litellm.stream_chunk_builder(chunks, messages=messages)
-        return float(litellm.completion_cost(completion_response=full) or 0.0)
-
-    try:  # token counting can load tokenizers: keep it off the UI thread
-        usage["cost_usd"] = await asyncio.to_thread(_cost)
-    except Exception:  # unknown price for a local model: cost is simply unknown (0)
-        usage["cost_usd"] = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +307,6 @@ async def complete(
     timeout_s: float | None = None,
 ) -> Completion:
     """One non-streamed completion (intent, tool calls). Raises LLMError on failure."""
-    litellm = await load_litellm()
     redactor = masker(tier, redact)
     extra: dict[str, Any] = {"temperature": 0}
     if tools:
@@ -270,20 +316,19 @@ async def complete(
     kwargs = _request(tier, api_key, _masked(messages, redactor), **extra)
     if timeout_s is not None:
         kwargs["timeout"] = min(tier.timeout_s, timeout_s)
-    try:
-        resp = await litellm.acompletion(**kwargs)
-        message = resp.choices[0].message
-    except Exception as exc:
-        raise _translate(exc, "", tier.model) from exc
-    text = message.content or ""
+    async with _HOST.call("complete", kwargs) as replies:
+        reply = await _reply(replies, tier, "")
+    if "error" in reply:
+        raise _error(reply, "", tier.model)
+    text = str(reply.get("text") or "")
     calls = []
-    for call in getattr(message, "tool_calls", None) or []:
-        raw = call.function.arguments or "{}"
+    for call in reply.get("tool_calls") or []:
+        raw = str(call.get("arguments") or "{}")
         try:
             args = json.loads(redactor.restore(raw) if redactor else raw)
         except json.JSONDecodeError:
             args = {}
-        calls.append(ToolCall(call.function.name, args if isinstance(args, dict) else {}))
+        calls.append(ToolCall(str(call.get("name", "")), args if isinstance(args, dict) else {}))
     return Completion(redactor.restore(text) if redactor else text, tuple(calls))
 
 

@@ -103,7 +103,7 @@ class Session:
             await self.knowledge_ready()
             await self.actions_ready()
             if self.settings.models.fast.model or self.settings.models.frontier.model:
-                await llm.load_litellm()  # warm the slow import off the UI thread before the first draft
+                await llm.start_host()  # litellm warms in its own process before the first draft
             self._prepared = True
 
     async def knowledge_ready(self) -> None:

@@ -8,6 +8,10 @@ from collections.abc import Sequence
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["--model-host"]:  # the packaged app's model host (assist/llm_host.py)
+        from assist.llm_host import main as host_main
+
+        return host_main()
     from assist.commands import SUBCOMMANDS
 
     if args and (args[0] in SUBCOMMANDS or args[0] in ("-h", "--help", "--version")):

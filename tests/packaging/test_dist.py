@@ -36,5 +36,8 @@ def test_one_folder_build_smoke(tmp_path: Path) -> None:
     assert "offline draft with" in smoke.stdout
     assert subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=60,
                           env=env).stdout.strip() == f"assist {__version__}"
+    # the bundle runs itself as the model host (litellm lives there, not in the window's process)
+    host = subprocess.run([str(binary), "--model-host"], input=b"", capture_output=True, timeout=120, env=env)
+    assert host.returncode == 0 and b'"ready": true' in host.stdout, host.stderr[-2000:]
     doctor = subprocess.run([str(binary), "doctor"], capture_output=True, text=True, timeout=60, env=env)
     assert "PySide6-Essentials 6." in doctor.stdout  # versions readable from inside the bundle

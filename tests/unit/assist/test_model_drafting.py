@@ -177,12 +177,37 @@ async def test_reasoning_models_draft_without_unsupported_parameters(make_sessio
     assert "temperature" not in body
 
 
-async def test_no_tokenizer_download_for_local_model_names() -> None:
-    from assist import llm as gateway
+def test_no_tokenizer_download_for_local_model_names() -> None:
+    from assist import llm_host
 
-    litellm = await gateway.load_litellm()
+    litellm = llm_host.configure()  # what the model host runs before serving
     assert litellm.disable_hf_tokenizer_download is True
     from litellm.utils import _select_tokenizer_helper
 
     for model in ("ollama_chat/llama3.1", "ollama_chat/llama2", "deepseek-chat", "command-r"):
         assert _select_tokenizer_helper(model)["type"] == "openai_tokenizer", model  # local, no hub
+
+
+async def test_litellm_runs_in_the_model_host_and_a_dead_host_is_replaced(make_session, llm) -> None:
+    """Issue 16: the window's process never imports litellm (~200 MB, seconds of CPU); the model host
+    does. A host that dies (killed, crashed in a provider SDK) costs one clear error, not the window,
+    and the next draft starts a new one."""
+    import subprocess
+    import sys
+
+    from assist import llm as gateway
+
+    llm.reply = "Hi Derek, your order is being packed [1]."
+    s = make_session(_settings(llm))
+    *_, draft = await _run(s, "1002")
+    assert draft.error == "" and draft.text == llm.reply
+    code = "import sys, assist.llm, assist.session\nprint('litellm' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+    assert "litellm" not in sys.modules or gateway._HOST._proc is not None  # (the test process may import it)
+    first = gateway._HOST._proc
+    assert first is not None
+    first.kill()
+    first.wait()
+    *_, again = await _run(s, "1002")
+    assert again.error == "" and again.text == llm.reply
+    assert gateway._HOST._proc is not None and gateway._HOST._proc.pid != first.pid

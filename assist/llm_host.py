@@ -1,0 +1,198 @@
+"""The model host: a child process that imports litellm and makes the model calls the app sends it.
+
+litellm costs ~3.7 s of CPU and ~200 MB to import (openai's types, provider modules, price tables).
+In the window's process that was 459 MB idle as soon as a model was configured, and its import and
+first calls competed with the UI thread for the GIL. Here it costs neither: the window stays a
+~140 MB process, and a crash or a hang inside a provider SDK ends this process, not the agent's
+window (the next call starts a new one).
+
+What crosses the pipe is already checked: ``assist.llm`` masks PII, picks the tier, timeouts and
+parameters in the app's process, at the core boundary; this process only runs ``litellm.acompletion``
+with those arguments and reports what came back. Protocol: one JSON object per line.
+
+- app -> host: ``{"id": n, "op": "stream"|"complete", "kwargs": {...}}``, ``{"op": "cancel", "id": n}``
+- host -> app: ``{"ready": true}`` once litellm is warm; for a stream ``{"id": n, "piece": "..."}``
+  then ``{"id": n, "end": true, "cost": 0.0012}``; for a completion ``{"id": n, "text": "...",
+  "tool_calls": [{"name": ..., "arguments": "<json>"}]}``; on failure ``{"id": n, "error": kind,
+  "message": "...", "type": "..."}`` with kind one of rate_limit, timeout, auth, connection, api,
+  malformed.
+
+The host exits when its stdin closes (the app quit or died).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import os
+import sys
+import threading
+import warnings
+from typing import Any, BinaryIO
+
+
+def configure() -> Any:
+    """Import litellm set up the way Assist needs it."""
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    # WORKAROUND: litellm's streaming TypedDicts use typing.ReadOnly, and pydantic warns once per
+    # schema it builds for them; the warning says nothing an agent could act on.
+    warnings.filterwarnings("ignore", message=r".*using the .ReadOnly. qualifier", category=UserWarning)
+    import litellm
+
+    litellm.suppress_debug_info = True
+    # Token counting for Llama/Cohere/DeepSeek names would fetch a tokenizer from a model hub: an
+    # outbound call nobody configured (and a 24 s stall offline). Count with the local tiktoken instead.
+    litellm.disable_hf_tokenizer_download = True
+    return litellm
+
+
+# Measured with litellm 1.110: modules its first streamed completion imports on the calling thread.
+_LAZY_MODULES = (
+    "anyio._backends._asyncio", "anyio.streams.memory", "anyio.streams.stapled", "anyio.streams.tls",
+    "litellm._service_logger", "litellm.litellm_core_utils.logging_callback_manager",
+    "litellm.litellm_core_utils.litellm_logging", "litellm.integrations.generic_api.generic_api_callback",
+    "litellm.integrations.prometheus_services", "litellm.llms.github_copilot.authenticator",
+    "litellm.llms.openai.chat.gpt_audio_transformation", "litellm.proxy._types",
+    "litellm.proxy.openai_files_endpoints.common_utils", "litellm.proxy.spend_tracking.savings",
+    "litellm.types.litellm_core_utils.streaming_chunk_builder_utils",
+)
+
+
+def warm() -> Any:
+    """Import litellm and run its one-off set-up (cost tables, logging, provider modules, the pydantic
+    schemas it builds on first use) before the first request, so the first draft pays none of it."""
+    litellm = configure()
+    try:
+        litellm.completion_cost(model="gpt-4o-mini", prompt="warm up", completion="warm up")
+    except Exception:  # warming is best effort; the real call reports real errors
+        pass
+    for module in _LAZY_MODULES:
+        try:
+            importlib.import_module(module)
+        except Exception:  # a module moved between litellm versions: nothing to warm
+            pass
+    try:
+        from litellm.types.utils import Delta as LDelta
+        from litellm.types.utils import ModelResponse, ModelResponseStream, StreamingChoices, Usage
+
+        chunk = ModelResponseStream(choices=[StreamingChoices(delta=LDelta(content="warm", role="assistant"))])
+        litellm.stream_chunk_builder([chunk], messages=[{"role": "user", "content": "warm"}])
+        ModelResponse(usage=Usage(prompt_tokens=1, completion_tokens=1, total_tokens=2)).model_dump()  # type: ignore[no-untyped-call]
+    except Exception:
+        pass
+    return litellm
+
+
+def priced(litellm: Any, model: str) -> bool:
+    """Is the model in litellm's local price map (so its cost needs no download)?"""
+    table = getattr(litellm, "model_cost", {}) or {}
+    return model in table or model.split("/", 1)[-1] in table
+
+
+def kind(litellm: Any, exc: BaseException) -> str:
+    """litellm's exception as one of the kinds ``assist.llm`` turns into a message for the agent."""
+    if isinstance(exc, litellm.RateLimitError):
+        return "rate_limit"
+    if isinstance(exc, litellm.Timeout) or "timed out" in str(exc).lower() or "timeout" in type(exc).__name__.lower():
+        return "timeout"
+    if isinstance(exc, litellm.AuthenticationError):
+        return "auth"
+    if isinstance(exc, litellm.APIConnectionError | litellm.ServiceUnavailableError | litellm.InternalServerError):
+        return "connection"
+    if isinstance(exc, litellm.APIError | litellm.BadRequestError):
+        return "api"
+    return "malformed"
+
+
+class Host:
+    def __init__(self, out: BinaryIO, litellm: Any) -> None:
+        self.out = out
+        self.litellm = litellm
+        self.tasks: dict[int, asyncio.Task[None]] = {}
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.out.write((json.dumps(message, ensure_ascii=False) + "\n").encode("utf-8"))
+        self.out.flush()
+
+    def handle(self, line: bytes) -> None:
+        try:
+            message = json.loads(line)
+            op, rid = message.get("op"), int(message.get("id", -1))
+        except (ValueError, AttributeError, TypeError):
+            return  # not ours: the app only ever sends one object per line
+        if op == "cancel":
+            task = self.tasks.get(rid)
+            if task is not None:
+                task.cancel()
+        elif op in ("stream", "complete") and isinstance(message.get("kwargs"), dict):
+            self.tasks[rid] = asyncio.ensure_future(self.run(rid, op, message["kwargs"]))
+
+    async def run(self, rid: int, op: str, kwargs: dict[str, Any]) -> None:
+        litellm = self.litellm
+        try:
+            if op == "stream":
+                chunks = []
+                response = await litellm.acompletion(**kwargs)
+                async for chunk in response:
+                    chunks.append(chunk)
+                    choices = getattr(chunk, "choices", None)
+                    piece = (getattr(choices[0].delta, "content", None) or "") if choices else ""
+                    if piece:
+                        self.send({"id": rid, "piece": piece})
+                cost = await asyncio.to_thread(self.cost, kwargs, chunks)
+                self.send({"id": rid, "end": True, "cost": cost})
+            else:
+                response = await litellm.acompletion(**kwargs)
+                message = response.choices[0].message
+                calls = [{"name": c.function.name, "arguments": c.function.arguments or "{}"}
+                         for c in getattr(message, "tool_calls", None) or []]
+                self.send({"id": rid, "text": message.content or "", "tool_calls": calls})
+        except asyncio.CancelledError:
+            pass  # the app stopped waiting (Stop, another ticket): the request's connection is closed
+        except Exception as exc:
+            self.send({"id": rid, "error": kind(litellm, exc), "message": str(exc)[:500],
+                       "type": type(exc).__name__})
+        finally:
+            self.tasks.pop(rid, None)
+
+    def cost(self, kwargs: dict[str, Any], chunks: list[Any]) -> float:
+        # Only for models in litellm's local price map: for anything else (a local Llama) litellm
+        # would count tokens with a tokenizer it downloads from a model hub.
+        if not priced(self.litellm, str(kwargs.get("model", ""))):
+            return 0.0
+        try:
+            full = self.litellm.stream_chunk_builder(chunks, messages=kwargs.get("messages"))
+            return float(self.litellm.completion_cost(completion_response=full) or 0.0)
+        except Exception:  # unknown price: cost is simply unknown (0)
+            return 0.0
+
+
+async def serve(host: Host, source: BinaryIO) -> None:
+    loop = asyncio.get_running_loop()
+    closed = asyncio.Event()
+
+    def read() -> None:  # a thread: reading a pipe blocks
+        for line in source:
+            loop.call_soon_threadsafe(host.handle, line)
+        loop.call_soon_threadsafe(closed.set)
+
+    threading.Thread(target=read, name="model-host-stdin", daemon=True).start()
+    await closed.wait()
+    for task in list(host.tasks.values()):
+        task.cancel()
+
+
+def main() -> int:
+    # The protocol owns the original stdout; anything else printed (by litellm or a provider SDK, in
+    # Python or C) goes to stderr instead of corrupting it.
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    host = Host(out, warm())
+    host.send({"ready": True, "pid": os.getpid()})
+    asyncio.run(serve(host, sys.stdin.buffer))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
