@@ -81,6 +81,16 @@ def warm() -> Any:
         ModelResponse(usage=Usage(prompt_tokens=1, completion_tokens=1, total_tokens=2)).model_dump()  # type: ignore[no-untyped-call]
     except Exception:
         pass
+    try:  # one mocked streamed call: litellm's call path (wrappers, logging, chunk types) runs once here
+        async def mocked() -> None:
+            stream = await litellm.acompletion(model="openai/gpt-4o-mini", stream=True, mock_response="warm",
+                                               messages=[{"role": "user", "content": "warm"}])
+            async for _ in stream:
+                pass
+
+        asyncio.run(mocked())
+    except Exception:
+        pass
     return litellm
 
 

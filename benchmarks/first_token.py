@@ -1,4 +1,4 @@
-"""Pipeline overhead before the first streamed token (target <= 30 ms).
+"""Pipeline overhead before the first streamed token (target <= 30 ms), the session's first draft included.
 
 Against a local OpenAI-compatible server over real HTTP: time from asking Assist for a draft to the
 first streamed piece (retrieval, prompt, redaction, litellm) minus the time a bare litellm stream
@@ -15,7 +15,8 @@ from _common import ROOT, median, private_dirs
 
 sys.path.insert(0, str(ROOT))
 from assist.domain import TicketId  # noqa: E402
-from assist.llm import Delta, _litellm  # noqa: E402
+from assist.llm import Delta  # noqa: E402
+from assist.llm_host import warm  # noqa: E402
 from assist.paths import Paths  # noqa: E402
 from assist.secrets import SecretStore  # noqa: E402
 from assist.settings import ModelTier, Settings  # noqa: E402
@@ -32,8 +33,8 @@ async def main() -> None:
     settings.models.frontier = settings.models.fast
     settings.routing.llm_classifier = False
     session = build_session(Paths.default(), settings, SecretStore())
-    await session.prepare()
-    litellm = _litellm()
+    await session.prepare()  # the window starts the model host while it opens (warm litellm there)
+    litellm = await asyncio.to_thread(warm)  # the baseline: litellm in this process, warmed the same way
     ctx = await session.open_ticket(TicketId("1002"))
     route = await session.route_ticket(ctx)
 
@@ -57,6 +58,9 @@ async def main() -> None:
                 first = time.perf_counter() - t
         return first or 0.0
 
+    await bare()
+    first_bare = await bare()
+    first_of_session = await assisted()  # the session's first draft: nothing of Assist's warmed yet
     for _ in range(3):  # warm up both paths (imports, connections)
         await bare()
         await assisted()
@@ -70,6 +74,10 @@ async def main() -> None:
     print(f"first token: Assist draft {median(assists) * 1000:.1f} ms, bare litellm stream "
           f"{median(bares) * 1000:.1f} ms (medians of 20), overhead {overhead * 1000:.1f} ms, "
           f"ratio {median(assists) / median(bares):.2f}x   target <= 30 ms: {'met' if overhead <= 0.03 else 'NOT met'}")
+    first = first_of_session - first_bare
+    print(f"first token of the session's first draft: {first_of_session * 1000:.1f} ms, bare litellm stream "
+          f"{first_bare * 1000:.1f} ms, overhead {first * 1000:.1f} ms   target <= 30 ms: "
+          f"{'met' if first <= 0.03 else 'NOT met'}")
 
 
 if __name__ == "__main__":
