@@ -280,7 +280,7 @@ def _report(paths: Paths, args: argparse.Namespace) -> int:
     write_out(args.out, export(report, args.format))
     print(f"{week}: {plural(report.replies_sent, 'reply', 'replies')}, "
           f"{plural(report.escalations, 'escalation')} from {source} -> {args.out}")
-    if not report.replies_sent and not report.escalations and not report.rows.runs:
+    if not report.replies_sent and not report.escalations and not any(t.drafts for t in report.tiers):
         print(f"note: nothing was recorded in {week} in {source}: "
               "the report is empty. Check the week (ISO, e.g. 2026-W47) and the journals.", file=sys.stderr)
     return 0

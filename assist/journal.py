@@ -216,6 +216,13 @@ MIGRATIONS: tuple[str, ...] = (
             NEW.model, 1) ON CONFLICT (week, intent, tier, model) DO UPDATE SET escalations = escalations + 1;
     END
     """,
+    # 8: covering indexes for the weekly report: a week's figures are read from index pages in order
+    # instead of one table lookup per row (5M rows: 2.5 s -> see docs/performance.md)
+    """
+    CREATE INDEX draft_outcomes_week_report ON draft_outcomes (week, uid, workspace, ticket_id, outcome,
+        edit_ratio, seconds_to_send);
+    CREATE INDEX draft_runs_week_report ON draft_runs (week, uid, workspace, ticket_id, tier, model, cost_usd);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
