@@ -106,6 +106,17 @@ class Session:
                 await llm.start_host()  # litellm warms in its own process before the first draft
             self._prepared = True
 
+    @property
+    def actions_loaded(self) -> bool:
+        """Has the actions stack (catalog, keyring, demo backend) been set up yet?"""
+        return self._actions_ready
+
+    async def start_models(self) -> None:
+        """Start the model host now when a model is configured (its own process: litellm warms there
+        while the window opens, so the first model draft waits for nothing)."""
+        if self.settings.models.fast.model or self.settings.models.frontier.model:
+            await llm.start_host()
+
     async def knowledge_ready(self) -> None:
         """Index the demo knowledge base if it is empty."""
         async with self._kb_lock:

@@ -293,7 +293,10 @@ class MainWindow(QMainWindow):
 
     def start(self) -> None:
         self.runner.run("journal", self.session.journal.opened(), on_ok=self.on_journal_notice)
-        self.runner.run("prepare", self.session.prepare())
+        # What the first ticket's draft needs now; the model host in its own process; the actions stack
+        # (catalog, keyring, demo backend: ~250 ms of CPU competing for the GIL) once that draft is shown.
+        self.runner.run("prepare", self.session.knowledge_ready())
+        self.runner.run("models", self.session.start_models())
         self.refresh_queue()
         self.runner.run("signature", self.session.signature_name(), on_ok=self._on_signature_known)
         self.team_timer.stop()

@@ -307,21 +307,31 @@ class TicketController:
             return
         self.route = route
         w.draft.show_route(route, self.session.ai_enabled)
-        self.propose_actions()
+        ai = self.session.settings.ai
+        drafting = (auto and ai.auto_draft and not route.human_only and route.tier is Tier.OFFLINE
+                    and not w.draft.text().strip())
+        if drafting and not self.session.actions_loaded:
+            # The window's first draft comes first: loading the actions stack meanwhile would slow it down.
+            self.generate_draft(auto=True, then=self.propose_actions)
+        else:
+            self.propose_actions()
+            if drafting:
+                self.generate_draft(auto=True)
         self.suggest_escalation()
         if route.human_only:
             w.draft.show_note(human_only_draft(route).note)
-            return
-        ai = self.session.settings.ai
-        if auto and ai.auto_draft and route.tier is Tier.OFFLINE and not w.draft.text().strip():
-            self.generate_draft(auto=True)
 
-    def generate_draft(self, *, auto: bool = False) -> None:
+    def generate_draft(self, *, auto: bool = False, then: Callable[[], None] | None = None) -> None:
+        """Draft for the open ticket; ``then`` runs once the draft is shown (or failed, or never started)."""
         w, ctx, route = self.w, self.ctx, self.route
         if not self.session.ai_enabled or ctx is None or route is None or self.runner.running("draft"):
+            if then is not None:
+                then()
             return
         if route.human_only:
             w.draft.show_note(human_only_draft(route).note)
+            if then is not None:
+                then()
             return
         ticket_id = ctx.ticket.id
         previous = self.last_draft if not auto else None
@@ -347,6 +357,8 @@ class TicketController:
             return final
 
         def _done(final: Draft | None) -> None:
+            if then is not None:
+                QTimer.singleShot(0, then)  # after this draft is painted
             w.draft.set_streaming(False)
             w.draft.draft_button.setEnabled(self.session.ai_enabled)
             if final is None or self.loaded != ticket_id:
@@ -380,6 +392,8 @@ class TicketController:
                 self.autosave.start()
 
         def _failed(exc: AssistError) -> None:
+            if then is not None:
+                QTimer.singleShot(0, then)
             w.draft.set_streaming(False)
             w.draft.draft_button.setEnabled(self.session.ai_enabled)
             w.draft.state.setText("Drafting failed: your text is kept.")
