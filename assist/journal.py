@@ -222,6 +222,8 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX draft_outcomes_week_report ON draft_outcomes (week, uid, workspace, ticket_id, outcome,
         edit_ratio, seconds_to_send);
     CREATE INDEX draft_runs_week_report ON draft_runs (week, uid, workspace, ticket_id, tier, model, cost_usd);
+    CREATE INDEX escalations_week_report ON escalations (week, uid, reason);
+    CREATE INDEX escalation_reviews_latest ON escalation_reviews (escalation_uid, created_at, reason, root_cause);
     """,
 )
 
