@@ -124,6 +124,8 @@ class Session:
                 docs, _ = await self.kb.stats()
                 if docs == 0:
                     await self.kb.ingest_folder(self.demo_kb, id_prefix="kb:")
+            if not self._kb_ready:
+                await self.kb.warm()
             self._kb_ready = True
 
     async def actions_ready(self) -> None:
