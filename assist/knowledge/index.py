@@ -108,6 +108,19 @@ def _packed(values: Iterable[int]) -> array[int]:
     return array("i", values)
 
 
+def _gather(rows: Iterable[tuple[str, int, int]], into: dict[str, tuple[array[int], array[int]]]) -> int:
+    """(term, passage, count) rows into per-term postings; returns how many rows there were."""
+    n = 0
+    for term, num, tf in rows:
+        entry = into.get(term)
+        if entry is None:
+            entry = into[term] = (array("i"), array("i"))
+        entry[0].append(num)
+        entry[1].append(tf)
+        n += 1
+    return n
+
+
 def _unpack(blob: bytes) -> array[int]:
     out = array("i")
     out.frombytes(blob)
@@ -260,32 +273,26 @@ class KnowledgeIndex:
             return
         lengths = self._state()
         docs: list[tuple[int, str, int]] = []
-        postings: dict[str, tuple[array[int], array[int]]] = {}
         num = self._next
+        rows: list[tuple[str, int, int]] = []  # (term, passage, count)
         for cid, terms in (p for doc in self._pending.values() for p in doc):
             num += 1
             docs.append((num, cid, len(terms)))
-            for term, tf in Counter(terms).items():
-                entry = postings.get(term)
-                if entry is None:
-                    entry = postings[term] = (array("i"), array("i"))
-                entry[0].append(num)
-                entry[1].append(tf)
-        count = sum(len(n) for n, _ in postings.values())
+            rows.extend((term, num, tf) for term, tf in Counter(terms).items())
+        bulk = len(rows) > self.BULK
         with self.conn:
             self.conn.execute("BEGIN")
             self.conn.executemany("INSERT INTO ix_docs (num, chunk, length) VALUES (?, ?, ?)", docs)
-            if count > self.BULK:
+            if bulk:
+                postings: dict[str, tuple[array[int], array[int]]] = {}
+                _gather(rows, postings)
                 added = self._merge_into_main(postings)
             else:
-                self.conn.executemany(
-                    "INSERT INTO ix_delta (term, num, tf) VALUES (?, ?, ?)",
-                    [(t, n, f) for t, (ns, fs) in postings.items() for n, f in zip(ns, fs, strict=True)],
-                )
-        if count > self.BULK:
+                self.conn.executemany("INSERT INTO ix_delta (term, num, tf) VALUES (?, ?, ?)", rows)
+        if bulk:
             self._main += added
         else:
-            self._delta += count
+            self._delta += len(rows)
         while len(lengths) <= num:
             lengths.append(0)
         for n, _, length in docs:
@@ -358,15 +365,8 @@ class KnowledgeIndex:
             return True
         marks = ",".join("?" * len(terms))
         postings: dict[str, tuple[array[int], array[int]]] = {}
-        moved = 0
-        for term, num, tf in self.conn.execute(
-                f"SELECT term, num, tf FROM ix_delta WHERE term IN ({marks}) ORDER BY term, num", terms):
-            entry = postings.get(term)
-            if entry is None:
-                entry = postings[term] = (array("i"), array("i"))
-            entry[0].append(num)
-            entry[1].append(tf)
-            moved += 1
+        moved = _gather(self.conn.execute(
+            f"SELECT term, num, tf FROM ix_delta WHERE term IN ({marks}) ORDER BY term, num", terms), postings)
         with self.conn:
             self.conn.execute("BEGIN")
             added = self._merge_into_main(postings)
@@ -394,13 +394,7 @@ class KnowledgeIndex:
                 f"SELECT term, nums, tfs FROM ix_main WHERE term IN ({marks})", terms):
             postings[term] = (_unpack(nums), _unpack(tfs))
         if self._delta:
-            for term, num, tf in self.conn.execute(
-                    f"SELECT term, num, tf FROM ix_delta WHERE term IN ({marks})", terms):
-                entry = postings.get(term)
-                if entry is None:
-                    entry = postings[term] = (array("i"), array("i"))
-                entry[0].append(num)
-                entry[1].append(tf)
+            _gather(self.conn.execute(f"SELECT term, num, tf FROM ix_delta WHERE term IN ({marks})", terms), postings)
         ordered = [postings[t] for t in terms if t in postings]
         best = self.score(ordered, lengths, k)
         return self._sources(best)
