@@ -117,6 +117,18 @@ class Session:
         if self.settings.models.fast.model or self.settings.models.frontier.model:
             await llm.start_host()
 
+    async def routing_ready(self) -> None:
+        """Load the intent classifier and the sentiment lexicon now (a worker thread), while the window
+        opens its first ticket, instead of when that ticket is routed."""
+        taxonomy = self.intents.taxonomy
+
+        def warm() -> None:
+            self.intents.loaded  # noqa: B018  (loads once)
+            taxonomy.vader  # noqa: B018
+            taxonomy.frustration  # noqa: B018
+
+        await asyncio.to_thread(warm)
+
     async def knowledge_ready(self) -> None:
         """Index the demo knowledge base if it is empty."""
         async with self._kb_lock:

@@ -296,6 +296,7 @@ class MainWindow(QMainWindow):
         # What the first ticket's draft needs now; the model host in its own process; the actions stack
         # (catalog, keyring, demo backend: ~250 ms of CPU competing for the GIL) once that draft is shown.
         self.runner.run("prepare", self.session.knowledge_ready())
+        self.runner.run("routing", self.session.routing_ready())
         self.runner.run("models", self.session.start_models())
         self.refresh_queue()
         self.runner.run("signature", self.session.signature_name(), on_ok=self._on_signature_known)

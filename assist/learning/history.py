@@ -124,6 +124,9 @@ def load_cache(path: Path) -> list[HistoryTicket]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (FileNotFoundError, UnicodeDecodeError):
         return out
+    except OSError as exc:  # an unusable data folder: routing works without the history, the folder's
+        log.warning("Couldn't read %s: %s", path, exc)  # own error reaches the agent where it is used
+        return out
     for line in lines:
         try:
             raw = json.loads(line)
