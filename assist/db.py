@@ -136,8 +136,11 @@ class SqliteWorker:
             # Shielded: a caller cancelled while its write waits in the queue (the window closing,
             # a newer save) still has it written; its outcome is logged, never lost silently.
             future = loop.run_in_executor(self._executor, lambda: self._do(fn, *args))
-            future.add_done_callback(_retrieve)
-            return await asyncio.shield(future)
+            try:
+                return await asyncio.shield(future)
+            except asyncio.CancelledError:
+                future.add_done_callback(_retrieve)
+                raise
         job = _Job()
 
         def work() -> T:

@@ -27,7 +27,7 @@ import sys
 import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from assist.errors import LLMError, LLMRateLimitError, LLMResponseError, LLMTimeoutError
@@ -78,8 +78,13 @@ class _Host:
             self._ready.clear()
             self._failed = ""
             self._stopping = False
-            proc = subprocess.Popen(self.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                    stderr=subprocess.DEVNULL, env=env, close_fds=True)
+            errors = _host_log()
+            try:
+                proc = subprocess.Popen(self.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=errors, env=env, close_fds=True)
+            finally:
+                if not isinstance(errors, int):
+                    errors.close()  # the child has its own copy
             self._proc = proc
             threading.Thread(target=self._read, args=(proc,), name="model-host-replies", daemon=True).start()
             log.info("model host started (pid %s)", proc.pid)
@@ -165,6 +170,22 @@ class _Host:
                 proc.wait(timeout=3)
             except (OSError, subprocess.TimeoutExpired):
                 proc.kill()
+
+
+def _host_log() -> int | IO[bytes]:
+    """The host's stderr (a provider SDK's traceback, litellm's warnings): model-host.log beside the
+    app's log, so a crash leaves a trace in the diagnostics."""
+    from assist.paths import Paths
+
+    try:
+        folder = Paths.default().log_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "model-host.log"
+        if path.exists() and path.stat().st_size > 2_000_000:
+            path.replace(path.with_suffix(".log.1"))
+        return path.open("ab")
+    except OSError:
+        return subprocess.DEVNULL
 
 
 _HOST = _Host()

@@ -198,6 +198,9 @@ def main() -> int:
     # Python or C) goes to stderr instead of corrupting it.
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     host = Host(out, warm())
     host.send({"ready": True, "pid": os.getpid()})
     asyncio.run(serve(host, sys.stdin.buffer))

@@ -175,7 +175,8 @@ class WeeklyReport:
     flows_to_fix: int
     rows: Rows
     trends: Trends | None = None
-    row_loader: Callable[[], Rows] | None = None  # journals: the rows are read when the CSV asks for them
+    # journals: the rows are read when the CSV asks for them
+    row_loader: Callable[[], Rows] | None = field(default=None, compare=False, repr=False)
 
     def all_rows(self) -> Rows:
         """The week's rows (CSV export): read now for journals, fetched already for the team store."""
