@@ -21,13 +21,12 @@ import atexit
 import contextlib
 import json
 import logging
-import os
 import subprocess
 import sys
 import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from assist.errors import LLMError, LLMRateLimitError, LLMResponseError, LLMTimeoutError
@@ -73,22 +72,25 @@ class _Host:
         with self._lock:
             if self._proc is not None and self._proc.poll() is None:
                 return self._proc
-            env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": os.environ.get("LITELLM_LOCAL_MODEL_COST_MAP",
-                                                                                  "True")}
             self._ready.clear()
             self._failed = ""
             self._stopping = False
-            errors = _host_log()
-            try:
-                proc = subprocess.Popen(self.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=errors, env=env, close_fds=True)
-            finally:
-                if not isinstance(errors, int):
-                    errors.close()  # the child has its own copy
+            proc = subprocess.Popen(self.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, close_fds=True)
             self._proc = proc
             threading.Thread(target=self._read, args=(proc,), name="model-host-replies", daemon=True).start()
+            threading.Thread(target=self._relay, args=(proc,), name="model-host-log", daemon=True).start()
             log.info("model host started (pid %s)", proc.pid)
             return proc
+
+    @staticmethod
+    def _relay(proc: subprocess.Popen[bytes]) -> None:
+        """What the host writes to stderr (its warnings, a provider SDK's traceback) goes into the app's
+        own log, so a crash leaves a trace in the diagnostics."""
+        assert proc.stderr is not None
+        with proc.stderr:
+            for line in proc.stderr:
+                log.warning("model host: %s", line.decode("utf-8", "replace").rstrip())
 
     def _read(self, proc: subprocess.Popen[bytes]) -> None:
         assert proc.stdout is not None
@@ -172,22 +174,6 @@ class _Host:
                 proc.kill()
 
 
-def _host_log() -> int | IO[bytes]:
-    """The host's stderr (a provider SDK's traceback, litellm's warnings): model-host.log beside the
-    app's log, so a crash leaves a trace in the diagnostics."""
-    from assist.paths import Paths
-
-    try:
-        folder = Paths.default().log_dir
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "model-host.log"
-        if path.exists() and path.stat().st_size > 2_000_000:
-            path.replace(path.with_suffix(".log.1"))
-        return path.open("ab")
-    except OSError:
-        return subprocess.DEVNULL
-
-
 _HOST = _Host()
 atexit.register(_HOST.stop)
 
@@ -197,23 +183,23 @@ async def start_host() -> None:
     await _HOST.start()
 
 
+# The host's failure kinds (assist.llm_host.kind) as the agent reads them.
+_ERRORS: dict[str, tuple[type[LLMError], str]] = {
+    "rate_limit": (LLMRateLimitError, "{model} is rate-limiting requests (429). Wait a minute and retry."),
+    "timeout": (LLMTimeoutError, "{model} did not answer in time."),
+    "auth": (LLMError, "{model} rejected the API key. Update it in Settings."),
+    "connection": (LLMError, "Couldn't reach {model}: {message}."),
+    "api": (LLMResponseError, "{model} returned an error: {message}."),
+    "host": (LLMError, "{message}"),
+}
+
+
 def _error(reply: dict[str, Any], partial: str, model: str) -> LLMError:
     """The host's report of a failed call as the agent's message."""
-    kept = " What was already drafted is kept." if partial else ""
-    kind, message = reply.get("error"), str(reply.get("message", ""))[:200]
-    if kind == "rate_limit":
-        return LLMRateLimitError(f"{model} is rate-limiting requests (429). Wait a minute and retry.{kept}", partial)
-    if kind == "timeout":
-        return LLMTimeoutError(f"{model} did not answer in time.{kept}", partial)
-    if kind == "auth":
-        return LLMError(f"{model} rejected the API key. Update it in Settings.{kept}", partial)
-    if kind == "connection":
-        return LLMError(f"Couldn't reach {model}: {message}.{kept}", partial)
-    if kind == "api":
-        return LLMResponseError(f"{model} returned an error: {message}.{kept}", partial)
-    if kind == "host":
-        return LLMError(f"{message}{kept}", partial)
-    return LLMResponseError(f"{model} sent a malformed answer ({reply.get('type', 'unreadable')}).{kept}", partial)
+    cls, text = _ERRORS.get(str(reply.get("error")), (LLMResponseError, "{model} sent a malformed answer ({kind})."))
+    message = text.format(model=model, message=str(reply.get("message", ""))[:200],
+                          kind=reply.get("type", "unreadable"))
+    return cls(message + (" What was already drafted is kept." if partial else ""), partial)
 
 
 async def _reply(queue: asyncio.Queue[dict[str, Any]], tier: ModelTier, partial: str) -> dict[str, Any]:

@@ -195,7 +195,7 @@ async def serve(host: Host, source: BinaryIO) -> None:
 
 def main() -> int:
     # The protocol owns the original stdout; anything else printed (by litellm or a provider SDK, in
-    # Python or C) goes to stderr instead of corrupting it.
+    # Python or C) goes to stderr instead of corrupting it, and the app logs stderr's lines.
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     import logging

@@ -102,8 +102,7 @@ class Session:
                 return
             await self.knowledge_ready()
             await self.actions_ready()
-            if self.settings.models.fast.model or self.settings.models.frontier.model:
-                await llm.start_host()  # litellm warms in its own process before the first draft
+            await self.start_models()
             self._prepared = True
 
     @property
@@ -132,19 +131,19 @@ class Session:
     async def knowledge_ready(self) -> None:
         """Index the demo knowledge base if it is empty."""
         async with self._kb_lock:
-            if not self._kb_ready and self.demo_kb is not None:
-                docs, _ = await self.kb.stats()
-                if docs == 0:
-                    await self.kb.ingest_folder(self.demo_kb, id_prefix="kb:")
-            if not self._kb_ready:
-                await self.kb.warm()
+            if self._kb_ready:
+                return
+            if self.demo_kb is not None and (await self.kb.stats())[0] == 0:
+                await self.kb.ingest_folder(self.demo_kb, id_prefix="kb:")
+            await self.kb.warm()
             self._kb_ready = True
 
     async def actions_ready(self) -> None:
         async with self._actions_lock:
-            if not self._actions_ready:
-                await asyncio.to_thread(self.secrets.ready)  # probing the OS keyring takes ~90 ms
-            if not self._actions_ready and self.catalog_path is not None:
+            if self._actions_ready:
+                return
+            await asyncio.to_thread(self.secrets.ready)  # probing the OS keyring takes ~90 ms
+            if self.catalog_path is not None:
                 try:
                     await self._start_actions(self.catalog_path)
                 except AssistError as exc:
@@ -303,7 +302,7 @@ class Session:
         else:
             # Opened by id (Ctrl+K, a pasted URL): the connector names the requester as soon as its first
             # request answers, and the customer is fetched while the rest of the thread loads.
-            early: dict[str, asyncio.Future[tuple[Customer | None, str]] | None] = {}
+            early: dict[str, asyncio.Future[tuple[Customer | None, str]]] = {}  # the first email named
 
             def known(email: str) -> None:
                 if email and not early:
@@ -311,14 +310,9 @@ class Session:
 
             try:
                 ticket = await self.helpdesk.get_ticket(ticket_id, on_requester=known)
-            except BaseException:
-                for pending in early.values():
-                    if pending is not None:
-                        pending.cancel()
-                raise
-            mine = early.pop(ticket.requester_email.lower(), None)
-            for other in early.values():
-                if other is not None:
+                mine = early.pop(ticket.requester_email.lower(), None)
+            finally:
+                for other in early.values():  # the ticket failed, or it names someone else after all
                     other.cancel()
             customer, error = await mine if mine is not None else await self._customer(ticket.requester_email)
         return TicketContext(ticket, customer, error)

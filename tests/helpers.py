@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -75,3 +77,11 @@ def model_settings(api_base: str, model: str = "openai/gpt-4o-mini"):
     settings.models.frontier = settings.models.fast
     settings.routing.llm_classifier = False
     return settings
+
+
+def modules_loaded_by(imports: str, watched: tuple[str, ...]) -> list[str]:
+    """Which ``watched`` modules (or packages) a fresh interpreter has loaded after ``import <imports>``."""
+    code = (f"import sys, {imports}\nwatched = {watched!r}\n"
+            "print(','.join(sorted(m for m in sys.modules if m in watched or m.split('.')[0] in watched)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return [m for m in out.stdout.strip().split(",") if m]

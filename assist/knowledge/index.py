@@ -338,7 +338,8 @@ class KnowledgeIndex:
         if self._missing is None:
             indexed = self.conn.execute("SELECT count(*) FROM ix_docs WHERE alive = 1").fetchone()[0]
             chunks = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
-            self._missing = bool(chunks > indexed + len(self._pending))
+            pending = sum(len(passages) for passages in self._pending.values())
+            self._missing = bool(chunks > indexed + pending)
         limit = 0 if fully else max(self.MERGE_AT, self._main // 4)
         return self._missing or self._delta > limit
 

@@ -3,17 +3,12 @@
 import subprocess
 import sys
 
+from tests.helpers import modules_loaded_by
+
 
 def test_import_assist_loads_no_qt() -> None:
-    code = (
-        "import sys, assist, assist.cli, assist.session, assist.render, assist.settings, "
-        "assist.journal, assist.secrets\n"
-        "heavy = ('PySide6', 'shiboken6', 'qasync', 'ui', 'litellm')\n"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in heavy)\n"
-        "print(','.join(bad))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == ""
+    assert modules_loaded_by("assist, assist.cli, assist.session, assist.render, assist.settings, assist.journal, "
+                             "assist.secrets", ("PySide6", "shiboken6", "qasync", "ui", "litellm")) == []
 
 
 def test_cli_subcommand_does_not_load_qt(paths) -> None:
@@ -30,12 +25,7 @@ def test_the_window_starts_without_what_the_first_draft_does_not_need() -> None:
     """Start-up (issue 16): the demo's first ticket and draft need no HTTP client, no JSON Schema, no
     keyring probe, no numpy and no other workspace's connector; each would add tens of ms to every
     launch. They load when a workspace or a feature uses them (actions, a URL ingest, a real helpdesk)."""
-    code = (
-        "import sys, ui.app, ui.main_window\n"
-        "heavy = ('httpx', 'jsonschema', 'keyring', 'numpy', 'litellm', 'sklearn', 'tenacity',"
-        " 'assist.helpdesk.zendesk', 'assist.helpdesk.freshdesk', 'assist.helpdesk.request_tracker',"
-        " 'assist.knowledge.crawl', 'assist.actions.executor')\n"
-        "print(','.join(sorted(m for m in sys.modules if m in heavy or m.split('.')[0] in heavy)))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == ""
+    assert modules_loaded_by("ui.app, ui.main_window", (
+        "httpx", "jsonschema", "keyring", "numpy", "litellm", "sklearn", "tenacity", "assist.helpdesk.zendesk",
+        "assist.helpdesk.freshdesk", "assist.helpdesk.request_tracker", "assist.knowledge.crawl",
+        "assist.actions.executor")) == []

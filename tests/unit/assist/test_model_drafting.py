@@ -192,18 +192,14 @@ async def test_litellm_runs_in_the_model_host_and_a_dead_host_is_replaced(make_s
     """Issue 16: the window's process never imports litellm (~200 MB, seconds of CPU); the model host
     does. A host that dies (killed, crashed in a provider SDK) costs one clear error, not the window,
     and the next draft starts a new one."""
-    import subprocess
-    import sys
-
     from assist import llm as gateway
+    from tests.helpers import modules_loaded_by
 
     llm.reply = "Hi Derek, your order is being packed [1]."
     s = make_session(_settings(llm))
     *_, draft = await _run(s, "1002")
     assert draft.error == "" and draft.text == llm.reply
-    code = "import sys, assist.llm, assist.session\nprint('litellm' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
-    assert "litellm" not in sys.modules or gateway._HOST._proc is not None  # (the test process may import it)
+    assert modules_loaded_by("assist.llm, assist.session", ("litellm",)) == []
     first = gateway._HOST._proc
     assert first is not None
     first.kill()
