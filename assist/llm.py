@@ -52,6 +52,8 @@ class _Host:
     Replies are read by a thread and handed to the event loop that asked, so any loop (the window's,
     a test's, the command line's) can call it, and nothing here ever blocks a loop on the pipe."""
 
+    START_TIMEOUT_S = 120.0  # litellm warms in ~4 s on 2 cores; a cold disk can take much longer
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
@@ -124,8 +126,13 @@ class _Host:
     async def start(self) -> None:
         """Start the host (if needed) and wait until litellm is warm in it, without blocking the loop."""
         proc = self._spawn()
+        waited = 0.0
         while not self._ready.is_set():
+            if waited > self.START_TIMEOUT_S:  # stuck importing: one message, and the next call tries anew
+                self.stop()
+                raise LLMError("The model worker did not start in time; the details are in the log.", "")
             await asyncio.sleep(0.02)
+            waited += 0.02
         if proc.poll() is not None:
             raise LLMError(self._failed or "The model worker could not start; the details are in the log.", "")
 
