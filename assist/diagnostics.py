@@ -13,7 +13,7 @@ from assist import __version__
 from assist.paths import Paths
 from assist.secrets import SecretStore
 
-PACKAGES = ("PySide6-Essentials", "qasync", "httpx", "litellm", "keyring", "sqlite-utils", "nh3", "pydantic")
+PACKAGES = ("PySide6-Essentials", "qasync", "httpx", "litellm", "keyring", "sqlite-utils", "nh3", "msgspec")
 _SECRET_LINE = re.compile(r"^(\s*[\w.-]*(?:token|key|secret|password|passwd|auth)[\w.-]*\s*=\s*).+$",
                           re.IGNORECASE | re.MULTILINE)
 

@@ -3,21 +3,30 @@
 A bad key or value never stops the app: ``load_settings`` names every problem (with a "did you mean"
 for misspelt keys) and falls back to the default for just those entries. Secrets never live here; they
 go through ``assist.secrets`` (the OS keyring).
+
+The sections are msgspec ``Struct``s: msgspec checks each value against its declared type and bounds
+(``Meta``), and ``_build`` walks the file section by section so every problem is named at its own key
+and only that key falls back to its default. (pydantic did this before; building its validators cost
+~150 ms of every start, issue 16.)
 """
 
 from __future__ import annotations
 
+import copy
 import difflib
 import getpass
 import os
 import tempfile
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, TypeVar, get_args, get_origin
 from urllib.parse import urlsplit
 
-import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+import msgspec
+from msgspec import Meta, field
+
+from assist.errors import SettingsError
 
 
 def _default_agent() -> str:
@@ -27,14 +36,41 @@ def _default_agent() -> str:
         return "agent"
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+class Check:
+    """Extra check on a value after its type and bounds, as ``Annotated`` metadata (msgspec ignores it):
+    ``fn`` returns the value to keep (e.g. stripped) or raises ``ValueError`` with the reason."""
+
+    def __init__(self, fn: Callable[[Any], Any]) -> None:
+        self.fn = fn
+
+
+class _Section(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    pass
+
+
+def _check_url(value: str) -> str:
+    value = value.strip()
+    scheme = urlsplit(value).scheme.lower()
+    if ("://" in value or scheme in ("file", "javascript", "data")) and scheme not in ("http", "https"):
+        raise ValueError(f"only http(s) URLs are allowed (got {scheme}:)")
+    return value
+
+
+def _check_pg_url(value: str) -> str:
+    value = value.strip()
+    if value and not value.startswith(("postgresql://", "postgres://")):
+        raise ValueError("a team store URL starts with postgresql://")
+    return value
+
+
+HttpUrl = Annotated[str, Check(_check_url)]
+Seconds = Annotated[float, Meta(gt=0, le=120)]
 
 
 class AgentSettings(_Section):
-    name: str = Field(default_factory=_default_agent, min_length=1, description="Shown in the journal.")
-    display_name: str = Field("", description="How replies are signed (the agent's name as the helpdesk knows "
-                                              "it; asked once when the helpdesk can't tell).")
+    name: Annotated[str, Meta(min_length=1)] = field(default_factory=_default_agent)  # shown in the journal
+    # How replies are signed (the agent's name as the helpdesk knows it; asked once when the helpdesk can't tell).
+    display_name: str = ""
 
 
 def url_warnings(settings: Settings) -> list[str]:
@@ -49,101 +85,80 @@ def url_warnings(settings: Settings) -> list[str]:
     return out
 
 
-def _check_url(value: str) -> str:
-    value = value.strip()
-    scheme = urlsplit(value).scheme.lower()
-    if ("://" in value or scheme in ("file", "javascript", "data")) and scheme not in ("http", "https"):
-        raise ValueError(f"only http(s) URLs are allowed (got {scheme}:)")
-    return value
-
-
 class HelpdeskSettings(_Section):
-    kind: Literal["demo", "zendesk", "freshdesk", "request_tracker"] = Field(
-        "demo", description="Which helpdesk this workspace talks to.")
-    url: str = Field("", description="Base URL, e.g. https://acme.zendesk.com, https://acme.freshdesk.com, "
-                                     "https://rt.example.com (not used by the demo).")
-    email: str = Field("", description="Zendesk: the agent email the API token belongs to.")
-    queue: str = Field("", description="Zendesk view id, Freshdesk filter name, or RT TicketSQL for the queue.")
-    timeout_s: float = Field(15.0, gt=0, le=120)
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        return _check_url(value)
+    kind: Literal["demo", "zendesk", "freshdesk", "request_tracker"] = "demo"  # which helpdesk this workspace uses
+    # Base URL, e.g. https://acme.zendesk.com, https://acme.freshdesk.com, https://rt.example.com (not the demo).
+    url: HttpUrl = ""
+    email: str = ""  # Zendesk: the agent email the API token belongs to
+    queue: str = ""  # Zendesk view id, Freshdesk filter name, or RT TicketSQL for the queue
+    timeout_s: Seconds = 15.0
 
 
 class CRMSettings(_Section):
-    kind: Literal["demo", "helpdesk", "hubspot", "http_json"] = Field(
-        "demo", description="Where customer context comes from; 'helpdesk' uses the requester record.")
-    url: str = Field("", description="http_json: URL template with {email}; hubspot: API base (optional).")
+    # Where customer context comes from; "helpdesk" uses the requester record.
+    kind: Literal["demo", "helpdesk", "hubspot", "http_json"] = "demo"
+    url: HttpUrl = ""  # http_json: URL template with {email}; hubspot: API base (optional)
     name_path: str = "name"
     plan_path: str = "plan"
     tier_path: str = "tier"
     value_path: str = "lifetime_value"
     company_path: str = "company"
     orders_path: str = "orders"
-    order_fields: dict[str, str] = Field(default_factory=lambda: {
+    order_fields: dict[str, str] = field(default_factory=lambda: {
         "id": "id", "status": "status", "total": "total", "currency": "currency", "placed_at": "placed_at",
         "carrier": "carrier", "tracking_number": "tracking_number"})
-    plan_property: str = Field("plan", description="HubSpot contact property holding the plan.")
-    cache_ttl_s: int = Field(120, ge=0, le=86_400, description="How long a customer's context is reused.")
-    timeout_s: float = Field(10.0, gt=0, le=120)
+    plan_property: str = "plan"  # HubSpot contact property holding the plan
+    cache_ttl_s: Annotated[int, Meta(ge=0, le=86_400)] = 120  # how long a customer's context is reused
+    timeout_s: Seconds = 10.0
 
 
 class ActionsSettings(_Section):
-    catalog: str = Field("", description="The workspace's actions.toml (default: WORKSPACE/actions.toml "
-                                         "in the config dir, when it exists).")
-    base_url: str = Field("", description="Base URL the catalog's {base_url} stands for.")
-    write_back: bool = Field(True, description="After an approved action runs, leave an internal note (what ran, "
-                                               "amount, reference, who approved) and a tag on the ticket.")
-    tag: str = Field("assist-action", description="The tag added to a ticket after an action ran on it.")
+    catalog: str = ""  # the workspace's actions.toml (default: WORKSPACE/actions.toml in the config dir, if any)
+    base_url: HttpUrl = ""  # base URL the catalog's {base_url} stands for
+    # After an approved action runs, leave an internal note (what ran, amount, reference, who approved) and a tag.
+    write_back: bool = True
+    tag: str = "assist-action"  # the tag added to a ticket after an action ran on it
 
 
 class ReplySettings(_Section):
-    citations: Literal["remove", "footnotes"] = Field(
-        "remove", description="Citation markers in a sent reply: removed, or footnotes with public article links.")
-    send_as: Literal["open", "pending", "solved"] = Field(
-        "pending", description="The ticket status a public reply sets by default (the Send button shows it).")
+    # Citation markers in a sent reply: removed, or footnotes with public article links.
+    citations: Literal["remove", "footnotes"] = "remove"
+    # The ticket status a public reply sets by default (the Send button shows it).
+    send_as: Literal["open", "pending", "solved"] = "pending"
 
 
 class TeamSettings(_Section):
-    url: str = Field("", description="PostgreSQL team store, e.g. postgresql://sam@db.example.com/assist "
-                                     "(the password is kept in the keyring). Empty: this desk only.")
-    sync_interval_s: float = Field(30.0, ge=5, le=3600, description="Seconds between syncs.")
-
-    @field_validator("url")
-    @classmethod
-    def _pg_url(cls, v: str) -> str:
-        v = v.strip()
-        if v and not v.startswith(("postgresql://", "postgres://")):
-            raise ValueError("a team store URL starts with postgresql://")
-        return v
+    # PostgreSQL team store, e.g. postgresql://sam@db.example.com/assist (the password is kept in the
+    # keyring). Empty: this desk only.
+    url: Annotated[str, Check(_check_pg_url)] = ""
+    sync_interval_s: Annotated[float, Meta(ge=5, le=3600)] = 30.0  # seconds between syncs
 
 
 class WorkspaceSettings(_Section):
-    helpdesk: HelpdeskSettings = Field(default_factory=HelpdeskSettings)
-    crm: CRMSettings = Field(default_factory=CRMSettings)
-    actions: ActionsSettings = Field(default_factory=ActionsSettings)
-    reply: ReplySettings = Field(default_factory=ReplySettings)
-    team: TeamSettings = Field(default_factory=TeamSettings)
+    helpdesk: HelpdeskSettings = field(default_factory=HelpdeskSettings)
+    crm: CRMSettings = field(default_factory=CRMSettings)
+    actions: ActionsSettings = field(default_factory=ActionsSettings)
+    reply: ReplySettings = field(default_factory=ReplySettings)
+    team: TeamSettings = field(default_factory=TeamSettings)
 
 
 class UiSettings(_Section):
-    follow_clipboard: bool = Field(True, description="Open a ticket when its helpdesk URL is copied.")
-    autosave_ms: int = Field(600, ge=100, le=10_000, description="Draft autosave delay.")
-    queue_limit: int = Field(500, ge=10, le=10_000, description="Most tickets listed in the queue.")
+    follow_clipboard: bool = True  # open a ticket when its helpdesk URL is copied
+    autosave_ms: Annotated[int, Meta(ge=100, le=10_000)] = 600  # draft autosave delay
+    queue_limit: Annotated[int, Meta(ge=10, le=10_000)] = 500  # most tickets listed in the queue
 
 
 TierName = Literal["human", "offline", "fast", "frontier"]
+Level = Literal["low", "medium", "high"]
 
 
-class RoutingRule(_Section):
+class RoutingRule(_Section, kw_only=True):
     """First matching rule wins; an empty condition list matches anything."""
 
-    intent: list[str] = Field(default_factory=list)
-    risk: list[Literal["low", "medium", "high"]] = Field(default_factory=list)
-    complexity: list[Literal["low", "medium", "high"]] = Field(default_factory=list)
-    sentiment_below: float | None = Field(None, ge=-1, le=1)
+    intent: list[str] = []
+    risk: list[Level] = []
+    complexity: list[Level] = []
+    sentiment_below: Annotated[float, Meta(ge=-1, le=1)] | None = None
     tier: TierName
     why: str = ""
 
@@ -158,23 +173,23 @@ def _default_rules() -> list[RoutingRule]:
 
 
 class RoutingSettings(_Section):
-    default_tier: TierName = Field("fast", description="Tier when no rule matches.")
-    min_intent_confidence: float = Field(0.35, ge=0, le=1)
-    llm_classifier: bool = Field(True, description="Ask the fast model for the intent when one is set.")
-    rules: list[RoutingRule] = Field(default_factory=_default_rules)
+    default_tier: TierName = "fast"  # tier when no rule matches
+    min_intent_confidence: Annotated[float, Meta(ge=0, le=1)] = 0.35
+    llm_classifier: bool = True  # ask the fast model for the intent when one is set
+    rules: list[RoutingRule] = field(default_factory=_default_rules)
 
 
 class ModelTier(_Section):
-    model: str = Field("", description="litellm model name, e.g. 'gpt-4o-mini' or 'ollama_chat/llama3.1'.")
-    api_base: str = Field("", description="For Ollama, vLLM or a team's LiteLLM proxy.")
-    timeout_s: float = Field(60.0, gt=0, le=600)
-    max_tokens: int = Field(700, ge=50, le=8000)
-    temperature: float = Field(0.2, ge=0, le=2)
+    model: str = ""  # litellm model name, e.g. 'gpt-4o-mini' or 'ollama_chat/llama3.1'
+    api_base: str = ""  # for Ollama, vLLM or a team's LiteLLM proxy
+    timeout_s: Annotated[float, Meta(gt=0, le=600)] = 60.0
+    max_tokens: Annotated[int, Meta(ge=50, le=8000)] = 700
+    temperature: Annotated[float, Meta(ge=0, le=2)] = 0.2
 
 
 class ModelsSettings(_Section):
-    fast: ModelTier = Field(default_factory=ModelTier)
-    frontier: ModelTier = Field(default_factory=ModelTier)
+    fast: ModelTier = field(default_factory=ModelTier)
+    frontier: ModelTier = field(default_factory=ModelTier)
 
 
 def _default_phrasebook() -> dict[str, str]:
@@ -189,27 +204,27 @@ def _default_phrasebook() -> dict[str, str]:
 
 
 class AISettings(_Section):
-    enabled: bool = Field(True, description="Kill switch: false turns every AI feature off.")
-    auto_draft: bool = Field(True, description="Draft offline-tier tickets as soon as they open.")
-    redact_pii: bool = Field(True, description="Mask PII in anything sent to a cloud model.")
-    top_k: int = Field(5, ge=1, le=20)
-    min_source_score: float = Field(5.0, ge=0, description="Below this no passage counts as grounding.")
+    enabled: bool = True  # kill switch: false turns every AI feature off
+    auto_draft: bool = True  # draft offline-tier tickets as soon as they open
+    redact_pii: bool = True  # mask PII in anything sent to a cloud model
+    top_k: Annotated[int, Meta(ge=1, le=20)] = 5
+    min_source_score: Annotated[float, Meta(ge=0)] = 5.0  # below this no passage counts as grounding
     brand_voice: str = "Warm, plain and brief. No jargon, no exclamation marks, no promises we can't keep."
-    policy: list[str] = Field(default_factory=lambda: [
+    policy: list[str] = field(default_factory=lambda: [
         "Never promise a refund, credit or exception that the cited policy does not allow.",
         "Never ask for full card numbers or passwords.",
     ])
-    phrasebook: dict[str, str] = Field(default_factory=_default_phrasebook)
+    phrasebook: dict[str, str] = field(default_factory=_default_phrasebook)
 
 
 class Settings(_Section):
-    agent: AgentSettings = Field(default_factory=AgentSettings)
-    active_workspace: str = Field("demo", min_length=1)
-    workspaces: dict[str, WorkspaceSettings] = Field(default_factory=lambda: {"demo": WorkspaceSettings()})
-    ui: UiSettings = Field(default_factory=UiSettings)
-    ai: AISettings = Field(default_factory=AISettings)
-    routing: RoutingSettings = Field(default_factory=RoutingSettings)
-    models: ModelsSettings = Field(default_factory=ModelsSettings)
+    agent: AgentSettings = field(default_factory=AgentSettings)
+    active_workspace: Annotated[str, Meta(min_length=1)] = "demo"
+    workspaces: dict[str, WorkspaceSettings] = field(default_factory=lambda: {"demo": WorkspaceSettings()})
+    ui: UiSettings = field(default_factory=UiSettings)
+    ai: AISettings = field(default_factory=AISettings)
+    routing: RoutingSettings = field(default_factory=RoutingSettings)
+    models: ModelsSettings = field(default_factory=ModelsSettings)
 
     @property
     def workspace(self) -> str:
@@ -221,53 +236,120 @@ class Settings(_Section):
         return self.workspaces.get(self.workspace) or WorkspaceSettings()
 
 
-def _known_keys(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
-    for part in loc[:-1]:
-        field = model.model_fields.get(str(part))
-        ann = field.annotation if field else None
-        if not (isinstance(ann, type) and issubclass(ann, BaseModel)):
-            return []
-        model = ann
-    return list(model.model_fields)
+S = TypeVar("S", bound=msgspec.Struct)
 
 
-def _describe(error: Any) -> str:
-    loc = tuple(error["loc"])
-    dotted = ".".join(str(p) for p in loc)
-    if error["type"] == "extra_forbidden":
-        close = difflib.get_close_matches(str(loc[-1]), _known_keys(Settings, loc), n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        return f"{dotted}: unknown setting{hint}"
-    return f"{dotted}: {error['msg']} (got {error['input']!r})"
+def _is_section(tp: object) -> bool:
+    return isinstance(tp, type) and issubclass(tp, msgspec.Struct)
 
 
-def _drop(data: dict[str, Any], loc: tuple[str | int, ...]) -> bool:
-    node: Any = data
-    for part in loc[:-1]:
-        if not isinstance(node, dict) or part not in node:
-            return False
-        node = node[part]
-    if isinstance(node, dict) and loc and loc[-1] in node:
-        del node[loc[-1]]
-        return True
-    return False
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _reason(exc: msgspec.ValidationError, tp: object) -> str:
+    """msgspec's message in the words of a settings file: no JSON names, no ``$`` paths."""
+    text = str(exc).partition(" - at `$")[0].partition(", got `")[0]
+    base = get_args(tp)[0] if get_origin(tp) is Annotated else tp
+    each = get_origin(base) in (list, tuple)
+    choices = get_args(get_args(base)[0] if each else base)
+    if text.startswith("Invalid enum value") and choices:
+        return ("each must be one of " if each else "must be one of ") + ", ".join(repr(v) for v in choices)
+    return (text.replace("`object`", "a table").replace("`array`", "a list").replace("`", "")
+            .replace("Expected", "expected", 1))
+
+
+def _value(tp: Any, raw: object, where: str, problems: list[str]) -> tuple[bool, Any]:
+    """``raw`` as a value of ``tp`` (True, value), or its problem recorded (False, None)."""
+    if _is_section(tp):
+        built = _build(tp, raw, where, problems)
+        return built is not None, built
+    origin, args = get_origin(tp), get_args(tp)
+    if origin is dict and _is_section(args[1]) and isinstance(raw, dict):
+        tables = ((key, _build(args[1], item, f"{where}.{key}", problems)) for key, item in raw.items())
+        return True, {key: built for key, built in tables if built is not None}
+    if origin is list and _is_section(args[0]) and isinstance(raw, list):
+        kept = []  # an entry with any problem is left out whole: a rule missing a condition matches more
+        for i, item in enumerate(raw):
+            found: list[str] = []
+            built = _build(args[0], item, f"{where}[{i}]", found)
+            problems += found if built is None or not found else [*found, f"{where}[{i}]: this entry is left out"]
+            if built is not None and not found:
+                kept.append(built)
+        return True, kept
+    try:
+        value = msgspec.convert(raw, tp)
+    except msgspec.ValidationError as exc:
+        problems.append(f"{where}: {_reason(exc, tp)} (got {_shown(raw)})")
+        return False, None
+    for check in (m for m in getattr(tp, "__metadata__", ()) if isinstance(m, Check)):
+        try:
+            value = check.fn(value)
+        except ValueError as exc:
+            problems.append(f"{where}: {exc}")
+            return False, None
+    return True, value
+
+
+def _build(cls: type[S], data: object, where: str, problems: list[str]) -> S | None:
+    """A ``cls`` from ``data`` with every bad entry reported and left at its default; None when ``data``
+    cannot be one at all (not a table, or a required key missing)."""
+    if not isinstance(data, dict):
+        problems.append(f"{where or 'the file'}: expected a table of settings (got {_shown(data)})")
+        return None
+    fields = {f.name: f for f in msgspec.structs.fields(cls)}
+    values: dict[str, Any] = {}
+    for key, raw in data.items():
+        path = f"{where}.{key}" if where else str(key)
+        info = fields.get(key)
+        if info is None:
+            close = difflib.get_close_matches(str(key), list(fields), n=1)
+            problems.append(f"{path}: unknown setting" + (f" (did you mean '{close[0]}'?)" if close else ""))
+            continue
+        ok, value = _value(info.type, raw, path, problems)
+        if ok:
+            values[key] = value
+    if any(f.required and name not in values for name, f in fields.items()):
+        missing = [name for name, f in fields.items() if f.required and name not in data]
+        problems.append(f"{where}: " + (f"{', '.join(missing)} must be set; " if missing else "")
+                        + "this entry is left out")
+        return None
+    return cls(**values)
+
+
+def checked(cls: type[S], data: object, source: str) -> S:
+    """``data`` as a ``cls``, or a ``SettingsError`` naming every problem (forms: nothing is defaulted)."""
+    problems: list[str] = []
+    built = _build(cls, data, "", problems)
+    if problems or built is None:
+        raise SettingsError(source, problems)
+    return built
 
 
 def validate(data: dict[str, Any]) -> tuple[Settings, list[str]]:
     """Validate raw config data; invalid entries are reported and replaced by defaults."""
     problems: list[str] = []
-    for _ in range(50):
-        try:
-            return Settings.model_validate(data), problems
-        except ValidationError as exc:
-            dropped = False
-            for error in exc.errors():
-                problems.append(_describe(error))
-                loc = tuple(error["loc"])
-                dropped |= _drop(data, loc) or (len(loc) > 1 and _drop(data, loc[:1]))
-            if not dropped:
-                break
-    return Settings(), problems
+    return _build(Settings, data, "", problems) or Settings(), problems
+
+
+def as_data(value: msgspec.Struct) -> dict[str, Any]:
+    """Plain TOML-ready data (lists, tables, strings, numbers; unset optional values left out)."""
+
+    def _plain(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: _plain(v) for k, v in node.items() if v is not None}
+        if isinstance(node, list | tuple):
+            return [_plain(v) for v in node]
+        return node
+
+    data: dict[str, Any] = _plain(msgspec.to_builtins(value))
+    return data
+
+
+def copied(value: S) -> S:
+    """A deep copy an editor can change without touching the settings in use."""
+    return copy.deepcopy(value)
 
 
 def load_settings(path: Path) -> tuple[Settings, list[str]]:
@@ -290,8 +372,10 @@ def load_settings(path: Path) -> tuple[Settings, list[str]]:
 
 def save_settings(settings: Settings, path: Path) -> None:
     """Write atomically, so a crash mid-write never leaves a half file."""
+    import tomli_w
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = tomli_w.dumps(settings.model_dump(mode="json", exclude_none=True))
+    text = tomli_w.dumps(as_data(settings))
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".toml")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

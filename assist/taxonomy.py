@@ -28,9 +28,10 @@ import tomllib
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+import msgspec
+from msgspec import Meta
 
 from assist.errors import SettingsError
 
@@ -38,11 +39,11 @@ OTHER = "other"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_]{0,62}$")
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Model(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """Checked when read (``msgspec.convert``) and when built in code (``__post_init__``)."""
 
 
-class Intent(_Model):
+class Intent(_Model, frozen=True):
     name: str
     title: str = ""
     description: str = ""
@@ -52,60 +53,55 @@ class Intent(_Model):
     facts: tuple[Literal["order", "plan"], ...] = ()
     actions: tuple[str, ...] = ()
     escalation_reason: str = ""
-    high_risk_over: float | None = Field(None, ge=0)
+    high_risk_over: Annotated[float, Meta(ge=0)] | None = None
     examples: tuple[str, ...] = ()
 
-    @field_validator("name")
-    @classmethod
-    def _check_name(cls, v: str) -> str:
-        if not _NAME.match(v) or v == OTHER:
-            raise ValueError(f"{v!r} is not an intent name (lowercase letters, digits and _; not {OTHER!r})")
-        return v
+    def __post_init__(self) -> None:
+        if not _NAME.match(self.name) or self.name == OTHER:
+            raise ValueError(f"{self.name!r} is not an intent name (lowercase letters, digits and _; not {OTHER!r})")
 
     @property
     def label(self) -> str:
         return self.title or self.name.replace("_", " ").capitalize()
 
 
-def _compiles(cls: type, v: tuple[str, ...]) -> tuple[str, ...]:
-    for p in v:
+def _compiles(patterns: tuple[str, ...]) -> None:
+    for p in patterns:
         try:
             re.compile(expand(p))
         except re.error as exc:
             raise ValueError(f"pattern {p!r} is not a regular expression ({exc})") from None
-    return v
 
 
-class TriggerSpec(_Model):
+class TriggerSpec(_Model, frozen=True):
     kind: str
     reason: str
     patterns: tuple[str, ...]
     escalation_reason: str = "other"
 
-    _check = field_validator("patterns")(_compiles)
+    def __post_init__(self) -> None:
+        _compiles(self.patterns)
 
 
-class SentimentSpec(_Model):
+class SentimentSpec(_Model, frozen=True):
     frustration: tuple[str, ...] = ()
     neutral: tuple[str, ...] = ()  # words the general lexicon scores that say nothing of mood here
 
-    _check = field_validator("frustration")(_compiles)
+    def __post_init__(self) -> None:
+        _compiles(self.frustration)
 
 
-class Taxonomy(_Model):
+class Taxonomy(_Model, frozen=True, dict=True):  # dict: room for the cached properties below
     intents: tuple[Intent, ...] = ()
     triggers: tuple[TriggerSpec, ...] = ()
-    sentiment: SentimentSpec = Field(default_factory=SentimentSpec)
+    sentiment: SentimentSpec = msgspec.field(default_factory=SentimentSpec)
 
-    @field_validator("intents")
-    @classmethod
-    def _unique(cls, v: tuple[Intent, ...]) -> tuple[Intent, ...]:
+    def __post_init__(self) -> None:
         seen: set[str] = set()
-        for i in v:
+        for i in self.intents:
             if i.name in seen:
                 raise ValueError(f"intent {i.name!r} is listed twice")
             seen.add(i.name)
-        return v
 
     @cached_property
     def by_name(self) -> dict[str, Intent]:
@@ -179,20 +175,30 @@ def expand(pattern: str) -> str:
                                 r"november|december)"))
 
 
-def _describe(exc: ValidationError, data: dict[str, Any]) -> list[str]:
-    out = []
-    for e in exc.errors()[:5]:
-        loc = list(e["loc"])
-        where = ".".join(str(p) for p in loc)
-        if len(loc) >= 2 and loc[0] == "intents" and isinstance(loc[1], int):
-            try:
-                where = f"intent {data['intents'][loc[1]].get('name', loc[1])!r}" + (
-                    f" ({'.'.join(str(p) for p in loc[2:])})" if loc[2:] else "")
-            except (KeyError, IndexError, AttributeError, TypeError):
-                pass
-        msg = "unknown key" if e["type"] == "extra_forbidden" else e["msg"].removeprefix("Value error, ")
-        out.append(f"{where}: {msg}")
-    return out
+def _describe(exc: msgspec.ValidationError, data: dict[str, Any]) -> str:
+    """msgspec's "reason - at `$.intents[3].tier`" as "intent 'refunds' (tier): reason"."""
+    reason, _, at = str(exc).partition(" - at `$")
+    reason = re.sub(r"^Invalid enum value (.*)", r"\1 is not one of the choices", reason)
+    reason = reason.replace("Object contains unknown field", "unknown key").replace("`", "'")
+    path = re.findall(r"\.(\w+)|\[(\d+)\]", at.rstrip("`"))
+    parts: list[str | int] = [name or int(index) for name, index in path]
+    where = ".".join(str(p) for p in parts) or "the file"
+    if len(parts) >= 2 and parts[0] == "intents" and isinstance(parts[1], int):
+        try:
+            where = f"intent {data['intents'][parts[1]].get('name', parts[1])!r}" + (
+                f" ({'.'.join(str(p) for p in parts[2:])})" if parts[2:] else "")
+        except (KeyError, IndexError, AttributeError, TypeError):
+            pass
+    return f"{where}: {reason}"
+
+
+def edited(intent: Intent, changes: dict[str, Any]) -> Intent:
+    """``intent`` with an editor's changes, checked, or a ``ValueError`` saying which field is wrong."""
+    data = {**msgspec.structs.asdict(intent), **changes}
+    try:
+        return msgspec.convert(data, Intent)
+    except msgspec.ValidationError as exc:
+        raise ValueError(_describe(exc, {"intents": [data]})) from None
 
 
 def parse(text: str, source: str = "taxonomy.toml") -> Taxonomy:
@@ -203,9 +209,9 @@ def parse(text: str, source: str = "taxonomy.toml") -> Taxonomy:
     except RecursionError:
         raise SettingsError(source, ["it nests too deeply to read"]) from None
     try:
-        return Taxonomy.model_validate(data)
-    except ValidationError as exc:
-        raise SettingsError(source, _describe(exc, data)) from None
+        return msgspec.convert(data, Taxonomy)
+    except msgspec.ValidationError as exc:
+        raise SettingsError(source, [_describe(exc, data)]) from None
 
 
 def load(path: Path) -> Taxonomy:
@@ -222,7 +228,7 @@ def load(path: Path) -> Taxonomy:
 def dumps(taxonomy: Taxonomy) -> str:
     import tomli_w
 
-    data = taxonomy.model_dump(mode="json", exclude_defaults=True)
+    data: dict[str, Any] = msgspec.to_builtins(taxonomy)  # defaults left out (omit_defaults)
     data.setdefault("intents", [])
     for raw, intent in zip(data["intents"], taxonomy.intents, strict=True):
         raw["name"] = intent.name  # always written, first

@@ -34,7 +34,7 @@ from assist.errors import AssistError
 from assist.learning.history import DEFAULT_LAST, MAX_LAST
 from assist.learning.workspace import Learning
 from assist.session import Session
-from assist.taxonomy import Intent
+from assist.taxonomy import edited
 from assist.text import plural
 
 from ui.tasks import TaskRunner
@@ -327,8 +327,8 @@ class LearnWindow(QDialog):
             return
         old = taxonomy.intents[row]
         try:
-            new = Intent.model_validate({
-                **old.model_dump(), "title": self.i_title.text().strip(),
+            new = edited(old, {
+                "title": self.i_title.text().strip(),
                 "description": self.i_description.text().strip(), "base_risk": self.i_risk.currentText(),
                 "tier": self.i_tier.currentText(), "retrieval": self.i_retrieval.text().strip(),
                 "actions": tuple(a.strip() for a in self.i_actions.text().split(",") if a.strip()),

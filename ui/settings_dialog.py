@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pydantic import ValidationError
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
@@ -23,11 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assist.errors import AssistError
+from assist.errors import AssistError, SettingsError
 from assist.evaluation import describe_last, evaluate, last_results, load_suite, table
 from assist.paths import resources_dir
 from assist.session import Session
-from assist.settings import WorkspaceSettings, save_settings, validate
+from assist.settings import WorkspaceSettings, as_data, checked, copied, save_settings, validate
 from assist.workspace import isolated_session, test_connection
 
 from ui.tasks import TaskRunner
@@ -65,7 +64,7 @@ class SettingsDialog(QDialog):
         self.session = session
         self.runner = runner or TaskRunner(on_error=lambda exc: self.error.setText(str(exc)))
         s = session.settings
-        self.workspaces = {name: ws.model_copy(deep=True) for name, ws in s.workspaces.items()}
+        self.workspaces = {name: copied(ws) for name, ws in s.workspaces.items()}
         self.agent_name = QLineEdit(s.agent.name)
         self.display_name = QLineEdit(s.agent.display_name)
         self.display_name.setPlaceholderText("the name customers see under replies, e.g. Sam Ortiz")
@@ -251,12 +250,12 @@ class SettingsDialog(QDialog):
                 (self.team_password, f"{name}:team-password")]
 
     def _store_ws(self, name: str) -> WorkspaceSettings:
-        data = self.workspaces[name].model_dump(mode="json")
+        data = as_data(self.workspaces[name])
         data["helpdesk"].update(kind=self.hd_kind.currentText(), url=self.hd_url.text().strip(),
                                 email=self.hd_email.text().strip(), queue=self.hd_queue.text().strip())
         data["crm"].update(kind=self.crm_kind.currentText(), url=self.crm_url.text().strip())
         data["team"].update(url=self.team_url.text().strip())
-        ws = WorkspaceSettings.model_validate(data)
+        ws = checked(WorkspaceSettings, data, f"workspace {name!r}")
         self.workspaces[name] = ws
         return ws
 
@@ -265,7 +264,7 @@ class SettingsDialog(QDialog):
             return
         try:
             self._store_ws(self._shown_ws)
-        except ValidationError as exc:
+        except SettingsError as exc:
             self.error.setText(str(exc))
         self._shown_ws = name
         self._load_ws(name)
@@ -285,7 +284,7 @@ class SettingsDialog(QDialog):
         name = self.ws_combo.currentText()
         try:
             ws = self._store_ws(name)
-        except ValidationError as exc:
+        except SettingsError as exc:
             self.test_result.setText(f"✗ {exc}")
             return
         probe = self.session.secrets.with_overrides({f"{name}:helpdesk-token": self.hd_token.text(),
@@ -311,7 +310,7 @@ class SettingsDialog(QDialog):
 
     def run_suite(self) -> None:
         """Evaluate the suite with the roster as typed (not yet saved) on a throwaway session."""
-        settings = self.session.settings.model_copy(deep=True)
+        settings = copied(self.session.settings)
         for tier, (name, base) in self.models.items():
             getattr(settings.models, tier).model = name.text().strip()
             getattr(settings.models, tier).api_base = base.text().strip()
@@ -353,17 +352,17 @@ class SettingsDialog(QDialog):
                                "the change once you have read the result.")
             self.run_suite()
             return
-        data = self.session.settings.model_dump(mode="json")
+        data = as_data(self.session.settings)
         data["agent"]["name"] = self.agent_name.text().strip()
         data["agent"]["display_name"] = self.display_name.text().strip()
         data["ui"]["autosave_ms"] = self.autosave.value()
         data["ai"]["enabled"] = self.ai_enabled.isChecked()
         try:
             self._store_ws(self.ws_combo.currentText())
-        except ValidationError as exc:
+        except SettingsError as exc:
             self.error.setText(str(exc))
             return
-        data["workspaces"] = {n: ws.model_dump(mode="json", exclude_none=True) for n, ws in self.workspaces.items()}
+        data["workspaces"] = {n: as_data(ws) for n, ws in self.workspaces.items()}
         data["active_workspace"] = self.ws_combo.currentText()
         reply = data["workspaces"][self.ws_combo.currentText()].setdefault("reply", {})
         reply["send_as"] = self.send_as.currentData()

@@ -214,3 +214,19 @@ async def test_the_fast_model_names_buckets_through_the_masked_gateway(make_sess
         assert [b.name for b in again] == [b.name for b in buckets]
     finally:
         server.close()
+
+
+def test_a_broken_taxonomy_names_the_intent_and_the_key(tmp_path: Path) -> None:
+    """A team edits taxonomy.toml by hand: the error says which intent and which key, one line each."""
+    bad = '[[intents]]\nname = "refunds"\n[[intents]]\nname = "returns"\nbase_risk = "severe"\n'
+    with pytest.raises(AssistError) as caught:
+        taxonomies.parse(bad, "taxonomy.toml")
+    assert caught.value.problems == ["intent 'returns' (base_risk): 'severe' is not one of the choices"]  # type: ignore[attr-defined]
+    with pytest.raises(AssistError, match="'Refunds!' is not an intent name"):
+        taxonomies.parse('[[intents]]\nname = "Refunds!"\n')
+    with pytest.raises(AssistError, match="'refunds' is listed twice"):
+        taxonomies.parse('[[intents]]\nname = "refunds"\n[[intents]]\nname = "refunds"\n')
+    ok = taxonomies.parse('[[intents]]\nname = "refunds"\nexamples = ["money back"]\nhigh_risk_over = 200\n')
+    assert taxonomies.parse(taxonomies.dumps(ok)) == ok
+    with pytest.raises(ValueError, match=r"^tier: 'gold' is not one of the choices"):
+        taxonomies.edited(ok.intents[0], {"tier": "gold"})

@@ -76,3 +76,44 @@ def test_file_urls_are_refused_and_plain_http_warned() -> None:
     assert problems == []
     warnings = url_warnings(s)
     assert len(warnings) == 1 and "travels unencrypted" in warnings[0] and "acme.zendesk.com" in warnings[0]
+
+
+def test_every_problem_is_named_at_once_and_a_broken_rule_is_left_out_whole() -> None:
+    """A routing rule whose condition is wrong must not become a rule with no condition (it would send
+    every ticket to its tier): the whole rule is left out and said so; the good rules stay, in order."""
+    from assist.settings import validate
+
+    settings, problems = validate({
+        "ui": {"autosave_ms": 5},
+        "models": {"fast": {"temperature": "hot"}},
+        "routing": {"rules": [
+            {"risk": ["hi"], "tier": "human", "why": "typo"},
+            {"intent": ["refund"], "tier": "frontier", "why": "refunds"},
+            {"why": "no tier"},
+        ]},
+    })
+    assert problems == [
+        "ui.autosave_ms: expected int >= 100 (got 5)",
+        "models.fast.temperature: expected float (got 'hot')",
+        "routing.rules[0].risk: each must be one of 'low', 'medium', 'high' (got ['hi'])",
+        "routing.rules[0]: this entry is left out",
+        "routing.rules[2]: tier must be set; this entry is left out",
+    ]
+    assert [r.why for r in settings.routing.rules] == ["refunds"]
+    assert settings.ui.autosave_ms == 600 and settings.models.fast.temperature == 0.2
+
+
+def test_the_settings_form_gets_every_problem_and_keeps_nothing_half_checked() -> None:
+    import pytest
+
+    from assist.errors import SettingsError
+    from assist.settings import WorkspaceSettings, checked
+
+    with pytest.raises(SettingsError) as caught:
+        checked(WorkspaceSettings, {"helpdesk": {"kind": "zendex", "url": "javascript:alert(1)"}}, "workspace 'acme'")
+    assert caught.value.problems == [
+        "helpdesk.kind: must be one of 'demo', 'zendesk', 'freshdesk', 'request_tracker' (got 'zendex')",
+        "helpdesk.url: only http(s) URLs are allowed (got javascript:)",
+    ]
+    ws = checked(WorkspaceSettings, {"helpdesk": {"kind": "zendesk", "url": " https://acme.zendesk.com "}}, "x")
+    assert ws.helpdesk.url == "https://acme.zendesk.com"
