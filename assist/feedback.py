@@ -53,13 +53,15 @@ class Suggestion:
 
 
 def escalation_suggestion(
-    ticket: Ticket, route: Route | None, rejected_drafts: int, *, sentiment_threshold: float = -0.6,
-    frustration_messages: int = 2, max_rejected: int = 3,
+    ticket: Ticket, route: Route | None, rejected_drafts: int, *, taxonomy: Taxonomy | None = None,
+    sentiment_threshold: float = -0.6, frustration_messages: int = 2, max_rejected: int = 3,
 ) -> Suggestion | None:
-    """Suggest escalating on repeated frustration, very low sentiment, or N rejected drafts in a row."""
+    """Suggest escalating on repeated frustration, very low sentiment, or N rejected drafts in a row.
+    Frustration is read with the workspace's ``taxonomy`` (its own markers and neutral words), as routing
+    reads it; without one, the built-in markers only."""
     customer = [message_text(m.body, m.body_format is not BodyFormat.TEXT)
                 for m in ticket.messages if m.role is AuthorRole.CUSTOMER]
-    frustrated = sum(sentiment(body) < 0 for body in customer)
+    frustrated = sum(sentiment(body, taxonomy) < 0 for body in customer)
     if frustrated >= frustration_messages:
         return Suggestion("customer_frustration", f"{frustrated} frustrated messages from the customer")
     if route is not None and route.sentiment <= sentiment_threshold:

@@ -17,7 +17,6 @@ import html
 import re
 from datetime import UTC, datetime
 
-import markdown as md
 import nh3
 
 from assist.domain import AuthorRole, BodyFormat, Customer, Message, Ticket
@@ -79,6 +78,12 @@ def sanitize(raw_html: str) -> str:
     )
 
 
+def _markdown(body: str) -> str:
+    import markdown  # ~15 ms to import: only when a Markdown body is shown, not on every start
+
+    return markdown.markdown(body)
+
+
 def _text_html(body: str) -> str:
     text = html.escape(_soft_breaks(reveal(body)))
     return "<p>" + text.replace("\n\n", "</p><p>").replace("\n", "<br>") + "</p>"
@@ -96,7 +101,7 @@ def body_html(body: str, fmt: BodyFormat, *, limit: int = MAX_BODY_CHARS, full_l
     if fmt is BodyFormat.TEXT:
         safe = _text_html(body)
     else:
-        source = body if fmt is BodyFormat.HTML else md.markdown(body)
+        source = body if fmt is BodyFormat.HTML else _markdown(body)
         blocked = len(_IMG.findall(source))
         if too_deep(source):
             notes.append(f"[formatting removed: the markup is nested more than {MAX_DEPTH} levels deep]")

@@ -525,7 +525,8 @@ class TicketController:
         ctx = self.ctx
         if ctx is None or not self.session.ai_enabled:
             return
-        tip = escalation_suggestion(ctx.ticket, self.route, self.rejected.get(ctx.ticket.id, 0))
+        tip = escalation_suggestion(ctx.ticket, self.route, self.rejected.get(ctx.ticket.id, 0),
+                                    taxonomy=self.session.intents.taxonomy)
         if tip is not None and not (self.route and self.route.human_only):
             self.w.banner.show_message(f"Consider escalating #{ctx.ticket.id}: {tip.why}.", retry=self.open_escalate,
                                        level="info", action_text="&Escalate…")
@@ -536,7 +537,8 @@ class TicketController:
         ctx, route = self.ctx, self.route
         if ctx is None:
             return
-        tip = escalation_suggestion(ctx.ticket, route, self.rejected.get(ctx.ticket.id, 0))
+        tip = escalation_suggestion(ctx.ticket, route, self.rejected.get(ctx.ticket.id, 0),
+                                    taxonomy=self.session.intents.taxonomy)
         suggested = suggested_reason(route) or (tip.reason if tip else "")
         why = "; ".join(route.reasons) if route and route.triggers else (tip.why if tip else "")
         dialog = EscalateDialog(f"#{ctx.ticket.id}", suggested, why, self.w)

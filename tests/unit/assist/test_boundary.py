@@ -23,10 +23,10 @@ def test_cli_subcommand_does_not_load_qt(paths) -> None:
 
 def test_the_window_starts_without_what_the_first_draft_does_not_need() -> None:
     """Start-up (issue 16): the demo's first ticket and draft need no HTTP client, no JSON Schema, no
-    keyring probe, no numpy, no pydantic (settings are msgspec) and no other workspace's connector; each
-    would add tens of ms to every launch. They load when a workspace or a feature uses them (actions, a
-    URL ingest, a real helpdesk)."""
+    keyring probe, no numpy, no pydantic (settings are msgspec), no Markdown parser (until a Markdown
+    body is shown) and no other workspace's connector; each would add tens of ms to every launch. They
+    load when a workspace or a feature uses them (actions, a URL ingest, a real helpdesk)."""
     assert modules_loaded_by("ui.app, ui.main_window", (
         "httpx", "jsonschema", "keyring", "numpy", "litellm", "sklearn", "tenacity", "assist.helpdesk.zendesk",
         "assist.helpdesk.freshdesk", "assist.helpdesk.request_tracker", "assist.knowledge.crawl",
-        "assist.actions.executor", "pydantic")) == []
+        "assist.actions.executor", "pydantic", "markdown")) == []

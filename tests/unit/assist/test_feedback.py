@@ -63,6 +63,17 @@ def test_suggestions() -> None:
     assert s.reason == "model_misunderstood" and "3 drafts rejected" in s.why
 
 
+def test_the_workspace_s_own_frustration_markers_suggest_escalating() -> None:
+    """A team's wording ("ombudsman") is frustration in its taxonomy: the suggestion reads it as routing does."""
+    from assist.taxonomy import parse
+
+    team = parse('[sentiment]\nfrustration = ["ombudsman", "chargeback"]\n')
+    ticket = _ticket("I will write to the ombudsman about the router.", "Next step is a chargeback with my bank.")
+    assert escalation_suggestion(ticket, None, 0) is None
+    tip = escalation_suggestion(ticket, None, 0, taxonomy=team)
+    assert tip is not None and tip.why == "2 frustrated messages from the customer"
+
+
 def test_outcomes() -> None:
     assert outcome_of(edit_ratio("Hi Maria, it shipped.", "Hi Maria, it shipped.")) == "unchanged"
     assert outcome_of(edit_ratio("Hi Maria, it shipped today.", "Hi Maria, it shipped yesterday.")) == "edited"
