@@ -1,11 +1,17 @@
-"""Domain objects every layer passes around. Frozen dataclasses; connectors return these, never dicts."""
+"""Domain objects every layer passes around; connectors return these, never dicts.
+
+Frozen ``msgspec.Struct``s: immutable, hashable and compared by value like frozen dataclasses, but a
+class is built in ~0.1 ms instead of ~1.3 ms (issue 16: 18 of them were 20 ms of every start). Change
+one with ``msgspec.structs.replace``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import NewType
+
+from msgspec import Struct, field
 
 TicketId = NewType("TicketId", str)
 CustomerId = NewType("CustomerId", str)
@@ -31,8 +37,7 @@ class BodyFormat(StrEnum):
     MARKDOWN = "markdown"
 
 
-@dataclass(frozen=True, slots=True)
-class Attachment:
+class Attachment(Struct, frozen=True):
     """A file on a message: listed by name, size and type; never rendered, fetched only on request."""
 
     id: str
@@ -41,8 +46,7 @@ class Attachment:
     content_type: str
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
+class Message(Struct, frozen=True):
     id: str
     author: str
     role: AuthorRole
@@ -53,8 +57,7 @@ class Message:
     attachments: tuple[Attachment, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class TicketSummary:
+class TicketSummary(Struct, frozen=True):
     """One row of the queue: enough to list, search and fetch the customer in parallel."""
 
     id: TicketId
@@ -67,8 +70,7 @@ class TicketSummary:
     tags: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Ticket:
+class Ticket(Struct, frozen=True):
     id: TicketId
     subject: str
     status: TicketStatus
@@ -95,8 +97,7 @@ class Ticket:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Order:
+class Order(Struct, frozen=True):
     id: str
     placed_at: datetime
     status: str
@@ -110,16 +111,14 @@ class Order:
     shipping_address: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class PastTicket:
+class PastTicket(Struct, frozen=True):
     id: TicketId
     subject: str
     status: TicketStatus
     created_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class Customer:
+class Customer(Struct, frozen=True):
     id: CustomerId
     name: str
     email: str
@@ -134,8 +133,7 @@ class Customer:
     notes: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class TicketContext:
+class TicketContext(Struct, frozen=True):
     """What the window shows for one ticket: the thread and who is asking."""
 
     ticket: Ticket
@@ -143,15 +141,13 @@ class TicketContext:
     customer_error: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class DraftRecord:
+class DraftRecord(Struct, frozen=True):
     ticket_id: TicketId
     body: str
     updated_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class QueueFilter:
+class QueueFilter(Struct, frozen=True):
     text: str = ""
     statuses: tuple[TicketStatus, ...] = field(
         default=(TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING)
@@ -161,8 +157,7 @@ class QueueFilter:
 # -- knowledge ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(Struct, frozen=True):
     """One knowledge-base passage a draft may cite."""
 
     id: str  # chunk id, stable across re-ingests of unchanged documents
@@ -188,8 +183,7 @@ class Tier(StrEnum):
     FRONTIER = "frontier"
 
 
-@dataclass(frozen=True, slots=True)
-class Trigger:
+class Trigger(Struct, frozen=True):
     """A hard escalation trigger that fired: the ticket goes to a human before any model sees it."""
 
     kind: str
@@ -197,8 +191,7 @@ class Trigger:
     evidence: str  # the words that fired it
 
 
-@dataclass(frozen=True, slots=True)
-class Route:
+class Route(Struct, frozen=True):
     tier: Tier
     intent: str
     intent_confidence: float
@@ -219,14 +212,12 @@ class Route:
 # -- drafting ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Citation:
+class Citation(Struct, frozen=True):
     number: int
     source: Source
 
 
-@dataclass(frozen=True, slots=True)
-class CitationCheck:
+class CitationCheck(Struct, frozen=True):
     """What verification found in a draft's text."""
 
     cited: tuple[int, ...] = ()
@@ -238,8 +229,7 @@ class CitationCheck:
         return not self.unknown and not self.uncited_claims
 
 
-@dataclass(frozen=True, slots=True)
-class Draft:
+class Draft(Struct, frozen=True):
     text: str
     tier: Tier
     model: str
@@ -267,8 +257,7 @@ class ProposalStatus(StrEnum):
     UNKNOWN = "unknown"  # interrupted (crash) after it may have reached the service: the agent checks
 
 
-@dataclass(frozen=True, slots=True)
-class ActionProposal:
+class ActionProposal(Struct, frozen=True):
     """An action the assistant suggests; it runs only after an approval recorded in the journal."""
 
     id: str
@@ -291,8 +280,7 @@ class ActionProposal:
         return self.risk == "irreversible"
 
 
-@dataclass(frozen=True, slots=True)
-class AuditEvent:
+class AuditEvent(Struct, frozen=True):
     ticket_id: TicketId
     proposal_id: str
     action: str

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import replace
 from typing import Any
+
+from msgspec.structs import replace
 
 from assist import llm
 from assist.actions.catalog import Action, Catalog

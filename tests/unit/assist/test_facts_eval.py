@@ -4,7 +4,8 @@ that a draft must not contradict, and cases imported from a team's solved ticket
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+
+from msgspec.structs import replace
 
 from assist.cli import main
 from assist.domain import Draft

@@ -72,7 +72,7 @@ def test_rejected_drafts_suggest_escalation(open_window, run_until) -> None:
         run_until(lambda: "Drafted offline" in window.draft.state.text() or "saved" in window.draft.state.text())
     assert not window.banner.isVisible()
 
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     real_draft = window.session.draft
     n = {"i": 0}

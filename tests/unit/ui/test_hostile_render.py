@@ -60,8 +60,7 @@ def test_bidi_and_zero_width_characters_are_visible(open_window, run_until) -> N
 
 
 def test_an_attached_html_file_opens_as_plain_text_only_when_asked(open_window, run_until) -> None:
-    from dataclasses import replace
-
+    from msgspec.structs import replace
     from PySide6.QtWidgets import QPlainTextEdit
 
     from assist.domain import Attachment
