@@ -10,8 +10,9 @@ import difflib
 import json
 import sqlite3
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+from msgspec import Struct, field
 
 from assist.domain import AuthorRole, BodyFormat, Draft, Route, Ticket, TicketId
 from assist.journal import Journal, iso_week
@@ -46,8 +47,7 @@ def suggested_reason(route: Route | None, taxonomy: Taxonomy | None = None) -> s
     return info.escalation_reason if info and info.escalation_reason in REASONS else ""
 
 
-@dataclass(frozen=True, slots=True)
-class Suggestion:
+class Suggestion(Struct, frozen=True):
     reason: str
     why: str
 
@@ -107,8 +107,7 @@ def outcome_of(ratio: float | None) -> str:
     return "discarded"
 
 
-@dataclass(frozen=True, slots=True)
-class Escalation:
+class Escalation(Struct, frozen=True):
     uid: str
     ticket_id: TicketId
     intent: str
@@ -135,8 +134,7 @@ class Escalation:
         return self.reviewed_reason or self.reason
 
 
-@dataclass(frozen=True, slots=True)
-class EscalationFilter:
+class EscalationFilter(Struct, frozen=True):
     week: str = ""
     reason: str = ""
     intent: str = ""

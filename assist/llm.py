@@ -25,9 +25,10 @@ import subprocess
 import sys
 import threading
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
+
+from msgspec import Struct, field
 
 from assist.errors import LLMError, LLMRateLimitError, LLMResponseError, LLMTimeoutError
 from assist.redact import Redactor, safe_prefix
@@ -230,8 +231,7 @@ def _endpoint(tier: ModelTier, api_key: str | None) -> dict[str, Any]:
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class Delta:
+class Delta(Struct, frozen=True):
     """A piece of streamed draft text (already restored from PII placeholders)."""
 
     text: str
@@ -298,14 +298,12 @@ async def stream(
         raise LLMResponseError(f"{tier.model} returned an empty draft.", "")
 
 
-@dataclass(frozen=True, slots=True)
-class ToolCall:
+class ToolCall(Struct, frozen=True):
     name: str
     arguments: dict[str, Any]  # placeholders already restored to the real values
 
 
-@dataclass(frozen=True, slots=True)
-class Completion:
+class Completion(Struct, frozen=True):
     text: str
     tool_calls: tuple[ToolCall, ...] = field(default_factory=tuple)
 

@@ -8,8 +8,9 @@ accepts the fallback: keep the secret in memory for this session only.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
 
 from assist.errors import SecretStoreError
 
@@ -20,8 +21,7 @@ SERVICE = "assist"
 _INSECURE_MODULES = ("keyring.backends.fail", "keyring.backends.null", "keyrings.alt")
 
 
-@dataclass(frozen=True, slots=True)
-class KeyringStatus:
+class KeyringStatus(Struct, frozen=True):
     backend: str
     secure: bool
     message: str

@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 MAX_CHARS = 1200
 _MD_HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
 
 
-@dataclass(frozen=True, slots=True)
-class Section:
+class Section(Struct, frozen=True):
     heading: str
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedDocument:
+class ParsedDocument(Struct, frozen=True):
     title: str
     sections: tuple[Section, ...]
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from msgspec import Struct
+
 from assist.knowledge.chunking import (
     ParsedDocument,
     html_document,
@@ -25,8 +27,7 @@ from assist.knowledge.index import KnowledgeIndex
 SUPPORTED = {".md", ".markdown", ".html", ".htm", ".pdf", ".txt", ".json"}
 
 
-@dataclass(frozen=True, slots=True)
-class IngestProgress:
+class IngestProgress(Struct, frozen=True):
     done: int
     total: int
     current: str
@@ -62,8 +63,7 @@ class IngestReport:
 Progress = Callable[[IngestProgress], None]
 
 
-@dataclass(frozen=True, slots=True)
-class RawDocument:
+class RawDocument(Struct, frozen=True):
     doc_id: str
     kind: str
     url: str

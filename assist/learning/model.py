@@ -14,9 +14,10 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from msgspec import Struct
 
 from assist.routing import Classifier, IntentClassifier
 from assist.taxonomy import OTHER, Taxonomy
@@ -80,8 +81,7 @@ class LinearModel:
                        [str(c) for c in z["classes"]], json.loads(str(z["meta"])))
 
 
-@dataclass(frozen=True, slots=True)
-class Loaded:
+class Loaded(Struct, frozen=True):
     classifier: Classifier
     threshold: float | None  # calibrated abstain cut-off; None: the settings' min_intent_confidence
     description: str
