@@ -25,14 +25,16 @@ import subprocess
 import sys
 import threading
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from msgspec import Struct, field
 
 from assist.errors import LLMError, LLMRateLimitError, LLMResponseError, LLMTimeoutError
-from assist.redact import Redactor, safe_prefix
 from assist.settings import ModelTier
+
+if TYPE_CHECKING:  # the masking patterns compile on a tier's first cloud call, not on every start
+    from assist.redact import Redactor
 
 log = logging.getLogger(__name__)
 
@@ -239,7 +241,11 @@ class Delta(Struct, frozen=True):
 
 def masker(tier: ModelTier, redact: bool) -> Redactor | None:
     """The redactor for one call: only for cloud tiers, only when redaction is on."""
-    return Redactor() if redact and is_cloud(tier) else None
+    if not (redact and is_cloud(tier)):
+        return None
+    from assist.redact import Redactor
+
+    return Redactor()
 
 
 def _masked(messages: Messages, redactor: Redactor | None) -> Messages:
@@ -272,6 +278,8 @@ async def stream(
 
     ``usage`` receives ``cost_usd`` (from litellm's local price map) once the stream ends.
     """
+    from assist.redact import safe_prefix
+
     redactor = masker(tier, redact)
     messages = _masked(messages, redactor)
     raw, emitted = "", ""
