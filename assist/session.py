@@ -6,6 +6,7 @@ Views never talk to connectors directly; they call these coroutines and render t
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -115,8 +116,11 @@ class Session:
     async def start_models(self) -> None:
         """Start the model host now when a model is configured (its own process: litellm warms there
         while the window opens, so the first model draft waits for nothing)."""
-        if self.settings.models.fast.model or self.settings.models.frontier.model:
+        models = self.settings.models
+        if models.fast.model or models.frontier.model:
             await llm.start_host()
+        if self.settings.ai.redact_pii and any(t.model and llm.is_cloud(t) for t in (models.fast, models.frontier)):
+            await asyncio.to_thread(importlib.import_module, "assist.redact")  # its patterns, before the first draft
 
     async def routing_ready(self) -> None:
         """Load the intent classifier and the sentiment lexicon now (a worker thread), while the window
