@@ -283,7 +283,10 @@ async def stream(
     redactor = masker(tier, redact)
     messages = _masked(messages, redactor)
     raw, emitted = "", ""
-    kwargs = _request(tier, api_key, messages, stream=True, max_tokens=tier.max_tokens,
+    # include_usage: the provider reports the tokens it billed (the last chunk), so the cost is what it
+    # charged, not a local tokenizer's estimate; providers without the option drop it (drop_params).
+    kwargs = _request(tier, api_key, messages, stream=True, stream_options={"include_usage": True},
+                      max_tokens=tier.max_tokens,
                       temperature=tier.temperature)
     async with _HOST.call("stream", kwargs) as replies:
         while True:

@@ -63,8 +63,12 @@ def warm() -> Any:
     """Import litellm and run its one-off set-up (cost tables, logging, provider modules, the pydantic
     schemas it builds on first use) before the first request, so the first draft pays none of it."""
     litellm = configure()
-    try:
-        litellm.completion_cost(model="gpt-4o-mini", prompt="warm up", completion="warm up")
+    try:  # pricing from billed usage, as streams report it (include_usage)
+        from litellm.types.utils import Choices, Message, ModelResponse, Usage
+
+        litellm.completion_cost(completion_response=ModelResponse(
+            model="gpt-4o-mini", choices=[Choices(message=Message(content="warm", role="assistant"))],
+            usage=Usage(prompt_tokens=1, completion_tokens=1, total_tokens=2)))
     except Exception:  # warming is best effort; the real call reports real errors
         pass
     for module in _LAZY_MODULES:

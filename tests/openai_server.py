@@ -2,7 +2,8 @@
 published API reference: ``POST /v1/chat/completions`` with ``stream: true`` answers
 ``text/event-stream`` lines ``data: {chat.completion.chunk}`` ending with ``data: [DONE]``;
 errors are JSON ``{"error": {"message", "type", "code"}}`` with the HTTP status (429 adds
-``retry-after``).
+``retry-after``). ``stream_options: {"include_usage": true}`` adds a last chunk with empty
+``choices`` and the ``usage``; ``stream_options`` without ``stream`` is a 400, as OpenAI answers.
 
 The test sets ``server.mode`` and ``server.reply``; every request body is kept in ``server.requests``.
 """
@@ -35,6 +36,7 @@ class OpenAIServer:
         self.requests: list[dict[str, Any]] = []
         self.stall_s = 3.0
         self.tool_calls: list[tuple[str, str]] = []  # (name, JSON arguments) answered when tools are sent
+        self.usage = {"prompt_tokens": 1200, "completion_tokens": 300, "total_tokens": 1500}  # billed, per stream
         outer = self
 
         class H(BaseHTTPRequestHandler):
@@ -65,6 +67,11 @@ class OpenAIServer:
                 if outer.mode == "401":
                     self._json(401, {"error": {"message": "Incorrect API key provided",
                                                "type": "invalid_request_error", "code": "invalid_api_key"}})
+                    return
+                if "stream_options" in req and not req.get("stream"):
+                    self._json(400, {"error": {
+                        "message": "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+                        "type": "invalid_request_error", "code": None}})
                     return
                 if not req.get("stream") and req.get("tools"):
                     calls = [{"id": f"call_{i}", "type": "function",
@@ -108,6 +115,11 @@ class OpenAIServer:
                         self.wfile.write(_chunk(piece))
                         self.wfile.flush()
                     self.wfile.write(_chunk(None, finish="stop"))
+                    if (req.get("stream_options") or {}).get("include_usage"):
+                        self.wfile.write(b"data: " + json.dumps({
+                            "id": "chatcmpl-test", "object": "chat.completion.chunk", "created": 1_700_000_000,
+                            "model": "gpt-4o-mini-2024-07-18", "choices": [],
+                            "usage": outer.usage}).encode() + b"\n\n")
                     self.wfile.write(b"data: [DONE]\n\n")
                     self.wfile.flush()
                 except (BrokenPipeError, ConnectionResetError):

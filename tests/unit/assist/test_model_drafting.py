@@ -54,6 +54,30 @@ async def test_streams_a_cited_draft_with_cost_and_latency(make_session, secrets
     assert runs[-1]["model"] == MODEL and runs[-1]["cost_usd"] > 0
 
 
+async def test_the_cost_is_what_the_provider_billed(make_session, secrets, llm) -> None:
+    """The stream asks for the provider's own token count (OpenAI's ``include_usage``), so the cost in
+    the journal (and the weekly report) is the billed tokens at the price-map rate, not a local
+    tokenizer's estimate of them."""
+    import json
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    secrets.set("model-api-key", "sk-test-123")
+    llm.reply = "Hi Derek, your order ships tomorrow [1]."
+    llm.usage = {"prompt_tokens": 1200, "completion_tokens": 300, "total_tokens": 1500}
+    s = make_session(_settings(llm))
+    *_, draft = await _run(s, "1002")
+    assert llm.requests[-1]["stream_options"] == {"include_usage": True}
+    spec = find_spec("litellm")
+    assert spec is not None and spec.origin is not None
+    prices = json.loads((Path(spec.origin).parent / "model_prices_and_context_window_backup.json").read_text())
+    rate = prices["gpt-4o-mini"]
+    billed = 1200 * rate["input_cost_per_token"] + 300 * rate["output_cost_per_token"]
+    assert draft.cost_usd == pytest.approx(billed)
+    runs = await s.journal.draft_runs(TicketId("1002"))
+    assert runs[-1]["cost_usd"] == pytest.approx(billed)
+
+
 async def test_unknown_citation_is_flagged(make_session, llm) -> None:
     llm.reply = "Your order shipped [1]. Refunds take 3 days [9]. We give everyone $50 credit."
     s = make_session(_settings(llm))
