@@ -260,24 +260,25 @@ def _reason(exc: msgspec.ValidationError, tp: object) -> str:
             .replace("Expected", "expected", 1))
 
 
-def _value(tp: Any, raw: object, where: str, problems: list[str]) -> tuple[bool, Any]:
+def _value(tp: Any, raw: object, where: str, problems: list[str], lenient: bool) -> tuple[bool, Any]:
     """``raw`` as a value of ``tp`` (True, value), or its problem recorded (False, None)."""
     if _is_section(tp):
-        built = _build(tp, raw, where, problems)
+        built = _build(tp, raw, where, problems, lenient)
         return built is not None, built
     origin, args = get_origin(tp), get_args(tp)
     if origin is dict and _is_section(args[1]) and isinstance(raw, dict):
-        tables = ((key, _build(args[1], item, f"{where}.{key}", problems)) for key, item in raw.items())
+        tables = ((key, _build(args[1], item, f"{where}.{key}", problems, lenient)) for key, item in raw.items())
         return True, {key: built for key, built in tables if built is not None}
-    if origin is list and _is_section(args[0]) and isinstance(raw, list):
+    if origin in (list, tuple) and _is_section(args[0]) and isinstance(raw, list):
         kept = []  # an entry with any problem is left out whole: a rule missing a condition matches more
         for i, item in enumerate(raw):
             found: list[str] = []
-            built = _build(args[0], item, f"{where}[{i}]", found)
-            problems += found if built is None or not found else [*found, f"{where}[{i}]: this entry is left out"]
+            built = _build(args[0], item, f"{where}[{i}]", found, lenient)
+            left_out = [f"{where}[{i}]: this entry is left out"] if lenient and built is not None and found else []
+            problems += found + left_out
             if built is not None and not found:
                 kept.append(built)
-        return True, kept
+        return True, tuple(kept) if origin is tuple else kept
     try:
         value = msgspec.convert(raw, tp)
     except msgspec.ValidationError as exc:
@@ -292,9 +293,9 @@ def _value(tp: Any, raw: object, where: str, problems: list[str]) -> tuple[bool,
     return True, value
 
 
-def _build(cls: type[S], data: object, where: str, problems: list[str]) -> S | None:
-    """A ``cls`` from ``data`` with every bad entry reported and left at its default; None when ``data``
-    cannot be one at all (not a table, or a required key missing)."""
+def _build(cls: type[S], data: object, where: str, problems: list[str], lenient: bool = True) -> S | None:
+    """A ``cls`` from ``data`` with every bad entry reported and (``lenient``) left at its default; None
+    when ``data`` cannot be one at all (not a table, or a required key missing)."""
     if not isinstance(data, dict):
         problems.append(f"{where or 'the file'}: expected a table of settings (got {_shown(data)})")
         return None
@@ -307,21 +308,27 @@ def _build(cls: type[S], data: object, where: str, problems: list[str]) -> S | N
             close = difflib.get_close_matches(str(key), list(fields), n=1)
             problems.append(f"{path}: unknown setting" + (f" (did you mean '{close[0]}'?)" if close else ""))
             continue
-        ok, value = _value(info.type, raw, path, problems)
+        ok, value = _value(info.type, raw, path, problems, lenient)
         if ok:
             values[key] = value
     if any(f.required and name not in values for name, f in fields.items()):
         missing = [name for name, f in fields.items() if f.required and name not in data]
-        problems.append(f"{where}: " + (f"{', '.join(missing)} must be set; " if missing else "")
-                        + "this entry is left out")
+        said = [f"{', '.join(missing)} must be set"] if missing else []
+        if said or lenient:
+            problems.append(f"{where}: " + "; ".join(said + (["this entry is left out"] if lenient else [])))
         return None
-    return cls(**values)
+    try:
+        return cls(**values)
+    except ValueError as exc:  # the section's own check across its values (__post_init__)
+        problems.append(f"{where or 'the file'}: {exc}")
+        return None
 
 
 def checked(cls: type[S], data: object, source: str) -> S:
-    """``data`` as a ``cls``, or a ``SettingsError`` naming every problem (forms: nothing is defaulted)."""
+    """``data`` as a ``cls``, or a ``SettingsError`` naming every problem (forms and files that must be
+    right as a whole, like a taxonomy: nothing is defaulted)."""
     problems: list[str] = []
-    built = _build(cls, data, "", problems)
+    built = _build(cls, data, "", problems, lenient=False)
     if problems or built is None:
         raise SettingsError(source, problems)
     return built

@@ -34,6 +34,7 @@ import msgspec
 from msgspec import Meta
 
 from assist.errors import SettingsError
+from assist.settings import checked
 
 OTHER = "other"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_]{0,62}$")
@@ -175,30 +176,22 @@ def expand(pattern: str) -> str:
                                 r"november|december)"))
 
 
-def _describe(exc: msgspec.ValidationError, data: dict[str, Any]) -> str:
-    """msgspec's "reason - at `$.intents[3].tier`" as "intent 'refunds' (tier): reason"."""
-    reason, _, at = str(exc).partition(" - at `$")
-    reason = re.sub(r"^Invalid enum value (.*)", r"\1 is not one of the choices", reason)
-    reason = reason.replace("Object contains unknown field", "unknown key").replace("`", "'")
-    path = re.findall(r"\.(\w+)|\[(\d+)\]", at.rstrip("`"))
-    parts: list[str | int] = [name or int(index) for name, index in path]
-    where = ".".join(str(p) for p in parts) or "the file"
-    if len(parts) >= 2 and parts[0] == "intents" and isinstance(parts[1], int):
-        try:
-            where = f"intent {data['intents'][parts[1]].get('name', parts[1])!r}" + (
-                f" ({'.'.join(str(p) for p in parts[2:])})" if parts[2:] else "")
-        except (KeyError, IndexError, AttributeError, TypeError):
-            pass
-    return f"{where}: {reason}"
+def _named(problems: list[str], data: dict[str, Any]) -> list[str]:
+    """ "intents[3].tier: ..." as "intent 'refunds' (tier): ...": the name the team wrote."""
+    intents = data.get("intents") if isinstance(data, dict) else None
+
+    def name(match: re.Match[str]) -> str:
+        i, key = int(match[1]), match[2]
+        entry = intents[i] if isinstance(intents, list) and i < len(intents) else None
+        label = entry.get("name", i) if isinstance(entry, dict) else i
+        return f"intent {label!r}" + (f" ({key})" if key else "") + ":"
+
+    return [re.sub(r"^intents\[(\d+)\](?:\.(\S+?))?:", name, p) for p in problems]
 
 
 def edited(intent: Intent, changes: dict[str, Any]) -> Intent:
-    """``intent`` with an editor's changes, checked, or a ``ValueError`` saying which field is wrong."""
-    data = {**msgspec.structs.asdict(intent), **changes}
-    try:
-        return msgspec.convert(data, Intent)
-    except msgspec.ValidationError as exc:
-        raise ValueError(_describe(exc, {"intents": [data]})) from None
+    """``intent`` with an editor's changes, checked, or a ``SettingsError`` naming each wrong field."""
+    return checked(Intent, {**msgspec.structs.asdict(intent), **changes}, f"intent {intent.name!r}")
 
 
 def parse(text: str, source: str = "taxonomy.toml") -> Taxonomy:
@@ -209,9 +202,9 @@ def parse(text: str, source: str = "taxonomy.toml") -> Taxonomy:
     except RecursionError:
         raise SettingsError(source, ["it nests too deeply to read"]) from None
     try:
-        return msgspec.convert(data, Taxonomy)
-    except msgspec.ValidationError as exc:
-        raise SettingsError(source, [_describe(exc, data)]) from None
+        return checked(Taxonomy, data, source)
+    except SettingsError as exc:
+        raise SettingsError(source, _named(exc.problems, data)) from None
 
 
 def load(path: Path) -> Taxonomy:

@@ -221,12 +221,13 @@ def test_a_broken_taxonomy_names_the_intent_and_the_key(tmp_path: Path) -> None:
     bad = '[[intents]]\nname = "refunds"\n[[intents]]\nname = "returns"\nbase_risk = "severe"\n'
     with pytest.raises(AssistError) as caught:
         taxonomies.parse(bad, "taxonomy.toml")
-    assert caught.value.problems == ["intent 'returns' (base_risk): 'severe' is not one of the choices"]  # type: ignore[attr-defined]
+    assert caught.value.problems == [  # type: ignore[attr-defined]
+        "intent 'returns' (base_risk): must be one of 'low', 'medium', 'high' (got 'severe')"]
     with pytest.raises(AssistError, match="'Refunds!' is not an intent name"):
         taxonomies.parse('[[intents]]\nname = "Refunds!"\n')
     with pytest.raises(AssistError, match="'refunds' is listed twice"):
         taxonomies.parse('[[intents]]\nname = "refunds"\n[[intents]]\nname = "refunds"\n')
     ok = taxonomies.parse('[[intents]]\nname = "refunds"\nexamples = ["money back"]\nhigh_risk_over = 200\n')
     assert taxonomies.parse(taxonomies.dumps(ok)) == ok
-    with pytest.raises(ValueError, match=r"^tier: 'gold' is not one of the choices"):
+    with pytest.raises(AssistError, match=r"tier: must be one of '', 'human', 'offline', 'fast', 'frontier'"):
         taxonomies.edited(ok.intents[0], {"tier": "gold"})
