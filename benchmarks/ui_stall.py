@@ -2,7 +2,10 @@
 
 A 5 ms Qt timer ticks in the real main window (offscreen); the longest gap between ticks, minus the
 5 ms period, is the stall an agent would feel as a frozen window. Baseline in the same run: the
-same window sitting idle for the same time.
+same window sitting idle for the same time. Scenarios an agent repeats (streaming a draft, opening a
+hostile ticket, refreshing the queue) run three times: the verdict is on the median worst gap, and the
+worst of the three is printed beside it (a single gap also catches the VM's own pauses: the idle
+window alone shows 1-12 ms from run to run).
 """
 
 from __future__ import annotations
@@ -33,6 +36,14 @@ from tests.openai_server import OpenAIServer  # noqa: E402
 from ui.main_window import MainWindow  # noqa: E402
 
 PERIOD_MS = 5
+REPEAT = 3
+
+
+def repeated(stalls: list[float]) -> str:
+    """Median worst gap of the repetitions (the verdict) and the worst one."""
+    middle = sorted(stalls)[len(stalls) // 2]
+    return (f"{middle * 1000:.1f} ms (median of {len(stalls)}, worst {max(stalls) * 1000:.1f} ms)   "
+            f"target <= 50 ms: {'met' if middle <= 0.05 else 'NOT met'}")
 
 
 class StallMeter:
@@ -110,11 +121,13 @@ async def main(window: MainWindow, server: OpenAIServer) -> None:
         await asyncio.sleep(0.01)
     first = meter.stop()
     server.reply = " ".join(["Hi Derek, your grinder is being packed [1]."] * 120)
-    meter.start()
-    window.generate_draft()
-    while window.runner.running("draft"):
-        await asyncio.sleep(0.01)
-    streaming = meter.stop()
+    streaming = []
+    for _ in range(REPEAT):
+        meter.start()
+        window.generate_draft()
+        while window.runner.running("draft"):
+            await asyncio.sleep(0.01)
+        streaming.append(meter.stop())
 
     folder = Path(tempfile.mkdtemp()) / "docs"
     folder.mkdir()
@@ -123,7 +136,7 @@ async def main(window: MainWindow, server: OpenAIServer) -> None:
     meter.start()
     report = await window.session.kb.ingest([str(folder)])
     ingesting = meter.stop()
-    hostile = {}
+    hostile: dict[str, list[float]] = {}
     for label, body, fmt in (("a 5 MB body", "words of a very long mail " * 200_000, "text"),
                              ("a 1 MB unbroken token", "A" * 1_000_000, "text"),
                              ("100k nested tags", "<div>" * 100_000 + "x" + "</div>" * 100_000, "html")):
@@ -132,14 +145,16 @@ async def main(window: MainWindow, server: OpenAIServer) -> None:
                          "WHERE ticket_id = '1003')", (body, fmt))
 
         await window.session.demo_db.run(_set)
-        window.open_ticket(TicketId("1002"))
-        while window.ticket.loaded != "1002":
-            await asyncio.sleep(0.01)
-        meter.start()
-        window.open_ticket(TicketId("1003"))
-        while window.ticket.loaded != "1003" or window.runner.pending():
-            await asyncio.sleep(0.01)
-        hostile[label] = meter.stop()
+        hostile[label] = []
+        for _ in range(REPEAT):
+            window.open_ticket(TicketId("1002"))
+            while window.ticket.loaded != "1002":
+                await asyncio.sleep(0.01)
+            meter.start()
+            window.open_ticket(TicketId("1003"))
+            while window.ticket.loaded != "1003" or window.runner.pending():
+                await asyncio.sleep(0.01)
+            hostile[label].append(meter.stop())
     from datetime import UTC, datetime
 
     from assist.domain import TicketStatus, TicketSummary
@@ -147,24 +162,23 @@ async def main(window: MainWindow, server: OpenAIServer) -> None:
     now = datetime.now(UTC)
     big = [TicketSummary(TicketId(str(100_000 + i)), f"Subject {i} about an order that did not arrive",
                          TicketStatus.OPEN, f"c{i}@example.com", f"Customer {i}", now) for i in range(10_000)]
-    meter.start()
-    for _ in range(5):  # what a refresh of a 10k-ticket queue costs the UI thread
-        window._show_queue(big)
-        await asyncio.sleep(0.02)
-    queue_stall = meter.stop()
+    queue_stall = []
+    for _ in range(REPEAT):
+        meter.start()
+        for _ in range(5):  # what a refresh of a 10k-ticket queue costs the UI thread
+            window._show_queue(big)
+            await asyncio.sleep(0.02)
+        queue_stall.append(meter.stop())
     typing, searches = await type_a_search(window, meter)
     print(f"UI stall, idle baseline: {idle * 1000:.1f} ms")
     print(f"UI stall typing a search over 10,000 tickets (one key every 60 ms, debounced; {searches}): "
           f"{typing * 1000:.1f} ms   target <= 50 ms: {'met' if typing <= 0.05 else 'NOT met'}")
-    print(f"UI stall refreshing a 10,000-ticket queue: {queue_stall * 1000:.1f} ms   "
-          f"target <= 50 ms: {'met' if queue_stall <= 0.05 else 'NOT met'}")
-    for label, stall in hostile.items():
-        print(f"UI stall opening a ticket with {label}: {stall * 1000:.1f} ms   "
-              f"target <= 50 ms: {'met' if stall <= 0.05 else 'NOT met'}")
+    print(f"UI stall refreshing a 10,000-ticket queue: {repeated(queue_stall)}")
+    for label, stalls in hostile.items():
+        print(f"UI stall opening a ticket with {label}: {repeated(stalls)}")
     print(f"UI stall during the session's first model draft: {first * 1000:.1f} ms   "
           f"target <= 50 ms: {'met' if first <= 0.05 else 'NOT met'}")
-    print(f"UI stall while streaming a {len(server.reply)}-character draft: {streaming * 1000:.1f} ms   "
-          f"target <= 50 ms: {'met' if streaming <= 0.05 else 'NOT met'}")
+    print(f"UI stall while streaming a {len(server.reply)}-character draft: {repeated(streaming)}")
     print(f"UI stall while ingesting {report.added} documents: {ingesting * 1000:.1f} ms   "
           f"target <= 50 ms: {'met' if ingesting <= 0.05 else 'NOT met'}")
     await window.shutdown()
