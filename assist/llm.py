@@ -239,9 +239,19 @@ class Delta(Struct, frozen=True):
     text: str
 
 
+def masks(tier: ModelTier, redact: bool) -> bool:
+    """Calls to this tier are masked: a cloud tier with redaction on."""
+    return redact and is_cloud(tier)
+
+
+def load_masking() -> None:
+    """Compile the masking patterns (~6 ms), e.g. on a worker while the window opens."""
+    import assist.redact  # noqa: F401
+
+
 def masker(tier: ModelTier, redact: bool) -> Redactor | None:
     """The redactor for one call: only for cloud tiers, only when redaction is on."""
-    if not (redact and is_cloud(tier)):
+    if not masks(tier, redact):
         return None
     from assist.redact import Redactor
 

@@ -6,7 +6,6 @@ Views never talk to connectors directly; they call these coroutines and render t
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -47,7 +46,16 @@ from assist.drafting import (
     retrieval_query,
 )
 from assist.errors import ActionRejectedError, AssistError, ConnectorUnavailableError, LLMError, WriteBackError
-from assist.feedback import REASONS, Escalation, EscalationFilter, FeedbackStore, suggested_reason, transcript
+from assist.feedback import (
+    REASONS,
+    Escalation,
+    EscalationFilter,
+    FeedbackStore,
+    Suggestion,
+    escalation_suggestion,
+    suggested_reason,
+    transcript,
+)
 from assist.helpdesk.base import Helpdesk
 from assist.journal import Journal
 from assist.knowledge.base import KnowledgeBase
@@ -119,8 +127,8 @@ class Session:
         models = self.settings.models
         if models.fast.model or models.frontier.model:
             await llm.start_host()
-        if self.settings.ai.redact_pii and any(t.model and llm.is_cloud(t) for t in (models.fast, models.frontier)):
-            await asyncio.to_thread(importlib.import_module, "assist.redact")  # its patterns, before the first draft
+        if any(t.model and llm.masks(t, self.settings.ai.redact_pii) for t in (models.fast, models.frontier)):
+            await asyncio.to_thread(llm.load_masking)  # its patterns compile here, not in the first draft
 
     async def routing_ready(self) -> None:
         """Load the intent classifier and the sentiment lexicon now (a worker thread), while the window
@@ -381,6 +389,14 @@ class Session:
         return await self.helpdesk.get_ticket(ticket_id)
 
     # -- escalations and review -----------------------------------------------------------------
+    def escalation_hint(self, ctx: TicketContext, route: Route | None, rejected_drafts: int) -> Suggestion | None:
+        """Whether to suggest escalating this ticket, read with this workspace's taxonomy."""
+        return escalation_suggestion(ctx.ticket, route, rejected_drafts, taxonomy=self.intents.taxonomy)
+
+    def escalation_reason(self, route: Route | None) -> str:
+        """The reason the escalate form starts on: the same one the journal records as suggested."""
+        return suggested_reason(route, self.intents.taxonomy)
+
     async def escalate(
         self, ctx: TicketContext, route: Route | None, draft_text: str, draft_state: str, reason: str,
         note: str, *, write_back: bool,
@@ -398,7 +414,7 @@ class Session:
             written = True
         return await self.feedback.escalate(
             ctx.ticket.id, route, draft_text, draft_state, reason, note,
-            suggested_reason(route, self.intents.taxonomy), written, self.settings.agent.name, transcript=story,
+            self.escalation_reason(route), written, self.settings.agent.name, transcript=story,
         )
 
     async def escalations(self, flt: EscalationFilter) -> list[Escalation]:

@@ -34,7 +34,7 @@ from assist.domain import (
 )
 from assist.drafting import human_only_draft
 from assist.errors import AssistError, TicketNotFoundError
-from assist.feedback import REASONS, escalation_suggestion, suggested_reason
+from assist.feedback import REASONS
 from assist.llm import Delta
 from assist.render import customer_html, thread_html
 from assist.session import Session
@@ -525,8 +525,7 @@ class TicketController:
         ctx = self.ctx
         if ctx is None or not self.session.ai_enabled:
             return
-        tip = escalation_suggestion(ctx.ticket, self.route, self.rejected.get(ctx.ticket.id, 0),
-                                    taxonomy=self.session.intents.taxonomy)
+        tip = self.session.escalation_hint(ctx, self.route, self.rejected.get(ctx.ticket.id, 0))
         if tip is not None and not (self.route and self.route.human_only):
             self.w.banner.show_message(f"Consider escalating #{ctx.ticket.id}: {tip.why}.", retry=self.open_escalate,
                                        level="info", action_text="&Escalate…")
@@ -537,9 +536,8 @@ class TicketController:
         ctx, route = self.ctx, self.route
         if ctx is None:
             return
-        tip = escalation_suggestion(ctx.ticket, route, self.rejected.get(ctx.ticket.id, 0),
-                                    taxonomy=self.session.intents.taxonomy)
-        suggested = suggested_reason(route) or (tip.reason if tip else "")
+        tip = self.session.escalation_hint(ctx, route, self.rejected.get(ctx.ticket.id, 0))
+        suggested = self.session.escalation_reason(route) or (tip.reason if tip else "")
         why = "; ".join(route.reasons) if route and route.triggers else (tip.why if tip else "")
         dialog = EscalateDialog(f"#{ctx.ticket.id}", suggested, why, self.w)
         dialog.chosen.connect(lambda reason, note, write_back: self.escalate(reason, note, write_back))

@@ -53,6 +53,17 @@ def test_escalate_prefilled_writes_back_and_is_reviewable(open_window, run_until
     assert "root cause “wanted marketing opt-out, not erasure”" in history
 
 
+def test_the_escalate_form_starts_on_the_intents_own_reason(open_window, run_until) -> None:
+    """The workspace's taxonomy says a broken feature escalates as a bug: the form starts there, as the
+    journal's "suggested reason" does (the form ignored the taxonomy before)."""
+    window = open_window()
+    _open(window, run_until, "1026")
+    assert window.ticket.route.intent == "broken_feature" and not window.ticket.route.triggers
+    window.open_escalate()
+    assert window.ticket.escalate_dialog.reason.currentData() == "bug_outage"
+    window.ticket.escalate_dialog.close()
+
+
 def test_other_reason_needs_a_note(open_window, run_until) -> None:
     window = open_window()
     _open(window, run_until, "1002")
