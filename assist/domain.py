@@ -203,6 +203,8 @@ class Route(Struct, frozen=True):
     duplicates: tuple[TicketId, ...] = ()
     model: str = ""
     intent_title: str = ""  # as the workspace's taxonomy names it
+    review: bool = False  # the router was not sure enough for the workspace's precision: a person picks
+    candidates: tuple[tuple[str, float], ...] = ()  # the likeliest intents, for review
 
     @property
     def human_only(self) -> bool:

@@ -23,6 +23,7 @@ from assist.text import plural
 if TYPE_CHECKING:
     from assist.secrets import SecretStore
     from assist.settings import Settings
+    from assist.taxonomy import Taxonomy
 
 
 def settings_for(paths: Paths, workspace: str | None) -> Settings:
@@ -34,6 +35,25 @@ def settings_for(paths: Paths, workspace: str | None) -> Settings:
         if workspace not in settings.workspaces:
             raise AssistError(f"No workspace named {workspace!r} (workspaces: {', '.join(settings.workspaces)}).")
         settings.active_workspace = workspace
+    return settings
+
+
+def learning_settings(paths: Paths, workspace: str | None, from_file: bool) -> Settings:
+    """``settings_for`` for ``assist learn``: a team's history never goes into the demo workspace, and a new
+    name given with ``--tickets`` creates that workspace (its helpdesk is connected later, in Settings)."""
+    from assist.settings import WorkspaceSettings, load_settings, save_settings
+
+    settings, _ = load_settings(paths.config_file)
+    if workspace and workspace not in settings.workspaces and from_file:
+        if not workspace.replace("-", "_").replace("_", "a").isalnum():
+            raise AssistError(f"{workspace!r} is not a workspace name (letters, digits, - and _).")
+        settings.workspaces[workspace] = WorkspaceSettings()
+        save_settings(settings, paths.config_file)
+        print(f"created workspace {workspace!r} (connect its helpdesk in Settings)", file=sys.stderr)
+    settings = settings_for(paths, workspace)
+    if settings.workspace == "demo":
+        raise AssistError("The demo workspace keeps its own intents: learn into a team's workspace with "
+                          "`assist learn --workspace NAME --tickets FILE` (a new NAME is created).")
     return settings
 
 
@@ -109,32 +129,37 @@ def _print_buckets(buckets, out: TextIO, impact_unit: str) -> None:  # type: ign
 async def learn(paths: Paths, args: argparse.Namespace, secrets: SecretStore | None = None) -> int:
     """Import the history, bucket it, write the taxonomy and train (``secrets``: the keyring's, by default)."""
     from assist.learning import discover
-    from assist.learning.workspace import add_labelled_intents, label_names, save_taxonomy, train_and_save
-    from assist.workspace import load_taxonomy
+    from assist.learning.workspace import add_labelled_intents, collisions, label_names, save_taxonomy, train_and_save
+    from assist.taxonomy import Taxonomy
+    from assist.workspace import load_taxonomy, taxonomy_path
 
     if args.report:
         from assist.cli import _check_folder
 
         _check_folder(args.report)
-    settings = settings_for(paths, args.workspace)
+    settings = learning_settings(paths, args.workspace, bool(args.tickets))
     name = settings.workspace
     raw = await _history(paths, settings, args, secrets)
-    history = label_names(raw)
-    raw_labels = {h.label: r.label for h, r in zip(history, raw, strict=True) if r.label}
+    history, raw_labels = label_names(raw)
     n_labelled = sum(bool(t.label) for t in history)
     print(f"{name}: {plural(len(history), 'ticket')} of history, {n_labelled:,} labelled")
     impact_unit = "min" if any(t.handle_minutes is not None for t in history) else "replies"
-    moods = discover.moods_of(history)
-    taxonomy = load_taxonomy(paths, name, settings.current)
-    if n_labelled >= max(10, len(history) // 2):
-        buckets = discover.by_label(history, moods)
+    # the workspace's own taxonomy file, or nothing: never the demo's intents
+    taxonomy = load_taxonomy(paths, name, settings.current) if taxonomy_path(paths, name).exists() \
+        else Taxonomy()
+    if n_labelled:
         taxonomy = add_labelled_intents(taxonomy, history, raw_labels)
+        for line in collisions(raw_labels):
+            print(f"label renamed to stay apart from another: {line}")
+    if n_labelled >= max(10, len(history) // 2):
+        buckets = discover.by_label(history, discover.moods_of(history))
     else:
-        print("Few labels: discovering buckets in the unlabelled tickets...")
-        buckets = discover.cluster(history, moods=moods)
+        rest = [t for t in history if not t.label]
+        print(f"{plural(len(rest), 'unlabelled ticket')}: discovering buckets in them...")
+        buckets = discover.cluster(rest, moods=discover.moods_of(rest))
         if args.accept:
-            taxonomy = discover.to_taxonomy(buckets, taxonomy, history)
-            history = discover.labelled_by(history, buckets)
+            taxonomy = discover.to_taxonomy(buckets, taxonomy, rest)
+            history = [t for t in history if t.label] + discover.labelled_by(rest, buckets)
     _print_buckets(buckets, sys.stdout, impact_unit)
     if args.report:
         _write_report(args.report, buckets, f"{name}: intent buckets, {datetime.now(UTC):%Y-%m-%d}", impact_unit)
@@ -148,9 +173,15 @@ async def learn(paths: Paths, args: argparse.Namespace, secrets: SecretStore | N
     from assist.learning.workspace import history_file
 
     save(history, history_file(paths, name))  # labels as intent names, for the router and later runs
-    result = train_and_save(paths, name, history, progress=lambda m: print(f"  {m}...", file=sys.stderr))
+    result = train_and_save(paths, name, history, progress=lambda m: print(f"  {m}...", file=sys.stderr),
+                            precision=settings.current.routing.precision, taxonomy=taxonomy)
     print("\n".join(result.lines()))
     return 0
+
+
+def _label(taxonomy: Taxonomy, name: str) -> str:
+    info = taxonomy.get(name)
+    return (info.team_label or info.label) if info else name
 
 
 def route_jsonl(paths: Paths, args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
@@ -160,7 +191,7 @@ def route_jsonl(paths: Paths, args: argparse.Namespace, stdin: TextIO, stdout: T
 
     settings = settings_for(paths, args.workspace)
     router = intent_router(paths, settings.workspace, settings.current)
-    threshold = router.loaded.threshold
+    threshold = router.threshold
     now = datetime.now(UTC)
     bad = 0
     for n, line in enumerate(stdin, start=1):
@@ -179,8 +210,13 @@ def route_jsonl(paths: Paths, args: argparse.Namespace, stdin: TextIO, stdout: T
             stdout.write(json.dumps({"id": None, "error": f"line {n}: not a JSON ticket"}) + "\n")
             continue
         r = route(ticket, None, settings, router, router.taxonomy, threshold=threshold)
-        stdout.write(json.dumps({"id": tid, "intent": r.intent, "confidence": r.intent_confidence,
-                                 "tier": r.tier.value, "human": r.human_only, "reasons": list(r.reasons)}) + "\n")
+        info = router.taxonomy.get(r.intent)
+        stdout.write(json.dumps({
+            "id": tid, "intent": "review" if r.review else r.intent,
+            "label": (info.team_label or info.label) if info else None, "confidence": r.intent_confidence,
+            "candidates": [{"intent": i, "label": _label(router.taxonomy, i), "confidence": p}
+                           for i, p in r.candidates],
+            "tier": r.tier.value, "human": r.human_only, "reasons": list(r.reasons)}) + "\n")
         stdout.flush()
     return 1 if bad else 0
 
@@ -199,7 +235,7 @@ async def eval_import(paths: Paths, args: argparse.Namespace, secrets: SecretSto
 
     _check_folder(args.out)
     settings = settings_for(paths, args.workspace)
-    history = label_names(await _history(paths, settings, args, secrets, cache=False))
+    history, _ = label_names(await _history(paths, settings, args, secrets, cache=False))
     taxonomy = load_taxonomy(paths, settings.workspace, settings.current)
     patterns = []
     catalog_path = Path(settings.current.actions.catalog).expanduser() if settings.current.actions.catalog else None

@@ -191,22 +191,29 @@ def route(
     intents = classifier.predict(f"{ticket.subject}\n{text}")
     intent, confidence = intents[0]
     cutoff = settings.routing.min_intent_confidence if threshold is None else threshold
+    candidates = tuple((i, round(p, 3)) for i, p in intents[:3] if taxonomy.get(i) is not None and p >= 0.05)
+    review = False
     if intent_override and taxonomy.get(intent_override):
         intent, confidence = intent_override, 1.0
-    elif confidence < cutoff or taxonomy.get(intent) is None:
+    elif taxonomy.get(intent) is None:
         intent = OTHER
+    elif confidence < cutoff:
+        intent, review = OTHER, bool(candidates)
     mood = sentiment(text, taxonomy)
     cx = complexity(ticket, intents)
     rk = risk(intent, text, taxonomy)
     dups = likely_duplicates(ticket, customer, intent, classifier)
     triggers = tuple(hard_triggers(f"{ticket.subject}\n{text}", taxonomy))
     base = {"intent": intent, "intent_confidence": round(confidence, 2), "complexity": cx,
-            "risk": rk, "sentiment": mood, "duplicates": dups, "intent_title": taxonomy.title(intent)}
+            "risk": rk, "sentiment": mood, "duplicates": dups, "intent_title": taxonomy.title(intent),
+            "review": review, "candidates": candidates if review else ()}
     if triggers:
         human = tuple(f"human only: {t.reason}" for t in triggers)
         return Route(tier=Tier.HUMAN, reasons=human, triggers=triggers, **base)  # type: ignore[arg-type]
 
     reasons: list[str] = []
+    if review:
+        reasons.append("intent to review: " + ", ".join(f"{taxonomy.title(i)} {p:.0%}" for i, p in candidates))
     tier = Tier(settings.routing.default_tier)
     for n, rule in enumerate(settings.routing.rules, start=1):
         if _rule_matches(rule, intent, rk, cx, mood):

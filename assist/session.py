@@ -468,7 +468,7 @@ class Session:
         # classification is CPU work over text of any length: off the event loop (the UI thread)
         intents = self.intents
         check_rules(self.settings, intents.taxonomy)  # a rule naming an unknown intent is named, not skipped
-        threshold = (await asyncio.to_thread(lambda: intents.loaded)).threshold  # loads the model once
+        threshold = await asyncio.to_thread(lambda: intents.threshold)  # loads the model once
         r = await asyncio.to_thread(route, ctx.ticket, ctx.customer, self.settings, intents, intents.taxonomy,
                                     threshold=threshold)
         fast = self.settings.models.fast

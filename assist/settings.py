@@ -134,8 +134,15 @@ class TeamSettings(_Section):
     sync_interval_s: Annotated[float, Meta(ge=5, le=3600)] = 30.0  # seconds between syncs
 
 
+class WorkspaceRouting(_Section):
+    # How often an intent the router names on its own must be right (calibrated out of fold by
+    # `assist learn`); tickets below the matching confidence go to review with their top candidates.
+    precision: Annotated[float, Meta(ge=0.5, le=0.999)] = 0.95
+
+
 class WorkspaceSettings(_Section):
     helpdesk: HelpdeskSettings = field(default_factory=HelpdeskSettings)
+    routing: WorkspaceRouting = field(default_factory=WorkspaceRouting)
     crm: CRMSettings = field(default_factory=CRMSettings)
     actions: ActionsSettings = field(default_factory=ActionsSettings)
     reply: ReplySettings = field(default_factory=ReplySettings)

@@ -56,6 +56,7 @@ class Intent(_Model, frozen=True):
     escalation_reason: str = ""
     high_risk_over: Annotated[float, Meta(ge=0)] | None = None
     examples: tuple[str, ...] = ()
+    team_label: str = ""  # the label as the team's helpdesk spells it ("Billing::Refund"), when learned from one
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name) or self.name == OTHER:
@@ -64,6 +65,13 @@ class Intent(_Model, frozen=True):
     @property
     def label(self) -> str:
         return self.title or self.name.replace("_", " ").capitalize()
+
+    @property
+    def parent(self) -> str:
+        """The parent of a hierarchical team label ("Billing" of "Billing::Refund", "billing/refund" or
+        "Billing > Refund"); "" for a flat one."""
+        parts = re.split(r"\s*(?:::|/|>)\s*", self.team_label.strip())
+        return parts[0] if len(parts) > 1 and all(parts) else ""
 
 
 def _compiles(patterns: tuple[str, ...]) -> None:

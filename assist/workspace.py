@@ -123,7 +123,7 @@ def intent_router(paths: Paths, name: str, ws: WorkspaceSettings) -> IntentRoute
         own = labelled(load_cache(data / HISTORY_FILE))
         return own + (labelled_tickets(resources_dir() / "demo") if demo else [])
 
-    return IntentRouter(taxonomy, data / MODEL_FILE, extra)
+    return IntentRouter(taxonomy, data / MODEL_FILE, extra, precision=ws.routing.precision)
 
 
 def team_sync(name: str, ws: WorkspaceSettings, journal: Journal, secrets: SecretStore) -> TeamSync | None:

@@ -51,8 +51,8 @@ class Bucket:
         return len(self.high) >= 2
 
 
-def slug(words: Sequence[str]) -> str:
-    name = "_".join(re.sub(r"[^a-z0-9]+", "_", w.lower()).strip("_") for w in words if w)[:40].strip("_")
+def slug(words: Sequence[str], limit: int = 40) -> str:
+    name = "_".join(re.sub(r"[^a-z0-9]+", "_", w.lower()).strip("_") for w in words if w)[:limit].strip("_")
     return name if name and name[0].isalnum() else f"bucket_{name}".strip("_")
 
 

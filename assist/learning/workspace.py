@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -24,9 +25,30 @@ def history_file(paths: Paths, name: str) -> Path:
     return paths.workspace_dir(name) / HISTORY_FILE
 
 
-def label_names(history: Sequence[HistoryTicket]) -> list[HistoryTicket]:
-    """Labels as intent names ("Billing / Refund" -> "billing_refund"), so any helpdesk's labels fit."""
-    return [replace(t, label=discover.slug([t.label])) if t.label else t for t in history]
+def label_names(history: Sequence[HistoryTicket]) -> tuple[list[HistoryTicket], dict[str, str]]:
+    """Labels as intent names ("Billing::Refund" -> "billing_refund"), so any helpdesk's labels fit, and
+    each name's label as the team wrote it. Two labels never share a name: when their names collide
+    ("Refund!" and "refund?", or labels alike in their first 60 characters) the later gets "_2", "_3"."""
+    names: dict[str, str] = {}  # team label -> intent name
+    taken: dict[str, str] = {}  # intent name -> team label
+    for t in history:
+        raw = t.label.strip()
+        if not raw or raw in names:
+            continue
+        base = discover.slug([raw], limit=60)
+        name, n = base, 1
+        while name in taken or name == "other":
+            n += 1
+            name = f"{base}_{n}"
+        names[raw], taken[name] = name, raw
+    return ([replace(t, label=names[t.label.strip()]) if t.label.strip() else t for t in history],
+            taken)
+
+
+def collisions(raw_labels: dict[str, str]) -> list[str]:
+    """Intent names that had to be told apart from another label's ("refund_2" <- 'Refund?')."""
+    return [f"{name} <- {raw!r}" for name, raw in raw_labels.items() if re.search(r"_\d+$", name)
+            and discover.slug([raw], limit=60) != name]
 
 
 def add_labelled_intents(base: Taxonomy, history: Sequence[HistoryTicket], raw_labels: dict[str, str]
@@ -42,23 +64,24 @@ def add_labelled_intents(base: Taxonomy, history: Sequence[HistoryTicket], raw_l
         if label not in have:
             raw = raw_labels.get(label, label)
             intents.append(Intent(name=label, title=raw if raw != label else label.replace("_", " ").capitalize(),
-                                  examples=tuple(dict.fromkeys(texts))[:8]))
+                                  team_label=raw, examples=tuple(dict.fromkeys(texts))[:8]))
     return base.with_intents(intents)
 
 
 def train_and_save(paths: Paths, name: str, history: Sequence[HistoryTicket],
-                   progress: Callable[[str], None] = lambda _m: None) -> TrainResult:
-    """Train on the labelled history and keep the winner where the workspace's router finds it."""
-    result = train(labelled(history), progress=progress)
+                   progress: Callable[[str], None] = lambda _m: None, precision: float = 0.95,
+                   taxonomy: Taxonomy | None = None) -> TrainResult:
+    """Train on the labelled history (and the taxonomy's own examples of its intents) and keep the model
+    where the workspace's router finds it."""
+    examples = labelled(history)
+    if taxonomy is not None:
+        examples += [(t, i) for t, i in taxonomy.examples() if taxonomy.get(i) is not None]
+    result = train(examples, progress=progress, precision=precision)
     folder = paths.workspace_dir(name)
     folder.mkdir(parents=True, exist_ok=True)
-    model_file = folder / MODEL_FILE
-    if result.model is not None:
-        result.model.save(model_file)
-    else:
-        model_file.unlink(missing_ok=True)  # naive Bayes won: the router trains it from the history itself
-    meta = {"kind": result.winner, "tickets": result.tickets, "threshold": result.threshold,
-            "coverage": result.coverage, "precision": result.precision,
+    result.model.save(folder / MODEL_FILE)
+    meta = {"kind": result.winner, "tickets": result.tickets, "precision_target": precision,
+            "threshold": result.threshold, "coverage": result.coverage, "precision": result.precision,
             "scores": [{"model": s.name, "accuracy": s.accuracy, "macro_f1": s.macro_f1} for s in result.scores]}
     (folder / META_FILE).write_text(json.dumps(meta, indent=2), "utf-8")
     return result
@@ -92,8 +115,7 @@ class Learning:
         return "min" if any(t.handle_minutes is not None for t in self.history) else "replies"
 
     def _set_history(self, raw: Sequence[HistoryTicket]) -> None:
-        self.history = label_names(raw)
-        self.raw_labels = {h.label: r.label for h, r in zip(self.history, raw, strict=True) if r.label}
+        self.history, self.raw_labels = label_names(raw)
         self.moods = discover.moods_of(self.history, self.router.taxonomy)
         self.labelled = sum(bool(t.label) for t in self.history) >= max(10, len(self.history) // 2)
 
@@ -170,7 +192,8 @@ class Learning:
         save_taxonomy(self.paths, self.name, taxonomy)
         await asyncio.to_thread(hist.save, history, history_file(self.paths, self.name))
         self.router.reload(taxonomy)  # routes with the new intents now (their examples), model or not
-        result = await asyncio.to_thread(train_and_save, self.paths, self.name, history, progress)
+        result = await asyncio.to_thread(train_and_save, self.paths, self.name, history, progress,
+                                         self.router.precision, taxonomy)
         self.router.reload(taxonomy)
         return result
 
