@@ -83,15 +83,26 @@ class IntentClassifier:
 
 # -- hard triggers ------------------------------------------------------------------------------
 
+HUMAN = "human"  # the built-in trigger kind the learned detector adds to
+
+
 def hard_triggers(text: str, taxonomy: Taxonomy | None = None) -> list[Trigger]:
-    """Built-in triggers (resources/triggers.toml) and the workspace's own, each at most once."""
+    """Built-in triggers (resources/triggers.toml) and the workspace's own, each at most once; asking for a
+    human also when the learned detector reads it in a sentence the patterns miss."""
+    rules = taxonomy or builtin_rules()
     fired = []
-    for kind, reason, patterns in (taxonomy or builtin_rules()).compiled_triggers:
+    for kind, reason, patterns in rules.compiled_triggers:
         for pattern in patterns:
             m = pattern.search(text)
             if m:
                 fired.append(Trigger(kind, reason, m.group(0)))
                 break
+    if not any(t.kind == HUMAN for t in fired):
+        detector = rules.human_detector
+        sentence = detector.fired(text) if detector is not None else None
+        if sentence:
+            spec = rules.trigger(HUMAN)
+            fired.append(Trigger(HUMAN, spec.reason if spec else "asks for a human", sentence[:120]))
     return fired
 
 

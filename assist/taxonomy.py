@@ -100,10 +100,18 @@ class SentimentSpec(_Model, frozen=True):
         _compiles(self.frustration)
 
 
+class HumanRequestSpec(_Model, frozen=True):
+    """The workspace's own examples for the asking-for-a-human detector (besides the shipped phrase set)."""
+
+    asks: tuple[str, ...] = ()  # customers asking for a person, in this team's customers' words
+    ordinary: tuple[str, ...] = ()  # messages it must not take for such a request
+
+
 class Taxonomy(_Model, frozen=True, dict=True):  # dict: room for the cached properties below
     intents: tuple[Intent, ...] = ()
     triggers: tuple[TriggerSpec, ...] = ()
     sentiment: SentimentSpec = msgspec.field(default_factory=SentimentSpec)
+    human_request: HumanRequestSpec = msgspec.field(default_factory=HumanRequestSpec)
 
     def __post_init__(self) -> None:
         seen: set[str] = set()
@@ -150,6 +158,22 @@ class Taxonomy(_Model, frozen=True, dict=True):  # dict: room for the cached pro
         return tuple((t.kind, t.reason, tuple(re.compile(expand(p), re.IGNORECASE) for p in t.patterns))
                      for t in specs)
 
+    @cached_property
+    def human_detector(self) -> Any:
+        """The learned asking-for-a-human detector (``assist.learning.handoff.Detector``): the shipped one,
+        or one trained with this workspace's examples too; None when its model cannot be read."""
+        from assist.learning import handoff
+        from assist.paths import resources_dir
+
+        spec = self.human_request
+        try:
+            return handoff.for_workspace(resources_dir(), spec.asks, spec.ordinary, None)
+        except (OSError, ValueError, KeyError) as exc:
+            import logging
+
+            logging.getLogger(__name__).warning("Human-request detector unavailable (%s): patterns only", exc)
+            return None
+
     def trigger(self, kind: str) -> TriggerSpec | None:
         own = self.triggers if self is _BUILTIN else (*builtin_rules().triggers, *self.triggers)
         return next((t for t in own if t.kind == kind), None)
@@ -174,7 +198,8 @@ class Taxonomy(_Model, frozen=True, dict=True):  # dict: room for the cached pro
         return analyzer
 
     def with_intents(self, intents: Iterable[Intent]) -> Taxonomy:
-        return Taxonomy(intents=tuple(intents), triggers=self.triggers, sentiment=self.sentiment)
+        return Taxonomy(intents=tuple(intents), triggers=self.triggers, sentiment=self.sentiment,
+                        human_request=self.human_request)
 
 
 def expand(pattern: str) -> str:

@@ -18,6 +18,7 @@ from assist.settings import ModelTier, RoutingRule, Settings
 
 SEED = resources_dir() / "demo"
 DEMO = taxonomy.load(SEED / "taxonomy.toml")
+ROOT = SEED.parents[1]
 
 FIRES = {
     "legal": [
@@ -70,11 +71,13 @@ NEAR_MISSES = {
     "legal": ["please delete my old address from my profile", "is this legal tender", "update my data usage app"],
     "refund_exception": ["refund for my last box please", "is this within your refund policy?"],
     "accessibility": ["is the app accessible offline?", "we do blind tastings at the office"],
-    "abuse": ["this is so frustrating", "what an idiotically small bag (just joking)"],
+    "abuse": ["this is so frustrating", "what an idiotically small bag (just joking)",
+              "Some idiot stole my card.", "a moron on a bike knocked my parcel over"],
     "self_harm": ["this coffee is to die for", "I'm dying for my morning cup", "end my subscription please",
                   "you guys are killing it"],
     "manager": ["my manager asked me to order for the office", "our account manager is Tom"],
-    "chargeback": ["my bank shows two charges", "I checked my bank statement", "charge my card again"],
+    "chargeback": ["my bank shows two charges", "I checked my bank statement", "charge my card again",
+                   "Can I dispute a payment I don't recognise?", "How do chargebacks work?"],
 }
 
 
@@ -249,3 +252,35 @@ examples = ["the service is down", "nothing works, outage?", "site down for ever
 def test_no_intents_yet_means_other_and_no_error() -> None:
     r = _route(_ticket("where is my order"), Settings(), IntentRouter(taxonomy.Taxonomy()))
     assert r.intent == "other"
+
+
+def test_asking_for_a_human_in_words_no_pattern_has() -> None:
+    """The learned detector (resources/human_requests.toml) reads the concept: these phrasings are in
+    neither the phrase set nor the patterns; the ordinary messages mention agents, calls and people."""
+    from assist.learning import handoff
+
+    for text in ["Get me a representative.", "agent pls", "Can somebody from your team call me back?",
+                 "I'd prefer to discuss this with a human rather than a virtual assistant",
+                 "My order is wrong again.\nI want to speak with someone about it, not an automated answer."]:
+        asks, _ = handoff.phrase_set(ROOT / "resources" / "human_requests.toml")
+        assert text not in asks
+        assert "human" in {t.kind for t in hard_triggers(text)}, text
+    for text in ["The representative at the branch told me to message here.", "I'd like to make a transfer",
+                 "I spoke to an agent last week about the same problem and nothing happened.",
+                 "How many people can use one subscription?", "Please call me Sam, not Samuel."]:
+        assert "human" not in {t.kind for t in hard_triggers(text)}, text
+
+
+def test_the_shipped_detector_was_built_from_the_phrase_set_and_a_workspace_teaches_it() -> None:
+    from assist.learning import handoff
+    from assist.learning.model import LinearModel
+
+    res = ROOT / "resources"
+    shipped = LinearModel.load(res / "human_requests.npz")
+    assert shipped.meta["fingerprint"] == handoff.fingerprint(*handoff.phrase_set(res / "human_requests.toml")), \
+        "resources/human_requests.toml changed: run python -m assist.learning.handoff"
+    odd = "fetch me the blue crew"  # a team's customers' own slang for their support staff
+    assert "human" not in {t.kind for t in hard_triggers(odd)}
+    team = taxonomy.parse('[human_request]\nasks = ["fetch me the blue crew", "blue crew please", '
+                          '"get the blue crew", "I need the blue crew", "put the blue crew on"]\n')
+    assert "human" in {t.kind for t in hard_triggers("can you fetch the blue crew for me", team)}
