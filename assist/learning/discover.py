@@ -78,7 +78,8 @@ def rank(buckets: Sequence[Bucket]) -> list[Bucket]:
 
     highs = {"volume": top(lambda b: b.volume), "impact": top(lambda b: b.impact + 10 * b.reopened),
              "emotion": top(lambda b: b.emotion)}
-    marked = [replace(b, high=tuple(k for k, names in highs.items() if b.name in names)) for b in buckets]
+    marked = [replace(b, high=() if b.name.startswith("miscellaneous") else
+                      tuple(k for k, names in highs.items() if b.name in names)) for b in buckets]
     return sorted(marked, key=lambda b: (-len(b.high), -b.volume, b.name))
 
 
@@ -96,50 +97,172 @@ def by_label(history: Sequence[HistoryTicket], moods: Sequence[float] | None = N
     return rank([_measure(history, label, (), idx, moods) for label, idx in groups.items()])
 
 
-def cluster(history: Sequence[HistoryTicket], k: int | None = None, moods: Sequence[float] | None = None,
-            seed: int = 0) -> list[Bucket]:
-    """Candidate buckets for unlabelled tickets, named by their distinctive terms."""
-    import numpy as np
-    from sklearn.cluster import KMeans
+_WORD = re.compile(r"[a-z]+(?:['’][a-z]+)?")
+MAX_SHARE = 0.10  # a bucket above this share of tickets is split, or called miscellaneous
+
+
+def _words(text: str) -> list[str]:
+    """Whole words for names ("didn't" stays one word and, like every contraction, is not a name)."""
+    return [w for w in _WORD.findall(text.lower()) if "'" not in w and "’" not in w]
+
+
+def _phrase_vectorizer(n: int) -> Any:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+    stop = ENGLISH_STOP_WORDS | set(CHATTER)
+    return TfidfVectorizer(analyzer=lambda t: _phrases(t, stop), min_df=2 if n >= 50 else 1, max_df=0.5,
+                           sublinear_tf=True)
+
+
+def _phrases(text: str, stop: frozenset[str] | set[str]) -> list[str]:
+    words = [w for w in _words(text) if len(w) > 1]
+    keep = [w for w in words if w not in stop and not w.isdigit()]
+    pairs = [f"{a} {b}" for a, b in zip(words, words[1:], strict=False) if a not in stop and b not in stop]
+    return keep + pairs
+
+
+def vectors(texts: Sequence[str], embed: Callable[[Sequence[str]], Any] | None = None, seed: int = 0) -> Any:
+    """One row per ticket for clustering: its sentence vector when an encoder is on, else word 1-2 + char
+    2-5 TF-IDF reduced by LSA (measured on BANKING77's 3,080 test messages at k=77: NMI 0.66 against 0.63
+    for words-only LSA; sentence vectors 0.73)."""
     from sklearn.decomposition import TruncatedSVD
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.preprocessing import normalize
 
+    if embed is not None:
+        import numpy as np
+
+        return normalize(np.asarray(embed(list(texts)), dtype=np.float32))
+    from assist.learning.features import vectorizers
+
+    word, char = vectorizers()
+    import scipy.sparse as sp
+
+    x = sp.hstack([word.fit_transform(texts), char.fit_transform(texts)], format="csr")
+    dims = max(2, min(150, x.shape[1] - 1, len(texts) - 1))
+    return normalize(TruncatedSVD(dims, random_state=seed).fit_transform(x))
+
+
+def choose_k(z: Any, seed: int = 0) -> int:
+    """The number of buckets with the best silhouette (cosine, on up to 2,000 tickets) over a grid between
+    a handful and ~n/15: stable from run to run, and never one bucket per ticket."""
+    import numpy as np
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
+    n = len(z)
+    lo, hi = max(2, min(8, n // 10)), max(3, min(120, n // 15))
+    if hi <= lo:
+        return lo
+    grid = sorted({int(round(k)) for k in np.geomspace(lo, hi, 8)})
+    rng = np.random.default_rng(seed)
+    sample = rng.choice(n, size=min(n, 2000), replace=False)
+    best, best_k = -1.0, grid[0]
+    for k in grid:
+        labels = KMeans(k, n_init=2, random_state=seed).fit_predict(z[sample])
+        score = float(silhouette_score(z[sample], labels, metric="cosine"))
+        if score > best:
+            best, best_k = score, k
+    return best_k
+
+
+def _assign(z: Any, k: int, seed: int, sentence_vectors: bool) -> Any:
+    from sklearn.cluster import AgglomerativeClustering, KMeans
+
+    if sentence_vectors and len(z) <= 20_000:  # Ward on sentence vectors: NMI 0.73 vs k-means 0.71 (BANKING77)
+        return AgglomerativeClustering(k, linkage="ward").fit_predict(z)
+    return KMeans(k, n_init=4, random_state=seed).fit_predict(z)
+
+
+def cluster(history: Sequence[HistoryTicket], k: int | None = None, moods: Sequence[float] | None = None,
+            seed: int = 0, embed: Callable[[Sequence[str]], Any] | None = None) -> list[Bucket]:
+    """Candidate buckets for unlabelled tickets, named by whole-word phrases that set them apart.
+
+    ``k`` None: chosen by silhouette. A bucket over ``MAX_SHARE`` of the tickets is split while that makes
+    smaller buckets; what still is over it is called miscellaneous and never an automation candidate. Buckets
+    whose names say the same words ("rate_exchange", "rates_exchange") are merged."""
+    import numpy as np
+
     moods = moods if moods is not None else moods_of(history)
-    texts = [t.text for t in history]
+    texts = [" ".join(t.text.split()) for t in history]  # the same tickets read from JSONL or CSV: same text
     n = len(texts)
     if n < 4:
         return rank([_measure(history, "all_tickets", (), range(n), moods)]) if n else []
-    k = max(2, min(k or round((n / 2) ** 0.5), 60, n // 2))
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+    z = vectors(texts, embed, seed)
+    cap = k is None  # a number of buckets asked for (a split, a lead's choice) is kept as asked
+    k = max(2, min(k or choose_k(z, seed), n // 2))
+    labels = _assign(z, k, seed, embed is not None)
+    # split catch-all buckets (two pieces at a time) while they are over the share
+    for _ in range(k if cap else 0):
+        sizes = np.bincount(labels)
+        big = int(sizes.argmax())
+        if sizes[big] <= max(MAX_SHARE * n, 4):
+            break
+        idx = np.flatnonzero(labels == big)
+        from sklearn.cluster import KMeans
 
-    vec = TfidfVectorizer(stop_words=sorted(ENGLISH_STOP_WORDS | set(CHATTER)), min_df=2 if n >= 50 else 1,
-                          max_df=0.5, sublinear_tf=True, token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b")
-    x = vec.fit_transform(texts)
-    if x.shape[1] < 2:
-        return rank([_measure(history, "all_tickets", (), range(n), moods)])
-    dims = max(2, min(100, x.shape[1] - 1, n - 1))
-    z = normalize(TruncatedSVD(dims, random_state=seed).fit_transform(x))
-    labels = KMeans(k, n_init=4, random_state=seed).fit_predict(z)
-    terms = np.array(vec.get_feature_names_out())
-    overall = np.asarray(x.mean(axis=0)).ravel()
-    buckets, used = [], Counter[str]()
-    for c in range(k):
+        sub = KMeans(2, n_init=4, random_state=seed).fit_predict(z[idx])
+        if min(np.bincount(sub, minlength=2)) < 2:
+            break
+        labels[idx[sub == 1]] = labels.max() + 1
+    phrases = _phrase_vectorizer(n)
+    try:
+        x = phrases.fit_transform(texts)
+        terms = np.array(phrases.get_feature_names_out())
+    except ValueError:  # no word occurs twice
+        x, terms = None, np.array([])
+    overall = np.asarray(x.mean(axis=0)).ravel() if x is not None else None
+    groups: dict[str, list[int]] = {}
+    named: dict[str, tuple[str, ...]] = {}
+    for c in np.unique(labels):
         idx = np.flatnonzero(labels == c)
-        if not len(idx):
+        distinct: tuple[str, ...] = ()
+        if x is not None and overall is not None:
+            centre = np.asarray(x[idx].mean(axis=0)).ravel()
+            lift = centre - overall
+            distinct = tuple(str(terms[j]) for j in np.argsort(-lift)[:8] if lift[j] > 0)
+        name = _name(distinct)
+        key = _stem_key(name)
+        merged_into = next((g for g in groups if _stem_key(g) == key), None)
+        if merged_into is not None:  # near-duplicate names: one bucket
+            groups[merged_into] += [int(i) for i in idx]
             continue
-        centre = np.asarray(x[idx].mean(axis=0)).ravel()
-        distinct = tuple(str(t) for t in terms[np.argsort(-(centre - overall))[:6]])
-        name = slug(distinct[:2])
+        groups[name] = [int(i) for i in idx]
+        named[name] = distinct[:6]
+    buckets = []
+    used = Counter[str]()
+    for name, members in groups.items():
         used[name] += 1
-        if used[name] > 1:
-            name = f"{name}_{used[name]}"
-        bucket = _measure(history, name, distinct, [int(i) for i in idx], moods)
-        # examples: the members nearest the bucket's centre read as the bucket
-        sims = z[idx] @ normalize(z[idx].mean(axis=0, keepdims=True)).ravel()
+        final = name if used[name] == 1 else f"{name}_{used[name]}"
+        if cap and len(members) > MAX_SHARE * n and n >= 40:
+            final = "miscellaneous" if "miscellaneous" not in used else f"miscellaneous_{len(used)}"
+            used[final] += 1
+        bucket = _measure(history, final, named[name], members, moods)
+        idx = np.array(members)
+        centre = z[idx].mean(axis=0)
+        sims = z[idx] @ (centre / (np.linalg.norm(centre) or 1.0))
         near = [int(idx[j]) for j in np.argsort(-sims)[:5]]
         buckets.append(replace(bucket, examples=tuple(history[i].body.strip()[:240] for i in near)))
     return rank(buckets)
+
+
+def _name(distinct: Sequence[str]) -> str:
+    """A readable phrase: the most distinctive two-word phrase when it leads, else the two leading words."""
+    if not distinct:
+        return "bucket"
+    first = distinct[0]
+    if " " in first:
+        return slug(first.split())
+    pair = next((d for d in distinct[:3] if " " in d and first in d.split()), None)
+    if pair:
+        return slug(pair.split())
+    second = next((d for d in distinct[1:] if " " not in d and d != first), "")
+    return slug([first, second] if second else [first])
+
+
+def _stem_key(name: str) -> frozenset[str]:
+    from assist.text import stem
+
+    return frozenset(stem(w) for w in name.split("_") if w and not w.isdigit())
 
 
 def merge(history: Sequence[HistoryTicket], buckets: Sequence[Bucket], names: Sequence[str], into: str,

@@ -38,6 +38,7 @@ class Curve(Struct, frozen=True):
     confidence: tuple[float, ...]
     precision: tuple[float, ...]
     coverage: tuple[float, ...]
+    n: int = 0  # predictions behind the curve: a threshold on few of them is held to a safety margin
 
     @classmethod
     def from_predictions(cls, confidence: Any, correct: Any) -> Curve:
@@ -52,14 +53,16 @@ class Curve(Struct, frozen=True):
         if len(last) > CURVE_POINTS:
             last = last[np.unique(np.linspace(0, len(last) - 1, CURVE_POINTS).round().astype(int))]
         return cls(tuple(round(float(c), 5) for c in conf[last]), tuple(round(float(p), 5) for p in
-                   (right[last] / n[last])), tuple(round(float(c), 5) for c in n[last] / len(conf)))
+                   (right[last] / n[last])), tuple(round(float(c), 5) for c in n[last] / len(conf)), len(conf))
 
     def threshold(self, precision: float) -> float:
         """The lowest confidence whose accepted predictions are right at least ``precision`` of the time
         (above 1 when none are: everything goes to review)."""
         best = 1.01
-        for c, p in zip(self.confidence, self.precision, strict=True):
-            if p >= precision - 1e-9:
+        for c, p, v in zip(self.confidence, self.precision, self.coverage, strict=True):
+            m = v * self.n
+            margin = (p * (1 - p) / m) ** 0.5 if m else 0.0  # one standard error: out of fold is a sample
+            if p - margin >= precision - 1e-9:
                 best = c
         return best
 
@@ -141,7 +144,7 @@ class LinearModel:
                                 classes=np.array(self.classes), meta=np.array(json.dumps(
                                     self.meta | {"n_word": self.n_word, "temperature": self.temperature,
                                                  "curve": [list(self.curve.confidence), list(self.curve.precision),
-                                                           list(self.curve.coverage)]})))
+                                                           list(self.curve.coverage), self.curve.n]})))
         tmp.replace(path)
 
     @classmethod
@@ -153,10 +156,10 @@ class LinearModel:
                 raise ValueError("a model from an older Assist (run assist learn again)")
             terms = [str(t) for t in z["terms"]]
             meta = json.loads(str(z["meta"]))
-            conf, prec, cov = meta.pop("curve")
+            conf, prec, cov, n = meta.pop("curve")
             return cls({t: i for i, t in enumerate(terms)}, int(meta.pop("n_word")), z["idf"], z["weights"],
                        z["intercept"], [str(c) for c in z["classes"]], float(meta.pop("temperature")),
-                       Curve(tuple(conf), tuple(prec), tuple(cov)), meta)
+                       Curve(tuple(conf), tuple(prec), tuple(cov), int(n)), meta)
 
 
 class Loaded(Struct, frozen=True):
