@@ -66,7 +66,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     learn.add_argument("--last", type=int, default=1000, metavar="N", help="how many tickets (1000; at most 10000)")
     learn.add_argument("--label-field", default="", metavar="F",
                        help="helpdesk field holding each ticket's intent: tags, tags:PREFIX, queue, type, group, "
-                            "cf.NAME, field.ID (default: none, discover buckets)")
+                            "cf.NAME, field.ID (default: none, discover buckets); with --tickets, the file's "
+                            "column (default: label, intent, category, type or tags, whichever it has)")
     learn.add_argument("--report", metavar="FILE", help="write the ranked buckets as HTML (inline SVG) or CSV")
     learn.add_argument("--accept", action="store_true",
                        help="unlabelled history: accept the discovered buckets as the workspace's intents")
@@ -89,7 +90,8 @@ async def _history(paths: Paths, settings, args: argparse.Namespace,  # type: ig
 
     name = settings.workspace
     if args.tickets:
-        tickets = hist.read_file(Path(args.tickets))
+        tickets, used = hist.read_file_columns(Path(args.tickets), getattr(args, "label_field", "") or "")
+        print("read " + ", ".join(f"{field} from {column!r}" for field, column in used.items()) + f" ({args.tickets})")
         if cache:
             hist.save(tickets, history_file(paths, name))
         return tickets

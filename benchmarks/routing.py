@@ -18,7 +18,6 @@ from __future__ import annotations
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 from _common import ROOT, private_dirs  # noqa: F401  (puts the repo on sys.path)
 from public_sets import SETS, encoder, few_shot

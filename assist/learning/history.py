@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import io
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -54,58 +56,159 @@ def labelled(history: Iterable[HistoryTicket]) -> list[tuple[str, str]]:
 _FIELDS = {f.name for f in fields(HistoryTicket)}
 
 
-def _row(raw: dict[str, Any], source: str) -> HistoryTicket:
+# Column names a team's export may use for each field, matched case-insensitively (Zendesk and Freshdesk
+# exports as their UIs write them: Subject, Description, Tags, Type; the project's own names first).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "id": ("id", "ticket id", "ticket_id", "ticket #", "number"),
+    "subject": ("subject", "title", "summary"),
+    "body": ("body", "text", "description", "message", "content", "question", "customer message", "comment",
+             "first message"),
+    "label": ("label", "intent", "category", "type", "ticket type", "tags", "tag"),
+    "reply": ("reply", "answer", "agent reply", "response"),
+    "handle_minutes": ("handle_minutes", "handle_time", "handle time", "handle time (min)", "time spent"),
+    "replies": ("replies", "agent replies", "replies count"),
+    "reopened": ("reopened", "reopens"),
+}
+
+
+def columns(keys: Iterable[str], label: str = "") -> dict[str, str]:
+    """Which of a file's columns (or JSON keys) holds each field: {field: column as the file spells it}.
+    ``label``: the column the team names for the label (``--label-field``), instead of the first usual one."""
+    by_lower = {k.strip().lower(): k for k in keys if isinstance(k, str)}
+    out: dict[str, str] = {}
+    for field, names in COLUMNS.items():
+        names = (label.strip().lower(),) if field == "label" and label else names
+        hit = next((by_lower[n] for n in names if n in by_lower), None)
+        if hit is not None:
+            out[field] = hit
+    return out
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):  # Zendesk tags: the first one names the ticket's kind
+        return str(value[0]) if value else ""
+    return str(value).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _row(raw: dict[str, Any], source: str, cols: dict[str, str] | None = None) -> HistoryTicket:
     if not isinstance(raw, dict):
         raise AssistError(f"{source}: expected an object with subject and body.")
-    subject, body = str(raw.get("subject") or ""), str(raw.get("body") or raw.get("text") or "")
+    cols = cols if cols is not None else columns(raw)
+
+    def get(field: str) -> Any:
+        return raw.get(cols[field]) if field in cols else None
+
+    subject, body = _text(get("subject")), _text(get("body"))
     if not (subject.strip() or body.strip()):
         raise AssistError(f"{source}: no subject and no body.")
 
-    def num(key: str) -> float | None:
-        value = raw.get(key)
+    def num(field: str) -> float | None:
+        value = get(field)
         if value in (None, ""):
             return None
         try:
-            return float(value)
+            return float(str(value).replace(",", "."))
         except (TypeError, ValueError):
-            raise AssistError(f"{source}: {key} {value!r} is not a number.") from None
+            raise AssistError(f"{source}: {cols[field]} {value!r} is not a number.") from None
 
     replies = num("replies")
+    label = _text(get("label")).strip()
+    if label and cols.get("label", "").strip().lower() in ("tags", "tag"):
+        label = re.split(r"[,\s]+", label)[0]  # a CSV's tags, comma- or space-separated: the first
     return HistoryTicket(
-        str(raw.get("id") or source.rpartition(" ")[2]), subject[:500], body[:MAX_BODY],
-        str(raw.get("label") or raw.get("intent") or "").strip(), str(raw.get("reply") or "")[:MAX_BODY],
-        num("handle_minutes") if "handle_minutes" in raw else num("handle_time"),
-        int(replies or 0), str(raw.get("reopened", "")).lower() in ("1", "true", "yes"),
+        _text(get("id")) or source.rpartition(" ")[2], subject[:500], body[:MAX_BODY], label,
+        _text(get("reply"))[:MAX_BODY], num("handle_minutes"), int(replies or 0),
+        str(get("reopened") or "").strip().lower() in ("1", "true", "yes"),
     )
 
 
-def read_file(path: Path) -> list[HistoryTicket]:
-    """Tickets from a JSONL or CSV file; a bad record is an error naming its line."""
+def _decode(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise AssistError(f"{path} does not exist.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AssistError(f"{path} cannot be read as UTF-8 text ({exc}).") from None
-    out = []
-    if path.suffix.lower() == ".csv":
-        reader = csv.DictReader(text.splitlines())
-        if not reader.fieldnames or not {"subject", "body"} & set(reader.fieldnames):
-            raise AssistError(f"{path}: the CSV needs a header row with subject and body columns.")
-        for n, raw in enumerate(reader, start=2):
-            out.append(_row(dict(raw), f"{path}, line {n}"))
+    except OSError as exc:
+        raise AssistError(f"{path} cannot be read ({exc.strerror}).") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif data.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
     else:
-        for n, line in enumerate(text.splitlines(), start=1):
+        encoding = "utf-8"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        try:
+            return data.decode("cp1252")  # Excel's CSV on Windows
+        except UnicodeDecodeError:
+            raise AssistError(f"{path} is not text in UTF-8, UTF-16 or Windows-1252.") from None
+
+
+def _json(text: str, source: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise AssistError(f"{source}: not JSON ({exc.msg}).") from None
+    except RecursionError:
+        raise AssistError(f"{source}: nested too deeply to read.") from None
+
+
+def read_file(path: Path) -> list[HistoryTicket]:
+    """Tickets from a JSONL, JSON (an array, or an object with a ``tickets`` array) or CSV file (comma,
+    semicolon or tab; quoted fields may span lines), as a helpdesk's export writes it; a bad record is an
+    error naming its line."""
+    tickets, _ = read_file_columns(path)
+    return tickets
+
+
+def read_file_columns(path: Path, label: str = "") -> tuple[list[HistoryTicket], dict[str, str]]:
+    """``read_file`` and the columns it used ({field: column}); ``label`` names the label's column."""
+    text = _decode(path)
+    head = text.lstrip()[:1]
+    out: list[HistoryTicket] = []
+    used: dict[str, str] = {}
+    if head == "[" or (head == "{" and path.suffix.lower() == ".json"):
+        data = _json(text, str(path))
+        items = data.get("tickets", data.get("results")) if isinstance(data, dict) else data
+        if not isinstance(items, list):
+            raise AssistError(f"{path}: expected an array of tickets (or an object with a 'tickets' array).")
+        for n, raw in enumerate(items, start=1):
+            cols = columns(raw, label) if isinstance(raw, dict) else {}
+            used = used or cols
+            out.append(_row(raw, f"{path}, ticket {n}", cols))
+    elif head == "{":
+        for n, line in enumerate(text.split("\n"), start=1):  # not splitlines(): U+2028 may sit in a string
             if not line.strip():
                 continue
-            try:
-                raw = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise AssistError(f"{path}, line {n}: not JSON ({exc.msg}).") from None
-            out.append(_row(raw, f"{path}, line {n}"))
+            raw = _json(line, f"{path}, line {n}")
+            cols = columns(raw, label) if isinstance(raw, dict) else {}
+            used = used or cols
+            out.append(_row(raw, f"{path}, line {n}", cols))
+    else:
+        csv.field_size_limit(16 * 1024 * 1024)
+        sample = text[:20_000]
+        first = sample.split("\n", 1)[0]
+        delimiter = max((",", ";", "\t"), key=first.count)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        try:
+            header = next(reader, [])
+            used = columns(header, label)
+            if label and "label" not in used:
+                raise AssistError(f"{path}: no column named {label!r} (columns: {', '.join(header[:12])}).")
+            if not ({"subject", "body"} & set(used)):
+                raise AssistError(f"{path}: the CSV needs a header row with a subject or body column "
+                                  f"(Subject, Description, Body, Text...); it has {', '.join(header[:8]) or 'none'}.")
+            for raw in reader:
+                if not any(cell.strip() for cell in raw):
+                    continue
+                out.append(_row(dict(zip(header, raw, strict=False)), f"{path}, line {reader.line_num}", used))
+        except csv.Error as exc:
+            raise AssistError(f"{path}, line {reader.line_num}: not CSV ({exc}).") from None
     if not out:
         raise AssistError(f"{path} has no tickets.")
-    return out
+    return out, used
 
 
 def save(history: Iterable[HistoryTicket], path: Path) -> None:

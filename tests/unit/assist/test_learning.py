@@ -290,3 +290,41 @@ def test_a_broken_taxonomy_names_the_intent_and_the_key(tmp_path: Path) -> None:
     assert taxonomies.parse(taxonomies.dumps(ok)) == ok
     with pytest.raises(AssistError, match=r"tier: must be one of '', 'human', 'offline', 'fast', 'frontier'"):
         taxonomies.edited(ok.intents[0], {"tier": "gold"})
+
+
+def test_exports_as_the_helpdesks_write_them(tmp_path) -> None:
+    """Zendesk and Freshdesk exports, other delimiters and encodings, multi-line fields: read as they are."""
+    fresh = tmp_path / "freshdesk.csv"  # Freshdesk's ticket export: capitalised columns, Description, Type
+    fresh.write_text('"Ticket ID","Subject","Description","Status","Type","Tags"\r\n'
+                     '"101","Refund","Hi,\r\nI was charged twice.\r\nThanks","Closed","Refund","billing, vip"\r\n'
+                     '"102","Login","Can\'t log in","Resolved","Account access",""\r\n', encoding="utf-8-sig")
+    rows, used = history.read_file_columns(fresh)
+    assert [r.id for r in rows] == ["101", "102"] and rows[0].body == "Hi,\nI was charged twice.\nThanks"
+    assert [r.label for r in rows] == ["Refund", "Account access"]
+    assert used == {"id": "Ticket ID", "subject": "Subject", "body": "Description", "label": "Type"}
+    assert history.read_file_columns(fresh, "Tags")[0][0].label == "billing"
+
+    semi = tmp_path / "export.csv"  # Excel in Europe: semicolons, UTF-16
+    semi.write_text("subject;body;category\nLate;Where is my parcel; it's late;Delivery\n", encoding="utf-16")
+    semi.write_text('subject;body;category\nLate;"Where is my parcel; it\'s late";Delivery\n', encoding="utf-16")
+    assert history.read_file(semi)[0].label == "Delivery" and "it's late" in history.read_file(semi)[0].body
+
+    zd = tmp_path / "zendesk.json"  # a JSON array, Zendesk's fields, tags as a list, BOM
+    zd.write_text(json.dumps([{"id": 7, "subject": "Card", "description": "lost my card", "tags": ["lost_card",
+                                                                                                 "urgent"]}]),
+                  encoding="utf-8-sig")
+    assert history.read_file(zd)[0].label == "lost_card" and history.read_file(zd)[0].id == "7"
+
+    lines = tmp_path / "t.jsonl"  # U+2028 inside a string is not a line break
+    lines.write_text('{"subject": "a", "body": "first\u2028second", "label": "x"}\n', encoding="utf-8")
+    assert history.read_file(lines)[0].body == "first\u2028second"
+
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text('{"subject": "x", "body": ' + "[" * 5000 + "]" * 5000 + "}\n")
+    with pytest.raises(AssistError, match="line 1: nested too deeply"):
+        history.read_file(deep)
+    big = tmp_path / "big.csv"
+    big.write_text('subject,body\nhuge,"' + "x" * 300_000 + '"\n')
+    assert len(history.read_file(big)[0].body) == history.MAX_BODY
+    with pytest.raises(AssistError, match="no column named 'Kind'"):
+        history.read_file_columns(fresh, "Kind")
