@@ -48,6 +48,7 @@ def _fts5() -> bool:
 
 def doctor(paths: Paths, secrets: SecretStore, out: TextIO | None = None) -> int:
     """Print what is installed, where things live and what is configured. Exit 1 on config problems."""
+    from assist import embeddings
     from assist.journal import Journal
     from assist.journal import health as journal_health
     from assist.settings import load_settings, url_warnings
@@ -99,6 +100,7 @@ def doctor(paths: Paths, secrets: SecretStore, out: TextIO | None = None) -> int
            else f" at {settings.current.helpdesk.url or '(no URL set)'}"),
         f"CRM: {settings.current.crm.kind}"
         + (" (embedded, no network)" if settings.current.crm.kind == "demo" else ""),
+        f"Sentence vectors: {embeddings.describe(settings.ai.embeddings)}",
         "Models: " + (", ".join(f"{t} = {getattr(settings.models, t).model}" for t in ("fast", "frontier")
                                 if getattr(settings.models, t).model) or "not configured (offline drafting only)"),
     ]

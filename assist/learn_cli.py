@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from assist import embeddings
 from assist.errors import AssistError
 from assist.paths import Paths
 from assist.text import plural
@@ -76,6 +77,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     route.add_argument("--jsonl", action="store_true", required=True, help='read {"id","subject","body"} lines')
 
 
+def _vector_progress(done: int, total: int) -> None:
+    if done == total or done % 1024 == 0:
+        print(f"sentence vectors {done:,}/{total:,}", file=sys.stderr, flush=True)
+
+
 def _progress(done: int, total: int) -> None:
     if sys.stderr.isatty():
         print(f"\rfetching tickets {done:,}/{total:,}", end="", file=sys.stderr, flush=True)
@@ -123,9 +129,11 @@ def _print_buckets(buckets, out: TextIO, impact_unit: str) -> None:  # type: ign
     print(f"{'bucket':<30} {'tickets':>7} {'impact':>8} {'frustr.':>7}  high on", file=out)
     for b in buckets:
         mark = "*" if b.candidate else " "
-        print(f"{mark}{b.name[:29]:<29} {b.volume:>7} {b.impact:>6.1f}{impact_unit[:2]:>2} {b.emotion:>7.0%}  "
+        impact = f"{b.impact:>6.1f}{impact_unit[:2]:>2}" if impact_unit else f"{'n/a':>8}"
+        print(f"{mark}{b.name[:29]:<29} {b.volume:>7} {impact} {b.emotion:>7.0%}  "
               f"{', '.join(b.high)}{'  [' + ', '.join(b.terms[:4]) + ']' if b.terms else ''}", file=out)
-    print("* automation candidate: high on two of volume, impact, emotion", file=out)
+    print("* automation candidate: high on two of volume, impact, emotion"
+          + ("" if impact_unit else " (impact n/a: no handle-time data)"), file=out)
 
 
 async def learn(paths: Paths, args: argparse.Namespace, secrets: SecretStore | None = None) -> int:
@@ -145,7 +153,7 @@ async def learn(paths: Paths, args: argparse.Namespace, secrets: SecretStore | N
     history, raw_labels = label_names(raw)
     n_labelled = sum(bool(t.label) for t in history)
     print(f"{name}: {plural(len(history), 'ticket')} of history, {n_labelled:,} labelled")
-    impact_unit = "min" if any(t.handle_minutes is not None for t in history) else "replies"
+    impact_unit = discover.impact_unit(history)
     # the workspace's own taxonomy file, or nothing: never the demo's intents
     taxonomy = load_taxonomy(paths, name, settings.current) if taxonomy_path(paths, name).exists() \
         else Taxonomy()
@@ -153,12 +161,18 @@ async def learn(paths: Paths, args: argparse.Namespace, secrets: SecretStore | N
         taxonomy = add_labelled_intents(taxonomy, history, raw_labels)
         for line in collisions(raw_labels):
             print(f"label renamed to stay apart from another: {line}")
+    encoder = embeddings.for_workspace(settings.ai.embeddings, paths.workspace_dir(name))
+    embed = None
+    if encoder is not None:
+        print(f"sentence vectors: {embeddings.describe(settings.ai.embeddings)}", file=sys.stderr)
+        encoder.encode([t.text for t in history], progress=_vector_progress)  # once; kept in vectors.sqlite
+        embed = encoder.encode
     if n_labelled >= max(10, len(history) // 2):
         buckets = discover.by_label(history, discover.moods_of(history))
     else:
         rest = [t for t in history if not t.label]
         print(f"{plural(len(rest), 'unlabelled ticket')}: discovering buckets in them...")
-        buckets = discover.cluster(rest, moods=discover.moods_of(rest))
+        buckets = discover.cluster(rest, moods=discover.moods_of(rest), embed=embed)
         if args.accept:
             taxonomy = discover.to_taxonomy(buckets, taxonomy, rest)
             history = [t for t in history if t.label] + discover.labelled_by(rest, buckets)
@@ -176,7 +190,7 @@ async def learn(paths: Paths, args: argparse.Namespace, secrets: SecretStore | N
 
     save(history, history_file(paths, name))  # labels as intent names, for the router and later runs
     result = train_and_save(paths, name, history, progress=lambda m: print(f"  {m}...", file=sys.stderr),
-                            precision=settings.current.routing.precision, taxonomy=taxonomy)
+                            precision=settings.current.routing.precision, taxonomy=taxonomy, embed=embed)
     print("\n".join(result.lines()))
     return 0
 
@@ -192,7 +206,7 @@ def route_jsonl(paths: Paths, args: argparse.Namespace, stdin: TextIO, stdout: T
     from assist.workspace import intent_router
 
     settings = settings_for(paths, args.workspace)
-    router = intent_router(paths, settings.workspace, settings.current)
+    router = intent_router(paths, settings.workspace, settings.current, settings.ai.embeddings)
     threshold = router.threshold
     now = datetime.now(UTC)
     bad = 0

@@ -214,6 +214,9 @@ class AISettings(_Section):
     enabled: bool = True  # kill switch: false turns every AI feature off
     auto_draft: bool = True  # draft offline-tier tickets as soon as they open
     redact_pii: bool = True  # mask PII in anything sent to a cloud model
+    # sentence vectors for routing and discovery: "auto" uses the offline encoder when installed (nothing
+    # leaves the machine); "off" keeps word statistics only
+    embeddings: Literal["auto", "off"] = "auto"
     top_k: Annotated[int, Meta(ge=1, le=20)] = 5
     min_source_score: Annotated[float, Meta(ge=0)] = 5.0  # below this no passage counts as grounding
     brand_voice: str = "Warm, plain and brief. No jargon, no exclamation marks, no promises we can't keep."

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assist import embeddings
 from assist import taxonomy as taxonomies
 from assist.crm.base import CRM
 from assist.crm.cache import CachedCRM
@@ -106,7 +107,7 @@ def load_taxonomy(paths: Paths, name: str, ws: WorkspaceSettings) -> taxonomies.
     return taxonomies.load(path)
 
 
-def intent_router(paths: Paths, name: str, ws: WorkspaceSettings) -> IntentRouter:
+def intent_router(paths: Paths, name: str, ws: WorkspaceSettings, embedding_setting: str = "auto") -> IntentRouter:
     """The workspace's taxonomy and the model it learned (``assist learn``); a broken taxonomy file
     routes everything to "other" and says why in the log (``assist doctor`` names the problem)."""
     data = paths.workspace_dir(name)
@@ -123,7 +124,9 @@ def intent_router(paths: Paths, name: str, ws: WorkspaceSettings) -> IntentRoute
         own = labelled(load_cache(data / HISTORY_FILE))
         return own + (labelled_tickets(resources_dir() / "demo") if demo else [])
 
-    return IntentRouter(taxonomy, data / MODEL_FILE, extra, precision=ws.routing.precision)
+    encoder = embeddings.for_workspace(embedding_setting, data)  # nothing loads until a vector is needed
+    return IntentRouter(taxonomy, data / MODEL_FILE, extra, precision=ws.routing.precision,
+                        embed=encoder.encode if encoder is not None else None)
 
 
 def team_sync(name: str, ws: WorkspaceSettings, journal: Journal, secrets: SecretStore) -> TeamSync | None:
@@ -151,7 +154,7 @@ def build_session(paths: Paths, settings: Settings, secrets: SecretStore) -> Ses
     feedback = FeedbackStore(journal)
     kb = KnowledgeBase(paths.workspace_dir(name) / "kb.db")
     seed_dir = resources_dir() / "demo"
-    intents = intent_router(paths, name, ws)
+    intents = intent_router(paths, name, ws, settings.ai.embeddings)
     if ws.helpdesk.kind == "demo":
         helpdesk, demo_crm, demo_db = open_demo_workspace(paths)
         crm: CRM = demo_crm if ws.crm.kind == "demo" else crm_for(name, ws.crm, secrets, helpdesk)

@@ -12,6 +12,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from assist.errors import AssistError
+from assist.learning import discover
 from assist.learning.history import DEFAULT_LAST, MAX_LAST
 from assist.learning.workspace import Learning
 from assist.session import Session
@@ -112,6 +114,15 @@ class LearnWindow(QDialog):
                   context=Qt.ShortcutContext.WidgetShortcut)
         self.export_button = QPushButton("Export report…")
         self.export_button.clicked.connect(self._pick_report)
+        self.precision = QDoubleSpinBox()
+        self.precision.setObjectName("routingPrecision")
+        self.precision.setRange(50.0, 99.9)
+        self.precision.setDecimals(1)
+        self.precision.setSuffix(" %")
+        self.precision.setValue(self.learning.router.precision * 100)
+        self.precision.setToolTip("Route a ticket automatically only when the router is right at least this often "
+                                  "(measured out of fold); the rest go to review with their likeliest intents")
+        self.precision.editingFinished.connect(self._precision_changed)
         self.accept_button = QPushButton("Accept as intents and train")
         self.accept_button.setToolTip("Write the buckets as the workspace's intents and train its router")
         self.accept_button.clicked.connect(self.accept_buckets)
@@ -119,6 +130,8 @@ class LearnWindow(QDialog):
         for w in (self.merge_button, self.split_button, self.drop_button, self.export_button):
             bottom.addWidget(w)
         bottom.addStretch(1)
+        bottom.addWidget(QLabel("Route automatically when right ≥"))
+        bottom.addWidget(self.precision)
         bottom.addWidget(self.accept_button)
         tab = QWidget()
         layout = QVBoxLayout(tab)
@@ -168,7 +181,7 @@ class LearnWindow(QDialog):
         self.table.setRowCount(len(buckets))
         unit = self.learning.impact_unit
         for row, b in enumerate(buckets):
-            cells = [b.name, str(b.volume), f"{b.impact:.1f} {unit}", f"{b.emotion:.0%}",
+            cells = [b.name, str(b.volume), discover.impact_text(b, unit), f"{b.emotion:.0%}",
                      ", ".join(b.high) + (" ★" if b.candidate else ""), ", ".join(b.terms[:5])]
             for col, value in enumerate(cells):
                 item = QTableWidgetItem(value)
@@ -246,6 +259,29 @@ class LearnWindow(QDialog):
             self.status.setText(f"Report written to {path}")
         except AssistError as exc:
             self.status.setText(f"✗ {exc}")
+
+    def _precision_changed(self) -> None:
+        try:
+            self.learning.set_precision(self.precision.value() / 100)
+        except (AssistError, OSError) as exc:
+            self.status.setText(f"✗ {exc}")
+            return
+        self._say_coverage()
+
+    def _say_coverage(self) -> None:
+        import asyncio
+
+        self._run("coverage", asyncio.to_thread(self.learning.coverage), self._show_coverage)  # loads the model
+
+    def _show_coverage(self, result: object) -> None:
+        at = result if isinstance(result, tuple) else None
+        if at is None:
+            self.status.setText(f"Routing precision {self.precision.value():.1f}%: it applies once a router "
+                                "is trained.")
+        else:
+            self.status.setText(f"At {self.precision.value():.1f}% precision the router names the intent of "
+                                f"{at[0]:.0%} of tickets on its own (right {at[1]:.1%} of the time, out of fold); "
+                                "the rest go to review.")
 
     def accept_buckets(self) -> None:
         self.status.setText("Writing the intents and training the router…")

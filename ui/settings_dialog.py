@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -189,6 +190,14 @@ class SettingsDialog(QDialog):
                                          "and reports)")
         self.team_password = QLineEdit()
         self.team_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.precision = QDoubleSpinBox()
+        self.precision.setObjectName("routingPrecision")
+        self.precision.setRange(50.0, 99.9)
+        self.precision.setDecimals(1)
+        self.precision.setSuffix(" %")
+        self.precision.setToolTip("Route a ticket to an intent automatically only when the learned router is right "
+                                  "at least this often (out of fold); below it, the ticket goes to review with "
+                                  "its likeliest intents. Takes effect without retraining.")
         test_hd = QPushButton("Test connection")
         test_hd.setToolTip("Try the helpdesk with these values (nothing is saved)")
         test_hd.clicked.connect(lambda: self.test("helpdesk"))
@@ -222,6 +231,7 @@ class SettingsDialog(QDialog):
         form.addRow("CRM token", crm_row)
         form.addRow("Team store", self.team_url)
         form.addRow("Team store password", self.team_password)
+        form.addRow("Route automatically when right ≥", self.precision)
         form.addRow("", self.test_result)
         self._shown_ws = self.ws_combo.currentText()
         self._load_ws(self._shown_ws)
@@ -237,6 +247,7 @@ class SettingsDialog(QDialog):
         self.crm_kind.setCurrentText(ws.crm.kind)
         self.crm_url.setText(ws.crm.url)
         self.team_url.setText(ws.team.url)
+        self.precision.setValue(ws.routing.precision * 100)
         for field, secret in self._secret_fields(name):
             field.clear()
             try:
@@ -255,6 +266,7 @@ class SettingsDialog(QDialog):
                                 email=self.hd_email.text().strip(), queue=self.hd_queue.text().strip())
         data["crm"].update(kind=self.crm_kind.currentText(), url=self.crm_url.text().strip())
         data["team"].update(url=self.team_url.text().strip())
+        data.setdefault("routing", {})["precision"] = round(self.precision.value() / 100, 4)
         ws = checked(WorkspaceSettings, data, f"workspace {name!r}")
         self.workspaces[name] = ws
         return ws
@@ -389,5 +401,7 @@ class SettingsDialog(QDialog):
             self.error.setText(str(exc))
             return
         self.session.settings = settings
+        if self.ws_combo.currentText() == self.session.workspace:  # routes at the new precision from now on
+            self.session.intents.precision = settings.current.routing.precision
         self.saved.emit()
         self.accept()

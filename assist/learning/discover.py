@@ -67,6 +67,20 @@ def _measure(history: Sequence[HistoryTicket], name: str, terms: tuple[str, ...]
                   round(mean(moods[i] < NEGATIVE for i in members), 3) if members else 0.0, examples)
 
 
+NO_IMPACT = "no handle-time data"
+
+
+def impact_unit(history: Sequence[HistoryTicket]) -> str:
+    """What a bucket's impact counts: handle minutes, else agent replies, else "" (the history has neither)."""
+    if any(t.handle_minutes is not None for t in history):
+        return "min"
+    return "replies" if any(t.replies for t in history) else ""
+
+
+def impact_text(bucket: Bucket, unit: str) -> str:
+    return f"{bucket.impact:.1f} {unit}" if unit else NO_IMPACT
+
+
 def rank(buckets: Sequence[Bucket]) -> list[Bucket]:
     """Mark each dimension high for the top third of buckets, then candidates first, by volume."""
     if not buckets:
@@ -132,19 +146,22 @@ def vectors(texts: Sequence[str], embed: Callable[[Sequence[str]], Any] | None =
         import numpy as np
 
         return normalize(np.asarray(embed(list(texts)), dtype=np.float32))
+    import scipy.sparse as sp
+
     from assist.learning.features import vectorizers
 
     word, char = vectorizers()
-    import scipy.sparse as sp
-
+    if len(texts) >= 50:  # grams seen once say nothing of a group, and cost time
+        word.set_params(min_df=2)
+        char.set_params(min_df=2, max_features=40_000)
     x = sp.hstack([word.fit_transform(texts), char.fit_transform(texts)], format="csr")
-    dims = max(2, min(150, x.shape[1] - 1, len(texts) - 1))
-    return normalize(TruncatedSVD(dims, random_state=seed).fit_transform(x))
+    dims = max(2, min(100, x.shape[1] - 1, len(texts) - 1))
+    return normalize(TruncatedSVD(dims, n_iter=3, random_state=seed).fit_transform(x))
 
 
 def choose_k(z: Any, seed: int = 0) -> int:
     """The number of buckets with the best silhouette (cosine, on up to 2,000 tickets) over a grid between
-    a handful and ~n/15: stable from run to run, and never one bucket per ticket."""
+    a handful and ~n/15 (up to 1,500 tickets sampled): stable from run to run, never one bucket per ticket."""
     import numpy as np
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
@@ -153,12 +170,12 @@ def choose_k(z: Any, seed: int = 0) -> int:
     lo, hi = max(2, min(8, n // 10)), max(3, min(120, n // 15))
     if hi <= lo:
         return lo
-    grid = sorted({int(round(k)) for k in np.geomspace(lo, hi, 8)})
+    grid = sorted({int(round(k)) for k in np.geomspace(lo, hi, 7)})
     rng = np.random.default_rng(seed)
-    sample = rng.choice(n, size=min(n, 2000), replace=False)
+    sample = rng.choice(n, size=min(n, 1500), replace=False)
     best, best_k = -1.0, grid[0]
     for k in grid:
-        labels = KMeans(k, n_init=2, random_state=seed).fit_predict(z[sample])
+        labels = KMeans(k, n_init=1, random_state=seed).fit_predict(z[sample])
         score = float(silhouette_score(z[sample], labels, metric="cosine"))
         if score > best:
             best, best_k = score, k
@@ -170,7 +187,7 @@ def _assign(z: Any, k: int, seed: int, sentence_vectors: bool) -> Any:
 
     if sentence_vectors and len(z) <= 20_000:  # Ward on sentence vectors: NMI 0.73 vs k-means 0.71 (BANKING77)
         return AgglomerativeClustering(k, linkage="ward").fit_predict(z)
-    return KMeans(k, n_init=4, random_state=seed).fit_predict(z)
+    return KMeans(k, n_init=2, random_state=seed).fit_predict(z)
 
 
 def cluster(history: Sequence[HistoryTicket], k: int | None = None, moods: Sequence[float] | None = None,
@@ -331,9 +348,10 @@ COLUMNS = ("bucket", "tickets", "share", "impact", "reopened", "frustrated", "hi
 def to_csv(buckets: Sequence[Bucket], impact_unit: str = "min") -> str:
     out = io.StringIO()
     w = csv.writer(out)
-    w.writerow([c if c != "impact" else f"impact ({impact_unit})" for c in COLUMNS])
+    w.writerow([c if c != "impact" else f"impact ({impact_unit or NO_IMPACT})" for c in COLUMNS])
     for b in buckets:
-        w.writerow([b.name, b.volume, f"{b.share:.3f}", b.impact, f"{b.reopened:.3f}", f"{b.emotion:.3f}",
+        w.writerow([b.name, b.volume, f"{b.share:.3f}", b.impact if impact_unit else "", f"{b.reopened:.3f}",
+                    f"{b.emotion:.3f}",
                     " ".join(b.high), "yes" if b.candidate else "", " ".join(b.terms),
                     b.examples[0] if b.examples else ""])
     return out.getvalue()
@@ -364,14 +382,16 @@ def to_html(buckets: Sequence[Bucket], title: str, impact_unit: str = "min") -> 
     rows = "".join(
         "<tr{}><td>{}</td><td>{}</td><td>{:.0%}</td><td>{}</td><td>{:.0%}</td><td>{:.0%}</td><td>{}</td>"
         "<td>{}</td><td>{}</td></tr>".format(
-            ' class="cand"' if b.candidate else "", html.escape(b.name), b.volume, b.share, b.impact,
+            ' class="cand"' if b.candidate else "", html.escape(b.name), b.volume, b.share,
+            b.impact if impact_unit else NO_IMPACT,
             b.reopened, b.emotion, html.escape(", ".join(b.high)), html.escape(", ".join(b.terms)),
             html.escape(b.examples[0][:160] if b.examples else ""))
         for b in buckets)
-    charts = "".join(f"<figure>{_bars(buckets, f, t, fmt)}</figure>" for f, t, fmt in (
-        (lambda b: b.volume, "Volume (tickets)", "{:.0f}"),
-        (lambda b: b.impact, f"Impact (mean handle, {impact_unit})", "{:.1f}"),
-        (lambda b: b.emotion * 100, "Emotion (% frustrated)", "{:.0f}%")))
+    bars: list[tuple[Callable[[Bucket], float], str, str]] = [(lambda b: b.volume, "Volume (tickets)", "{:.0f}")]
+    if impact_unit:  # no chart of zeros for a history without handle times or replies
+        bars.append((lambda b: b.impact, f"Impact (mean handle, {impact_unit})", "{:.1f}"))
+    bars.append((lambda b: b.emotion * 100, "Emotion (% frustrated)", "{:.0f}%"))
+    charts = "".join(f"<figure>{_bars(buckets, f, t, fmt)}</figure>" for f, t, fmt in bars)
     return f"""<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <style>body{{font:14px system-ui,sans-serif;margin:2em;color:#222}}table{{border-collapse:collapse}}
@@ -382,7 +402,7 @@ tr.cand td:first-child{{font-weight:bold;color:#2b7a4b}}figure{{margin:1em 0}}</
 emotion; a bucket in the top third on two of the three is an <b>automation candidate</b>
 ({len(cands)}: {html.escape(", ".join(b.name for b in cands) or "none")}).</p>
 {charts}
-<table><tr><th>Bucket</th><th>Tickets</th><th>Share</th><th>Impact ({impact_unit})</th><th>Reopened</th>
+<table><tr><th>Bucket</th><th>Tickets</th><th>Share</th><th>Impact ({impact_unit or NO_IMPACT})</th><th>Reopened</th>
 <th>Frustrated</th><th>High on</th><th>Distinctive terms</th><th>Example</th></tr>{rows}</table>
 </body></html>"""
 

@@ -12,7 +12,6 @@ import re
 from typing import Any
 
 TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
-_SPACES = re.compile(r"\s\s+")
 WORD_NGRAMS = (1, 2)
 CHAR_NGRAMS = (2, 5)
 MAX_CHARS = 3000  # the opening of a long ticket says what it is about; the rest costs time, not accuracy
@@ -26,16 +25,9 @@ def words(text: str) -> list[str]:
 
 def chars(text: str) -> list[str]:
     """Character 2-5-grams of each space-padded word (scikit-learn's ``char_wb`` analyser)."""
-    out: list[str] = []
     lo, hi = CHAR_NGRAMS
-    for w in _SPACES.sub(" ", text[:MAX_CHARS].lower()).split():
-        w = f" {w} "
-        size = len(w)
-        for n in range(lo, hi + 1):
-            if n > size:
-                break
-            out.extend(w[i:i + n] for i in range(size - n + 1))
-    return out
+    padded = [f" {w} " for w in text[:MAX_CHARS].lower().split()]
+    return [w[i:i + n] for w in padded for n in range(lo, min(hi, len(w)) + 1) for i in range(len(w) - n + 1)]
 
 
 def vectorizers() -> tuple[Any, Any]:

@@ -82,6 +82,9 @@ class LinearModel:
     def __init__(self, vocabulary: dict[str, int], n_word: int, idf: Any, weights: Any, intercept: Any,
                  classes: list[str], temperature: float, curve: Curve, meta: dict[str, Any]) -> None:
         self.vocabulary, self.n_word, self.idf = vocabulary, n_word, idf
+        # one dict per block, without the file's "w:"/"c:" prefixes: no string built per gram when routing
+        self._blocks = ({t[2:]: i for t, i in vocabulary.items() if t.startswith("w:")},
+                        {t[2:]: i for t, i in vocabulary.items() if t.startswith("c:")})
         self.weights, self.intercept = weights, intercept  # weights: (features, classes), rows gathered
         self.classes, self.temperature, self.curve, self.meta = classes, temperature, curve, meta
         self.n_text = len(idf)
@@ -99,14 +102,16 @@ class LinearModel:
     def embedding(self) -> str:
         return str(self.meta.get("embedding") or "")
 
-    def _block(self, grams: list[str], prefix: str, scores: Any) -> None:
+    def _block(self, grams: list[str], vocab: dict[str, int], scores: Any) -> None:
         import numpy as np
 
-        counts = Counter(i for g in grams if (i := self.vocabulary.get(prefix + g)) is not None)
-        if not counts:
+        counts = Counter(grams)
+        get = vocab.get
+        found = [(i, n) for g, n in counts.items() if (i := get(g)) is not None]
+        if not found:
             return
-        idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        vals = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))) * self.idf[idx]
+        idx = np.array([i for i, _ in found], dtype=np.int64)
+        vals = (1.0 + np.log(np.array([n for _, n in found], dtype=np.float32))) * self.idf[idx]
         vals /= np.linalg.norm(vals) or 1.0
         scores += vals @ self.weights[idx]
 
@@ -114,8 +119,8 @@ class LinearModel:
         import numpy as np
 
         s = self.intercept.astype(np.float32).copy()
-        self._block(words(text), "w:", s)
-        self._block(chars(text), "c:", s)
+        self._block(words(text), self._blocks[0], s)
+        self._block(chars(text), self._blocks[1], s)
         if vector is not None and len(self.weights) > self.n_text:
             s += (np.asarray(vector, dtype=np.float32) * float(self.meta.get("emb_weight", 1.0))) @ \
                 self.weights[self.n_text:]
@@ -156,7 +161,8 @@ class LinearModel:
                 raise ValueError("a model from an older Assist (run assist learn again)")
             terms = [str(t) for t in z["terms"]]
             meta = json.loads(str(z["meta"]))
-            conf, prec, cov, n = meta.pop("curve")
+            conf, prec, cov, *size = meta.pop("curve")
+            n = size[0] if size else 0
             return cls({t: i for i, t in enumerate(terms)}, int(meta.pop("n_word")), z["idf"], z["weights"],
                        z["intercept"], [str(c) for c in z["classes"]], float(meta.pop("temperature")),
                        Curve(tuple(conf), tuple(prec), tuple(cov), int(n)), meta)

@@ -9,7 +9,9 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+from assist import embeddings
 from assist import taxonomy as taxonomies
 from assist.errors import AssistError
 from assist.helpdesk.base import Helpdesk
@@ -70,13 +72,15 @@ def add_labelled_intents(base: Taxonomy, history: Sequence[HistoryTicket], raw_l
 
 def train_and_save(paths: Paths, name: str, history: Sequence[HistoryTicket],
                    progress: Callable[[str], None] = lambda _m: None, precision: float = 0.95,
-                   taxonomy: Taxonomy | None = None) -> TrainResult:
+                   taxonomy: Taxonomy | None = None, embed: Callable[[Sequence[str]], Any] | None = None
+                   ) -> TrainResult:
     """Train on the labelled history (and the taxonomy's own examples of its intents) and keep the model
     where the workspace's router finds it."""
     examples = labelled(history)
     if taxonomy is not None:
         examples += [(t, i) for t, i in taxonomy.examples() if taxonomy.get(i) is not None]
-    result = train(examples, progress=progress, precision=precision)
+    result = train(examples, progress=progress, precision=precision, embed=embed,
+                   embedding=embeddings.OFFLINE_ID if embed is not None else "")
     folder = paths.workspace_dir(name)
     folder.mkdir(parents=True, exist_ok=True)
     result.model.save(folder / MODEL_FILE)
@@ -112,7 +116,7 @@ class Learning:
 
     @property
     def impact_unit(self) -> str:
-        return "min" if any(t.handle_minutes is not None for t in self.history) else "replies"
+        return discover.impact_unit(self.history)
 
     def _set_history(self, raw: Sequence[HistoryTicket]) -> None:
         self.history, self.raw_labels = label_names(raw)
@@ -142,7 +146,8 @@ class Learning:
         if self.labelled:
             self.buckets = await asyncio.to_thread(discover.by_label, self.history, self.moods)
         else:
-            self.buckets = await asyncio.to_thread(discover.cluster, self.history, k, self.moods)
+            self.buckets = await asyncio.to_thread(discover.cluster, self.history, k, self.moods, 0,
+                                                   self.router.embed)
             if self.namer is not None:
                 self.buckets = await self.namer(self.buckets)
         return self.buckets
@@ -193,9 +198,28 @@ class Learning:
         await asyncio.to_thread(hist.save, history, history_file(self.paths, self.name))
         self.router.reload(taxonomy)  # routes with the new intents now (their examples), model or not
         result = await asyncio.to_thread(train_and_save, self.paths, self.name, history, progress,
-                                         self.router.precision, taxonomy)
+                                         self.router.precision, taxonomy, self.router.embed)
         self.router.reload(taxonomy)
         return result
+
+    def set_precision(self, precision: float) -> None:
+        """How often an automatically named intent must be right: routing uses it at once (no retraining:
+        the model keeps its out-of-fold curve) and the workspace's config keeps it."""
+        from assist.settings import WorkspaceRouting, checked, load_settings, save_settings
+
+        value = checked(WorkspaceRouting, {"precision": round(precision, 4)}, "routing").precision
+        settings, _ = load_settings(self.paths.config_file)
+        ws = settings.workspaces.get(self.name)
+        if ws is not None:
+            ws.routing = WorkspaceRouting(precision=value)
+            save_settings(settings, self.paths.config_file)
+        self.router.precision = value
+
+    def coverage(self) -> tuple[float, float] | None:
+        """(share routed automatically, precision out of fold) at the router's precision; None before a
+        model is learned."""
+        curve = self.router.loaded.curve
+        return None if curve is None else curve.at(curve.threshold(self.router.precision))
 
     def save_intents(self, taxonomy: Taxonomy) -> Path:
         """The Intents tab's edits: written, and routing uses them from the next ticket."""

@@ -41,3 +41,7 @@ def test_one_folder_build_smoke(tmp_path: Path) -> None:
     assert host.returncode == 0 and b'"ready": true' in host.stdout, host.stderr[-2000:]
     doctor = subprocess.run([str(binary), "doctor"], capture_output=True, text=True, timeout=60, env=env)
     assert "PySide6-Essentials 6." in doctor.stdout  # versions readable from inside the bundle
+    from assist.embeddings import OFFLINE_ID, offline_installed
+
+    if offline_installed():  # the offline encoder travels with the app and says so
+        assert f"Sentence vectors: offline encoder {OFFLINE_ID}" in doctor.stdout, doctor.stdout

@@ -55,6 +55,19 @@ def test_discover_edit_accept_and_route(open_window, run_until, tmp_path, loop) 
     taxonomy = window.session.intents.taxonomy
     assert "roaming_bills" in taxonomy.names and "merged_pair" in taxonomy.names and last not in taxonomy.names
     assert learn.intent_list.count() == len(taxonomy.intents)
+    assert "at precision 95%" in learn.status.text()
+
+    # the lead asks for more certainty: less is routed automatically, no retraining, and the config keeps it
+    learn.precision.setValue(99.0)
+    learn._precision_changed()
+    run_until(lambda: "precision the router names" in learn.status.text(), timeout=30)
+    assert window.session.intents.precision == 0.99
+    from assist.settings import load_settings
+
+    assert load_settings(window.session.paths.config_file)[0].current.routing.precision == 0.99
+    learn.precision.setValue(80.0)
+    learn._precision_changed()
+    run_until(lambda: "At 80.0% precision" in learn.status.text(), timeout=30)
 
     # the session routes with what was accepted, at once
     now = datetime.now(UTC)

@@ -78,3 +78,14 @@ def test_signature_send_as_and_citations_are_set_in_settings(open_window, run_un
     assert saved.current.reply.send_as == "solved" and saved.current.reply.citations == "footnotes"
     assert window.draft.send_button.text() == "Send as Solved"
     run_until(lambda: True)  # the open ticket is routed again with the saved settings
+
+
+def test_routing_precision_is_per_workspace_and_used_at_once(open_window, paths) -> None:
+    window = open_window()
+    dialog = SettingsDialog(window.session, window)
+    assert dialog.precision.value() == 95.0  # the default, shown as a percentage
+    dialog.precision.setValue(98.5)
+    dialog._on_buttons_accepted()
+    saved, problems = load_settings(paths.config_file)
+    assert problems == [] and saved.current.routing.precision == 0.985
+    assert window.session.intents.precision == 0.985  # the live router, without retraining or a restart
