@@ -115,6 +115,25 @@ async def _history(paths: Paths, settings, args: argparse.Namespace,  # type: ig
     return tickets
 
 
+async def _model_names(settings: Settings, buckets: list, secrets: SecretStore | None) -> list:  # type: ignore[type-arg]
+    """Buckets named by the fast model (masked, through the model gateway) when the workspace has one;
+    the term names otherwise, or when its answer names nothing usable."""
+    fast = settings.models.fast
+    if not (fast.model and settings.ai.enabled and buckets):
+        return buckets
+    from assist.learning.discover import model_names
+    from assist.secrets import SecretStore
+
+    try:
+        key = (secrets or SecretStore()).get("model-api-key")
+    except AssistError:
+        key = None
+    named = await model_names(buckets, fast, key, redact=settings.ai.redact_pii)
+    if [b.name for b in named] != [b.name for b in buckets]:
+        print(f"bucket names from {fast.model}" + (" (personal data masked)" if settings.ai.redact_pii else ""))
+    return named
+
+
 def _write_report(path: str, buckets, title: str, impact_unit: str) -> None:  # type: ignore[no-untyped-def]
     from assist.cli import write_out
     from assist.learning import discover
@@ -173,6 +192,7 @@ async def learn(paths: Paths, args: argparse.Namespace, secrets: SecretStore | N
         rest = [t for t in history if not t.label]
         print(f"{plural(len(rest), 'unlabelled ticket')}: discovering buckets in them...")
         buckets = discover.cluster(rest, moods=discover.moods_of(rest), embed=embed)
+        buckets = await _model_names(settings, buckets, secrets)
         if args.accept:
             taxonomy = discover.to_taxonomy(buckets, taxonomy, rest)
             history = [t for t in history if t.label] + discover.labelled_by(rest, buckets)

@@ -329,3 +329,34 @@ def test_exports_as_the_helpdesks_write_them(tmp_path) -> None:
     assert len(history.read_file(big)[0].body) == history.MAX_BODY
     with pytest.raises(AssistError, match="no column named 'Kind'"):
         history.read_file_columns(fresh, "Kind")
+
+
+def test_assist_learn_names_buckets_with_the_fast_model_masked(paths, secrets, tmp_path, monkeypatch, capsys) -> None:
+    """The CLI, like the Learn window, asks the workspace's fast model for bucket names, masked."""
+    from assist.settings import ModelTier
+    from tests.openai_server import OpenAIServer
+
+    monkeypatch.setattr("assist.llm.is_cloud", lambda tier: True)  # the loopback server stands in for a cloud
+    server = OpenAIServer()
+    try:
+        secrets.set("model-api-key", "sk-test")
+        settings = Settings()
+        settings.ai.embeddings = "off"
+        settings.models.fast = ModelTier(model="openai/gpt-4o-mini", api_base=server.api_base)
+        settings.workspaces["team"] = WorkspaceSettings(helpdesk=HelpdeskSettings(
+            kind="request_tracker", url="http://127.0.0.1:9", queue=""))
+        save_settings(settings, paths.config_file)
+        rows = [{"subject": "roaming", "body": f"charged for roaming in spain, ring +44 7911 123{n:03d}"}
+                for n in range(10)] + [{"subject": "sim", "body": f"new sim {n} not activating, write to "
+                                        "jo.bloggs@example.com"} for n in range(10)]
+        file = tmp_path / "t.jsonl"
+        file.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        server.reply = "1: Roaming Charges\n2: sim activation\n3: misc questions"
+        assert main(["learn", "--workspace", "team", "--tickets", str(file)]) == 0
+        out = capsys.readouterr().out
+        assert "bucket names from openai/gpt-4o-mini (personal data masked)" in out
+        assert "roaming_charges" in out or "sim_activation" in out
+        sent = json.dumps(server.requests[-1])
+        assert "7911 123" not in sent and "jo.bloggs@example.com" not in sent
+    finally:
+        server.close()
