@@ -34,6 +34,7 @@ import msgspec
 from msgspec import Meta
 
 from assist.errors import SettingsError
+from assist.patterns import Pattern, compile_pattern
 from assist.settings import checked
 
 OTHER = "other"
@@ -77,9 +78,9 @@ class Intent(_Model, frozen=True):
 def _compiles(patterns: tuple[str, ...]) -> None:
     for p in patterns:
         try:
-            re.compile(expand(p))
-        except re.error as exc:
-            raise ValueError(f"pattern {p!r} is not a regular expression ({exc})") from None
+            compile_pattern(expand(p))
+        except ValueError as exc:
+            raise ValueError(f"pattern {p!r}: {exc}") from None
 
 
 class TriggerSpec(_Model, frozen=True):
@@ -152,10 +153,10 @@ class Taxonomy(_Model, frozen=True, dict=True):  # dict: room for the cached pro
                                         for u in unknown])
 
     @cached_property
-    def compiled_triggers(self) -> tuple[tuple[str, str, tuple[re.Pattern[str], ...]], ...]:
+    def compiled_triggers(self) -> tuple[tuple[str, str, tuple[Pattern, ...]], ...]:
         """Built-in triggers first, then the workspace's own."""
         specs = (*builtin_rules().triggers, *self.triggers) if self is not _BUILTIN else self.triggers
-        return tuple((t.kind, t.reason, tuple(re.compile(expand(p), re.IGNORECASE) for p in t.patterns))
+        return tuple((t.kind, t.reason, tuple(compile_pattern(expand(p)) for p in t.patterns))
                      for t in specs)
 
     @cached_property
@@ -179,11 +180,11 @@ class Taxonomy(_Model, frozen=True, dict=True):  # dict: room for the cached pro
         return next((t for t in own if t.kind == kind), None)
 
     @cached_property
-    def frustration(self) -> re.Pattern[str]:
+    def frustration(self) -> Pattern:
         """Built-in frustration markers plus the workspace's own, as one pattern."""
         markers = (*builtin_rules().sentiment.frustration, *self.sentiment.frustration) \
             if self is not _BUILTIN else self.sentiment.frustration
-        return re.compile(r"\b(?:" + "|".join(f"(?:{expand(m)})" for m in markers) + r")\b", re.IGNORECASE)
+        return compile_pattern(r"\b(?:" + "|".join(f"(?:{expand(m)})" for m in markers) + r")\b")
 
     @cached_property
     def vader(self) -> Any:

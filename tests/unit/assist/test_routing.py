@@ -284,3 +284,16 @@ def test_the_shipped_detector_was_built_from_the_phrase_set_and_a_workspace_teac
     team = taxonomy.parse('[human_request]\nasks = ["fetch me the blue crew", "blue crew please", '
                           '"get the blue crew", "I need the blue crew", "put the blue crew on"]\n')
     assert "human" in {t.kind for t in hard_triggers("can you fetch the blue crew for me", team)}
+
+
+def test_a_backtracking_pattern_cannot_freeze_routing() -> None:
+    """Under Python's re this trigger ran for minutes on this 60-character ticket (holding the GIL)."""
+    team = taxonomy.parse("[[triggers]]\nkind = 'odd'\nreason = 'odd'\npatterns = ['(x+x+)+y']\n"
+                          "[[triggers]]\nkind = 'tail'\nreason = 'tail'\npatterns = ['(\\\\w+\\\\s?)*$']\n"
+                          "[sentiment]\nfrustration = ['(a|aa)+b']\n")
+    assert "odd" not in {t.kind for t in hard_triggers("x" * 60 + "!", team)}
+    assert "tail" in {t.kind for t in hard_triggers("a" * 60 + "!", team)}  # it matches: at once, not in minutes
+    assert "odd" in {t.kind for t in hard_triggers("xxy", team)}
+    assert -1 <= sentiment("a" * 60 + "!", team) <= 1
+    with pytest.raises(SettingsError, match=r"pattern '\(\?<=x\)y': not a pattern Assist can run in linear time"):
+        taxonomy.parse("[[triggers]]\nkind = 'k'\nreason = 'r'\npatterns = ['(?<=x)y']\n")
