@@ -32,7 +32,7 @@ from assist.learning.features import vectorizers
 from assist.learning.model import Curve, LinearModel
 
 MIN_PER_INTENT = 2
-LR_BUDGET = 200_000  # tickets x intents above which lbfgs logistic regression is too slow to cross-validate
+LR_BUDGET = 60_000  # tickets x intents above which lbfgs logistic regression is too slow to cross-validate
 SVM_C = 0.5
 LR_C = 10.0
 DEFAULT_PRECISION = 0.95

@@ -77,8 +77,10 @@ def train_and_save(paths: Paths, name: str, history: Sequence[HistoryTicket],
     """Train on the labelled history (and the taxonomy's own examples of its intents) and keep the model
     where the workspace's router finds it."""
     examples = labelled(history)
-    if taxonomy is not None:
-        examples += [(t, i) for t, i in taxonomy.examples() if taxonomy.get(i) is not None]
+    if taxonomy is not None:  # the taxonomy's own examples, less those copied from this history (no leak
+        seen = {" ".join(t.split())[:300] for t, _ in examples}  # across folds, no double weight)
+        examples += [(t, i) for t, i in taxonomy.examples()
+                     if taxonomy.get(i) is not None and " ".join(t.split())[:300] not in seen]
     result = train(examples, progress=progress, precision=precision, embed=embed,
                    embedding=embeddings.OFFLINE_ID if embed is not None else "")
     folder = paths.workspace_dir(name)

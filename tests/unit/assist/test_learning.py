@@ -360,3 +360,43 @@ def test_assist_learn_names_buckets_with_the_fast_model_masked(paths, secrets, t
         assert "7911 123" not in sent and "jo.bloggs@example.com" not in sent
     finally:
         server.close()
+
+
+def test_a_77_intent_workspace_routes_each_intent() -> None:
+    """Many intents, a handful of examples each, phrased differently (lowercase, typos, other words around)."""
+    import random
+
+    rnd = random.Random(3)
+    things = ["card", "parcel", "invoice", "password", "plan", "refund", "sim", "router", "booking", "voucher", "app",
+              "account"]
+    troubles = ["is broken", "never arrived", "was charged twice", "needs changing", "got cancelled", "is missing",
+                "keeps failing"]
+    intents = [(t, p) for t in things for p in troubles][:77]
+    fillers = ["hi", "hello team", "quick one:", "pls help,", "urgent -", "", "good morning,", "hey"]
+    ends = ["", "thanks", "cheers", "asap please", "what do i do?", "any idea?"]
+
+    def say(thing: str, trouble: str) -> str:
+        word = thing if rnd.random() > 0.2 else thing[:-1] + thing[-1] * 2  # a typo now and then
+        return f"{rnd.choice(fillers)} my {word} {trouble} {rnd.choice(ends)}".strip()
+
+    train_set = [(say(t, p), f"{t}_{p.split()[-1]}") for t, p in intents for _ in range(6)]
+    test_set = [(say(t, p), f"{t}_{p.split()[-1]}") for t, p in intents for _ in range(2)]
+    assert len({y for _, y in train_set}) == 77
+    result = train(train_set, folds=3)
+    right = sum(result.model.predict(text)[0][0] == y for text, y in test_set)
+    assert right / len(test_set) >= 0.9
+
+
+def test_the_same_tickets_as_jsonl_and_csv_give_the_same_buckets(corpus, tmp_path) -> None:
+    rows = corpus[:300]
+    jsonl = tmp_path / "t.jsonl"
+    jsonl.write_text("".join(json.dumps({"subject": r.subject, "body": r.body}) + "\n" for r in rows))
+    import csv as csv_module
+
+    with (tmp_path / "t.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv_module.writer(fh)
+        w.writerow(["Subject", "Description"])
+        w.writerows([r.subject, r.body] for r in rows)
+    a = discover.cluster(history.read_file(jsonl), k=8)
+    b = discover.cluster(history.read_file(tmp_path / "t.csv"), k=8)
+    assert [(x.name, x.members) for x in a] == [(x.name, x.members) for x in b]
