@@ -205,6 +205,10 @@ def main() -> int:
     import logging
 
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from assist import logsafe
+
+    for handler in logging.getLogger().handlers:
+        logsafe.install(handler)
     host = Host(out, warm())
     host.send({"ready": True, "pid": os.getpid()})
     asyncio.run(serve(host, sys.stdin.buffer))

@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from assist import __version__
+from assist import __version__, logsafe
 from assist.domain import TicketId
 from assist.paths import Paths
 from assist.secrets import SecretStore
@@ -29,7 +29,7 @@ def _setup_logging(paths: Paths) -> None:
     except OSError:
         handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.getLogger().addHandler(handler)
+    logging.getLogger().addHandler(logsafe.install(handler))  # no token, password or customer address
     logging.getLogger().setLevel(logging.INFO)
 
 
