@@ -156,7 +156,9 @@ class Taxonomy(_Model, frozen=True, dict=True):  # dict: room for the cached pro
     def compiled_triggers(self) -> tuple[tuple[str, str, tuple[Pattern, ...]], ...]:
         """Built-in triggers first, then the workspace's own."""
         specs = (*builtin_rules().triggers, *self.triggers) if self is not _BUILTIN else self.triggers
-        return tuple((t.kind, t.reason, tuple(compile_pattern(expand(p)) for p in t.patterns))
+        # one alternation per trigger (one pass over the text instead of one per pattern; patterns are
+        # checked one by one when the taxonomy is read, so a bad one is still named)
+        return tuple((t.kind, t.reason, (compile_pattern("|".join(f"(?:{expand(p)})" for p in t.patterns)),))
                      for t in specs)
 
     @cached_property
