@@ -155,7 +155,7 @@ def vectors(texts: Sequence[str], embed: Callable[[Sequence[str]], Any] | None =
         word.set_params(min_df=2)
         char.set_params(min_df=2, max_features=40_000)
     x = sp.hstack([word.fit_transform(texts), char.fit_transform(texts)], format="csr")
-    dims = max(2, min(100, x.shape[1] - 1, len(texts) - 1))
+    dims = max(2, min(150, x.shape[1] - 1, len(texts) - 1))  # 150 beat 100 on all three benchmark corpora
     return normalize(TruncatedSVD(dims, n_iter=3, random_state=seed).fit_transform(x))
 
 
@@ -187,7 +187,7 @@ def _assign(z: Any, k: int, seed: int, sentence_vectors: bool) -> Any:
 
     if sentence_vectors and len(z) <= 20_000:  # Ward on sentence vectors: NMI 0.73 vs k-means 0.71 (BANKING77)
         return AgglomerativeClustering(k, linkage="ward").fit_predict(z)
-    return KMeans(k, n_init=2, random_state=seed).fit_predict(z)
+    return KMeans(k, n_init=4, random_state=seed).fit_predict(z)
 
 
 def cluster(history: Sequence[HistoryTicket], k: int | None = None, moods: Sequence[float] | None = None,
