@@ -22,6 +22,12 @@ log = logging.getLogger(__name__)
 ROLE_GROUPS = {"agent": "assist_agent", "senior": "assist_senior", "lead": "assist_lead"}
 
 
+def clean(value: Any) -> Any:
+    """Text as PostgreSQL takes it: without NUL characters (pasted text carries them; the server refuses the
+    whole row, which used to block every later row of that desk's outbox)."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
 class TeamStoreError(AssistError):
     pass
 
@@ -110,7 +116,7 @@ class TeamStore:
         # so desks pushing at the same time queue instead of deadlocking
         query = (f"INSERT INTO assist.{table} ({', '.join(cols)}) VALUES {', '.join(one for _ in rows)} "
                  "ON CONFLICT (uid) DO NOTHING")
-        args = [r[c] for r in rows for c in cols]
+        args = [clean(r[c]) for r in rows for c in cols]
         for attempt in range(5):
             try:
                 async with self._conn(f"store your {table.replace('_', ' ')}") as conn:
@@ -135,10 +141,11 @@ class TeamStore:
 
     async def add_review(self, escalation_uid: str, uid: str, reason: str, root_cause: str, flow: bool,
                          reviewer: str) -> None:
-        async with self._conn("save the review") as conn:
+        async with self._conn("save the review") as conn:  # idempotent: a retried push never wedges the outbox
             await conn.execute("INSERT INTO assist.reviews (uid, escalation_uid, reason, root_cause, "
-                               "flow_needs_fixing, reviewer) VALUES (%s, %s, %s, %s, %s, %s)",
-                               (uid, escalation_uid, reason, root_cause, flow, reviewer))
+                               "flow_needs_fixing, reviewer) VALUES (%s, %s, %s, %s, %s, %s) "
+                               "ON CONFLICT (uid) DO NOTHING",
+                               (uid, escalation_uid, clean(reason), clean(root_cause), flow, clean(reviewer)))
 
     async def escalations(self, flt: EscalationFilter, workspace: str, uid: str = "") -> list[Escalation]:
         """What the senior review window lists, from every desk this role may read (``uid``: just that one)."""

@@ -114,13 +114,12 @@ class TeamSync:
             after = row[0] if row else 0
             rows = conn.execute("SELECT rowid, uid, escalation_uid, reason, root_cause, flow_needs_fixing, reviewer "
                                 "FROM escalation_reviews WHERE rowid > ? ORDER BY rowid", (after,)).fetchall()
-            return (rows[-1][0] if rows else after), [tuple(r[1:]) for r in rows]
+            return (rows[-1][0] if rows else after), [tuple(r) for r in rows]
 
-        last, rows = await self._run(batch)
-        for uid, esc, reason, cause, flow, reviewer in rows:
+        _last, rows = await self._run(batch)
+        for rowid, uid, esc, reason, cause, flow, reviewer in rows:  # acked one by one: a cut-off push resumes
             await self.store.add_review(esc, uid, reason, cause, bool(flow), reviewer)
-        if rows:
-            await self._run(lambda c: self._ack(c, "escalation_reviews", last))
+            await self._run(lambda c, rowid=rowid: self._ack(c, "escalation_reviews", rowid))
         return len(rows)
 
     async def pull_reviews(self) -> int:

@@ -180,3 +180,44 @@ def test_window_shows_sync_state_and_senior_review_reads_the_team(team, tmp_path
     reviewed = loop.run_until_complete(ann.feedback.for_ticket(TicketId("1003")))
     assert reviewed[-1].reviewed_reason == "bug_outage" and reviewed[-1].root_cause == "address form rejects flats"
     review.close()
+
+
+async def test_a_cut_off_review_push_resumes_and_a_nul_byte_blocks_nothing(team, tmp_path) -> None:
+    """Issue 25: three queued reviews, the push cut off after the first: every later sync used to fail on
+    the first review's duplicate key. A NUL byte pasted into a note used to fail every later sync of that desk."""
+    ann = _desk(tmp_path / "ann3", team, "ann_agent")
+    sue = _desk(tmp_path / "sue3", team, "sue_senior")
+    try:
+        escs = [await _escalate(ann, t) for t in ("1001", "1002", "1003")]
+        ctx = await ann.open_ticket(TicketId("1004"))
+        route = await ann.route_ticket(ctx)
+        nul = await ann.escalate(ctx, route, "Draft\x00text", "edited", "missing_data", "pasted \x00 note",
+                                 write_back=False)
+        status = await ann.team.sync_once()
+        assert not status.error and status.pending == 0, status  # the NUL row went, the rest with it
+        listed = {e.uid: e for e in await sue.escalations(EscalationFilter())}
+        assert nul.uid in listed and "\x00" not in listed[nul.uid].note
+
+        assert (await sue.team.sync_once()).error == ""
+        for n, esc in enumerate(escs):  # the senior reviews three offline
+            await sue.feedback.record_review(f"rev-{tmp_path.name}-{n}", esc.uid, "bug_outage", f"cause {n}", False,
+                                             "sue")
+        real_add, calls = sue.team.store.add_review, 0
+
+        async def cut_after_first(*args, **kwargs):  # type: ignore[no-untyped-def]
+            nonlocal calls
+            calls += 1
+            if calls > 1:
+                raise TeamStoreError("the connection dropped")
+            return await real_add(*args, **kwargs)
+
+        sue.team.store.add_review = cut_after_first  # type: ignore[method-assign]
+        assert (await sue.team.sync_once()).error  # cut off after the first review
+        sue.team.store.add_review = real_add  # type: ignore[method-assign]
+        status = await sue.team.sync_once()
+        assert not status.error and status.pending == 0, status
+        reviewed = {e.uid: e for e in await sue.team.store.escalations(EscalationFilter(), "demo")}
+        assert all(reviewed[e.uid].reviewed_reason == "bug_outage" for e in escs)
+    finally:
+        for s in (ann, sue):
+            await s.aclose()
