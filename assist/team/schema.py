@@ -6,7 +6,9 @@ Roles (group roles; people log in as their own LOGIN role, a member of one group
                    update or delete anything, so a review never rewrites what an agent recorded
     assist_lead    reads everything (weekly reports)
 Every row's ``owner`` defaults to ``current_user`` and a policy checks it on insert, so no client can
-write as someone else. The database enforces all of it: a client that skips a check gets an error.
+write as someone else; the row's author (``agent``, ``reviewer``) is the login and ``received_at`` the
+server's clock, both set by a trigger whatever the client sent. The database enforces all of it: a
+client that skips a check gets an error.
 """
 
 from __future__ import annotations
@@ -139,4 +141,17 @@ def statements() -> list[str]:
         "CREATE POLICY reviews_insert ON assist.reviews FOR INSERT TO assist_senior "
         "WITH CHECK (owner = current_user)",
     ]
+    # Who wrote a row and when it arrived come from the server, never from the client: a BEFORE INSERT
+    # trigger overwrites the author column with the login (session_user) and stamps the receipt time, so
+    # an agent cannot sign an escalation "bob" nor a senior a review "lee (team lead)".
+    for column, tables in (("agent", list(EVENT_TABLES)), ("reviewer", ["reviews"])):
+        fn = f"assist.stamp_{column}_fn"
+        out.append(f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN "
+                   f"NEW.{column} := session_user; NEW.received_at := now(); RETURN NEW; END $fn$")
+        for name in tables:
+            out.append(f"ALTER TABLE assist.{name} ADD COLUMN IF NOT EXISTS received_at timestamptz NOT NULL "
+                       "DEFAULT now()")
+            out.append(f"DROP TRIGGER IF EXISTS stamp_author ON assist.{name}")
+            out.append(f"CREATE TRIGGER stamp_author BEFORE INSERT ON assist.{name} FOR EACH ROW "
+                       f"EXECUTE FUNCTION {fn}()")
     return out

@@ -72,9 +72,9 @@ async def test_two_desks_review_travels_and_roles_hold(team, tmp_path) -> None:
         # the senior on another desk sees it, with its transcript, and re-tags it
         listed = await sue.escalations(EscalationFilter())
         mine = next(e for e in listed if e.uid == esc.uid)
-        assert mine.agent == "ann" and mine.reason == "missing_data"
+        assert mine.agent == "ann_agent" and mine.reason == "missing_data"  # the login, not the client's word
         reviewed = await sue.review_escalation(esc.uid, "bug_outage", "order lookup times out", True)
-        assert reviewed.reviewed_reason == "bug_outage" and reviewed.reviewer == "sue"
+        assert reviewed.reviewed_reason == "bug_outage" and reviewed.reviewer == "sue_senior"
 
         # ...and the review comes back to the agent's desk and report
         await ann.team.sync_once()
@@ -221,3 +221,24 @@ async def test_a_cut_off_review_push_resumes_and_a_nul_byte_blocks_nothing(team,
     finally:
         for s in (ann, sue):
             await s.aclose()
+
+
+async def test_the_database_says_who_wrote_a_row(team, tmp_path) -> None:
+    """Issue 25: agent and reviewer were free text. Straight SQL as each role, not only through the app."""
+    async with await psycopg.AsyncConnection.connect(_user_url(team, "bob_agent"), password=PASSWORDS["bob_agent"],
+                                                     autocommit=True) as conn:
+        await conn.execute(
+            "INSERT INTO assist.escalations (uid, workspace, ticket_id, intent, tier, model, route_reasons, "
+            "draft_state, draft_text, reason, note, suggested_reason, written_back, agent, created_at, week) "
+            "VALUES ('forged-1', 'demo', '1', 'other', 'fast', '', '', 'none', '', 'other', '', '', false, "
+            "'ann', '2020-01-06', '2020-W02')")
+        row = await (await conn.execute("SELECT agent, received_at > now() - interval '1 minute' FROM "
+                                        "assist.escalations WHERE uid = 'forged-1'")).fetchone()
+        assert row == ("bob_agent", True)
+    async with await psycopg.AsyncConnection.connect(_user_url(team, "sue_senior"), password=PASSWORDS["sue_senior"],
+                                                     autocommit=True) as conn:
+        await conn.execute("INSERT INTO assist.reviews (uid, escalation_uid, reason, root_cause, flow_needs_fixing, "
+                           "reviewer) VALUES ('forged-r', 'forged-1', 'other', '', false, 'lee (team lead)')")
+        reviewer = (await (await conn.execute("SELECT reviewer FROM assist.reviews WHERE uid = 'forged-r'"))
+                    .fetchone())[0]
+        assert reviewer == "sue_senior"
