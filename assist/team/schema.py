@@ -144,11 +144,11 @@ def statements() -> list[str]:
     # Who wrote a row and when it arrived come from the server, never from the client: a BEFORE INSERT
     # trigger overwrites the author column with the login (session_user) and stamps the receipt time, so
     # an agent cannot sign an escalation "bob" nor a senior a review "lee (team lead)".
-    for column, tables in (("agent", list(EVENT_TABLES)), ("reviewer", ["reviews"])):
+    for column, targets in (("agent", list(EVENT_TABLES)), ("reviewer", ["reviews"])):
         fn = f"assist.stamp_{column}_fn"
         out.append(f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN "
                    f"NEW.{column} := session_user; NEW.received_at := now(); RETURN NEW; END $fn$")
-        for name in tables:
+        for name in targets:
             out.append(f"ALTER TABLE assist.{name} ADD COLUMN IF NOT EXISTS received_at timestamptz NOT NULL "
                        "DEFAULT now()")
             out.append(f"DROP TRIGGER IF EXISTS stamp_author ON assist.{name}")
