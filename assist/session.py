@@ -223,12 +223,29 @@ class Session:
         if proposal.ticket_id != ticket_id:
             raise ActionRejectedError(f"That action belongs to ticket #{proposal.ticket_id}, not #{ticket_id}.")
         agent = self.settings.agent.name
+        retry = proposal.status in (ProposalStatus.FAILED, ProposalStatus.UNKNOWN)  # re-sends the same request
+        if proposal.requester and not retry:
+            await self._same_requester(actions, proposal, agent)
         if params is not None:
             await actions.edit(proposal_id, params, agent)
         done = await actions.approve(proposal_id, agent, confirmed=confirmed)
         if done.status is ProposalStatus.SUCCEEDED and self.settings.current.actions.write_back:
             await self._write_back(done)
         return done
+
+    async def _same_requester(self, actions: ActionService, proposal: ActionProposal, agent: str) -> None:
+        """The ticket's requester now, re-read from the helpdesk, must be the one the card was made for: a
+        requester corrected after the proposal (Maria -> Derek) must not get Maria's order refunded."""
+        try:
+            current = await self.helpdesk.get_ticket(proposal.ticket_id)
+        except AssistError as exc:
+            raise ActionRejectedError(f"Couldn't check who ticket #{proposal.ticket_id}'s requester is now, so "
+                                      f"nothing ran: {exc}") from exc
+        if current.requester_email.strip().lower() != proposal.requester.strip().lower():
+            why = (f"Ticket #{proposal.ticket_id}'s requester changed after this card was proposed: nothing ran. "
+                   "Open the ticket again for actions for its current requester.")
+            await actions.store.finish(proposal.id, ProposalStatus.BLOCKED, why, agent)
+            raise ActionRejectedError(why)
 
     async def _write_back(self, p: ActionProposal) -> None:
         cfg = self.settings.current.actions

@@ -468,3 +468,28 @@ def test_an_unreachable_actions_service_is_named_like_a_helpdesk_would_be() -> N
     executor = Executor(catalog, "http://127.0.0.1:9", lambda _n: "token", attempts=1)
     with pytest.raises(ActionFailedError, match="refused the connection"):
         asyncio.run(executor.send(catalog.get("lookup_order"), {"order_id": "AB-12345"}, idempotency_key=None))
+
+
+async def test_a_card_made_for_the_previous_requester_never_runs(make_session) -> None:
+    """Issue 25: a refund card made while #1010 was one customer's, approved after the requester was corrected
+    to another, refunded the first customer's order on the second's ticket."""
+    import msgspec
+
+    from assist.errors import ActionRejectedError
+
+    s = make_session()
+    refund = (await _proposals(s, "1010"))["refund_order"]
+    real_get = s.helpdesk.get_ticket
+
+    async def corrected(tid):  # type: ignore[no-untyped-def]
+        ticket = await real_get(tid)
+        return msgspec.structs.replace(ticket, requester_email="derek.new@example.net", requester_name="Derek")
+
+    s.helpdesk.get_ticket = corrected  # type: ignore[method-assign]
+    with pytest.raises(ActionRejectedError, match="requester changed after this card was proposed: nothing ran"):
+        await _approve(s, refund)
+    with _db(s) as db:
+        assert db.execute("SELECT count(*) FROM refunds WHERE order_id = 'KC-48290'").fetchone()[0] == 0
+    s.helpdesk.get_ticket = real_get  # type: ignore[method-assign]
+    with pytest.raises(ActionRejectedError, match="requester changed"):  # the card stays blocked
+        await _approve(s, refund)
