@@ -56,6 +56,7 @@ class _Host:
     a test's, the command line's) can call it, and nothing here ever blocks a loop on the pipe."""
 
     START_TIMEOUT_S = 120.0  # litellm warms in ~4 s on 2 cores; a cold disk can take much longer
+    GRACE_S = 15.0  # beyond the tier's own timeout: a healthy host has answered (if only with a timeout) by then
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -171,6 +172,16 @@ class _Host:
             if not finished:
                 self._send({"op": "cancel", "id": rid})
 
+    def replace_hung(self) -> None:
+        """The host said nothing past the tier's timeout and the grace: it is hung (stopped, deadlocked in a
+        provider SDK), not slow. Kill it, so the next call starts a fresh one instead of waiting on it too."""
+        with self._lock:
+            proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None:
+            log.warning("model host (pid %s) stopped answering: replaced", proc.pid)
+            with contextlib.suppress(OSError):
+                proc.kill()
+
     def stop(self) -> None:
         self._stopping = True
         with self._lock:
@@ -215,9 +226,12 @@ def _error(reply: dict[str, Any], partial: str, model: str) -> LLMError:
 async def _reply(queue: asyncio.Queue[dict[str, Any]], tier: ModelTier, partial: str) -> dict[str, Any]:
     """The next reply, or a timeout when the host says nothing for longer than the tier allows."""
     try:
-        return await asyncio.wait_for(queue.get(), timeout=tier.timeout_s + 15)
+        return await asyncio.wait_for(queue.get(), timeout=tier.timeout_s + _HOST.GRACE_S)
     except TimeoutError:
-        raise LLMTimeoutError(f"{tier.model} did not answer in time.", partial) from None
+        _HOST.replace_hung()
+        raise LLMTimeoutError(f"The model worker stopped answering ({tier.model}); it was restarted and the next "
+                              "draft uses a fresh one." + (" What was already drafted is kept." if partial else ""),
+                              partial) from None
 
 
 def _endpoint(tier: ModelTier, api_key: str | None) -> dict[str, Any]:

@@ -231,3 +231,33 @@ async def test_litellm_runs_in_the_model_host_and_a_dead_host_is_replaced(make_s
     *_, again = await _run(s, "1002")
     assert again.error == "" and again.text == llm.reply
     assert gateway._HOST._proc is not None and gateway._HOST._proc.pid != first.pid
+
+
+async def test_a_hung_model_host_is_replaced_not_waited_on_again(make_session, llm, monkeypatch) -> None:
+    """Issue 25: after the host hung (SIGSTOP mid-draft) every later draft went to the same pid and waited the
+    full timeout. Now the first wait ends in one clear sentence and the next draft gets a fresh host."""
+    import os
+    import signal
+
+    from assist import llm as gateway
+
+    llm.reply = "Hi Derek, your order is being packed [1]."
+    monkeypatch.setattr(gateway._HOST, "GRACE_S", 0.5)  # a fresh host's first answer still has the tier's 8 s
+    s = make_session(_settings(llm, timeout=8.0))
+    *_, draft = await _run(s, "1002")
+    assert draft.error == ""
+    hung = gateway._HOST._proc
+    assert hung is not None
+    os.kill(hung.pid, signal.SIGSTOP)
+    try:
+        *_, stuck = await _run(s, "1002")
+        assert "stopped answering" in stuck.fallback and "restarted" in stuck.fallback  # and an offline draft
+        assert stuck.text
+        *_, again = await _run(s, "1002")
+        assert again.error == "" and again.text == llm.reply
+        assert gateway._HOST._proc is not None and gateway._HOST._proc.pid != hung.pid
+    finally:
+        if hung.poll() is None:
+            os.kill(hung.pid, signal.SIGCONT)
+            hung.kill()
+        hung.wait()
