@@ -220,11 +220,15 @@ async def _eval(paths: Paths, args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    from assist.learn_cli import settings_for
     from assist.secrets import SecretStore
-    from assist.settings import load_settings
     from assist.workspace import build_session
 
-    settings, _ = load_settings(paths.config_file)
+    try:
+        settings = settings_for(paths, args.workspace)  # --workspace X evaluates X; an unknown name is an error
+    except AssistError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     session = build_session(paths, settings, SecretStore())
     try:
         rows, found = await evaluate(session, cases, suite, paths.data_dir)

@@ -41,8 +41,23 @@ def open_demo_workspace(paths: Paths) -> tuple[DemoHelpdesk, DemoCRM, SqliteWork
 
 
 def helpdesk_for(ws_name: str, cfg: HelpdeskSettings, secrets: SecretStore) -> Helpdesk:
-    """The connector a workspace's settings describe (not the demo, which needs its data file)."""
-    token = secrets.get(f"{ws_name}:helpdesk-token") or ""
+    """The connector a workspace's settings describe (not the demo, which needs its data file). With no
+    token in the keyring, ``ASSIST_HELPDESK_TOKEN`` (for the command line on a machine without a keyring);
+    with neither, the connector sends nothing and every call says what to set."""
+    import os
+
+    from assist.helpdesk.http import HttpConnector
+
+    token = secrets.get(f"{ws_name}:helpdesk-token") or os.environ.get("ASSIST_HELPDESK_TOKEN", "")
+    helpdesk = _helpdesk(cfg, token)
+    if not token.strip() and isinstance(helpdesk, HttpConnector):
+        helpdesk.missing_credentials = (
+            f"No API token is set for workspace {ws_name!r}'s {helpdesk.service}: add it in Settings > Workspace > "
+            "Helpdesk token (on the command line without a keyring: set ASSIST_HELPDESK_TOKEN).")
+    return helpdesk
+
+
+def _helpdesk(cfg: HelpdeskSettings, token: str) -> Helpdesk:
     if cfg.kind == "zendesk":
         from assist.helpdesk.zendesk import ZendeskHelpdesk  # connectors load with the workspace using them
 

@@ -55,6 +55,7 @@ class HttpConnector:
         self._client = client or make_client(timeout)
         self._auth = auth
         self._headers = {"Accept": "application/json", **(headers or {})}
+        self.missing_credentials = ""  # set when no token is configured: every request says so, none is sent
 
     async def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
                       json: Any = None, ticket_id: str = "", absolute: bool = False,
@@ -62,6 +63,8 @@ class HttpConnector:
         """Send, retrying through tenacity where that is safe: 429 after its Retry-After (bounded), and
         for reads (GET) also timeouts, dropped connections and 502/503/504. Statuses in ``allow`` are
         returned, not raised; anything else becomes a ConnectorError that says what to do."""
+        if self.missing_credentials:
+            raise ConnectorAuthError(self.missing_credentials)
         url = path if absolute else f"{self.base_url}{path}"
         safe = method in ("GET", "HEAD")
 

@@ -12,6 +12,7 @@ def test_doctor_reports_versions_paths_keyring_and_configuration(paths: Paths, s
     assert "Keyring: " in out and "(secure)" in out
     assert "Helpdesk: demo" in out
     assert "Secret model-api-key: not set" in out
+    assert "Sentence vectors: " in out  # which embedding provider is on (issue 30)
 
 
 def test_doctor_names_config_problems_and_fails(paths: Paths, secrets: SecretStore, capsys) -> None:
@@ -71,3 +72,33 @@ def test_help_lists_commands_and_window_flags(capsys) -> None:
     for word in ("doctor", "report", "journal", "kb", "actions", "eval", "--smoke", "--screenshot", "--ticket",
                  "no command, assist opens the window"):
         assert word in text, word
+
+
+def test_eval_workspace_is_evaluated_or_named_unknown(paths: Paths, capsys) -> None:
+    """`assist eval --workspace X` used to accept the flag and evaluate the active workspace."""
+    from assist.cli import main
+
+    assert main(["eval", "--workspace", "nowhere"]) == 2
+    assert "No workspace named 'nowhere'" in capsys.readouterr().err
+
+
+async def test_a_helpdesk_without_a_token_says_so_and_sends_nothing(secrets, monkeypatch) -> None:
+    """First connection with no token: one plain sentence (was "LocalProtocolError: Illegal header value")."""
+    import pytest
+
+    from assist.domain import QueueFilter
+    from assist.errors import ConnectorAuthError
+    from assist.settings import HelpdeskSettings
+    from assist.workspace import helpdesk_for
+
+    monkeypatch.delenv("ASSIST_HELPDESK_TOKEN", raising=False)
+    for kind in ("request_tracker", "zendesk", "freshdesk"):
+        desk = helpdesk_for("acme", HelpdeskSettings(kind=kind, url="https://desk.example.com", email="a@b.c"),
+                            secrets)
+        with pytest.raises(ConnectorAuthError, match="No API token is set for workspace 'acme'.*Helpdesk token"):
+            await desk.list_queue(QueueFilter())
+        await desk.aclose()
+    monkeypatch.setenv("ASSIST_HELPDESK_TOKEN", "from-env")
+    desk = helpdesk_for("acme", HelpdeskSettings(kind="request_tracker", url="https://desk.example.com"), secrets)
+    assert desk.missing_credentials == ""  # type: ignore[attr-defined]
+    await desk.aclose()
