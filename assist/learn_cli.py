@@ -203,14 +203,15 @@ async def learn(paths: Paths, args: argparse.Namespace, secrets: SecretStore | N
         print("Nothing labelled to train on: rename, merge and accept buckets in the Learn window "
               "(or run again with --accept), or pick a --label-field.")
         return 0
+    # train first: a run that fails (too few labels) leaves the workspace's taxonomy and model as they were
+    result = train_and_save(paths, name, history, progress=lambda m: print(f"  {m}...", file=sys.stderr),
+                            precision=settings.current.routing.precision, taxonomy=taxonomy, embed=embed)
     path = save_taxonomy(paths, name, taxonomy)
     print(f"taxonomy: {plural(len(taxonomy.intents), 'intent')} -> {path}")
     from assist.learning.history import save
     from assist.learning.workspace import history_file
 
     save(history, history_file(paths, name))  # labels as intent names, for the router and later runs
-    result = train_and_save(paths, name, history, progress=lambda m: print(f"  {m}...", file=sys.stderr),
-                            precision=settings.current.routing.precision, taxonomy=taxonomy, embed=embed)
     print("\n".join(result.lines()))
     return 0
 
@@ -223,9 +224,10 @@ def _label(taxonomy: Taxonomy, name: str) -> str:
 def route_jsonl(paths: Paths, args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     from assist.domain import AuthorRole, Message, Ticket, TicketId, TicketStatus
     from assist.routing import route
-    from assist.workspace import intent_router
+    from assist.workspace import intent_router, load_taxonomy
 
     settings = settings_for(paths, args.workspace)
+    load_taxonomy(paths, settings.workspace, settings.current)  # unreadable: the error, not "other" for all
     router = intent_router(paths, settings.workspace, settings.current, settings.ai.embeddings)
     threshold = router.threshold
     now = datetime.now(UTC)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import ipaddress
 import json
 import logging
 import subprocess
@@ -44,8 +45,13 @@ def is_cloud(tier: ModelTier) -> bool:
     """A model counts as local only when its api_base points at this machine."""
     if not tier.api_base:
         return not tier.model.startswith("ollama")
-    host = urlsplit(tier.api_base).hostname or ""
-    return host not in ("localhost", "127.0.0.1", "::1") and not host.startswith("127.")
+    host = (urlsplit(tier.api_base).hostname or "").rstrip(".").lower()
+    if host == "localhost":
+        return False
+    try:  # a loopback address, parsed: "127.attacker.example" is a name, not 127.0.0.0/8
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
 
 
 class _Host:

@@ -218,7 +218,7 @@ class AISettings(_Section):
     # leaves the machine); "off" keeps word statistics only
     embeddings: Literal["auto", "off"] = "auto"
     top_k: Annotated[int, Meta(ge=1, le=20)] = 5
-    min_source_score: Annotated[float, Meta(ge=0)] = 5.0  # below this no passage counts as grounding
+    min_source_score: Annotated[float, Meta(ge=0, le=1000)] = 5.0  # below this no passage counts as grounding
     brand_voice: str = "Warm, plain and brief. No jargon, no exclamation marks, no promises we can't keep."
     policy: list[str] = field(default_factory=lambda: [
         "Never promise a refund, credit or exception that the cited policy does not allow.",

@@ -196,12 +196,12 @@ class Learning:
         else:
             history = discover.labelled_by(self.history, self.buckets)
             taxonomy = discover.to_taxonomy(self.buckets, base, self.history)
-        save_taxonomy(self.paths, self.name, taxonomy)
-        await asyncio.to_thread(hist.save, history, history_file(self.paths, self.name))
-        self.router.reload(taxonomy)  # routes with the new intents now (their examples), model or not
+        # train first: a run that fails leaves the workspace's taxonomy, history and model as they were
         result = await asyncio.to_thread(train_and_save, self.paths, self.name, history, progress,
                                          self.router.precision, taxonomy, self.router.embed)
-        self.router.reload(taxonomy)
+        save_taxonomy(self.paths, self.name, taxonomy)
+        await asyncio.to_thread(hist.save, history, history_file(self.paths, self.name))
+        self.router.reload(taxonomy)  # routes with the new intents and their model at once
         return result
 
     def set_precision(self, precision: float) -> None:

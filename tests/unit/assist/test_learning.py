@@ -400,3 +400,22 @@ def test_the_same_tickets_as_jsonl_and_csv_give_the_same_buckets(corpus, tmp_pat
     a = discover.cluster(history.read_file(jsonl), k=8)
     b = discover.cluster(history.read_file(tmp_path / "t.csv"), k=8)
     assert [(x.name, x.members) for x in a] == [(x.name, x.members) for x in b]
+
+
+def test_a_failed_training_run_leaves_the_taxonomy_and_an_unreadable_one_stops_route(paths, tmp_path, capsys) -> None:
+    _team(paths)
+    folder = paths.config_dir / "workspaces" / "team"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "taxonomy.toml").write_text('[[intents]]\nname = "refunds"\nexamples = ["money back"]\n')
+    before = (folder / "taxonomy.toml").read_text()
+    one = tmp_path / "one.jsonl"  # every ticket labelled the same: nothing to train a router on
+    one.write_text("".join(json.dumps({"subject": "s", "body": f"b {n}", "label": "billing"}) + "\n"
+                           for n in range(12)))
+    assert main(["learn", "--workspace", "team", "--tickets", str(one)]) != 0
+    assert "at least two intents" in capsys.readouterr().err
+    assert (folder / "taxonomy.toml").read_text() == before  # untouched by the failed run
+
+    (folder / "taxonomy.toml").write_text("[[intents]]\nname = 'Bad Name'\n")
+    out = io.StringIO()
+    with pytest.raises(AssistError, match="not an intent name"):
+        route_jsonl(paths, Namespace(workspace="team"), io.StringIO('{"id": 1, "body": "x"}\n'), out)

@@ -50,3 +50,15 @@ def test_restore_gives_the_values_back() -> None:
     assert "[EMAIL_1]" in masked and "[PHONE_1]" in masked and "[IBAN_1]" in masked
     assert r.restore("Sent to [EMAIL_1]; we'll ring [PHONE_1].") == (
         "Sent to jo.smith+orders@gmail.com; we'll ring +44 20 7946 0958.")
+
+
+def test_only_a_parsed_loopback_address_counts_as_local() -> None:
+    """Issue 25: a prefix check took '127.attacker.example' for this machine, so PII went unmasked to it."""
+    from assist.llm import is_cloud
+    from assist.settings import ModelTier
+
+    for base in ("http://localhost:11434", "http://127.0.0.1:8000/v1", "http://127.9.9.9/v1", "http://[::1]:8000"):
+        assert not is_cloud(ModelTier(model="openai/x", api_base=base)), base
+    for base in ("http://127.attacker.example/v1", "https://localhost.evil.example", "http://10.0.0.5:8000",
+                 "https://api.openai.com/v1"):
+        assert is_cloud(ModelTier(model="openai/x", api_base=base)), base

@@ -117,3 +117,14 @@ def test_the_settings_form_gets_every_problem_and_keeps_nothing_half_checked() -
     ]
     ws = checked(WorkspaceSettings, {"helpdesk": {"kind": "zendesk", "url": " https://acme.zendesk.com "}}, "x")
     assert ws.helpdesk.url == "https://acme.zendesk.com"
+
+
+def test_an_absurd_grounding_threshold_is_named() -> None:
+    """Issue 25: ai.min_source_score = 1e308 was accepted (no draft could ever be grounded)."""
+    import pytest
+
+    from assist.errors import SettingsError
+    from assist.settings import AISettings, checked
+
+    with pytest.raises(SettingsError, match="min_source_score"):
+        checked(AISettings, {"min_source_score": 1e308}, "config.toml")
