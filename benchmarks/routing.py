@@ -194,11 +194,38 @@ def speed() -> bool:
     return result.fit_seconds <= 5 and total <= 15 and rate >= 2000
 
 
+def pattern_stalls() -> bool:
+    """Hostile patterns a workspace could write, on a 200 KB ticket: the longest time the interpreter is held
+    (issue 25: under re, '(\\w+\\s?)*$' held it for over a minute on 60 characters)."""
+    from assist import taxonomy as taxonomies
+    from assist.routing import hard_triggers, sentiment
+
+    hostile = taxonomies.parse(
+        "[[triggers]]\nkind = 'a'\nreason = 'a'\npatterns = ['(\\\\w+\\\\s?)*$', '(x+x+)+y', '(a|aa)+b', "
+        "'(.*a){12}', '([a-z]+)*[0-9]']\n[sentiment]\nfrustration = ['(a|a?)+c', '(\\\\w+\\\\s?)*!']\n")
+    texts = {"200 KB of one word": "a" * 200_000, "200 KB of x": "x" * 200_000 + "!",
+             "200 KB of prose": ("my parcel never came and nobody answers " * 5000)[:200_000]}
+    hard_triggers("warm up", hostile)  # patterns compile and the detector loads once per workspace, not per ticket
+    sentiment("warm up", hostile)
+    worst = 0.0
+    for name, text in texts.items():
+        started = time.perf_counter()
+        hard_triggers(text, hostile)
+        sentiment(text, hostile)
+        took = time.perf_counter() - started
+        worst = max(worst, took)
+        print(f"  {name}: triggers + sentiment with hostile patterns {took * 1000:.1f} ms")
+    print(f"hostile patterns on 200 KB tickets: worst {worst * 1000:.1f} ms -> {verdict(worst <= 0.05)} (<= 50 ms)")
+    return worst <= 0.05
+
+
 def main() -> int:
     private_dirs()
     quick = "--quick" in sys.argv
     ok = routing_table(quick)
     ok &= human_requests()
+    print()
+    ok &= pattern_stalls()
     ok &= speed()
     print(f"\nall routing targets: {verdict(ok)}")
     return 0
