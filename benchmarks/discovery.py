@@ -16,7 +16,7 @@ import sys
 import time
 
 from _common import private_dirs
-from public_sets import SETS, encoder
+from public_sets import available, encoder
 
 from assist.learning import discover
 from assist.learning.history import HistoryTicket
@@ -45,13 +45,7 @@ def main() -> int:
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
     private_dirs()
-    corpora = []
-    for name, (load, how) in SETS.items():
-        split = load()
-        if split is None:
-            print(f"{name}: not here (skipped; {how})")
-            continue
-        corpora.append((name, split[1]))
+    corpora = [(name, split[1]) for name, split in available()]
     from tests.support_corpus import generate
 
     corpora.append(("provider history (generated)", [(f"{r.subject}\n{r.body}", r.label)

@@ -57,6 +57,18 @@ SETS: dict[str, tuple[Callable[[], Split | None], str]] = {
 }
 
 
+def available() -> list[tuple[str, Split]]:
+    """The public sets that are here, each (name, (train, test)); a line for each one that is not."""
+    out = []
+    for name, (load, how) in SETS.items():
+        split = load()
+        if split is None:
+            print(f"{name}: not here (skipped; {how})")
+            continue
+        out.append((name, split))
+    return out
+
+
 def few_shot(train: Sequence[tuple[str, str]], k: int, seed: int = 0) -> list[tuple[str, str]]:
     groups: dict[str, list[str]] = defaultdict(list)
     for t, y in train:

@@ -20,7 +20,7 @@ import time
 from datetime import UTC, datetime
 
 from _common import ROOT, private_dirs  # noqa: F401  (puts the repo on sys.path)
-from public_sets import SETS, encoder, few_shot
+from public_sets import available, encoder, few_shot
 
 from assist.learning import handoff
 from assist.learning.train import train
@@ -67,13 +67,7 @@ def verdict(ok: bool) -> str:
 
 
 def corpora() -> list[tuple[str, list[tuple[str, str]], list[tuple[str, str]]]]:
-    out = []
-    for name, (load, how) in SETS.items():
-        split = load()
-        if split is None:
-            print(f"{name}: not here (skipped; {how})")
-            continue
-        out.append((name, *split))
+    out = [(name, *split) for name, split in available()]
     from tests.support_corpus import generate
 
     rows = generate(3000, seed=5)
@@ -148,10 +142,7 @@ def human_requests() -> bool:
     print(f"  held-out set (other styles), Assist: recall {rec_held:.1%} ({len(held_asks)}) -> "
           f"{verdict(rec_held >= 0.95)}; false positives {fp_held:.1%} ({len(held_ordinary)})")
     ok = rec_held >= 0.95
-    for name, (load, _how) in SETS.items():
-        split = load()
-        if split is None:
-            continue
+    for name, split in available():
         public = [t for t, _ in split[1]]
         fired = [t for t in public if shipped.fired(t)]
         pats = sum(pattern(t) for t in public)
