@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -105,13 +104,11 @@ class LinearModel:
     def _block(self, grams: list[str], vocab: dict[str, int], scores: Any) -> None:
         import numpy as np
 
-        counts = Counter(grams)
-        get = vocab.get
-        found = [(i, n) for g, n in counts.items() if (i := get(g)) is not None]
-        if not found:
+        hits = [i for i in map(vocab.get, grams) if i is not None]  # C-level lookups, one pass
+        if not hits:
             return
-        idx = np.array([i for i, _ in found], dtype=np.int64)
-        vals = (1.0 + np.log(np.array([n for _, n in found], dtype=np.float32))) * self.idf[idx]
+        idx, counts = np.unique(np.array(hits, dtype=np.int64), return_counts=True)
+        vals = (1.0 + np.log(counts.astype(np.float32))) * self.idf[idx]
         vals /= np.linalg.norm(vals) or 1.0
         scores += vals @ self.weights[idx]
 
