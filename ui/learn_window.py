@@ -173,7 +173,14 @@ class LearnWindow(QDialog):
     def _discover(self, what: str) -> None:
         labelled = "labelled: one bucket per label" if self.learning.labelled else "clustering into buckets"
         self.status.setText(f"{what}, {labelled}…")
-        self._run("discover", self.learning.discover(), lambda _b: self._show_buckets(what))
+        def vectors(done: int, total: int) -> None:
+            if done < total:
+                self.status.setText(f"{what}: reading the tickets' meaning on this machine, {done:,} of {total:,} "
+                                    "(once: kept for the next time)…")
+            else:
+                self.status.setText(f"{what}, {labelled}…")
+
+        self._run("discover", self.learning.discover(progress=vectors), lambda _b: self._show_buckets(what))
 
     def _show_buckets(self, note: str = "") -> None:
         buckets = self.learning.buckets

@@ -142,9 +142,20 @@ class Learning:
         await asyncio.to_thread(self._set_history, raw)
         return len(self.history)
 
-    async def discover(self, k: int | None = None) -> list[discover.Bucket]:
+    async def discover(self, k: int | None = None,
+                       progress: Callable[[int, int], None] = lambda _d, _t: None) -> list[discover.Bucket]:
+        """Buckets of the history. ``progress(done, total)``: its sentence vectors, computed once on a worker
+        (and kept in the workspace), reported on the caller's event loop."""
         if not self.history:
             raise AssistError("Import tickets first (a file or the helpdesk's solved tickets).")
+        encoder = getattr(self.router.embed, "__self__", None)
+        if isinstance(encoder, embeddings.CachedEncoder):
+            loop = asyncio.get_running_loop()
+
+            def report(done: int, total: int) -> None:
+                loop.call_soon_threadsafe(progress, done, total)
+
+            await asyncio.to_thread(encoder.encode, [t.text for t in self.history], report)
         if self.labelled:
             self.buckets = await asyncio.to_thread(discover.by_label, self.history, self.moods)
         else:

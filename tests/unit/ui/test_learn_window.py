@@ -92,3 +92,31 @@ def test_intents_tab_edits_are_saved_and_used(open_window, run_until, paths) -> 
     assert first.tier == "frontier" and first.retrieval == "parcel courier tracking"
     assert (paths.config_dir / "workspaces" / "demo" / "taxonomy.toml").exists()
     learn.close()
+
+
+def test_discovery_reads_meaning_once_with_progress(open_window, run_until, tmp_path) -> None:
+    """Issue 30: the history's sentence vectors are computed on a worker with progress, kept in the
+    workspace, and a second discovery reuses them."""
+    from assist import embeddings
+
+    if not embeddings.offline_installed():
+        import pytest
+
+        pytest.skip("the offline encoder is not installed")
+    window = open_window()
+    rows = generate(120, seed=9, intents=4)
+    file = write_jsonl(rows, tmp_path / "solved.jsonl", labels=False)
+    learn = LearnWindow(lambda: window.session, window.runner, window)
+    learn.show()
+    seen: list[str] = []
+    learn.status.setText = lambda text, _set=learn.status.setText: (seen.append(text), _set(text))[1]
+    learn.load_file(file)
+    run_until(lambda: learn.table.rowCount() > 0, timeout=90)
+    assert any("reading the tickets' meaning on this machine" in t for t in seen)
+    vectors = window.session.paths.workspace_dir(window.session.workspace) / embeddings.VECTORS_FILE
+    assert vectors.exists()
+    import sqlite3
+
+    with sqlite3.connect(vectors) as db:
+        assert db.execute("SELECT count(*) FROM vectors").fetchone()[0] >= 100
+    learn.close()
