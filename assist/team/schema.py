@@ -146,8 +146,10 @@ def statements() -> list[str]:
     # an agent cannot sign an escalation "bob" nor a senior a review "lee (team lead)".
     for column, targets in (("agent", list(EVENT_TABLES)), ("reviewer", ["reviews"])):
         fn = f"assist.stamp_{column}_fn"
+        # a review's time is the server's too (its created_at has no client meaning to keep)
+        stamp_time = " NEW.created_at := now();" if column == "reviewer" else ""
         out.append(f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN "
-                   f"NEW.{column} := session_user; NEW.received_at := now(); RETURN NEW; END $fn$")
+                   f"NEW.{column} := session_user; NEW.received_at := now();{stamp_time} RETURN NEW; END $fn$")
         for name in targets:
             out.append(f"ALTER TABLE assist.{name} ADD COLUMN IF NOT EXISTS received_at timestamptz NOT NULL "
                        "DEFAULT now()")

@@ -38,6 +38,11 @@ def _describe(exc: Exception, what: str) -> TeamStoreError:
     if isinstance(exc, psycopg.errors.InsufficientPrivilege):
         return TeamStoreError(f"The team store refused to {what}: your role may not do that "
                               f"({str(exc).splitlines()[0]}).")
+    if isinstance(exc, psycopg.errors.UndefinedColumn | psycopg.errors.UndefinedTable
+                  | psycopg.errors.UndefinedFunction):
+        return TeamStoreError(f"The team store's schema is older than this Assist, so it could not {what}: ask "
+                              "its admin to run `assist team init` again (safe on a live store: it changes "
+                              "nothing else and loses nothing).")
     if isinstance(exc, psycopg.OperationalError):
         text = str(exc)
         if "password" in text or "authentication" in text:
@@ -132,9 +137,9 @@ class TeamStore:
     async def reviews(self, since: datetime | None = None) -> list[dict[str, Any]]:
         """Reviews this role may read (an agent: of their own escalations), oldest first."""
         async with self._conn("read reviews") as conn:
-            cur = await conn.execute(
-                "SELECT uid, escalation_uid, reason, root_cause, flow_needs_fixing, reviewer, created_at "
-                "FROM assist.reviews WHERE created_at > %s ORDER BY created_at",
+            cur = await conn.execute(  # paged by the server's receipt time: a client's clock moves no cursor
+                "SELECT uid, escalation_uid, reason, root_cause, flow_needs_fixing, reviewer, created_at, "
+                "received_at FROM assist.reviews WHERE received_at > %s ORDER BY received_at",
                 (since or datetime(1970, 1, 1).astimezone(),))
             names = [d.name for d in cur.description]
             return [dict(zip(names, r, strict=True)) for r in await cur.fetchall()]

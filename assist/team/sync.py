@@ -147,7 +147,7 @@ class TeamSync:
             if caught_up:  # what was pulled is the server's already: never pushed back
                 self._ack(conn, "escalation_reviews",
                           conn.execute("SELECT coalesce(max(rowid), 0) FROM escalation_reviews").fetchone()[0])
-            newest = max(r["created_at"] for r in reviews)
+            newest = max(r["received_at"] for r in reviews)
             self._ack(conn, _PULLED, int(newest.timestamp() * 1000))
             return added
 

@@ -242,3 +242,28 @@ async def test_the_database_says_who_wrote_a_row(team, tmp_path) -> None:
         reviewer = (await (await conn.execute("SELECT reviewer FROM assist.reviews WHERE uid = 'forged-r'"))
                     .fetchone())[0]
         assert reviewer == "sue_senior"
+
+
+async def test_a_review_dated_2099_moves_no_cursor(team, tmp_path) -> None:
+    """Issue 25: a review inserted with a far-future date moved every desk's pull cursor past later reviews."""
+    ann = _desk(tmp_path / "ann4", team, "ann_agent")
+    try:
+        first, second = await _escalate(ann, "1005"), await _escalate(ann, "1006")
+        assert not (await ann.team.sync_once()).error
+        async with await psycopg.AsyncConnection.connect(_user_url(team, "sue_senior"),
+                                                         password=PASSWORDS["sue_senior"], autocommit=True) as conn:
+            await conn.execute("INSERT INTO assist.reviews (uid, escalation_uid, reason, root_cause, "
+                               "flow_needs_fixing, reviewer, created_at) VALUES (%s, %s, 'bug_outage', '', false, "
+                               "'sue', '2099-01-01')", (f"future-{tmp_path.name}", first.uid))
+            assert not (await ann.team.sync_once()).error  # the desk pulls it
+            await conn.execute("INSERT INTO assist.reviews (uid, escalation_uid, reason, root_cause, "
+                               "flow_needs_fixing, reviewer) VALUES (%s, %s, 'policy_exception', '', false, 'sue')",
+                               (f"later-{tmp_path.name}", second.uid))
+        assert not (await ann.team.sync_once()).error
+        import sqlite3
+
+        with sqlite3.connect(ann.paths.journal_file) as db:
+            got = {r[0] for r in db.execute("SELECT uid FROM escalation_reviews")}
+        assert {f"future-{tmp_path.name}", f"later-{tmp_path.name}"} <= got  # the later one was not skipped
+    finally:
+        await ann.aclose()
