@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 import nh3
 
 from assist.domain import AuthorRole, BodyFormat, Customer, Message, Ticket
-from assist.text import money
+from assist.text import money, valid_unicode
 
 ALLOWED_TAGS = {
     "a", "b", "blockquote", "br", "code", "div", "em", "h1", "h2", "h3", "h4", "hr", "i", "li",
@@ -91,6 +91,7 @@ def _text_html(body: str) -> str:
 
 def body_html(body: str, fmt: BodyFormat, *, limit: int = MAX_BODY_CHARS, full_link: str = "") -> str:
     """One message body as safe HTML, with a note when images were blocked or the body was capped."""
+    body = valid_unicode(body)
     notes = []
     if len(body) > limit:
         size = f"{len(body) / 1_000_000:.1f} MB" if len(body) >= 100_000 else f"{len(body) // 1000} KB"

@@ -70,11 +70,22 @@ _BLANKS = re.compile(r"[ \t\r\f\v]+")
 MAX_MESSAGE_TEXT = 20_000
 
 
+def valid_unicode(text: str) -> str:
+    """``text`` with lone surrogates (from a bad JSON escape or a broken export) as U+FFFD: they cannot be
+    encoded, so a renderer, SQLite or a model request would fail on them. Surrogate pairs are joined."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def message_text(body: str, is_html: bool, limit: int = MAX_MESSAGE_TEXT) -> str:
     """A message as plain text for routing, retrieval and models: tags stripped (linear, whatever the
     nesting), entities decoded, at most ``limit`` characters. Rendering for the agent is render.py's job."""
     import html
 
+    body = valid_unicode(body)
     if is_html:
         body = _SCRIPTS.sub(" ", body[: limit * 4])  # what a script or style says is not the customer's text
         body = html.unescape(_TAGS.sub(" ", body))

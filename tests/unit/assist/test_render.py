@@ -36,3 +36,16 @@ def test_plain_text_is_escaped_not_interpreted() -> None:
 def test_internal_note_is_labelled() -> None:
     msg = Message("1", "Sam", AuthorRole.AGENT, "checked", datetime.now(UTC), public=False)
     assert "internal note" in message_html(msg, datetime.now(UTC))
+
+
+def test_a_lone_surrogate_renders_as_a_replacement_character() -> None:
+    """Issue 25: a lone surrogate in an HTML body (a broken export's escape) raised UnicodeEncodeError."""
+    from assist.domain import BodyFormat
+    from assist.render import body_html
+    from assist.text import message_text
+
+    for fmt in BodyFormat:
+        out = body_html("<p>refund \ud800 please \ud83d\ude00</p>", fmt)
+        assert "refund \ufffd please \U0001F600" in out
+        out.encode("utf-8")  # and it can be encoded, as Qt and SQLite will
+    assert message_text("<b>hi \udfff</b>", True).strip() == "hi \ufffd"
