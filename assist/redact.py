@@ -29,6 +29,19 @@ _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
 _SSN = re.compile(r"\b\d{3}-\d{2}-\d{4}\b")
 _NINO = re.compile(r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b")
 _NIR = re.compile(r"\b[12] ?\d{2} ?\d{2} ?(?:\d{2}|2A|2B) ?\d{3} ?\d{3} ?\d{2}\b")
+_SSN_SPACED = re.compile(r"\b\d{3}[ .]\d{2}[ .]\d{4}\b")
+_SSN_KEYWORD = re.compile(r"(?i)(?:ssn|social security(?: number| no\.?| #)?)\W{0,6}(\d{9})\b")
+# National ids of the EU's large countries, each confirmed by its checksum (python-stdnum). Bare 9-11 digit
+# runs are common (orders, tracking), so BSN, NIF and PESEL count only after their name.
+_ES_DNI = re.compile(r"\b\d{8}[ -]?[A-Za-z]\b")
+_ES_NIE = re.compile(r"\b[XYZxyz][ -]?\d{7}[ -]?[A-Za-z]\b")
+_IT_CF = re.compile(r"\b[A-Za-z]{6}[0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z]"
+                    r"[0-9LMNPQRSTUVlmnpqrstuv]{3}[A-Za-z]\b")
+_BE_NN = re.compile(r"\b\d{2}\.?\d{2}\.?\d{2}[- ]?\d{3}\.?\d{2}\b")
+_KEYWORD_IDS = re.compile(r"(?i)\b(bsn|burgerservicenummer|sofinummer|nif|contribuinte|pesel)\b\W{0,12}"
+                          r"(\d[\d. ]{7,13}\d)")
+_PASSPORT = re.compile(r"(?i)\b(?:passport|passeport|reisepass|pasaporte|passaporto|paspoort)"
+                       r"(?:\s*(?:number|no\.?|nr\.?|n[º°o]\.?|#|num(?:ber|éro)?))?\W{0,4}([A-Z0-9]{6,9})\b")
 _DE_IDNR = re.compile(r"(?i)(?:steuer-?id|steueridentifikationsnummer|idnr|tax id)\D{0,20}(\d{2} ?\d{3} ?\d{3} ?\d{3})")
 _STREET = re.compile(
     r"\b(?:(?:flat|apt|apartment|unit|suite)\s*\w+,?\s+)?\d{1,5}[a-z]?\s+(?:[A-Z][\w'-]*\s+){1,4}"
@@ -44,6 +57,20 @@ _FR_STREET = re.compile(
     r"\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?:rue|avenue|av\.|boulevard|bd|place|allée|allee|impasse|chemin|quai|"
     r"route|cours)\s+(?:de la |de l'|du |des |de |d')?[A-ZÉÈ][\w'-]*(?:\s+[A-ZÉÈ][\w'-]*){0,3}",
     re.IGNORECASE)
+_NL_STREET = re.compile(
+    r"\b[A-Z][a-z]+(?:straat|laan|weg|plein|gracht|kade|dijk|singel|steeg|hof|markt|park)\s+\d{1,4}\s?[a-zA-Z]?\b")
+_ES_STREET = re.compile(
+    r"\b(?:Calle|C/|Avenida|Avda\.?|Av\.|Plaza|Pza\.?|Paseo|Pº|Carrer|Camino|Ronda|Travesía)\s*"
+    r"(?:de\s+(?:la\s+|los\s+|las\s+|l')?|del\s+)?[A-ZÁÉÍÓÚÑ][\w'-]*(?:\s+[A-ZÁÉÍÓÚÑ][\w'-]*){0,3},?\s*"
+    r"(?:n[º°o]\.?\s*)?\d{1,4}(?:[,\s]+\d{1,2}[º°]?\s?[A-Za-z]?)?")
+_IT_STREET = re.compile(
+    r"\b(?:Via|Viale|Piazza|Piazzale|Corso|Largo|Vicolo|Strada|Lungomare|Lungotevere)\s+"
+    r"(?:(?:dei|degli|delle|della|del|di|de')\s+)?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,3},?\s*(?:n\.?\s*)?"
+    r"\d{1,4}(?:/?[A-Za-z])?\b")
+_AU_STREET = re.compile(
+    r"\b(?:(?:unit|u|lot|level)\s*\d+\s*/\s*|\d{1,4}\s*/\s*)?\d{1,5}[a-z]?\s+(?:[A-Z][\w'-]*\s+){1,3}"
+    r"(?:Parade|Pde|Highway|Hwy|Circuit|Cct|Esplanade|Esp|Cres|Crt|Tce|Ave|St|Rd|Dr|Pl|Ct)\b\.?", re.IGNORECASE)
+_NL_POSTCODE = re.compile(r"\b[1-9]\d{3}\s?(?!SA|SD|SS)[A-Z]{2}\b(?=\s+[A-Z][a-z])")
 _UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b")
 _EU_POSTCODE_CITY = re.compile(r"\b(?:D-|F-)?\d{5}\s+(?=[A-ZÄÖÜÉ][a-zäöüßéèêç]{2,})[A-ZÄÖÜÉ][\wäöüßéèêç-]+")
 _US_STATE_ZIP = re.compile(r"\b(?:A[KLRZ]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HKR]|"
@@ -76,7 +103,7 @@ def normalise(text: str) -> str:
 
 
 _NOT_A_PHONE_BEFORE = re.compile(
-    r"(?i)\b(?:order|invoice|receipt|batch|ref|reference|ticket|case|sku|isbn|po|tracking|serial|rma|lot)"
+    r"(?i)\b(?:order|invoice|receipt|batch|ref|reference|ticket|case|sku|isbn|po|tracking|serial|rma|lot|version|build|release)"
     r"\W{0,3}(?:no\.?|number|#)?\W{0,2}$")
 _YEARISH = re.compile(r"^(?:19|20)\d{2}(?:\d{4})?-")
 
@@ -89,6 +116,19 @@ def _checkers() -> Any:
     from stdnum.us import ssn
 
     return phonenumbers, iban, isbn, nir, ssn
+
+
+def _national() -> Any:
+    from stdnum.be import nn
+    from stdnum.es import dni, nie
+    from stdnum.it import codicefiscale
+    from stdnum.nl import bsn
+    from stdnum.pl import pesel
+    from stdnum.pt import nif
+
+    return {"dni": dni, "nie": nie, "cf": codicefiscale, "nn": nn,
+            "bsn": bsn, "burgerservicenummer": bsn, "sofinummer": bsn, "nif": nif, "contribuinte": nif,
+            "pesel": pesel}
 
 
 def _phones(text: str) -> Iterator[tuple[int, int]]:
@@ -138,12 +178,21 @@ class Redactor:
         text = self._sub(_CARD, "CARD", text,
                          lambda v: 13 <= len(d := re.sub(r"\D", "", v)) <= 19 and luhn_ok(d))
         text = self._sub(_SSN, "ID", text, lambda v: us_ssn.is_valid(v))
+        text = self._sub(_SSN_SPACED, "ID", text, lambda v: us_ssn.is_valid(re.sub(r"\D", "", v)))
+        text = self._sub(_SSN_KEYWORD, "ID", text, lambda v: us_ssn.is_valid(v), group=1)
+        ids = _national()
+        text = self._sub(_ES_DNI, "ID", text, lambda v: ids["dni"].is_valid(v))
+        text = self._sub(_ES_NIE, "ID", text, lambda v: ids["nie"].is_valid(v))
+        text = self._sub(_IT_CF, "ID", text, lambda v: ids["cf"].is_valid(v.upper()))
+        text = self._sub(_BE_NN, "ID", text, lambda v: ids["nn"].is_valid(re.sub(r"\D", "", v)))
+        text = self._keyword_ids(text, ids)
+        text = self._sub(_PASSPORT, "ID", text, lambda v: any(c.isdigit() for c in v), group=1)
         text = self._sub(_NINO, "ID", text)
         text = self._sub(_NIR, "ID", text, lambda v: fr_nir.is_valid(v.replace(" ", "")))
         text = self._sub(_DE_IDNR, "ID", text, group=1)
-        for pattern in (_STREET, _DE_STREET, _FR_STREET):
+        for pattern in (_AU_STREET, _STREET, _DE_STREET, _FR_STREET, _NL_STREET, _ES_STREET, _IT_STREET):
             text = self._sub(pattern, "ADDRESS", text)
-        for pattern in (_UK_POSTCODE, _US_STATE_ZIP, _EU_POSTCODE_CITY):
+        for pattern in (_UK_POSTCODE, _US_STATE_ZIP, _EU_POSTCODE_CITY, _NL_POSTCODE):
             text = self._sub(pattern, "POSTCODE", text)
         spans = sorted(set(_phones(text)), reverse=True)
         kept_end = len(text) + 1
@@ -153,6 +202,16 @@ class Redactor:
             text = text[:start] + self._token("PHONE", text[start:end]) + text[end:]
             kept_end = start
         return text
+
+    def _keyword_ids(self, text: str, ids: dict[str, Any]) -> str:
+        """BSN, NIF and PESEL after their name, confirmed by their checksum."""
+        def repl(m: re.Match[str]) -> str:
+            digits = re.sub(r"\D", "", m.group(2))
+            if not ids[m.group(1).lower()].is_valid(digits):
+                return m.group(0)
+            return m.group(0)[:m.start(2) - m.start(0)] + self._token("ID", m.group(2))
+
+        return _KEYWORD_IDS.sub(repl, text)
 
     def restore(self, text: str) -> str:
         return _PLACEHOLDER.sub(lambda m: self._by_token.get(m.group(0), m.group(0)), text)

@@ -30,6 +30,16 @@ IDS = ["536-22-1234", "401-58-7731", "AB 12 34 56 C", "JG103752A", "CE 23 45 67 
 
 DE_TAX_IDS = ["86095742719", "47036892816"]  # written with the words "Steuer-ID"
 
+# National ids of other countries, each written the way a customer gives it (issue 25: a fresh multi-country
+# list found them unmasked); every value passes its checksum.
+NATIONAL = [("my SSN is {v}", "536 90 4399"), ("social security number: {v}", "536904399"),
+            ("DNI {v} a nombre de Ana", "54362315K"), ("mi NIE es {v}", "X-2482300-W"),
+            ("codice fiscale {v}", "RCCMNL83S18D969H"), ("BSN: {v}", "1112.22.333"),
+            ("NIF {v} para a fatura", "501964843"), ("rijksregisternummer {v}", "85.07.30-033.28"),
+            ("PESEL {v}", "44051401359"), ("passport number {v}, expires in May", "X1234567")]
+ADDRESSES_MORE = ["Kerkstraat 12", "Calle Mayor 5", "Avda. de la Constitución 12", "Via Roma 12",
+                  "Corso Vittorio Emanuele 45", "Unit 5/12 George St", "88 Marine Pde"]
+
 ADDRESSES = ["1600 Pennsylvania Avenue", "350 Fifth Ave", "221B Baker Street", "10 Downing St",
              "Flat 5, 9 Cotham Hill", "1421 Alder St", "88 Birch Road", "4 Privet Drive", "12 Grimmauld Place",
              "742 Evergreen Terrace", "31 Spooner Street", "Hauptstraße 12", "Friedrichstr. 43", "Am Markt 5",
@@ -56,6 +66,9 @@ def positives() -> list[tuple[str, list[str]]]:
             out.append((TEMPLATES[(g + i) % len(TEMPLATES)].format(v=value), [value]))
     for value in DE_TAX_IDS:
         out.append((f"Meine Steuer-ID ist {value}, bitte für die Rechnung.", [value]))
+    out += [(template.format(v=value), [value]) for template, value in NATIONAL]
+    out += [(TEMPLATES[i % len(TEMPLATES)].format(v=value), [value]) for i, value in enumerate(ADDRESSES_MORE)]
+    out.append(("Woonadres: Kerkstraat 12, 1012 AB Amsterdam", ["Kerkstraat 12", "1012 AB"]))
     # several at once, the way customers write them
     out += [
         ("Ship to 1421 Alder St, Portland, OR 97214 and text me on (415) 555-2671",
@@ -95,4 +108,6 @@ NEGATIVES = [
     "temperature 92 degrees", "grind size 18 clicks", "weight 1.25 kg", "it's 2026, come on",
     "PO number 4500012345", "receipt 2026-000413", "zip file attached", "line 2 of the invoice",
     "Visa ending 1111", "last 4 digits 4444",
+    "order 123456789 shipped", "tracking 1Z999AA10123456784", "SKU AB-12345-IT", "via email please, order 44",
+    "NIF form attached", "passport photo rejected", "version 12.04.2026-001", "size 38 EU / 5 UK",
 ]
