@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor, QTextDocument
 from PySide6.QtWidgets import (
     QComboBox,
@@ -54,6 +54,7 @@ class DraftPane(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = QLabel("Draft")
+        self.title.setTextFormat(Qt.TextFormat.PlainText)  # a requester's name is their text, never markup
         bold = QFont(self.title.font())
         bold.setBold(True)
         self.title.setFont(bold)

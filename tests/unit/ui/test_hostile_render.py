@@ -89,3 +89,21 @@ def test_an_attached_html_file_opens_as_plain_text_only_when_asked(open_window, 
     view = window._file_dialog.findChild(QPlainTextEdit, "fileText")
     assert view.toPlainText() == "<h1>EVIL</h1><script>x()</script>"  # source text, never rendered
     window._file_dialog.close()
+
+
+def test_a_requesters_name_is_never_markup_in_the_draft_title(open_window, run_until) -> None:
+    """Issue 25: the name was rendered as rich text in the draft's title."""
+    window = open_window()
+
+    def _set(conn) -> None:
+        conn.execute("UPDATE tickets SET requester_name = ? WHERE id = '1002'",
+                     ('<b>Derek</b><img src="http://x.example/a.png">',))
+
+    window.runner.run("seed", window.session.demo_db.run(_set))
+    run_until(lambda: True)
+    window.open_ticket(TicketId("1002"))
+    run_until(lambda: window.ticket.loaded == "1002" and "#1002" in window.draft.title.text(), timeout=30)
+    from PySide6.QtCore import Qt
+
+    assert window.draft.title.textFormat() == Qt.TextFormat.PlainText
+    assert "<b>Derek</b>" in window.draft.title.text()  # shown as the characters it is
