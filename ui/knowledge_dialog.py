@@ -56,6 +56,9 @@ class KnowledgeDialog(QDialog):
         browse_folder.clicked.connect(self._on_browse_folder_clicked)
         self.ingest_button = QPushButton("Ingest")
         self.ingest_button.clicked.connect(self.ingest)
+        for button in (browse_files, browse_folder, self.ingest_button):  # Enter in a field is that field's
+            button.setAutoDefault(False)  # action (search, ingest), never a dialog button such as Files…
+            button.setDefault(False)
         self.progress = QProgressBar()
         self.progress.hide()
         self.status = QLabel("")

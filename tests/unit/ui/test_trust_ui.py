@@ -114,3 +114,4 @@ def test_demo_asks_once_how_to_sign_replies(open_window, make_session, run_until
     window2 = open_window(make_session(saved, signed=False))
     run_until(lambda: True)
     assert "signed with your name" not in window2.banner.text
+
