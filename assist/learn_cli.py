@@ -180,10 +180,13 @@ async def learn(paths: Paths, args: argparse.Namespace, secrets: SecretStore | N
         taxonomy = add_labelled_intents(taxonomy, history, raw_labels)
         for line in collisions(raw_labels):
             print(f"label renamed to stay apart from another: {line}")
-    encoder = embeddings.for_workspace(settings.ai.embeddings, paths.workspace_dir(name))
+    from assist.workspace import sentence_encoder
+
+    encoder = sentence_encoder(paths, settings, secrets)
     embed = None
     if encoder is not None:
-        print(f"sentence vectors: {embeddings.describe(settings.ai.embeddings)}", file=sys.stderr)
+        print(f"sentence vectors: {embeddings.describe(settings.ai.embeddings, settings.models.embedding.model)}",
+              file=sys.stderr)
         encoder.encode([t.text for t in history], progress=_vector_progress)  # once; kept in vectors.sqlite
         embed = encoder.encode
     if n_labelled >= max(10, len(history) // 2):
@@ -228,7 +231,11 @@ def route_jsonl(paths: Paths, args: argparse.Namespace, stdin: TextIO, stdout: T
 
     settings = settings_for(paths, args.workspace)
     load_taxonomy(paths, settings.workspace, settings.current)  # unreadable: the error, not "other" for all
-    router = intent_router(paths, settings.workspace, settings.current, settings.ai.embeddings)
+    from assist.secrets import SecretStore
+    from assist.workspace import sentence_encoder
+
+    router = intent_router(paths, settings.workspace, settings.current,
+                           sentence_encoder(paths, settings, SecretStore()))
     threshold = router.threshold
     now = datetime.now(UTC)
     bad = 0

@@ -25,7 +25,7 @@ import logging
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -400,3 +400,29 @@ async def classify(text: str, tier: ModelTier, api_key: str | None, *, redact: b
         if label in answer:
             return label
     return None
+
+
+EMBED_BATCH = 256  # inputs per request (OpenAI takes up to 2,048; smaller batches keep each call short)
+
+
+async def embed(texts: Sequence[str], tier: ModelTier, api_key: str | None, *, redact: bool) -> list[list[float]]:
+    """Sentence vectors from a configured embedding model (OpenAI, Ollama, vLLM, a LiteLLM proxy), masked
+    like every model call to a cloud tier. Raises LLMError on failure."""
+    redactor = masker(tier, redact)
+    out: list[list[float]] = []
+    for start in range(0, len(texts), EMBED_BATCH):
+        batch = [(t or " ")[:8000] for t in texts[start:start + EMBED_BATCH]]
+        if redactor is not None:
+            batch = [redactor.mask(t) for t in batch]
+        kwargs: dict[str, Any] = {"model": tier.model, "input": batch, "timeout": tier.timeout_s, "num_retries": 0,
+                                  **_endpoint(tier, api_key)}
+        async with _HOST.call("embed", kwargs) as replies:
+            reply = await _reply(replies, tier, "")
+        if "error" in reply:
+            raise _error(reply, "", tier.model)
+        vectors = reply.get("vectors")
+        if not isinstance(vectors, list) or len(vectors) != len(batch):
+            raise LLMResponseError(f"{tier.model} sent {len(vectors) if isinstance(vectors, list) else 'no'} "
+                                   f"vectors for {len(batch)} texts.", "")
+        out += [[float(x) for x in v] for v in vectors]
+    return out

@@ -10,10 +10,11 @@ What crosses the pipe is already checked: ``assist.llm`` masks PII, picks the ti
 parameters in the app's process, at the core boundary; this process only runs ``litellm.acompletion``
 with those arguments and reports what came back. Protocol: one JSON object per line.
 
-- app -> host: ``{"id": n, "op": "stream"|"complete", "kwargs": {...}}``, ``{"op": "cancel", "id": n}``
+- app -> host: ``{"id": n, "op": "stream"|"complete"|"embed", "kwargs": {...}}``, ``{"op": "cancel", "id": n}``
 - host -> app: ``{"ready": true}`` once litellm is warm; for a stream ``{"id": n, "piece": "..."}``
   then ``{"id": n, "end": true, "cost": 0.0012}``; for a completion ``{"id": n, "text": "...",
-  "tool_calls": [{"name": ..., "arguments": "<json>"}]}``; on failure ``{"id": n, "error": kind,
+  "tool_calls": [{"name": ..., "arguments": "<json>"}]}``; for embeddings ``{"id": n, "vectors": [[...]]}``;
+  on failure ``{"id": n, "error": kind,
   "message": "...", "type": "..."}`` with kind one of rate_limit, timeout, auth, connection, api,
   malformed.
 
@@ -139,7 +140,7 @@ class Host:
             task = self.tasks.get(rid)
             if task is not None:
                 task.cancel()
-        elif op in ("stream", "complete") and isinstance(message.get("kwargs"), dict):
+        elif op in ("stream", "complete", "embed") and isinstance(message.get("kwargs"), dict):
             self.tasks[rid] = asyncio.ensure_future(self.run(rid, op, message["kwargs"]))
 
     async def run(self, rid: int, op: str, kwargs: dict[str, Any]) -> None:
@@ -156,6 +157,11 @@ class Host:
                         self.send({"id": rid, "piece": piece})
                 cost = await asyncio.to_thread(self.cost, kwargs, chunks)
                 self.send({"id": rid, "end": True, "cost": cost})
+            elif op == "embed":
+                response = await litellm.aembedding(**kwargs)
+                rows = sorted(response.data, key=lambda d: d["index"] if isinstance(d, dict) else d.index)
+                self.send({"id": rid, "vectors": [d["embedding"] if isinstance(d, dict) else d.embedding
+                                                  for d in rows]})
             else:
                 response = await litellm.acompletion(**kwargs)
                 message = response.choices[0].message

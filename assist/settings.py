@@ -197,6 +197,9 @@ class ModelTier(_Section):
 class ModelsSettings(_Section):
     fast: ModelTier = field(default_factory=ModelTier)
     frontier: ModelTier = field(default_factory=ModelTier)
+    # sentence vectors when [ai] embeddings = "model": e.g. 'openai/text-embedding-3-small',
+    # 'ollama/nomic-embed-text' with api_base, or a LiteLLM proxy's alias
+    embedding: ModelTier = field(default_factory=ModelTier)
 
 
 def _default_phrasebook() -> dict[str, str]:
@@ -216,7 +219,8 @@ class AISettings(_Section):
     redact_pii: bool = True  # mask PII in anything sent to a cloud model
     # sentence vectors for routing and discovery: "auto" uses the offline encoder when installed (nothing
     # leaves the machine); "off" keeps word statistics only
-    embeddings: Literal["auto", "off"] = "auto"
+    # "model" uses [models.embedding] through the model gateway (masked like every model call)
+    embeddings: Literal["auto", "off", "model"] = "auto"
     top_k: Annotated[int, Meta(ge=1, le=20)] = 5
     min_source_score: Annotated[float, Meta(ge=0, le=1000)] = 5.0  # below this no passage counts as grounding
     brand_voice: str = "Warm, plain and brief. No jargon, no exclamation marks, no promises we can't keep."

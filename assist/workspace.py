@@ -122,7 +122,20 @@ def load_taxonomy(paths: Paths, name: str, ws: WorkspaceSettings) -> taxonomies.
     return taxonomies.load(path)
 
 
-def intent_router(paths: Paths, name: str, ws: WorkspaceSettings, embedding_setting: str = "auto") -> IntentRouter:
+def sentence_encoder(paths: Paths, settings: Settings, secrets: SecretStore | None) -> embeddings.CachedEncoder | None:
+    """The active workspace's sentence encoder as ``[ai] embeddings`` chooses it (nothing loads yet)."""
+    def key() -> str | None:
+        try:
+            return secrets.get("model-api-key") if secrets is not None else None
+        except AssistError:
+            return None
+
+    return embeddings.for_workspace(settings.ai.embeddings, paths.workspace_dir(settings.workspace),
+                                    settings.models.embedding, key, settings.ai.redact_pii)
+
+
+def intent_router(paths: Paths, name: str, ws: WorkspaceSettings,
+                  encoder: embeddings.CachedEncoder | None = None) -> IntentRouter:
     """The workspace's taxonomy and the model it learned (``assist learn``); a broken taxonomy file
     routes everything to "other" and says why in the log (``assist doctor`` names the problem)."""
     data = paths.workspace_dir(name)
@@ -139,7 +152,6 @@ def intent_router(paths: Paths, name: str, ws: WorkspaceSettings, embedding_sett
         own = labelled(load_cache(data / HISTORY_FILE))
         return own + (labelled_tickets(resources_dir() / "demo") if demo else [])
 
-    encoder = embeddings.for_workspace(embedding_setting, data)  # nothing loads until a vector is needed
     return IntentRouter(taxonomy, data / MODEL_FILE, extra, precision=ws.routing.precision,
                         embed=encoder.encode if encoder is not None else None)
 
@@ -169,7 +181,7 @@ def build_session(paths: Paths, settings: Settings, secrets: SecretStore) -> Ses
     feedback = FeedbackStore(journal)
     kb = KnowledgeBase(paths.workspace_dir(name) / "kb.db")
     seed_dir = resources_dir() / "demo"
-    intents = intent_router(paths, name, ws, settings.ai.embeddings)
+    intents = intent_router(paths, name, ws, sentence_encoder(paths, settings, secrets))
     if ws.helpdesk.kind == "demo":
         helpdesk, demo_crm, demo_db = open_demo_workspace(paths)
         crm: CRM = demo_crm if ws.crm.kind == "demo" else crm_for(name, ws.crm, secrets, helpdesk)

@@ -5,6 +5,9 @@ errors are JSON ``{"error": {"message", "type", "code"}}`` with the HTTP status 
 ``retry-after``). ``stream_options: {"include_usage": true}`` adds a last chunk with empty
 ``choices`` and the ``usage``; ``stream_options`` without ``stream`` is a 400, as OpenAI answers.
 
+``POST /v1/embeddings`` answers deterministic vectors (hashed words), refusing what OpenAI refuses (empty
+strings, more than 2,048 inputs, no model).
+
 The test sets ``server.mode`` and ``server.reply``; every request body is kept in ``server.requests``.
 """
 
@@ -59,6 +62,9 @@ class OpenAIServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 req = json.loads(self.rfile.read(length) or b"{}")
                 outer.requests.append(req)
+                if self.path.rstrip("/").endswith("/embeddings"):
+                    self._embeddings(req)
+                    return
                 if outer.mode == "429":
                     self._json(429, {"error": {"message": "Rate limit reached for gpt-4o-mini",
                                                "type": "requests", "code": "rate_limit_exceeded"}},
@@ -126,11 +132,44 @@ class OpenAIServer:
                     pass
                 self.close_connection = True
 
+            def _embeddings(self, req: dict[str, Any]) -> None:
+                """POST /v1/embeddings as OpenAI documents it: ``input`` a string or an array of at most
+                2,048 non-empty strings, ``model`` required; each vector L2-normalised; usage counted."""
+                texts = req.get("input")
+                texts = [texts] if isinstance(texts, str) else texts
+                bad = (not req.get("model") or not isinstance(texts, list) or not texts or len(texts) > 2048
+                       or not all(isinstance(t, str) and t for t in texts))
+                if bad:
+                    self._json(400, {"error": {"message": "'$.input' is invalid. Please check the API reference.",
+                                               "type": "invalid_request_error", "code": None}})
+                    return
+                if outer.mode == "401":
+                    self._json(401, {"error": {"message": "Incorrect API key provided",
+                                               "type": "invalid_request_error", "code": "invalid_api_key"}})
+                    return
+                data = [{"object": "embedding", "index": i, "embedding": outer.embed(t)} for i, t in enumerate(texts)]
+                tokens = sum(len(t.split()) for t in texts)
+                self._json(200, {"object": "list", "data": data, "model": req["model"],
+                                 "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), H)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         self.api_base = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    dims = 64
+
+    def embed(self, text: str) -> list[float]:
+        """A deterministic sentence vector: hashed word counts, L2-normalised (texts sharing words are near)."""
+        import hashlib
+        import math
+
+        vec = [0.0] * self.dims
+        for word in text.lower().split():
+            vec[int(hashlib.md5(word.strip(".,!?").encode()).hexdigest(), 16) % self.dims] += 1.0
+        norm = math.sqrt(sum(v * v for v in vec)) or 1.0
+        return [v / norm for v in vec]
 
     def close(self) -> None:
         self._server.shutdown()

@@ -118,7 +118,7 @@ class LinearModel:
         s = self.intercept.astype(np.float32).copy()
         self._block(words(text), self._blocks[0], s)
         self._block(chars(text), self._blocks[1], s)
-        if vector is not None and len(self.weights) > self.n_text:
+        if vector is not None and len(self.weights) - self.n_text == len(vector):  # another encoder's: unused
             s += (np.asarray(vector, dtype=np.float32) * float(self.meta.get("emb_weight", 1.0))) @ \
                 self.weights[self.n_text:]
         return s
@@ -189,6 +189,7 @@ class IntentRouter:
         self._extra = extra_examples  # labelled history (read on first use, not at start-up)
         self._loaded: Loaded | None = None
         self._lock = threading.Lock()
+        self._warned = False
 
     @property
     def loaded(self) -> Loaded:
@@ -232,7 +233,13 @@ class IntentRouter:
         loaded = self.loaded
         if isinstance(loaded.classifier, LinearModel):
             vector = None
-            if loaded.embedding and self.embed is not None:
+            encoder_id = str(getattr(getattr(self.embed, "__self__", None), "id", loaded.embedding))
+            if loaded.embedding and self.embed is not None and encoder_id != loaded.embedding:
+                if not self._warned:
+                    self._warned = True
+                    log.warning("The intent model was trained with %s vectors, the workspace now uses %s: routing "
+                                "on words only until assist learn runs again", loaded.embedding, encoder_id)
+            elif loaded.embedding and self.embed is not None:
                 try:
                     vector = self.embed([text[:2000]])[0]
                 except Exception as exc:  # noqa: BLE001 - a failing encoder must not stop routing

@@ -81,8 +81,9 @@ def train_and_save(paths: Paths, name: str, history: Sequence[HistoryTicket],
         seen = {" ".join(t.split())[:300] for t, _ in examples}  # across folds, no double weight)
         examples += [(t, i) for t, i in taxonomy.examples()
                      if taxonomy.get(i) is not None and " ".join(t.split())[:300] not in seen]
+    encoder = getattr(embed, "__self__", None)  # the model keeps which encoder its vectors came from
     result = train(examples, progress=progress, precision=precision, embed=embed,
-                   embedding=embeddings.OFFLINE_ID if embed is not None else "")
+                   embedding=str(getattr(encoder, "id", embeddings.OFFLINE_ID)) if embed is not None else "")
     folder = paths.workspace_dir(name)
     folder.mkdir(parents=True, exist_ok=True)
     result.model.save(folder / MODEL_FILE)

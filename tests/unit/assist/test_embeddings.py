@@ -71,3 +71,48 @@ def test_the_offline_encoder_routes_by_meaning_with_few_examples(tmp_path: Path)
     assert router.predict("Could I be reimbursed? The kettle arrived cracked.")[0][0] == "refund"
     assert router.predict("My shipment is lost somewhere, no update for a week")[0][0] == "delivery"
     assert router.predict("The app rejects my credentials every time")[0][0] == "login"
+
+
+def test_a_configured_embedding_model_goes_through_the_gateway_masked(tmp_path: Path, monkeypatch) -> None:
+    """[ai] embeddings = "model": vectors from an OpenAI-compatible /v1/embeddings (the strict loopback double)
+    through litellm in the model host; PII masked for a cloud model; vectors cached; the router learns on them."""
+    from assist.settings import ModelTier
+    from tests.openai_server import OpenAIServer
+
+    monkeypatch.setattr("assist.llm.is_cloud", lambda tier: True)  # the loopback server stands in for a cloud
+    server = OpenAIServer()
+    try:
+        tier = ModelTier(model="openai/text-embedding-3-small", api_base=server.api_base, timeout_s=30)
+        encoder = embeddings.for_workspace("model", tmp_path, tier, lambda: "sk-test", True)
+        assert encoder is not None and encoder.id == "litellm/openai/text-embedding-3-small"
+        texts = ["refund my order to jo.bloggs@example.com", "where is my parcel", "refund my order please"]
+        vectors = encoder.encode(texts)
+        assert vectors.shape == (3, OpenAIServer.dims)
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
+        assert float(vectors[0] @ vectors[2]) > float(vectors[0] @ vectors[1])  # the server's vectors, in order
+        sent = server.requests[-1]
+        assert sent["model"] == "text-embedding-3-small" and "jo.bloggs@example.com" not in str(sent)
+        calls = len(server.requests)
+        encoder.encode(texts[:2])  # cached: nothing sent again
+        assert len(server.requests) == calls
+
+        data = [(t, y) for y, ts in {"refund": ["refund my order", "money back please", "refund the payment"],
+                                     "delivery": ["where is my parcel", "parcel not here", "track my parcel"]}.items()
+                for t in ts]
+        result = train(data, folds=2, embed=encoder.encode, embedding=encoder.id)
+        path = tmp_path / "intent-model.npz"
+        result.model.save(path)
+        router = IntentRouter(Taxonomy(intents=(Intent(name="refund"), Intent(name="delivery"))), path,
+                              embed=encoder.encode)
+        assert router.predict("please refund the order")[0][0] == "refund"
+        other = embeddings.for_workspace("auto", tmp_path)  # the workspace switched encoder: words only, no crash
+        if other is not None:
+            switched = IntentRouter(router.taxonomy, path, embed=other.encode)
+            assert switched.predict("where is my parcel")[0][0] == "delivery"
+    finally:
+        server.close()
+
+
+def test_doctor_says_which_model_gets_ticket_text() -> None:
+    assert "text-embedding-3-small" in embeddings.describe("model", "openai/text-embedding-3-small")
+    assert "no [models.embedding]" in embeddings.describe("model", "")
