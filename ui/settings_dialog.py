@@ -109,6 +109,18 @@ class SettingsDialog(QDialog):
             base = QLineEdit(cfg.api_base)
             base.setPlaceholderText("optional api_base: Ollama, vLLM or your LiteLLM proxy")
             self.models[tier] = (name, base)
+        self.vectors = QComboBox()
+        self.vectors.setObjectName("sentenceVectors")
+        for label, value in (("On this machine (offline encoder, nothing sent)", "auto"),
+                             ("A configured embedding model (below)", "model"), ("Off (word statistics only)", "off")):
+            self.vectors.addItem(label, value)
+        self.vectors.setCurrentIndex(max(0, self.vectors.findData(s.ai.embeddings)))
+        self.vectors.setToolTip("Sentence vectors for routing and discovery. A configured model receives ticket "
+                                "text (masked when it is a cloud model); retrain (Learn) after changing this.")
+        self.embedding_model = QLineEdit(s.models.embedding.model)
+        self.embedding_model.setPlaceholderText("e.g. openai/text-embedding-3-small or ollama/nomic-embed-text")
+        self.embedding_base = QLineEdit(s.models.embedding.api_base)
+        self.embedding_base.setPlaceholderText("optional api_base: Ollama, vLLM or your LiteLLM proxy")
         self.redact = QCheckBox("Mask emails, phones, cards and addresses before text goes to a cloud model")
         self.redact.setChecked(s.ai.redact_pii)
         self.ai_enabled = QCheckBox("AI features on (kill switch: Ctrl+Shift+A)")
@@ -125,6 +137,9 @@ class SettingsDialog(QDialog):
         for tier, (name, base) in self.models.items():
             models.addRow(f"{tier.capitalize()} model", name)
             models.addRow(f"{tier.capitalize()} api_base", base)
+        models.addRow("Sentence vectors", self.vectors)
+        models.addRow("Embedding model", self.embedding_model)
+        models.addRow("Embedding api_base", self.embedding_base)
         models.addRow("", self.redact)
         self.eval_label = _ResultView(self._last_eval_text())
         self.eval_label.setObjectName("evalResult")
@@ -380,6 +395,12 @@ class SettingsDialog(QDialog):
         reply["send_as"] = self.send_as.currentData()
         reply["citations"] = self.citations.currentData()
         data["ai"]["redact_pii"] = self.redact.isChecked()
+        data["ai"]["embeddings"] = self.vectors.currentData()
+        data["models"]["embedding"].update(model=self.embedding_model.text().strip(),
+                                           api_base=self.embedding_base.text().strip())
+        if data["ai"]["embeddings"] == "model" and not data["models"]["embedding"]["model"]:
+            self.error.setText("Sentence vectors from a model need the embedding model's name.")
+            return
         for tier, (name, base) in self.models.items():
             data["models"][tier]["model"] = name.text().strip()
             data["models"][tier]["api_base"] = base.text().strip()

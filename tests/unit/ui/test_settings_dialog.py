@@ -89,3 +89,20 @@ def test_routing_precision_is_per_workspace_and_used_at_once(open_window, paths)
     saved, problems = load_settings(paths.config_file)
     assert problems == [] and saved.current.routing.precision == 0.985
     assert window.session.intents.precision == 0.985  # the live router, without retraining or a restart
+
+
+def test_sentence_vectors_are_chosen_in_settings(open_window, paths) -> None:
+    """Issue 30: on this machine, a configured embedding model, or off; a model needs its name."""
+    window = open_window()
+    dialog = SettingsDialog(window.session, window)
+    assert dialog.vectors.currentData() == "auto"
+    dialog.vectors.setCurrentIndex(dialog.vectors.findData("model"))
+    dialog._on_buttons_accepted()
+    assert "embedding model's name" in dialog.error.text() and not paths.config_file.exists()
+    dialog.embedding_model.setText("ollama/nomic-embed-text")
+    dialog.embedding_base.setText("http://127.0.0.1:11434")
+    dialog._on_buttons_accepted()
+    saved, problems = load_settings(paths.config_file)
+    assert problems == [] and saved.ai.embeddings == "model"
+    assert (saved.models.embedding.model, saved.models.embedding.api_base) == ("ollama/nomic-embed-text",
+                                                                               "http://127.0.0.1:11434")
