@@ -210,6 +210,7 @@ class SettingsDialog(QDialog):
         self.precision.setRange(50.0, 99.9)
         self.precision.setDecimals(1)
         self.precision.setSuffix(" %")
+        self.precision.setMaximumWidth(140)
         self.precision.setToolTip("Route a ticket to an intent automatically only when the learned router is right "
                                   "at least this often (out of fold); below it, the ticket goes to review with "
                                   "its likeliest intents. Takes effect without retraining.")
