@@ -30,7 +30,10 @@ CHATTER = ("hi", "hello", "hey", "hiya", "dear", "sir", "madam", "morning", "aft
            "thank", "thx", "cheers", "regards", "kind", "best", "advance", "please", "pls", "plz", "asap",
            "help", "question", "query", "urgent", "wondering", "just", "basically", "quick", "sure",
            "ask", "asking", "called", "already", "said", "tell", "know", "get", "got", "back", "someone",
-           "im", "ive", "dont", "cant", "didnt", "doesnt", "isnt", "wont", "ok", "okay")
+           "im", "ive", "dont", "cant", "didnt", "doesnt", "isnt", "wont", "ok", "okay",
+           # function verbs and fillers that say how a customer asks, not what about ("how long does")
+           "does", "did", "doing", "done", "happen", "happened", "happening", "supposed", "long", "shows",
+           "showing", "left", "start", "started", "want", "need", "needed", "like", "make", "sure", "way")
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,20 +269,27 @@ def _name(distinct: Sequence[str]) -> str:
     """A readable phrase: the most distinctive two-word phrase when it leads, else the two leading words."""
     if not distinct:
         return "bucket"
+    stem = _snowball
     first = distinct[0]
     if " " in first:
         return slug(first.split())
-    pair = next((d for d in distinct[:3] if " " in d and first in d.split()), None)
+    pair = next((d for d in distinct[:5] if " " in d and first in d.split()
+                 and len({stem(w) for w in d.split()}) == 2), None)  # "exchange rate", not "charge charged"
     if pair:
         return slug(pair.split())
-    second = next((d for d in distinct[1:] if " " not in d and d != first), "")
+    second = next((d for d in distinct[1:] if " " not in d and stem(d) != stem(first)), "")
     return slug([first, second] if second else [first])
 
 
-def _stem_key(name: str) -> frozenset[str]:
-    from assist.text import stem
+def _snowball(word: str) -> str:
+    import Stemmer
 
-    return frozenset(stem(w) for w in name.split("_") if w and not w.isdigit())
+    return str(Stemmer.Stemmer("english").stemWord(word))
+
+
+def _stem_key(name: str) -> frozenset[str]:
+    """What a name says, whatever the word forms ("activating_sim" and "activate_sim" say the same)."""
+    return frozenset(_snowball(w) for w in name.split("_") if w and not w.isdigit())
 
 
 def merge(history: Sequence[HistoryTicket], buckets: Sequence[Bucket], names: Sequence[str], into: str,
