@@ -440,7 +440,10 @@ class TicketController:
 
         def _show(proposals: list[ActionProposal]) -> None:
             actions = self.session.actions
-            if self.loaded != ticket_id or actions is None:
+            if self.loaded != ticket_id:
+                return
+            if actions is None:
+                w.actions_pane.show_no_catalog()
                 return
             catalog = actions.catalog
 

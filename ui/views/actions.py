@@ -212,6 +212,11 @@ class ActionsPane(QScrollArea):
         self.cards = {}
         self.note.setText(note)
 
+    def show_no_catalog(self) -> None:
+        """The workspace has no actions catalog: say so, instead of looking for actions forever."""
+        self.clear("<i>This workspace has no actions catalog, so no actions are proposed. A lead adds one with "
+                   "<code>assist actions import SPEC</code> and <code>[workspaces.NAME.actions] catalog</code>.</i>")
+
     def show_proposals(self, proposals: list[ActionProposal], schema_of: Callable[[str], dict[str, Any]],
                        check: Checker, wire: Callable[[ActionCard], None]) -> None:
         self.clear("" if proposals else "<i>No action fits this ticket.</i>")

@@ -82,3 +82,16 @@ def test_dismiss_and_ai_off(open_window, run_until) -> None:
     window.actions_by_name["ai"].trigger()
     assert window.actions_pane.cards == {}
     assert "AI is off" in window.actions_pane.note.text()
+
+
+def test_a_workspace_without_a_catalog_says_so(open_window, run_until) -> None:
+    """Issue 27: without an actions catalog the Actions tab said "Looking for actions…" forever."""
+    from assist.domain import TicketId
+
+    window = open_window()
+    window.session.catalog_path = None
+    window.session.actions = None
+    window.session._actions_ready = False  # type: ignore[attr-defined]
+    window.open_ticket(TicketId("1002"))
+    run_until(lambda: "no actions catalog" in window.actions_pane.note.text(), timeout=30)
+    assert "Looking for actions" not in window.actions_pane.note.text()
