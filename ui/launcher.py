@@ -24,6 +24,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"assist: error: unknown command '{args[0]}'{suggest(args[0])}. Commands: {', '.join(SUBCOMMANDS)}; "
               "no command opens the window (assist --help).", file=sys.stderr)
         return 2
+    import os
+
+    if "--smoke" in args and sys.platform.startswith("linux") and "QT_QPA_PLATFORM" not in os.environ \
+            and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a headless box (a packaging check): no screen to open
     from ui.app import main as gui_main
 
     return gui_main(args)

@@ -49,3 +49,18 @@ def test_version_flag(capsys) -> None:
     except SystemExit as exc:
         assert exc.code == 0
     assert capsys.readouterr().out.strip() == f"assist {__version__}"
+
+
+def test_smoke_runs_on_a_headless_box_without_qt_settings(tmp_path) -> None:
+    """Issue 27: `assist --smoke` aborted on a headless machine unless QT_QPA_PLATFORM was set."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY")}
+    env.update(ASSIST_CONFIG_DIR=str(tmp_path / "c"), ASSIST_DATA_DIR=str(tmp_path / "d"),
+               ASSIST_LOG_DIR=str(tmp_path / "l"), LITELLM_LOCAL_MODEL_COST_MAP="True")
+    code = "import sys; from ui.launcher import main; sys.exit(main(['--smoke']))"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "offline draft with" in done.stdout
