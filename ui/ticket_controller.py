@@ -282,6 +282,8 @@ class TicketController:
                 if public:
                     self.last_draft = None
                 w.draft.load("")
+                w.draft.clear_assist()  # the sent draft's citations and checks leave with it
+                w.draft.show_route(self.route, self.session.ai_enabled)
                 self.revision += 1
                 self.dirty = False
                 self.render_ticket(ticket)

@@ -99,6 +99,7 @@ def test_keyboard_only_walk_open_draft_approve_send_as_next(open_window, run_unt
     run_until(lambda: window.ticket.loaded == "1010" and window.ticket.route is not None)
     key(Qt.Key.Key_G, ctrl)  # draft again
     run_until(lambda: "Drafted offline" in window.draft.state.text())
+    assert "sources cited" in window.draft.check_label.text()
     key(Qt.Key.Key_2, alt)  # the Actions tab, first runnable card focused
     refund = next(c for c in window.actions_pane.cards.values() if c.proposal.action == "refund_order")
     assert window.focusWidget() is refund.approve
@@ -108,6 +109,10 @@ def test_keyboard_only_walk_open_draft_approve_send_as_next(open_window, run_unt
     run_until(lambda: refund.proposal.status is ProposalStatus.SUCCEEDED)
     key(Qt.Key.Key_Return, ctrl | alt)  # send as Solved
     run_until(lambda: "Reply sent" in window.draft.state.text())
+    # the sent draft's citations leave with it (issue 27: chips and "✓ 3 sources cited" stayed under the
+    # emptied editor); the route stays
+    assert window.draft.check_label.text() == "" and not window.draft.chip_area.isVisible()
+    assert window.draft.route_label.text() != ""
     ticket = loop.run_until_complete(window.session.helpdesk.get_ticket(TicketId("1010")))
     assert ticket.status is TicketStatus.SOLVED and "[1]" not in ticket.messages[-1].body
     row = window.queue.list.currentRow()
