@@ -249,11 +249,11 @@ class Session:
 
     async def _write_back(self, p: ActionProposal) -> None:
         cfg = self.settings.current.actions
-        note = (f"Assist: {p.title} ran after approval by {self.settings.agent.name} "
+        note = (f"Assist: {p.title} ran after approval by {self.author} "
                 f"at {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}.\nResult: {p.result}\n"
                 f"Reference: proposal {p.id[:8]}, idempotency key {p.idempotency_key[:12]}")
         try:
-            await self.helpdesk.post_reply(p.ticket_id, note, public=False, author=self.settings.agent.name)
+            await self.helpdesk.post_reply(p.ticket_id, note, public=False, author=self.author)
             if cfg.tag:
                 await self.helpdesk.add_tags(p.ticket_id, (cfg.tag, f"{cfg.tag}-{p.action}"))
         except AssistError as exc:
@@ -288,13 +288,23 @@ class Session:
             action = catalog.get(name) if catalog else None
             return action.title if action else name.replace("_", " ").capitalize()
 
+        from msgspec.structs import replace
+
         from assist.actions.audit import sentence
 
-        return [sentence(e, title) for e in events]
+        me, shown = self.settings.agent.name, self.author  # this desk's own events under the name it signs with
+        return [sentence(replace(e, agent=shown) if e.agent == me else e, title) for e in events]
 
     @property
     def ai_enabled(self) -> bool:
         return self.settings.ai.enabled
+
+    @property
+    def author(self) -> str:
+        """Who the agent is to the helpdesk and to teammates reading notes and history: the name they sign
+        with ("Sign replies as") when set, else the journal's agent name (by default the OS login)."""
+        agent = self.settings.agent
+        return agent.display_name.strip() or agent.name
 
     async def queue(self, flt: QueueFilter) -> list[TicketSummary]:
         return await self.helpdesk.list_queue(flt, limit=self.settings.ui.queue_limit)
@@ -395,7 +405,7 @@ class Session:
         if public and status is None:
             status = TicketStatus(self.settings.current.reply.send_as)
         await self.helpdesk.post_reply(
-            ticket_id, text, public=public, author=self.settings.agent.name, status=status if public else None,
+            ticket_id, text, public=public, author=self.author, status=status if public else None,
         )
         await self.journal.record_sent(
             ticket_id, "reply" if public else "note", text, self.settings.agent.name
@@ -427,7 +437,7 @@ class Session:
         if write_back:
             # added to what the ticket has *now* (a colleague's tag set meanwhile is kept), never a stale copy
             await self.helpdesk.add_tags(ctx.ticket.id, ("assist-escalated", f"escalation-{reason}"))
-            await self.helpdesk.post_reply(ctx.ticket.id, story, public=False, author=self.settings.agent.name)
+            await self.helpdesk.post_reply(ctx.ticket.id, story, public=False, author=self.author)
             written = True
         return await self.feedback.escalate(
             ctx.ticket.id, route, draft_text, draft_state, reason, note,

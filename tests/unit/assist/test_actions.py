@@ -493,3 +493,20 @@ async def test_a_card_made_for_the_previous_requester_never_runs(make_session) -
     s.helpdesk.get_ticket = real_get  # type: ignore[method-assign]
     with pytest.raises(ActionRejectedError, match="requester changed"):  # the card stays blocked
         await _approve(s, refund)
+
+
+async def test_notes_and_history_carry_the_name_the_agent_signs_with(make_session) -> None:
+    """Issue 27: internal notes and History said "root" (the OS login) after "Sign replies as" was set."""
+    s = make_session()
+    s.settings.agent.name = "root"
+    s.settings.agent.display_name = "Priya N."
+    refund = (await _proposals(s, "1010"))["refund_order"]
+    done = await _approve(s, refund)
+    assert done.status is ProposalStatus.SUCCEEDED
+    await s.send(TicketId("1010"), "Checked the order, details below.", public=False)
+    ticket = await s.helpdesk.get_ticket(TicketId("1010"))
+    notes = [m for m in ticket.messages if "Checked the order" in m.body or "ran after approval" in m.body]
+    assert notes and all(m.author == "Priya N." for m in notes)
+    assert all("Priya N." in n.body for n in notes if "ran after approval" in n.body)
+    lines = s.history_lines(await s.actions.history(TicketId("1010")))
+    assert any("Priya N." in line for line in lines) and not any("root" in line for line in lines)
