@@ -24,7 +24,7 @@ import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 
-from assist.learning.model import LinearModel
+from assist.learning.linear import LinearModel
 
 log = logging.getLogger(__name__)
 

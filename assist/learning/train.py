@@ -29,7 +29,7 @@ from typing import Any
 
 from assist.errors import AssistError
 from assist.learning.features import vectorizers
-from assist.learning.model import Curve, LinearModel
+from assist.learning.linear import Curve, LinearModel
 
 MIN_PER_INTENT = 2
 LR_BUDGET = 60_000  # tickets x intents above which lbfgs logistic regression is too slow to cross-validate

@@ -101,7 +101,7 @@ def test_an_intent_with_two_examples_is_learnable_and_labels_never_merge() -> No
 
 
 def test_the_abstain_threshold_follows_the_precision_asked_for() -> None:
-    from assist.learning.model import Curve
+    from assist.learning.linear import Curve
 
     curve = Curve.from_predictions([0.9, 0.8, 0.7, 0.3, 0.2], [True, True, True, False, True])
     assert curve.threshold(0.95) == 0.7 and curve.at(0.7) == (0.6, 1.0)

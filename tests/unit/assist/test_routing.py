@@ -273,7 +273,7 @@ def test_asking_for_a_human_in_words_no_pattern_has() -> None:
 
 def test_the_shipped_detector_was_built_from_the_phrase_set_and_a_workspace_teaches_it() -> None:
     from assist.learning import handoff
-    from assist.learning.model import LinearModel
+    from assist.learning.linear import LinearModel
 
     res = ROOT / "resources"
     shipped = LinearModel.load(res / "human_requests.npz")
