@@ -187,8 +187,11 @@ async def learn(paths: Paths, args: argparse.Namespace, secrets: SecretStore | N
     if encoder is not None:
         print(f"sentence vectors: {embeddings.describe(settings.ai.embeddings, settings.models.embedding.model)}",
               file=sys.stderr)
-        encoder.encode([t.text for t in history], progress=_vector_progress)  # once; kept in vectors.sqlite
-        embed = encoder.encode
+        try:
+            encoder.encode([t.text for t in history], progress=_vector_progress)  # once; kept in vectors.sqlite
+            embed = encoder.encode
+        except Exception as exc:  # noqa: BLE001 - vectors are a plus: without them, learn on words
+            print(f"sentence vectors unavailable ({exc}): learning on word statistics", file=sys.stderr)
     if n_labelled >= max(10, len(history) // 2):
         buckets = discover.by_label(history, discover.moods_of(history))
     else:

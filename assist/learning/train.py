@@ -19,6 +19,7 @@ scikit-learn is imported here only: never at start-up, never for routing (``mode
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections import Counter
@@ -30,6 +31,8 @@ from typing import Any
 from assist.errors import AssistError
 from assist.learning.features import vectorizers
 from assist.learning.linear import Curve, LinearModel
+
+log = logging.getLogger(__name__)
 
 MIN_PER_INTENT = 2
 LR_BUDGET = 60_000  # tickets x intents above which lbfgs logistic regression is too slow to cross-validate
@@ -236,7 +239,11 @@ def train(examples: Sequence[tuple[str, str]], *, folds: int = 5, precision: flo
     emb = None
     if embed is not None:
         progress(f"sentence vectors for {len(texts):,} tickets")
-        emb = np.asarray(embed(texts), dtype=np.float32)
+        try:
+            emb = np.asarray(embed(texts), dtype=np.float32)
+        except Exception as exc:  # noqa: BLE001 - vectors are a plus: without them, train on words
+            log.warning("Sentence vectors unavailable (%s): training on word statistics", exc)
+            progress("sentence vectors unavailable: training on word statistics")
     k = _folds(min(Counter(truth).values()), folds if len(texts) < LARGE else min(folds, FOLDS_LARGE))
     split = list(StratifiedKFold(k, shuffle=True, random_state=0).split(texts, truth))
     candidates = _candidates(len(texts), len(labels))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
@@ -21,6 +22,8 @@ from assist.learning.model import META_FILE, MODEL_FILE, IntentRouter
 from assist.learning.train import TrainResult, train
 from assist.paths import Paths
 from assist.taxonomy import Intent, Taxonomy
+
+log = logging.getLogger(__name__)
 
 
 def history_file(paths: Paths, name: str) -> Path:
@@ -149,19 +152,23 @@ class Learning:
         (and kept in the workspace), reported on the caller's event loop."""
         if not self.history:
             raise AssistError("Import tickets first (a file or the helpdesk's solved tickets).")
-        encoder = getattr(self.router.embed, "__self__", None)
+        embed = self.router.embed
+        encoder = getattr(embed, "__self__", None)
         if isinstance(encoder, embeddings.CachedEncoder):
             loop = asyncio.get_running_loop()
 
             def report(done: int, total: int) -> None:
                 loop.call_soon_threadsafe(progress, done, total)
 
-            await asyncio.to_thread(encoder.encode, [t.text for t in self.history], report)
+            try:
+                await asyncio.to_thread(encoder.encode, [t.text for t in self.history], report)
+            except Exception as exc:  # noqa: BLE001 - vectors are a plus: without them, discover on words
+                log.warning("Sentence vectors unavailable (%s): discovering on word statistics", exc)
+                embed = None
         if self.labelled:
             self.buckets = await asyncio.to_thread(discover.by_label, self.history, self.moods)
         else:
-            self.buckets = await asyncio.to_thread(discover.cluster, self.history, k, self.moods, 0,
-                                                   self.router.embed)
+            self.buckets = await asyncio.to_thread(discover.cluster, self.history, k, self.moods, 0, embed)
             if self.namer is not None:
                 self.buckets = await self.namer(self.buckets)
         return self.buckets

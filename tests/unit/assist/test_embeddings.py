@@ -116,3 +116,13 @@ def test_a_configured_embedding_model_goes_through_the_gateway_masked(tmp_path: 
 def test_doctor_says_which_model_gets_ticket_text() -> None:
     assert "text-embedding-3-small" in embeddings.describe("model", "openai/text-embedding-3-small")
     assert "no [models.embedding]" in embeddings.describe("model", "")
+
+
+def test_a_failing_encoder_means_words_not_a_failed_learn() -> None:
+    def broken(texts):  # type: ignore[no-untyped-def]
+        raise OSError("engine library missing")
+
+    data = [("refund my order", "refund"), ("money back", "refund"), ("where is my parcel", "delivery"),
+            ("parcel not here", "delivery")]
+    result = train(data, folds=2, embed=broken, embedding="broken")
+    assert result.model.embedding == "" and "sentence vectors" not in result.winner
