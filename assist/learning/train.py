@@ -2,19 +2,22 @@
 
 Features are word 1-2-grams and character 2-5-grams (TF-IDF, sublinear, each block L2-normalised; see
 ``features``), plus the ticket's sentence vector when an embedding provider is on (``assist.embeddings``).
-Candidates are cross-validated on the same folds in the same run and the better macro-F1 is kept:
+Word candidates are cross-validated on the same folds in the same run and the most accurate is kept:
 
 - a linear SVM (liblinear, one-vs-rest): as accurate as logistic regression on full histories and ~10x
   faster to fit (BANKING77: 0.912 vs 0.914 at C=10 and 0.901 at the textbook C=1; 2 s vs 20 s);
-- multinomial logistic regression (lbfgs, C=10), which wins with few examples per intent (BANKING77 at 10
-  per intent: 0.758 vs 0.726), tried while its fit stays within the time budget.
+- multinomial logistic regression (lbfgs, C=10 and C=1), which wins with few examples per intent
+  (BANKING77 at 10 per intent: 0.758 vs 0.726), tried while its fit stays within the time budget.
+
+With sentence vectors, a logistic regression on them is cross-validated too, and its scores are added to the
+word model's at the weight that does best out of fold; the fused model is kept when its macro-F1 is better.
 
 Scores become probabilities through a softmax whose temperature is fitted on the out-of-fold decisions of
 the model that routes; the same out-of-fold confidences and outcomes are kept with the model, so the
 abstain threshold follows the precision the workspace asks for (``[routing] precision``) without
 retraining. Every intent with two or more examples is learnable.
 
-scikit-learn is imported here only: never at start-up, never for routing (``model.LinearModel``).
+scikit-learn is imported here only: never at start-up, never for routing (``linear.LinearModel``).
 """
 
 from __future__ import annotations
