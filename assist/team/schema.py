@@ -144,16 +144,30 @@ def statements() -> list[str]:
     # Who wrote a row and when it arrived come from the server, never from the client: a BEFORE INSERT
     # trigger overwrites the author column with the login (session_user) and stamps the receipt time, so
     # an agent cannot sign an escalation "bob" nor a senior a review "lee (team lead)".
-    for column, targets in (("agent", list(EVENT_TABLES)), ("reviewer", ["reviews"])):
-        fn = f"assist.stamp_{column}_fn"
-        # a review's time is the server's too (its created_at has no client meaning to keep)
-        stamp_time = " NEW.created_at := now();" if column == "reviewer" else ""
+    # A client time outside a sane window (older than LATE_DAYS, or a day ahead) is the server's instead, and
+    # the row counts in the week it arrived: 500 escalations backdated into a past week change no report.
+    for name in [*EVENT_TABLES, "reviews"]:
+        column = "reviewer" if name == "reviews" else "agent"
+        when = _CLIENT_TIME.get(name)
+        clamp = ""
+        if name == "reviews":  # a review's time is the server's (its created_at has no client meaning to keep)
+            clamp = " NEW.created_at := now();"
+        elif when:
+            week = (" NEW.week := to_char(now() AT TIME ZONE 'UTC', 'IYYY-\"W\"IW');"
+                    if "week" in EVENT_TABLES[name] else "")
+            clamp = (f" IF NEW.{when} < now() - interval '{LATE_DAYS} days' OR NEW.{when} > now() + interval "
+                     f"'1 day' THEN NEW.{when} := now();{week} END IF;")
+        fn = f"assist.stamp_{name}_fn"
         out.append(f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN "
-                   f"NEW.{column} := session_user; NEW.received_at := now();{stamp_time} RETURN NEW; END $fn$")
-        for name in targets:
-            out.append(f"ALTER TABLE assist.{name} ADD COLUMN IF NOT EXISTS received_at timestamptz NOT NULL "
-                       "DEFAULT now()")
-            out.append(f"DROP TRIGGER IF EXISTS stamp_author ON assist.{name}")
-            out.append(f"CREATE TRIGGER stamp_author BEFORE INSERT ON assist.{name} FOR EACH ROW "
-                       f"EXECUTE FUNCTION {fn}()")
+                   f"NEW.{column} := session_user; NEW.received_at := now();{clamp} RETURN NEW; END $fn$")
+        out.append(f"ALTER TABLE assist.{name} ADD COLUMN IF NOT EXISTS received_at timestamptz NOT NULL "
+                   "DEFAULT now()")
+        out.append(f"DROP TRIGGER IF EXISTS stamp_author ON assist.{name}")
+        out.append(f"CREATE TRIGGER stamp_author BEFORE INSERT ON assist.{name} FOR EACH ROW "
+                   f"EXECUTE FUNCTION {fn}()")
     return out
+
+
+LATE_DAYS = 30  # a desk offline for a month still lands its rows in their own weeks
+_CLIENT_TIME = {"escalations": "created_at", "draft_outcomes": "sent_at", "draft_runs": "created_at",
+                "action_audit": "created_at"}

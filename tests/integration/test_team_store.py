@@ -232,9 +232,15 @@ async def test_the_database_says_who_wrote_a_row(team, tmp_path) -> None:
             "draft_state, draft_text, reason, note, suggested_reason, written_back, agent, created_at, week) "
             "VALUES ('forged-1', 'demo', '1', 'other', 'fast', '', '', 'none', '', 'other', '', '', false, "
             "'ann', '2020-01-06', '2020-W02')")
-        row = await (await conn.execute("SELECT agent, received_at > now() - interval '1 minute' FROM "
-                                        "assist.escalations WHERE uid = 'forged-1'")).fetchone()
-        assert row == ("bob_agent", True)
+        row = await (await conn.execute("SELECT agent, received_at > now() - interval '1 minute', week, "
+                                        "created_at > now() - interval '1 minute' FROM assist.escalations "
+                                        "WHERE uid = 'forged-1'")).fetchone()
+        from datetime import UTC, datetime
+
+        from assist.journal import iso_week
+
+        # the login, the server's receipt time, and the week it arrived (not the backdated 2020-W02)
+        assert row == ("bob_agent", True, iso_week(datetime.now(UTC)), True)
     async with await psycopg.AsyncConnection.connect(_user_url(team, "sue_senior"), password=PASSWORDS["sue_senior"],
                                                      autocommit=True) as conn:
         await conn.execute("INSERT INTO assist.reviews (uid, escalation_uid, reason, root_cause, flow_needs_fixing, "
