@@ -15,6 +15,7 @@ from importlib import metadata
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from assist import __version__
+from assist.cli_common import UserError, check_folder, settings_for, write_out
 from assist.commands import SUBCOMMANDS, suggest
 from assist.errors import AssistError
 from assist.paths import Paths
@@ -119,28 +120,6 @@ def doctor(paths: Paths, secrets: SecretStore, out: TextIO | None = None) -> int
     return 1 if problems else 0
 
 
-class UserError(Exception):
-    """A mistake in how a command was called: one line on stderr, exit 2, never a traceback."""
-
-
-def _check_folder(out: str) -> None:
-    from pathlib import Path
-
-    folder = Path(out).expanduser().resolve().parent
-    if not folder.is_dir():
-        raise UserError(f"can't write {out}: the folder {folder} doesn't exist. Create it first.")
-
-
-def write_out(out: str, data: bytes) -> None:
-    from pathlib import Path
-
-    _check_folder(out)
-    try:
-        Path(out).expanduser().write_bytes(data)
-    except OSError as exc:
-        raise UserError(f"can't write {out}: {exc.strerror or exc}.") from exc
-
-
 WINDOW_HELP = """With no command, assist opens the window on the active workspace (the embedded demo when nothing is
 configured). Window options:
   --smoke            open the window, load a ticket, draft offline, exit 0 (self-test)
@@ -220,7 +199,6 @@ async def _eval(paths: Paths, args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from assist.learn_cli import settings_for
     from assist.secrets import SecretStore
     from assist.workspace import build_session
 
@@ -260,7 +238,7 @@ def _report(paths: Paths, args: argparse.Namespace) -> int:
 
     from assist.reports import build_report, export, last_week, team_report
 
-    _check_folder(args.out)  # before minutes of work, not after
+    check_folder(args.out)  # before minutes of work, not after
     week = (args.week or last_week()).upper()
     team_url = ""
     if not args.journal:
@@ -296,7 +274,7 @@ def _export_journal(paths: Paths, args: argparse.Namespace) -> int:
     if not paths.journal_file.exists():
         print(f"error: no journal at {paths.journal_file}", file=sys.stderr)
         return 2
-    _check_folder(args.out)
+    check_folder(args.out)
     src = sqlite3.connect(paths.journal_file)
     dst = sqlite3.connect(args.out)
     try:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from assist import embeddings
+from assist.cli_common import check_folder, settings_for, write_out
 from assist.errors import AssistError
 from assist.paths import Paths
 from assist.text import plural
@@ -25,18 +26,6 @@ if TYPE_CHECKING:
     from assist.secrets import SecretStore
     from assist.settings import Settings
     from assist.taxonomy import Taxonomy
-
-
-def settings_for(paths: Paths, workspace: str | None) -> Settings:
-    """The config with ``workspace`` active (``--workspace``); an unknown name is an error naming the others."""
-    from assist.settings import load_settings
-
-    settings, _ = load_settings(paths.config_file)
-    if workspace:
-        if workspace not in settings.workspaces:
-            raise AssistError(f"No workspace named {workspace!r} (workspaces: {', '.join(settings.workspaces)}).")
-        settings.active_workspace = workspace
-    return settings
 
 
 def learning_settings(paths: Paths, workspace: str | None, from_file: bool) -> Settings:
@@ -135,7 +124,6 @@ async def _model_names(settings: Settings, buckets: list, secrets: SecretStore |
 
 
 def _write_report(path: str, buckets, title: str, impact_unit: str) -> None:  # type: ignore[no-untyped-def]
-    from assist.cli import write_out
     from assist.learning import discover
 
     text = discover.to_csv(buckets, impact_unit) if path.lower().endswith(".csv") else \
@@ -163,9 +151,7 @@ async def learn(paths: Paths, args: argparse.Namespace, secrets: SecretStore | N
     from assist.workspace import load_taxonomy, taxonomy_path
 
     if args.report:
-        from assist.cli import _check_folder
-
-        _check_folder(args.report)
+        check_folder(args.report)
     settings = learning_settings(paths, args.workspace, bool(args.tickets))
     name = settings.workspace
     raw = await _history(paths, settings, args, secrets)
@@ -279,9 +265,7 @@ async def eval_import(paths: Paths, args: argparse.Namespace, secrets: SecretSto
         raise AssistError("eval import needs --out SUITE.jsonl (the cases to write).")
     if not (args.tickets or args.from_helpdesk):
         raise AssistError("eval import needs --tickets FILE or --from-helpdesk.")
-    from assist.cli import _check_folder, write_out
-
-    _check_folder(args.out)
+    check_folder(args.out)
     settings = settings_for(paths, args.workspace)
     history, _ = label_names(await _history(paths, settings, args, secrets, cache=False))
     taxonomy = load_taxonomy(paths, settings.workspace, settings.current)

@@ -48,7 +48,7 @@ async def run(paths: Paths, args: argparse.Namespace) -> int:
             print(f"Password (give it to {args.name} once; Assist keeps it in their keyring): {password}")
         return 0
     if args.team_command == "sync":
-        from assist.learn_cli import settings_for
+        from assist.cli_common import settings_for
         from assist.secrets import SecretStore
         from assist.workspace import build_session
 

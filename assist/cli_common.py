@@ -1,0 +1,47 @@
+"""What every command module shares, below all of them: one-line user errors, writing an output file,
+and the config with a ``--workspace`` made active. ``cli``, ``learn_cli`` and ``team.cli`` import it; it
+imports none of them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from assist.errors import AssistError
+from assist.paths import Paths
+
+if TYPE_CHECKING:
+    from assist.settings import Settings
+
+
+class UserError(Exception):
+    """A mistake in how a command was called: one line on stderr, exit 2, never a traceback."""
+
+
+def check_folder(out: str) -> None:
+    from pathlib import Path
+
+    folder = Path(out).expanduser().resolve().parent
+    if not folder.is_dir():
+        raise UserError(f"can't write {out}: the folder {folder} doesn't exist. Create it first.")
+
+
+def write_out(out: str, data: bytes) -> None:
+    from pathlib import Path
+
+    check_folder(out)
+    try:
+        Path(out).expanduser().write_bytes(data)
+    except OSError as exc:
+        raise UserError(f"can't write {out}: {exc.strerror or exc}.") from exc
+
+
+def settings_for(paths: Paths, workspace: str | None) -> Settings:
+    """The config with ``workspace`` active (``--workspace``); an unknown name is an error naming the others."""
+    from assist.settings import load_settings
+
+    settings, _ = load_settings(paths.config_file)
+    if workspace:
+        if workspace not in settings.workspaces:
+            raise AssistError(f"No workspace named {workspace!r} (workspaces: {', '.join(settings.workspaces)}).")
+        settings.active_workspace = workspace
+    return settings
