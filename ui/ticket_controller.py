@@ -43,7 +43,7 @@ from ui.operations import OpRunner, TicketOp
 from ui.views.actions import ActionCard, history_html
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.desk import Desk
 
 
 class TicketController:
@@ -58,7 +58,7 @@ class TicketController:
         unsaved: drafts typed but not yet committed to the journal, per ticket.
     """
 
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Desk) -> None:
         self.w = window
         self.ops = OpRunner(window.runner, window.banner, lambda: self.loaded)
         self.current: TicketId | None = None
