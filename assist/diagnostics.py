@@ -4,45 +4,21 @@ with anything secret-looking masked, the keyring backend, and the most recent wa
 from __future__ import annotations
 
 import platform
-import re
 from collections import deque
 from importlib import metadata
 from pathlib import Path
 
 from assist import __version__
+from assist.logsafe import mask_secrets
 from assist.paths import Paths
 from assist.secrets import SecretStore
 
 PACKAGES = ("PySide6-Essentials", "qasync", "httpx", "litellm", "keyring", "sqlite-utils", "nh3", "msgspec")
-_SECRET_LINE = re.compile(r"^(\s*[\w.-]*(?:token|key|secret|password|passwd|auth)[\w.-]*\s*=\s*).+$",
-                          re.IGNORECASE | re.MULTILINE)
-
-
 def _version(dist: str) -> str:
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
         return "not installed"
-
-
-_SECRET_QUERY = re.compile(
-    r"([?&;](?:[\w.-]*(?:token|key|secret|password|passwd|auth|sig|signature|code|session)[\w.-]*)=)[^&#\s\"']+",
-    re.IGNORECASE)
-_USERINFO = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/\s:@\"']+(?::[^/\s@\"']*)?@", re.IGNORECASE)
-_AUTH_HEADER = re.compile(r"((?:authorization|proxy-authorization|x-api-key|api-key|cookie|set-cookie)\s*[:=]\s*)"
-                          r"(?:(bearer|basic|token)\s+)?[^\s\"',]+", re.IGNORECASE)
-_BEARERISH = re.compile(r"\b(sk-[A-Za-z0-9_-]{8,}|xox[abp]-[A-Za-z0-9-]{8,}|gh[pousr]_[A-Za-z0-9]{20,}|"
-                        r"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{5,})")
-
-
-def mask_secrets(text: str) -> str:
-    """Secrets anywhere in text: key = "..." lines, ?api_key= in URLs, user:password@ in URLs,
-    Authorization/Cookie headers, and token-shaped strings (sk-..., JWTs, GitHub/Slack tokens)."""
-    text = _SECRET_LINE.sub(lambda m: m.group(1) + '"***"', text)
-    text = _SECRET_QUERY.sub(lambda m: m.group(1) + "***", text)
-    text = _USERINFO.sub(lambda m: m.group(1) + "***@", text)
-    text = _AUTH_HEADER.sub(lambda m: m.group(1) + (m.group(2) + " " if m.group(2) else "") + "***", text)
-    return _BEARERISH.sub("***", text)
 
 
 def mask_config(text: str) -> str:

@@ -11,30 +11,46 @@ from __future__ import annotations
 import logging
 import re
 
-_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    # Authorization / cookie / api-key headers and their values
-    (re.compile(r"(?i)\b(authorization|proxy-authorization|cookie|set-cookie|x-api-key|api-key)\b(['\"]?\s*[:=]\s*)"
-                r"(?:bearer\s+|basic\s+|token\s+)?[^\s'\",;]+"), r"\1\2[redacted]"),
-    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 [redacted]"),
-    # key=value secrets anywhere (query strings, form bodies, reprs)
+# Secrets in any text (also the diagnostics' config copy): key = "..." lines, secret query parameters,
+# user:password@ in URLs, Authorization/Cookie headers, token-shaped strings.
+_SECRET_LINE = re.compile(r"^(\s*[\w.-]*(?:token|key|secret|password|passwd|auth)[\w.-]*\s*=\s*).+$",
+                          re.IGNORECASE | re.MULTILINE)
+_SECRET_QUERY = re.compile(
+    r"([?&;](?:[\w.-]*(?:token|key|secret|password|passwd|auth|sig|signature|code|session)[\w.-]*)=)[^&#\s\"']+",
+    re.IGNORECASE)
+_USERINFO = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/\s:@\"']+(?::[^/\s@\"']*)?@", re.IGNORECASE)
+_AUTH_HEADER = re.compile(r"((?:authorization|proxy-authorization|x-api-key|api-key|cookie|set-cookie)\s*[:=]\s*)"
+                          r"(?:(bearer|basic|token)\s+)?[^\s\"',]+", re.IGNORECASE)
+_BEARERISH = re.compile(r"\b(sk-[A-Za-z0-9_-]{8,}|xox[abp]-[A-Za-z0-9-]{8,}|gh[pousr]_[A-Za-z0-9]{20,}|"
+                        r"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{5,})")
+
+
+def mask_secrets(text: str) -> str:
+    """Secrets anywhere in text: key = "..." lines, ?api_key= in URLs, user:password@ in URLs,
+    Authorization/Cookie headers, and token-shaped strings (sk-..., JWTs, GitHub/Slack tokens)."""
+    text = _SECRET_LINE.sub(lambda m: m.group(1) + '"***"', text)
+    text = _SECRET_QUERY.sub(lambda m: m.group(1) + "***", text)
+    text = _USERINFO.sub(lambda m: m.group(1) + "***@", text)
+    text = _AUTH_HEADER.sub(lambda m: m.group(1) + (m.group(2) + " " if m.group(2) else "") + "***", text)
+    return _BEARERISH.sub("***", text)
+
+
+# What a log line must not hold besides secrets: whole query strings, customer addresses, card-like numbers.
+_LOG_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 ***"),
     (re.compile(r"(?i)\b((?:access_|api_|auth_|refresh_|id_)?(?:token|key|secret|password|passwd|pwd|apikey|"
-                r"signature|sig))(\s*[=:]\s*|=)[^\s&'\",;)]+"), r"\1\2[redacted]"),
-    # whatever follows '?' in a URL
+                r"signature|sig))(\s*[=:]\s*|=)[^\s&'\",;)]+"), r"\1\2***"),
     (re.compile(r"(https?://[^\s?#'\"]+)\?[^\s'\"#)]*"), r"\1?[redacted]"),
-    # user:password@ in URLs
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s:@]+:[^/\s@]+@"), r"\1[redacted]@"),
-    # email addresses, also URL-encoded (%40) and with + encoded (%2B)
     (re.compile(r"(?i)[\w.+%-]+(?:@|%40)[\w-]+(?:\.[\w-]+)+"), "[email]"),
-    # card-like numbers (13-19 digits, spaces or dashes allowed)
     (re.compile(r"\b(?:\d[ -]?){12,18}\d\b"), "[number]"),
-    # long opaque tokens (sk-..., ghp_..., JWT-like)
-    (re.compile(r"\b(?:sk|pk|rk|ghp|gho|xox[abp]|glpat)[-_][A-Za-z0-9_-]{10,}"), "[redacted]"),
-    (re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{5,}"), "[redacted]"),
 )
 
 
 def scrub(text: str) -> str:
-    for pattern, repl in _RULES:
+    """A log line as it may be written: secrets masked (``mask_secrets``), then query strings, emails and
+    card-like numbers."""
+    text = mask_secrets(text)
+    for pattern, repl in _LOG_RULES:
         text = pattern.sub(repl, text)
     return text
 
