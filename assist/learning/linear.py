@@ -108,8 +108,7 @@ class LinearModel:
         self._block(words(text), self._blocks[0], s)
         self._block(chars(text), self._blocks[1], s)
         if vector is not None and len(self.weights) - self.n_text == len(vector):  # another encoder's: unused
-            s += (np.asarray(vector, dtype=np.float32) * float(self.meta.get("emb_weight", 1.0))) @ \
-                self.weights[self.n_text:]
+            s += np.asarray(vector, dtype=np.float32) @ self.weights[self.n_text:]  # fusion is in the weights
         return s
 
     def predict(self, text: str, vector: Any | None = None) -> list[tuple[str, float]]:

@@ -308,7 +308,7 @@ def train(examples: Sequence[tuple[str, str]], *, folds: int = 5, precision: flo
             intercept = intercept + fusion * eintercept
     meta = {"kind": kind, "tickets": len(texts), "folds": k, "accuracy": round(kept.accuracy, 4),
             "macro_f1": round(kept.macro_f1, 4), "trained_at": time.time(),
-            "embedding": embedding if use_emb else "", "emb_weight": 1.0}
+            "embedding": embedding if use_emb else ""}
     model = LinearModel.build(
         {str(t): int(i) for t, i in word.vocabulary_.items()},
         {str(t): int(i) + len(word.vocabulary_) for t, i in char.vocabulary_.items()},
