@@ -105,22 +105,26 @@ class CachedEncoder:
 
     def __init__(self, inner: Encoder, path: Path | None) -> None:
         self.inner, self.path, self.id = inner, path, inner.id
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one encode at a time: it guards the engine and the connection
+        self._conn: sqlite3.Connection | None = None
+        self._unusable = path is None
 
     def _key(self, text: str) -> str:
         return hashlib.sha1(f"{self.id}\0{text[:MAX_CHARS]}".encode()).hexdigest()
 
     def _connect(self) -> sqlite3.Connection | None:
-        if self.path is None:
-            return None
+        """The cache, opened once (a routed ticket costs a lookup, not a connection); None when unusable."""
+        if self._conn is not None or self._unusable or self.path is None:
+            return self._conn
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=10)
+            conn = sqlite3.connect(self.path, timeout=10, check_same_thread=False)  # used under self._lock
             conn.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
-            return conn
+            self._conn = conn
         except (OSError, sqlite3.Error) as exc:
             log.warning("Vector cache unusable (%s): vectors are computed each time", exc)
-            return None
+            self._unusable = True
+        return self._conn
 
     def encode(self, texts: Sequence[str], progress: Callable[[int, int], None] = lambda _d, _t: None) -> Any:
         import numpy as np
@@ -129,34 +133,30 @@ class CachedEncoder:
         found: dict[str, Any] = {}
         with self._lock:
             conn = self._connect()
-            try:
+            if conn is not None:
+                unique = list(dict.fromkeys(keys))
+                for i in range(0, len(unique), 500):
+                    chunk = unique[i:i + 500]
+                    rows = conn.execute(f"SELECT key, vector FROM vectors WHERE key IN "
+                                        f"({','.join('?' * len(chunk))})", chunk).fetchall()
+                    found.update((k, np.frombuffer(v, dtype=np.float32)) for k, v in rows)
+            todo = _first_of_each([i for i, k in enumerate(keys) if k not in found], keys)
+            done = len(keys) - len(todo)
+            progress(done, len(keys))
+            for start in range(0, len(todo), BATCH * 4):
+                batch = todo[start:start + BATCH * 4]
+                vecs = self.inner.encode([texts[i] for i in batch])
+                for i, v in zip(batch, vecs, strict=True):
+                    found[keys[i]] = v
                 if conn is not None:
-                    unique = list(dict.fromkeys(keys))
-                    for i in range(0, len(unique), 500):
-                        chunk = unique[i:i + 500]
-                        rows = conn.execute(f"SELECT key, vector FROM vectors WHERE key IN "
-                                            f"({','.join('?' * len(chunk))})", chunk).fetchall()
-                        found.update((k, np.frombuffer(v, dtype=np.float32)) for k, v in rows)
-                todo = _first_of_each([i for i, k in enumerate(keys) if k not in found], keys)
-                done = len(keys) - len(todo)
-                progress(done, len(keys))
-                for start in range(0, len(todo), BATCH * 4):
-                    batch = todo[start:start + BATCH * 4]
-                    vecs = self.inner.encode([texts[i] for i in batch])
-                    for i, v in zip(batch, vecs, strict=True):
-                        found[keys[i]] = v
-                    if conn is not None:
-                        try:
-                            conn.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
-                                             [(keys[i], np.asarray(found[keys[i]], np.float32).tobytes())
-                                              for i in batch])
-                            conn.commit()
-                        except sqlite3.Error as exc:  # a full disk: vectors still returned, not kept
-                            log.warning("Couldn't keep vectors (%s)", exc)
-                    progress(min(len(keys), done + start + len(batch)), len(keys))
-            finally:
-                if conn is not None:
-                    conn.close()
+                    try:
+                        conn.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                                         [(keys[i], np.asarray(found[keys[i]], np.float32).tobytes())
+                                          for i in batch])
+                        conn.commit()
+                    except sqlite3.Error as exc:  # a full disk: vectors still returned, not kept
+                        log.warning("Couldn't keep vectors (%s)", exc)
+                progress(min(len(keys), done + start + len(batch)), len(keys))
         if not keys:
             return np.zeros((0, DIM), dtype=np.float32)
         return np.vstack([found[k] for k in keys]).astype(np.float32)
