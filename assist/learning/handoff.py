@@ -42,6 +42,9 @@ ANCHOR = re.compile(
 THRESHOLD = 0.7  # P(asks) of one sentence: held-out recall 0.94 at 0.5-0.7, fewer public false positives at 0.7
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
+# A request is often one clause of a longer sentence ("Do the needful and arrange a callback"): each clause is
+# read on its own as well as the whole sentence.
+_CLAUSE = re.compile(r",\s+|\s+(?:and|but)\s+", re.IGNORECASE)
 MAX_SENTENCES, MAX_SENTENCE = 40, 300
 
 
@@ -69,6 +72,17 @@ def sentences(text: str) -> list[str]:
     return [p[:MAX_SENTENCE] for p in parts[:MAX_SENTENCES]]
 
 
+def units(text: str) -> list[str]:
+    """Each sentence, and its clauses when it has more than one."""
+    out: list[str] = []
+    for s in sentences(text):
+        out.append(s)
+        clauses = [c.strip() for c in _CLAUSE.split(s) if len(c.split()) >= 3]
+        if len(clauses) > 1:
+            out += clauses[:8]
+    return out
+
+
 class Detector:
     """P(asks for a human) of each sentence; the best one decides."""
 
@@ -85,7 +99,7 @@ class Detector:
         import numpy as np
 
         best, where = 0.0, ""
-        for s in sentences(text):
+        for s in units(text):
             if not self._anchored(s):
                 continue
             z = self.model.scores(s).astype(np.float64) * self.model.temperature
