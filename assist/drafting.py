@@ -29,7 +29,7 @@ from assist.domain import (
     Ticket,
     Tier,
 )
-from assist.routing import customer_text
+from assist.routing import customer_messages, customer_text
 from assist.settings import AISettings
 from assist.text import content_stems, expansions, message_text
 
@@ -49,9 +49,7 @@ _CLAIM = re.compile(
 def retrieval_query(ticket: Ticket, hints: str = "") -> str:
     """What to search the knowledge base for: the customer's words, latest first, plus the intent's
     retrieval hints from the workspace's taxonomy."""
-    customer = [message_text(m.body, m.body_format is not BodyFormat.TEXT)
-                for m in ticket.messages if m.role is AuthorRole.CUSTOMER]
-    parts = [ticket.subject, *reversed(customer), hints]
+    parts = [ticket.subject, *reversed(customer_messages(ticket, 8000)), hints]
     return "\n".join(p for p in parts if p)[:4000]
 
 
@@ -198,8 +196,7 @@ _FILLER_KEYS = frozenset(_key(w) for w in _FILLER)
 def question_terms(ticket: Ticket) -> dict[str, float]:
     """What the customer asked, as weighted word keys: the latest message counts most, then the
     subject, then earlier messages. Only the customer's own words: no intent keywords are added."""
-    customer = [message_text(m.body, m.body_format is not BodyFormat.TEXT)
-                for m in ticket.messages if m.role is AuthorRole.CUSTOMER]
+    customer = customer_messages(ticket)
     weights: dict[str, float] = {}
     parts = [(ticket.subject, 1.5), *((text, 1.0) for text in customer[:-1]), *((text, 2.0) for text in customer[-1:])]
     for text, weight in parts:

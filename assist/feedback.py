@@ -14,11 +14,10 @@ from datetime import UTC, datetime
 
 from msgspec import Struct, field
 
-from assist.domain import AuthorRole, BodyFormat, Draft, Route, Ticket, TicketId
+from assist.domain import Draft, Route, Ticket, TicketId
 from assist.journal import Journal, iso_week
-from assist.routing import sentiment
+from assist.routing import customer_messages, sentiment
 from assist.taxonomy import Taxonomy, builtin_rules
-from assist.text import message_text
 
 REASONS: dict[str, str] = {
     "customer_frustration": "Customer frustration",
@@ -59,8 +58,7 @@ def escalation_suggestion(
     """Suggest escalating on repeated frustration, very low sentiment, or N rejected drafts in a row.
     Frustration is read with the workspace's ``taxonomy`` (its own markers and neutral words), as routing
     reads it; without one, the built-in markers only."""
-    customer = [message_text(m.body, m.body_format is not BodyFormat.TEXT)
-                for m in ticket.messages if m.role is AuthorRole.CUSTOMER]
+    customer = customer_messages(ticket)
     frustrated = sum(sentiment(body, taxonomy) < 0 for body in customer)
     if frustrated >= frustration_messages:
         return Suggestion("customer_frustration", f"{frustrated} frustrated messages from the customer")

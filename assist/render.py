@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 import nh3
 
 from assist.domain import AuthorRole, BodyFormat, Customer, Message, Ticket
-from assist.text import money, valid_unicode
+from assist.text import SCRIPTS, money, valid_unicode
 
 ALLOWED_TAGS = {
     "a", "b", "blockquote", "br", "code", "div", "em", "h1", "h2", "h3", "h4", "hr", "i", "li",
@@ -168,8 +168,17 @@ THREAD_CSS = """
 """
 
 
-def thread_html(ticket: Ticket, now: datetime | None = None, *, whole: frozenset[str] = frozenset()) -> str:
-    """The thread as inert HTML; messages whose id is in ``whole`` are shown uncut (up to 2 MB)."""
+MAX_THREAD_MESSAGES = 60  # newest messages shown at first (plus the opening one); more on request
+MORE_MESSAGES = 200
+MAX_THREAD_HTML = 600_000  # characters of HTML per render: past it, older messages wait behind the link
+WRAP_AT = 2_000
+
+
+def thread_html(ticket: Ticket, now: datetime | None = None, *, whole: frozenset[str] = frozenset(),
+                shown: int = MAX_THREAD_MESSAGES) -> str:
+    """The thread as inert HTML: the opening message and the newest ``shown`` ones, within an HTML budget,
+    with a link (``assist:earlier``) to show more; a 10k-message thread lays out as fast as a short one.
+    Messages whose id is in ``whole`` are shown uncut (up to 2 MB)."""
     now = now or datetime.now(UTC)
     head = (
         f"<h3>#{html.escape(ticket.id)} {html.escape(_soft_breaks(reveal(ticket.subject[:500])))}</h3>"
@@ -178,8 +187,49 @@ def thread_html(ticket: Ticket, now: datetime | None = None, *, whole: frozenset
         + (f" &middot; tags: {html.escape(', '.join(ticket.tags))}" if ticket.tags else "")
         + "</p>"
     )
-    body = "<hr>".join(message_html(m, now, whole=m.id in whole) for m in ticket.messages)
+    messages = ticket.messages
+    parts: list[str] = []
+    budget = MAX_THREAD_HTML
+    first = message_html(messages[0], now, whole=messages[0].id in whole) if messages else ""
+    budget -= len(first)
+    for m in reversed(messages[max(1, len(messages) - shown):]):
+        part = message_html(m, now, whole=m.id in whole)
+        if parts and len(part) > budget:
+            break
+        parts.append(part)
+        budget -= len(part)
+    hidden = len(messages) - 1 - len(parts) if messages else 0
+    if hidden > 0:
+        more = min(hidden, MORE_MESSAGES)
+        parts.append(f'<p class="blocked"><i>{hidden:,} earlier message{"s" if hidden != 1 else ""} not shown.</i>'
+                     f' <a href="assist:earlier">Show {more:,} more</a></p>')
+    body = "<hr>".join(([first] if first else []) + parts[::-1])
     return f"<html><head><style>{THREAD_CSS}</style></head><body>{head}{body}</body></html>"
+
+
+def whole_text(msg: Message) -> str:
+    """One message in full (up to 2 MB) as plain text for a viewer: markup removed, invisible characters
+    shown, lines over ``WRAP_AT`` characters broken (a plain-text view lays out a 2 MB line slowly)."""
+    body = valid_unicode(msg.body)
+    cut = len(body) > WHOLE_BODY_CHARS
+    body = body[:WHOLE_BODY_CHARS]
+    if msg.body_format is BodyFormat.HTML:
+        lowered = body.lower()
+        if lowered.count("<script") + lowered.count("<style") <= 50:  # bounded work on a hostile body
+            body = SCRIPTS.sub(" ", body)
+        body = _flatten(body)
+    lines = []
+    for line in reveal(body).split("\n"):
+        while len(line) > WRAP_AT:
+            at = line.rfind(" ", WRAP_AT // 2, WRAP_AT)
+            at = at + 1 if at > 0 else WRAP_AT
+            lines.append(line[:at])
+            line = line[at:]
+        lines.append(line)
+    text = "\n".join(lines).strip()
+    if cut:
+        text += f"\n\n[the message goes on past {WHOLE_BODY_CHARS // 1_000_000} MB: open it in the helpdesk]"
+    return text
 
 
 def customer_html(customer: Customer | None, error: str = "", current: str = "", now: datetime | None = None) -> str:

@@ -127,15 +127,35 @@ def sentiment(text: str, taxonomy: Taxonomy | None = None) -> float:
     return round(max(-1.0, min(1.0, score - 0.3 * markers)), 2)
 
 
+CUSTOMER_TEXT_BUDGET = 20_000  # characters: a 10k-message thread is read as its opening and its newest words
+
+
+def customer_messages(ticket: Ticket, budget: int = CUSTOMER_TEXT_BUDGET) -> list[str]:
+    """What the customer wrote, message by message as plain text (HTML stripped, each capped), in order: the
+    opening message and then the newest ones that fit in ``budget`` characters (a thread of thousands of
+    messages costs routing, drafting and the escalation hint no more than a long one)."""
+    mine = [m for m in ticket.messages if m.role is AuthorRole.CUSTOMER]
+    if not mine:
+        return []
+    first = message_text(mine[0].body, mine[0].body_format is not BodyFormat.TEXT)
+    left, newest = budget - len(first), []
+    for m in reversed(mine[1:]):
+        if left <= 0:
+            break
+        text = message_text(m.body, m.body_format is not BodyFormat.TEXT)[:left]
+        newest.append(text)
+        left -= len(text) + 1
+    return [first, *newest[::-1]]
+
+
 def customer_text(ticket: Ticket) -> str:
-    """What the customer wrote, as plain text (HTML stripped, each message capped)."""
-    return "\n".join(message_text(m.body, m.body_format is not BodyFormat.TEXT)
-                     for m in ticket.messages if m.role is AuthorRole.CUSTOMER)
+    """What the customer wrote, as plain text (see ``customer_messages``)."""
+    return "\n".join(customer_messages(ticket))
 
 
 def complexity(ticket: Ticket, intents: list[tuple[str, float]]) -> str:
     customer_msgs = sum(m.role is AuthorRole.CUSTOMER for m in ticket.messages)
-    length = len(customer_text(ticket))
+    length = len(customer_text(ticket))  # bounded: a huge thread is "high" by its message count anyway
     mixed = len(intents) > 1 and intents[1][1] > 0.25
     if customer_msgs > 4 or length > 2000 or (mixed and customer_msgs > 2):
         return "high"

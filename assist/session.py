@@ -548,7 +548,9 @@ class Session:
         grounded = [s for s in kb if s.score >= ai.min_source_score]
         if r.tier is Tier.OFFLINE or not grounded:
             # No grounding means no model call: a clarifying question, never a guess.
-            result = offline_draft(ctx.ticket, ctx.customer, r, kb, ai, agent, self._crm_facts(ctx, r))
+            # CPU work over the thread's text: off the event loop (the UI thread)
+            result = await asyncio.to_thread(offline_draft, ctx.ticket, ctx.customer, r, kb, ai, agent,
+                                             self._crm_facts(ctx, r))
             if r.tier is not Tier.OFFLINE:
                 result = replace(result, tier=r.tier, model=r.model)
         else:

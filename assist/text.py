@@ -65,7 +65,8 @@ def plural(n: int, one: str, many: str | None = None) -> str:
 
 
 _TAGS = re.compile(r"<[^>]{0,2000}>")
-_SCRIPTS = re.compile(r"<(script|style)\b[^>]{0,2000}>.{0,100000}?</\1\s*>", re.IGNORECASE | re.DOTALL)
+# What a script or style says is not the message: removed with its element, bounded (no runaway backtracking).
+SCRIPTS = re.compile(r"<(script|style)\b[^>]{0,2000}>.{0,100000}?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _BLANKS = re.compile(r"[ \t\r\f\v]+")
 MAX_MESSAGE_TEXT = 20_000
 
@@ -87,7 +88,7 @@ def message_text(body: str, is_html: bool, limit: int = MAX_MESSAGE_TEXT) -> str
 
     body = valid_unicode(body)
     if is_html:
-        body = _SCRIPTS.sub(" ", body[: limit * 4])  # what a script or style says is not the customer's text
+        body = SCRIPTS.sub(" ", body[: limit * 4])  # what a script or style says is not the customer's text
         body = html.unescape(_TAGS.sub(" ", body))
         body = _BLANKS.sub(" ", body)
     return body[:limit]

@@ -10,20 +10,27 @@ from assist.domain import Attachment
 TEXT_LIMIT = 500_000
 
 
+def show_text(parent: QWidget, title: str, text: str) -> QDialog:
+    """Read-only plain text in its own window (QPlainTextEdit lays out only what is visible)."""
+    dialog = QDialog(parent)
+    dialog.setWindowTitle(title)
+    view = QPlainTextEdit()
+    view.setReadOnly(True)
+    view.setObjectName("fileText")
+    view.setPlainText(text)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(view)
+    dialog.resize(720, 520)
+    dialog.show()
+    parent._file_dialog = dialog  # type: ignore[attr-defined]  # kept alive while open
+    return dialog
+
+
 def show_or_save(parent: QWidget, meta: Attachment, data: bytes) -> None:
     text_like = meta.content_type.startswith("text/") or meta.content_type in ("application/json",
                                                                                "application/xml")
     if text_like and len(data) <= TEXT_LIMIT:
-        dialog = QDialog(parent)
-        dialog.setWindowTitle(f"{meta.name} — as plain text")
-        view = QPlainTextEdit(data.decode("utf-8", "replace"))
-        view.setReadOnly(True)
-        view.setObjectName("fileText")
-        layout = QVBoxLayout(dialog)
-        layout.addWidget(view)
-        dialog.resize(720, 520)
-        dialog.show()
-        parent._file_dialog = dialog  # type: ignore[attr-defined]  # kept alive while open
+        show_text(parent, f"{meta.name} — as plain text", data.decode("utf-8", "replace"))
         return
     saver = QFileDialog(parent, f"Save {meta.name}")
     saver.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)

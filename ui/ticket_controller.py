@@ -36,7 +36,7 @@ from assist.drafting import human_only_draft
 from assist.errors import AssistError, TicketNotFoundError
 from assist.feedback import REASONS
 from assist.llm import Delta
-from assist.render import customer_html, thread_html
+from assist.render import MAX_THREAD_MESSAGES, MORE_MESSAGES, customer_html, thread_html, whole_text
 from assist.session import Session
 
 from ui.operations import OpRunner, TicketOp
@@ -68,6 +68,7 @@ class TicketController:
         self.route: Route | None = None
         self.last_draft: Draft | None = None
         self.opened_at = datetime.now(UTC)
+        self.shown = MAX_THREAD_MESSAGES  # newest messages in the thread pane; "Show more" adds to it
         self.revision = 0
         self.dirty = False
         self.rejected: dict[str, int] = {}  # drafts replaced without being sent, per ticket
@@ -96,6 +97,7 @@ class TicketController:
         """Forget the open ticket (workspace switch)."""
         self.current = self.loaded = self.ctx = self.route = None
         self.last_draft = None
+        self.shown = MAX_THREAD_MESSAGES
 
     def open_ticket(self, ticket_id: TicketId, requester_email: str | None = None) -> None:
         w = self.w
@@ -109,6 +111,7 @@ class TicketController:
         self.ctx = self.route = None
         self.last_draft = None
         self.opened_at = datetime.now(UTC)
+        self.shown = MAX_THREAD_MESSAGES
         self.current = ticket_id
         self.current_email = requester_email
         self.loaded = None
@@ -166,13 +169,13 @@ class TicketController:
         self.runner.run("route", self.session.route_ticket(ctx),
                         on_ok=lambda r: self._on_routed(ctx.ticket.id, r, auto=auto))
 
-    def render_ticket(self, ticket: Ticket, whole: frozenset[str] = frozenset()) -> None:
+    def render_ticket(self, ticket: Ticket, shown: int = MAX_THREAD_MESSAGES) -> None:
         """Render off the UI thread, then show it if the agent is still on that ticket."""
         def _show(text: str) -> None:
             if ticket.id in (self.loaded, self.current):
-                self.show_thread(text, scroll=not whole)
+                self.show_thread(text, scroll=shown <= MAX_THREAD_MESSAGES)
 
-        self.runner.run(f"render:{ticket.id}", asyncio.to_thread(thread_html, ticket, whole=whole), on_ok=_show)
+        self.runner.run(f"render:{ticket.id}", asyncio.to_thread(thread_html, ticket, shown=shown), on_ok=_show)
 
     def show_thread(self, text: str, *, scroll: bool = True) -> None:
         self.w.thread.setHtml(text)
@@ -181,11 +184,31 @@ class TicketController:
             bar.setValue(bar.maximum())
 
     def on_thread_internal_link(self, path: str) -> None:
-        if path.startswith("full/") and self.ctx is not None:
-            self.w.statusBar().showMessage("Loading the whole message…", 3000)
-            self.render_ticket(self.ctx.ticket, frozenset({path[5:]}))
-        elif path.startswith("file/") and self.ctx is not None:
+        ctx = self.ctx
+        if ctx is None:
+            return
+        if path.startswith("full/"):
+            self.show_whole_message(ctx.ticket, path[len("full/"):])
+        elif path == "earlier":
+            self.shown += MORE_MESSAGES
+            self.w.statusBar().showMessage("Loading earlier messages…", 3000)
+            self.render_ticket(ctx.ticket, self.shown)
+        elif path.startswith("file/"):
             self.open_attachment(path[len("file/"):])
+
+    def show_whole_message(self, ticket: Ticket, message_id: str) -> None:
+        """The message in full, in a plain-text viewer (laid out lazily: 2 MB opens without a stall)."""
+        msg = next((m for m in ticket.messages if m.id == message_id), None)
+        if msg is None:
+            return
+        self.w.statusBar().showMessage("Loading the whole message…", 3000)
+
+        def _show(text: str) -> None:
+            from ui.file_view import show_text
+
+            show_text(self.w, f"Message from {msg.author} on #{ticket.id} — the whole text", text)
+
+        self.runner.run(f"whole:{message_id}", asyncio.to_thread(whole_text, msg), on_ok=_show)
 
     def open_attachment(self, attachment_id: str) -> None:
         """Fetch a file only now that the agent asked; text is shown as plain text, anything else saved."""
@@ -286,7 +309,7 @@ class TicketController:
                 w.draft.show_route(self.route, self.session.ai_enabled)
                 self.revision += 1
                 self.dirty = False
-                self.render_ticket(ticket)
+                self.render_ticket(ticket, self.shown)
                 w.draft.set_enabled(True)
                 w.draft.state.setText(f"{'Reply sent' if public else 'Note added'} {datetime.now():%H:%M}")
             w.refresh_queue()

@@ -297,3 +297,21 @@ def test_a_backtracking_pattern_cannot_freeze_routing() -> None:
     assert -1 <= sentiment("a" * 60 + "!", team) <= 1
     with pytest.raises(SettingsError, match=r"pattern '\(\?<=x\)y': not a pattern Assist can run in linear time"):
         taxonomy.parse("[[triggers]]\nkind = 'k'\nreason = 'r'\npatterns = ['(?<=x)y']\n")
+
+
+def test_a_10k_message_thread_is_read_as_its_opening_and_newest_words() -> None:
+    """Issue 25: routing, drafting and the escalation hint read a 10k-message thread whole (seconds on the UI
+    thread); they read the opening message and the newest ones within a budget."""
+    from datetime import UTC, datetime
+
+    from assist.domain import AuthorRole, Message, Ticket, TicketId, TicketStatus
+    from assist.routing import CUSTOMER_TEXT_BUDGET, customer_messages, customer_text
+
+    now = datetime.now(UTC)
+    msgs = (Message("0", "Ann", AuthorRole.CUSTOMER, "my router is broken", now),
+            *(Message(str(i), "Ann", AuthorRole.CUSTOMER, f"still waiting {i}", now) for i in range(1, 10_000)))
+    ticket = Ticket(TicketId("9"), "Router", TicketStatus.OPEN, "a@x.com", "Ann", now, now, msgs)
+    parts = customer_messages(ticket)
+    assert parts[0] == "my router is broken" and parts[-1] == "still waiting 9999"
+    assert len(customer_text(ticket)) <= CUSTOMER_TEXT_BUDGET + len(parts)
+    assert [int(p.split()[-1]) for p in parts[1:]] == sorted(int(p.split()[-1]) for p in parts[1:])  # in order

@@ -40,7 +40,34 @@ def test_huge_token_is_capped_with_show_whole(open_window, run_until) -> None:
     assert "shortened: the message is 1.0 MB" in text
     assert len(text) < 100_000
     window.ticket.on_thread_internal_link("full/" + window.ticket.ctx.ticket.messages[0].id)
-    run_until(lambda: len(window.thread.toPlainText()) > 900_000, timeout=60)
+    run_until(lambda: getattr(window, "_file_dialog", None) is not None, timeout=60)
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    viewer = window._file_dialog.findChild(QPlainTextEdit)
+    assert viewer.toPlainText().replace("\n", "") == "A" * 1_000_000  # every character, in a plain viewer
+    assert len(window.thread.toPlainText()) < 100_000  # the thread pane stays capped
+
+
+def test_a_10k_message_thread_shows_the_newest_with_a_link_to_earlier_ones(open_window, run_until) -> None:
+    from msgspec.structs import replace
+
+    window = open_window()
+    real_get = window.session.helpdesk.get_ticket
+
+    async def long_thread(ticket_id, on_requester=None):
+        t = await real_get(ticket_id, on_requester)
+        base = t.messages[-1]
+        many = tuple(replace(base, id=f"m{i}", body=f"message number {i} of the long thread") for i in range(10_000))
+        return replace(t, messages=(t.messages[0], *many))
+
+    window.session.helpdesk.get_ticket = long_thread
+    _open_timed(window, run_until)  # the stall figure lives in benchmarks/ui_stall.py
+    text = window.thread.toPlainText()
+    assert "message number 9999 of" in text and "message number 9000 of" not in text
+    assert "earlier messages not shown" in text
+    assert text.count("message number") <= 80
+    window.ticket.on_thread_internal_link("earlier")
+    run_until(lambda: "message number 9900 of" in window.thread.toPlainText(), timeout=30)
 
 
 def test_deep_nesting_is_flattened(open_window, run_until) -> None:
