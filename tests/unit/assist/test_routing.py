@@ -314,4 +314,5 @@ def test_a_10k_message_thread_is_read_as_its_opening_and_newest_words() -> None:
     parts = customer_messages(ticket)
     assert parts[0] == "my router is broken" and parts[-1] == "still waiting 9999"
     assert len(customer_text(ticket)) <= CUSTOMER_TEXT_BUDGET + len(parts)
-    assert [int(p.split()[-1]) for p in parts[1:]] == sorted(int(p.split()[-1]) for p in parts[1:])  # in order
+    numbers = [int(p.split()[-1]) for p in parts[2:]]  # parts[1] may be cut where the budget ran out
+    assert numbers == sorted(numbers) and numbers[-1] == 9999  # in order, newest last
