@@ -225,6 +225,12 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX escalations_week_report ON escalations (week, uid, reason);
     CREATE INDEX escalation_reviews_latest ON escalation_reviews (escalation_uid, created_at, reason, root_cause);
     """,
+    # 9: rows the team store refused for their content (an invalid value, a broken constraint): set aside with
+    # the server's reason, so the rest of the outbox keeps flowing and the desk can say which and why
+    """
+    CREATE TABLE team_refused (tbl TEXT NOT NULL, uid TEXT NOT NULL, reason TEXT NOT NULL,
+        refused_at TEXT NOT NULL, PRIMARY KEY (tbl, uid));
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -29,7 +29,12 @@ def clean(value: Any) -> Any:
 
 
 class TeamStoreError(AssistError):
-    pass
+    """``refused``: the server refused the row for what it holds (an invalid value, a broken constraint), so
+    sending it again cannot help; otherwise the server was unreachable, busy or said no to the role."""
+
+    def __init__(self, message: str, *, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 def _describe(exc: Exception, what: str) -> TeamStoreError:
@@ -49,7 +54,9 @@ def _describe(exc: Exception, what: str) -> TeamStoreError:
             return TeamStoreError("The team store rejected the user or password: check them in Settings.")
         return TeamStoreError(f"The team store can't be reached to {what} ({text.splitlines()[0][:160]}). "
                               "Nothing is lost: it is sent when the server is back.")
-    return TeamStoreError(f"The team store could not {what}: {str(exc).splitlines()[0][:200]}")
+    # SQLSTATE class 22 (data exception: too long, invalid text or number) and 23 (a constraint): the row itself
+    refused = isinstance(exc, psycopg.DataError | psycopg.IntegrityError)
+    return TeamStoreError(f"The team store could not {what}: {str(exc).splitlines()[0][:200]}", refused=refused)
 
 
 class TeamStore:

@@ -14,7 +14,7 @@ from typing import Any
 
 from assist.errors import AssistError
 from assist.journal import Journal
-from assist.team.store import TeamStore
+from assist.team.store import TeamStore, TeamStoreError
 
 log = logging.getLogger(__name__)
 
@@ -40,12 +40,16 @@ class SyncStatus:
     pending: int
     last_ok: datetime | None
     error: str = ""
+    set_aside: int = 0  # rows the server refused for their content, kept on this desk (journal: team_refused)
+    aside_reason: str = ""  # the newest one's reason, as the server gave it
 
     def text(self) -> str:
+        aside = (f" · {self.set_aside:,} set aside (refused by the team store: {self.aside_reason}; kept on this "
+                 "desk)" if self.set_aside else "")
         if self.error:
-            return f"Team store: {self.pending:,} waiting · {self.error}"
+            return f"Team store: {self.pending:,} waiting · {self.error}{aside}"
         when = f" at {self.last_ok.astimezone():%H:%M}" if self.last_ok else ""
-        return f"Team store: synced{when}" + (f" · {self.pending:,} waiting" if self.pending else "")
+        return f"Team store: synced{when}" + (f" · {self.pending:,} waiting" if self.pending else "") + aside
 
 
 class TeamSync:
@@ -98,7 +102,12 @@ class TeamSync:
                 last, rows = await self._run(lambda c, local=local: self._batch(c, local))
                 if not rows:
                     break
-                await self.store.push(table, rows)
+                try:
+                    await self.store.push(table, rows)
+                except TeamStoreError as exc:
+                    if not exc.refused:
+                        raise
+                    await self._push_each(local, table, rows)  # find the row the server refuses, send the rest
                 await self._run(lambda c, local=local, last=last: self._ack(c, local, last))
                 sent += len(rows)
         if not self.role:
@@ -106,6 +115,32 @@ class TeamSync:
         if self.role == "senior":  # only a senior's desk makes reviews; others' never leave (the role may not)
             sent += await self._push_reviews()
         return sent
+
+    async def _push_each(self, local: str, table: str, rows: list[dict[str, Any]]) -> None:
+        """Row by row: a row refused for its content is set aside (kept, with the reason); the rest go."""
+        for row in rows:
+            try:
+                await self.store.push(table, [row])
+            except TeamStoreError as exc:
+                if not exc.refused:
+                    raise
+                await self._set_aside(local, str(row["uid"]), str(exc))
+
+    async def _set_aside(self, local: str, uid: str, reason: str) -> None:
+        log.warning("Team sync: a %s row was refused by the team store and set aside: %s", local, reason)
+        await self._run(lambda c: c.execute(
+            "INSERT OR REPLACE INTO team_refused (tbl, uid, reason, refused_at) VALUES (?, ?, ?, ?)",
+            (local, uid, reason, datetime.now(UTC).isoformat(timespec="seconds"))))
+
+    def _aside(self, conn: sqlite3.Connection) -> tuple[int, str]:
+        count = conn.execute("SELECT count(*) FROM team_refused").fetchone()[0]
+        newest = conn.execute("SELECT reason FROM team_refused ORDER BY refused_at DESC LIMIT 1").fetchone()
+        return int(count), (newest[0] if newest else "")
+
+    async def refused(self) -> list[tuple[str, str, str, str]]:
+        """(table, uid, reason, when) of every row set aside, newest first."""
+        return [tuple(r) for r in await self._run(lambda c: c.execute(
+            "SELECT tbl, uid, reason, refused_at FROM team_refused ORDER BY refused_at DESC").fetchall())]
 
     async def _push_reviews(self) -> int:
         """Reviews made on this desk (a senior's), after the escalations they are about."""
@@ -118,7 +153,12 @@ class TeamSync:
 
         _last, rows = await self._run(batch)
         for rowid, uid, esc, reason, cause, flow, reviewer in rows:  # acked one by one: a cut-off push resumes
-            await self.store.add_review(esc, uid, reason, cause, bool(flow), reviewer)
+            try:
+                await self.store.add_review(esc, uid, reason, cause, bool(flow), reviewer)
+            except TeamStoreError as exc:
+                if not exc.refused:
+                    raise
+                await self._set_aside("escalation_reviews", uid, str(exc))
             await self._run(lambda c, rowid=rowid: self._ack(c, "escalation_reviews", rowid))
         return len(rows)
 
@@ -158,8 +198,8 @@ class TeamSync:
         try:
             await self.push()
             await self.pull_reviews()
-            self.status = SyncStatus(await self.pending(), datetime.now(UTC))
+            self.status = SyncStatus(await self.pending(), datetime.now(UTC), "", *await self._run(self._aside))
         except AssistError as exc:
             log.warning("Team sync: %s", exc)
-            self.status = SyncStatus(await self.pending(), self.status.last_ok, str(exc))
+            self.status = SyncStatus(await self.pending(), self.status.last_ok, str(exc), *await self._run(self._aside))
         return self.status

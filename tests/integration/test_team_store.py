@@ -273,3 +273,24 @@ async def test_a_review_dated_2099_moves_no_cursor(team, tmp_path) -> None:
         assert {f"future-{tmp_path.name}", f"later-{tmp_path.name}"} <= got  # the later one was not skipped
     finally:
         await ann.aclose()
+
+
+async def test_a_row_the_server_refuses_is_set_aside_and_the_rest_keep_flowing(team, tmp_path) -> None:
+    """Issue 25: a row the team store refuses for its content (here a damaged time from an older journal)
+    is set aside with the server's reason, shown in the desk's sync status; the rows around it arrive."""
+    ann = _desk(tmp_path / "ann5", team, "ann_agent")
+    try:
+        before = await _escalate(ann, "1001")
+        bad = await _escalate(ann, "1002")
+        after = await _escalate(ann, "1003")
+        await ann.journal._db.run(lambda c: c.execute("UPDATE escalations SET created_at = 'yesterday-ish' "
+                                                      "WHERE uid = ?", (bad.uid,)))
+        status = await ann.team.sync_once()
+        assert not status.error and status.pending == 0, status
+        assert status.set_aside == 1 and "set aside" in status.text() and "timestamp" in status.text()
+        stored = {e.uid for e in await ann.team.store.escalations(EscalationFilter(), "demo")}
+        assert before.uid in stored and after.uid in stored and bad.uid not in stored
+        assert [r[1] for r in await ann.team.refused()] == [bad.uid]
+        assert (await ann.team.sync_once()).set_aside == 1  # said again, never re-sent in a loop
+    finally:
+        await ann.aclose()
