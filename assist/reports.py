@@ -26,6 +26,7 @@ import markdown as md
 
 from assist.feedback import REASONS
 from assist.journal import open_read_only
+from assist.team.schema import LATE_DAYS
 from assist.trends import Trends, journal_aggregates, team_aggregates, trend_charts
 
 LIGHT_EDIT = 0.8  # an edited draft that kept at least this much counts as lightly edited
@@ -175,6 +176,8 @@ class WeeklyReport:
     flows_to_fix: int
     rows: Rows
     trends: Trends | None = None
+    # team store: rows whose desk clock was outside the accepted window, counted in the week they arrived
+    clock_adjusted: int = 0
     # journals: the rows are read when the CSV asks for them
     row_loader: Callable[[], Rows] | None = field(default=None, compare=False, repr=False)
 
@@ -245,7 +248,7 @@ async def team_report(store: Any, week: str, *, with_rows: bool = False) -> Week
         prev_ttr_median=ttr.get(prev, (None, None))[0], prev_ttr_p90=ttr.get(prev, (None, None))[1],
         escalations=escalations, by_reason=by_reason, by_intent=by_intent, tiers=tiers, retags=retags,
         review_notes=[(str(t), str(r), str(c)) for t, r, c in figures["notes"]], flows_to_fix=flows, rows=rows,
-        trends=trends,
+        trends=trends, clock_adjusted=int(figures["adjusted"][0][0] or 0) if figures.get("adjusted") else 0,
     )
 
 
@@ -354,6 +357,12 @@ def md_text(value: object) -> str:
     return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=False)
 
 
+def clock_note(r: WeeklyReport) -> str:
+    return (f"Note: {r.clock_adjusted:,} row{'s' if r.clock_adjusted != 1 else ''} this week came from a desk whose "
+            f"clock was outside the accepted window (over {LATE_DAYS} days late or a day ahead): the team store "
+            "counted them in the week they arrived.")
+
+
 def to_markdown(r: WeeklyReport, chart_svgs: dict[str, str] | None = None) -> str:
     start, end = week_dates(r.week)
     svg = chart_svgs or {}
@@ -377,6 +386,7 @@ def to_markdown(r: WeeklyReport, chart_svgs: dict[str, str] | None = None) -> st
         "Draft outcomes: " + (", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(r.outcomes.items()))
                               or "none") + ".",
         "",
+        *([clock_note(r), ""] if r.clock_adjusted else []),
         "## Escalations",
         "",
         svg.get("reasons", ""),
@@ -519,6 +529,9 @@ def to_pdf(r: WeeklyReport) -> bytes:
             cells = table.row()
             for value in row:
                 cells.cell(safe(value))
+    if r.clock_adjusted:
+        pdf.ln(2)
+        pdf.multi_cell(0, 5, safe(clock_note(r)), new_x="LMARGIN", new_y="NEXT")
     for svg in all_charts(r).values():
         pdf.ln(2)
         pdf.image(io.BytesIO(svg.encode()), w=170)

@@ -156,7 +156,10 @@ def statements() -> list[str]:
             week = (" NEW.week := to_char(now() AT TIME ZONE 'UTC', 'IYYY-\"W\"IW');"
                     if "week" in EVENT_TABLES[name] else "")
             clamp = (f" IF NEW.{when} < now() - interval '{LATE_DAYS} days' OR NEW.{when} > now() + interval "
-                     f"'1 day' THEN NEW.{when} := now();{week} END IF;")
+                     f"'1 day' THEN NEW.{when} := now(); NEW.clock_adjusted := true;{week} END IF;")
+            # flagged, so the lead's report says how many rows came with a desk clock it did not believe
+            out.append(f"ALTER TABLE assist.{name} ADD COLUMN IF NOT EXISTS clock_adjusted boolean NOT NULL "
+                       "DEFAULT false")
         fn = f"assist.stamp_{name}_fn"
         out.append(f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN "
                    f"NEW.{column} := session_user; NEW.received_at := now();{clamp} RETURN NEW; END $fn$")

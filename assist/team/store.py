@@ -214,8 +214,12 @@ class TeamStore:
                       "WHERE cause <> '' LIMIT 30", (week,)),
             "tiers": (f"SELECT {tier_key.format(t='r')} AS k, count(*), count(DISTINCT r.workspace || '/' || "
                       "r.ticket_id), sum(r.cost_usd) FROM assist.draft_runs r WHERE r.week = %s GROUP BY 1", (week,)),
+            "adjusted": ("SELECT (SELECT count(*) FROM assist.escalations WHERE week = %s AND clock_adjusted) + "
+                         "(SELECT count(*) FROM assist.draft_outcomes WHERE week = %s AND clock_adjusted) + "
+                         "(SELECT count(*) FROM assist.draft_runs WHERE week = %s AND clock_adjusted)",
+                         (week, week, week)),
         }
-        return await self.fetch("read the report's figures", queries, [["outcomes", "notes"],
+        return await self.fetch("read the report's figures", queries, [["outcomes", "notes", "adjusted"],
                                                                       ["ttr", "escalations", "tiers"]])
 
     async def fetch(self, what: str, queries: Mapping[str, tuple[str, Sequence[Any]]], groups: list[list[str]]

@@ -241,6 +241,13 @@ async def test_the_database_says_who_wrote_a_row(team, tmp_path) -> None:
 
         # the login, the server's receipt time, and the week it arrived (not the backdated 2020-W02)
         assert row == ("bob_agent", True, iso_week(datetime.now(UTC)), True)
+    # ... and the lead's report for that week says a row came with a clock it did not believe
+    lead = TeamStore(_user_url(team, "lee_lead"), PASSWORDS["lee_lead"])
+    report = await team_report(lead, iso_week(datetime.now(UTC)))
+    assert report.clock_adjusted >= 1
+    from assist.reports import to_html
+
+    assert "clock was outside the accepted window" in to_html(report)
     async with await psycopg.AsyncConnection.connect(_user_url(team, "sue_senior"), password=PASSWORDS["sue_senior"],
                                                      autocommit=True) as conn:
         await conn.execute("INSERT INTO assist.reviews (uid, escalation_uid, reason, root_cause, flow_needs_fixing, "
