@@ -64,3 +64,48 @@ def test_smoke_runs_on_a_headless_box_without_qt_settings(tmp_path) -> None:
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "offline draft with" in done.stdout
+
+
+def test_a_full_session_leaves_no_key_or_customer_address_in_the_logs(open_window, make_session, run_until, paths,
+                                                                      secrets) -> None:
+    """Issue 25: with the app's own logging (INFO, httpx and the model host included), a session that drafts
+    through a model, meets a revoked key and sends a reply writes no API key and no customer address."""
+    from assist.domain import TicketId
+    from assist.session import API_KEY
+    from tests.helpers import model_settings
+    from tests.openai_server import OpenAIServer
+
+    key = "sk-live-Zq8vT3mK9pL2xW7nR4bY"
+    root = logging.getLogger()
+    before = list(root.handlers)
+    llm = OpenAIServer()
+    try:
+        _setup_logging(paths)
+        secrets.set(API_KEY, key)
+        window = open_window(make_session(model_settings(llm.api_base)))
+        emails = set()
+        for ticket in ("1002", "1001"):
+            window.open_ticket(TicketId(ticket))
+            run_until(lambda t=ticket: window.ticket.loaded == t and window.ticket.route is not None)
+            emails.add(window.ticket.ctx.ticket.requester_email)
+        llm.reply = "Hi, your order is on its way [1]."
+        window.generate_draft()
+        run_until(lambda: not window.runner.running("draft"), timeout=60)
+        llm.mode = "401"  # the key was revoked
+        window.generate_draft()
+        run_until(lambda: window.banner.isVisible(), timeout=60)
+        window.ticket.send(public=True)
+        run_until(lambda: not window.ticket.ops.running("send", TicketId("1001")), timeout=30)
+    finally:
+        llm.close()
+        for h in root.handlers[:]:
+            if h not in before:
+                h.flush()
+                root.removeHandler(h)
+                h.close()
+    logs = {p.name: p.read_text("utf-8", "replace") for p in paths.log_dir.glob("*.log*")}
+    assert logs and any("assist" in text for text in logs.values())
+    for name, text in logs.items():
+        assert key not in text and key[:12] not in text, name
+        for email in emails:
+            assert email not in text, (name, email)
