@@ -58,7 +58,7 @@ class RequestTrackerHelpdesk(HttpConnector):
         self.queue_sql = queue_sql
         self.tags_field = tags_field
         self._queues: dict[str, str] = {}
-        self._names: dict[str, str] = {}
+        self._people: dict[str, tuple[str, str]] = {}  # RT user Name -> (email, display name)
         self.name = "Request Tracker"
 
     def ticket_url(self, ticket_id: str) -> str:
@@ -93,11 +93,13 @@ class RequestTrackerHelpdesk(HttpConnector):
             "fields": "Subject,Status,Requestor,LastUpdated,Priority"})
         out = []
         for i in items[:limit]:
-            email = str(field(i, "Requestor", default=[{}])[0].get("id", "")) if field(i, "Requestor") else ""
+            user = str(field(i, "Requestor", default=[{}])[0].get("id", "")) if field(i, "Requestor") else ""
+            # the queue shows what is known without a call per row: a login name until the ticket is opened
+            email, name = self._people.get(user, (user if "@" in user else "", user))
             out.append(TicketSummary(
                 TicketId(str(i["id"])), i.get("Subject") or "(no subject)", STATUS.get(i.get("Status", ""),
                                                                                       TicketStatus.OPEN),
-                email, email, iso_time(i.get("LastUpdated")), str(i.get("Priority") or "normal")))
+                email, name, iso_time(i.get("LastUpdated")), str(i.get("Priority") or "normal")))
         return out
 
     async def get_ticket(self, ticket_id: TicketId, on_requester: Callable[[str], None] | None = None) -> Ticket:
@@ -105,16 +107,9 @@ class RequestTrackerHelpdesk(HttpConnector):
             raise TicketNotFoundError(f"#{ticket_id} is not a Request Tracker ticket number.")
         t = expect(await self.get_json(f"/ticket/{ticket_id}", ticket_id=ticket_id), dict, self.service, "a ticket")
         requestors = [r.get("id", "") for r in t.get("Requestor") or [] if isinstance(r, dict)]
-        email = requestors[0] if requestors else ""
+        email, name = await self._person(requestors[0]) if requestors else ("", "")
         if on_requester is not None and email:
             on_requester(email)
-        name = email
-        if email:
-            if email not in self._names:  # one call per requester, not per ticket (a history import)
-                user = await self.get_json(f"/user/{email}")
-                self._names[email] = field(user, "RealName", default="") or field(user, "Name", default=email) \
-                    or email
-            name = self._names[email]
         history = await self._pages(f"/ticket/{ticket_id}/history", {"fields": "Type,Creator,Created"}, ticket_id)
         # The list carries no content: a file attached to a mail (an 8 MB image) is listed, never downloaded
         # on open; the message body is the part without a file name, read by content type.
@@ -164,6 +159,19 @@ class RequestTrackerHelpdesk(HttpConnector):
                       STATUS.get(t.get("Status", ""), TicketStatus.OPEN), email, name, iso_time(t.get("Created")),
                       iso_time(t.get("LastUpdated")), tuple(messages), str(t.get("Priority") or "normal"), tags,
                       self.ticket_url(str(t["id"])), tuple(fields))
+
+    async def _person(self, user: str) -> tuple[str, str]:
+        """(email, name) of an RT user. REST2 names users by their ``Name``, which is an email address only on
+        sites where people log in with one; with SSO/LDAP logins it is "kim.lee", so the address is the
+        user's ``EmailAddress`` and the greeting its ``RealName``. Asked once per user (a history import)."""
+        if user not in self._people:
+            data = await self.get_json(f"/user/{user}")
+            address = str(field(data, "EmailAddress", default="") or "").strip()
+            if not address and "@" in user:
+                address = user  # an unprivileged requester RT created from a mail: its Name is the address
+            real = str(field(data, "RealName", default="") or "").strip()
+            self._people[user] = (address, real or address or user)
+        return self._people[user]
 
     async def _queue_name(self, queue_id: str) -> str:
         """A queue's name (REST2 gives tickets its id), asked once per queue."""

@@ -227,3 +227,24 @@ async def test_attached_html_file_stays_a_file_and_is_not_downloaded(rt_env, hel
     other = _create(rt_env, f"other {tag}", "unrelated", f"o{tag}@example.com")
     with pytest.raises(TicketNotFoundError, match="not part of ticket"):
         await helpdesk.fetch_attachment(TicketId(other), first.attachments[0].id)
+
+
+async def test_a_login_named_requester_is_read_by_email_address_and_real_name(rt_env, helpdesk) -> None:
+    """Issue 24: REST2 names users by Name; on an SSO/LDAP site that is a login ("kim.lee"), not an address.
+    The requester's email (CRM lookup, action ownership) is the user's EmailAddress, the greeting its RealName."""
+    tag = uuid.uuid4().hex[:8]
+    login, address = f"kim.lee.{tag}", f"kim.lee.{tag}@corp.example"
+    with _rt(rt_env) as rt:
+        made = rt.post("/user", json={"Name": login, "EmailAddress": address, "RealName": "Kim Lee",
+                                      "Privileged": 1})
+        assert made.status_code == 201, made.text
+    tid = _create(rt_env, f"laptop dock {tag}", "my dock stopped charging", login)
+    with _rt(rt_env) as rt:  # RT's own view: the requester is referenced by the login, not the address
+        assert rt.get(f"/ticket/{tid}").json()["Requestor"][0]["id"] == login
+    ticket = await helpdesk.get_ticket(TicketId(tid))
+    assert ticket.requester_email == address
+    assert ticket.requester_name == "Kim Lee"
+    assert ticket.messages[0].author == "Kim Lee"
+    seen: list[str] = []
+    await helpdesk.get_ticket(TicketId(tid), seen.append)
+    assert seen == [address]  # the CRM is asked about the address, never the login
