@@ -360,6 +360,8 @@ class MainWindow(QMainWindow):
             self.open_ticket(self.ticket.current, self.ticket.current_email)
 
     def _show_queue(self, tickets: list[TicketSummary]) -> None:
+        if self.banner.text.startswith("Couldn't load the queue"):
+            self.banner.hide()  # it loads now: the old failure is no longer true
         self.queue.set_tickets(tickets, keep=self.ticket.current)
         self.statusBar().showMessage(f"{len(tickets)} tickets · {self.session.helpdesk.name}", 4000)
         if self.ticket.current is None and tickets:
@@ -458,7 +460,7 @@ class MainWindow(QMainWindow):
         dialog.saved.connect(self._on_settings_saved)
         dialog.open()
 
-    def _on_settings_saved(self) -> None:
+    def _on_settings_saved(self, reconnect: bool = False) -> None:
         self.ticket.autosave.setInterval(self.session.settings.ui.autosave_ms)
         self.draft.set_send_as(self.session.settings.current.reply.send_as)
         names = list(self.session.settings.workspaces)
@@ -469,6 +471,9 @@ class MainWindow(QMainWindow):
         self.workspace_box.blockSignals(False)
         if self.session.settings.active_workspace != self.session.workspace:
             self.workspace_box.setCurrentText(self.session.settings.active_workspace)
+            return
+        if reconnect:  # a new token, helpdesk, CRM, team store or model: connect with them now, not at restart
+            self.reconnect(self.session.workspace, "Settings saved: reconnected")
             return
         ai = self.actions_by_name["ai"]
         if ai.isChecked() != self.session.ai_enabled:
@@ -510,6 +515,13 @@ class MainWindow(QMainWindow):
             save_settings(settings, self.session.paths.config_file)
         except OSError as exc:
             self.banner.show_message(f"Couldn't save the workspace choice: {exc.strerror}")
+        self.reconnect(name, f"Workspace {name}")
+
+    def reconnect(self, name: str, note: str) -> None:
+        """A fresh session for workspace ``name`` (its connectors, keys and models as saved now); the old
+        one closes once its saves and running actions are done. The queue reloads; the ticket is reopened."""
+        settings = self.session.settings
+        reopen = (self.ticket.current, self.ticket.current_email) if name == self.session.workspace else None
         self.save_draft_now()
         for task in ("queue", "open", "route", "draft", "actions", "history"):
             self.runner.cancel(task)
@@ -532,8 +544,11 @@ class MainWindow(QMainWindow):
             self.draft.set_enabled(False)
             self.actions_pane.clear()
             self.setWindowTitle(f"Assist — {new.workspace} workspace")
-            self.statusBar().showMessage(f"Workspace {new.workspace} · {new.helpdesk.name}", 6000)
+            self.statusBar().showMessage(f"{note} · {new.helpdesk.name}", 6000)
+            self.banner.hide()  # what it said was about the old connection
             self.start()
+            if reopen is not None and reopen[0] is not None:
+                self.open_ticket(reopen[0], reopen[1])
 
         self.runner.run("switch", _swap(), on_ok=_swapped)
 

@@ -57,7 +57,7 @@ class SettingsDialog(QDialog):
         saved(): settings were validated, written and applied to the session.
     """
 
-    saved = Signal()
+    saved = Signal(bool)  # True when the active workspace's connections changed: the window reconnects
 
     def __init__(self, session: Session, parent: QWidget | None = None, runner: TaskRunner | None = None) -> None:
         super().__init__(parent)
@@ -411,13 +411,21 @@ class SettingsDialog(QDialog):
             return
         secrets = self.session.secrets
         secrets.session_only = self.session_only.isChecked() and not secrets.secure
+        before = self.session.settings
+        active = before.active_workspace
+        reconnect = (as_data(before.models) != as_data(settings.models)
+                     or as_data(before.ai) != as_data(settings.ai)
+                     or active not in settings.workspaces
+                     or as_data(before.workspaces[active]) != as_data(settings.workspaces[active]))
         try:
             if self.api_key.text():
                 secrets.set(MODEL_KEY, self.api_key.text())
+                reconnect = True
             name = self.ws_combo.currentText()
             for field, secret in self._secret_fields(name):
                 if field.text():
                     secrets.set(secret, field.text())
+                    reconnect = reconnect or name == active
             save_settings(settings, self.session.paths.config_file)
         except (AssistError, OSError) as exc:
             self.error.setText(str(exc))
@@ -425,5 +433,5 @@ class SettingsDialog(QDialog):
         self.session.settings = settings
         if self.ws_combo.currentText() == self.session.workspace:  # routes at the new precision from now on
             self.session.intents.precision = settings.current.routing.precision
-        self.saved.emit()
+        self.saved.emit(reconnect)
         self.accept()

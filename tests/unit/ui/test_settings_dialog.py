@@ -106,3 +106,64 @@ def test_sentence_vectors_are_chosen_in_settings(open_window, paths) -> None:
     assert problems == [] and saved.ai.embeddings == "model"
     assert (saved.models.embedding.model, saved.models.embedding.api_base) == ("ollama/nomic-embed-text",
                                                                                "http://127.0.0.1:11434")
+
+
+def test_saving_a_token_reconnects_loads_the_queue_and_clears_the_banner(qtbot, loop, run_until, make_session,
+                                                                         live_windows, paths, secrets) -> None:
+    """Issue 24: after the first token was saved, Retry and F5 kept using the old session (no token) and the red
+    banner stayed; only switching workspaces away and back loaded the queue."""
+    import base64
+    import json
+
+    from assist.settings import HelpdeskSettings, WorkspaceSettings
+    from tests.helpers import serve
+
+    from ui.main_window import MainWindow
+
+    good = "Basic " + base64.b64encode(b"agent@acme.example/token:ZD-TOKEN-1").decode()
+
+    kim = {"id": 9, "email": "kim@corp.example", "name": "Kim Lee"}
+    ticket = {"id": 7, "subject": "Dock stopped charging", "status": "open", "requester_id": 9,
+              "created_at": "2026-12-01T10:00:00Z", "updated_at": "2026-12-01T10:00:00Z", "tags": []}
+
+    def zendesk(h) -> None:  # Zendesk's answers (views, show_many, ticket, comments), 401 without the token
+        if h.headers.get("Authorization") != good:
+            status, body = 401, {"error": "Couldn't authenticate you"}
+        elif h.path.startswith("/api/v2/views/42/tickets.json"):
+            status, body = 200, {"tickets": [ticket], "meta": {"has_more": False}, "links": {"next": None}}
+        elif h.path.startswith("/api/v2/users/show_many.json"):
+            status, body = 200, {"users": [kim]}
+        elif h.path.startswith("/api/v2/tickets/7.json"):
+            status, body = 200, {"ticket": ticket, "users": [kim]}
+        elif h.path.startswith("/api/v2/tickets/7/comments.json"):
+            status, body = 200, {"comments": [{"id": 70, "author_id": 9, "body": "My dock stopped charging.",
+                                               "public": True, "created_at": "2026-12-01T10:00:00Z"}],
+                                 "meta": {"has_more": False}, "links": {"next": None}}
+        else:
+            status, body = 404, {"error": "RecordNotFound"}
+        data = json.dumps(body).encode()
+        h.send_response(status)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        h.wfile.write(data)
+
+    with serve(zendesk) as (base, _log):
+        settings = Settings()
+        settings.workspaces["acme"] = WorkspaceSettings(helpdesk=HelpdeskSettings(
+            kind="zendesk", url=base, email="agent@acme.example", queue="42"))
+        settings.active_workspace = "acme"
+        window = MainWindow(make_session(settings))
+        live_windows.append(window)
+        window.show()
+        window.start()
+        run_until(lambda: "Couldn't load the queue" in window.banner.text, timeout=30)
+        assert "token" in window.banner.text.lower()  # one plain sentence about the missing token
+        dialog = SettingsDialog(window.session, window)
+        dialog.saved.connect(window._on_settings_saved)
+        dialog.hd_token.setText("ZD-TOKEN-1")
+        dialog._on_buttons_accepted()
+        run_until(lambda: window.queue.list.count() == 1 and window.ticket.loaded == "7", timeout=30)
+        assert window.banner.text == ""  # the old failure is gone with the old connection
+        assert "My dock stopped charging." in window.thread.toPlainText()
+        assert secrets.get("acme:helpdesk-token") == "ZD-TOKEN-1"
