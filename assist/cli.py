@@ -25,7 +25,6 @@ if TYPE_CHECKING:  # the heavy modules load inside the commands that use them: `
     from assist.knowledge.ingest import IngestProgress
     from assist.secrets import SecretStore
 
-SECRET_NAMES = ("model-api-key",)
 __all__ = ["SUBCOMMANDS", "doctor", "main", "suggest"]
 
 
@@ -105,7 +104,12 @@ def doctor(paths: Paths, secrets: SecretStore, out: TextIO | None = None) -> int
         "Models: " + (", ".join(f"{t} = {getattr(settings.models, t).model}" for t in ("fast", "frontier")
                                 if getattr(settings.models, t).model) or "not configured (offline drafting only)"),
     ]
-    names = list(SECRET_NAMES)
+    from assist import model_keys
+
+    names = list(dict.fromkeys(model_keys.key_name(t) for t in (settings.models.fast, settings.models.frontier,
+                                                                settings.models.embedding) if t.model))
+    if not names:
+        lines.append("Model API keys: none needed (no model configured)")
     if settings.current.helpdesk.kind != "demo":
         names.append(f"{settings.workspace}:helpdesk-token")
     if settings.current.crm.kind in ("hubspot", "http_json"):

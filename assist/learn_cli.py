@@ -110,13 +110,11 @@ async def _model_names(settings: Settings, buckets: list, secrets: SecretStore |
     fast = settings.models.fast
     if not (fast.model and settings.ai.enabled and buckets):
         return buckets
+    from assist import model_keys
     from assist.learning.discover import model_names
     from assist.secrets import SecretStore
 
-    try:
-        key = (secrets or SecretStore()).get("model-api-key")
-    except AssistError:
-        key = None
+    key = model_keys.api_key(secrets or SecretStore(), fast, settings.models)
     named = await model_names(buckets, fast, key, redact=settings.ai.redact_pii)
     if [b.name for b in named] != [b.name for b in buckets]:
         print(f"bucket names from {fast.model}" + (" (personal data masked)" if settings.ai.redact_pii else ""))

@@ -64,7 +64,7 @@ from assist.paths import Paths
 from assist.reply import customer_reply
 from assist.routing import check_rules, customer_text, route
 from assist.secrets import SecretStore
-from assist.settings import Settings
+from assist.settings import ModelTier, Settings
 
 if TYPE_CHECKING:
     from assist.actions.demo_backend import DemoBackend
@@ -72,8 +72,6 @@ if TYPE_CHECKING:
     from assist.learning.discover import Bucket
     from assist.reports import WeeklyReport
     from assist.team.sync import TeamSync
-
-API_KEY = "model-api-key"
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +200,8 @@ class Session:
             return []
         model = self.settings.models.fast if self.settings.models.fast.model else None
         info = self.intents.taxonomy.get(r.intent)
-        return await self.actions.propose(ctx, r, self.settings.agent.name, model, self.secrets.get(API_KEY),
+        return await self.actions.propose(ctx, r, self.settings.agent.name, model,
+                                          self.model_key(model) if model else None,
                                           redact=self.settings.ai.redact_pii,
                                           intent_actions=info.actions if info else ())
 
@@ -376,6 +375,12 @@ class Session:
         footnotes = self.settings.current.reply.citations == "footnotes"
         return customer_reply(body, draft.citations if draft else (), footnotes=footnotes)
 
+    def model_key(self, tier: ModelTier) -> str | None:
+        """The API key of this tier's provider only (``assist.model_keys``)."""
+        from assist import model_keys
+
+        return model_keys.api_key(self.secrets, tier, self.settings.models)
+
     async def signature_name(self) -> str:
         """How replies are signed: the configured name, else the helpdesk's name for the agent; '' = ask."""
         if not self.settings.agent.display_name and not self._asked_helpdesk_for_name:
@@ -503,7 +508,7 @@ class Session:
         if r.human_only or not fast.model or not self.settings.routing.llm_classifier or not labels:
             return r
         intent = await llm.classify(
-            f"{ctx.ticket.subject}\n{customer_text(ctx.ticket)}", fast, self.secrets.get(API_KEY),
+            f"{ctx.ticket.subject}\n{customer_text(ctx.ticket)}", fast, self.model_key(fast),
             redact=self.settings.ai.redact_pii, labels=labels,
         )
         if intent and intent != r.intent:
@@ -519,7 +524,7 @@ class Session:
         from assist.learning.discover import model_names
 
         async def name(buckets: list[Bucket]) -> list[Bucket]:
-            return await model_names(buckets, fast, self.secrets.get(API_KEY), redact=self.settings.ai.redact_pii)
+            return await model_names(buckets, fast, self.model_key(fast), redact=self.settings.ai.redact_pii)
 
         return name
 
@@ -562,7 +567,7 @@ class Session:
             text, error = "", ""
             try:
                 async for delta in llm.stream(
-                    messages, tier_cfg, self.secrets.get(API_KEY), redact=ai.redact_pii, usage=usage
+                    messages, tier_cfg, self.model_key(tier_cfg), redact=ai.redact_pii, usage=usage
                 ):
                     text += delta.text
                     yield delta

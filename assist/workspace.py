@@ -125,10 +125,9 @@ def load_taxonomy(paths: Paths, name: str, ws: WorkspaceSettings) -> taxonomies.
 def sentence_encoder(paths: Paths, settings: Settings, secrets: SecretStore | None) -> embeddings.CachedEncoder | None:
     """The active workspace's sentence encoder as ``[ai] embeddings`` chooses it (nothing loads yet)."""
     def key() -> str | None:
-        try:
-            return secrets.get("model-api-key") if secrets is not None else None
-        except AssistError:
-            return None
+        from assist import model_keys
+
+        return model_keys.api_key(secrets, settings.models.embedding, settings.models)
 
     return embeddings.for_workspace(settings.ai.embeddings, paths.workspace_dir(settings.workspace),
                                     settings.models.embedding, key, settings.ai.redact_pii)

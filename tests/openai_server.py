@@ -35,6 +35,8 @@ def _chunk(content: str | None, finish: str | None = None, role: bool = False) -
 class OpenAIServer:
     def __init__(self) -> None:
         self.mode = "ok"  # ok | 429 | stall | malformed | 401
+        self.key = ""  # when set, like the real API: any other bearer key (or none) is a 401
+        self.keys_seen: list[str] = []
         self.reply = "Hello [1]."
         self.requests: list[dict[str, Any]] = []
         self.stall_s = 3.0
@@ -62,6 +64,12 @@ class OpenAIServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 req = json.loads(self.rfile.read(length) or b"{}")
                 outer.requests.append(req)
+                sent = self.headers.get("Authorization", "")
+                outer.keys_seen.append(sent)
+                if outer.key and sent != f"Bearer {outer.key}":
+                    self._json(401, {"error": {"message": "Incorrect API key provided",
+                                               "type": "invalid_request_error", "code": "invalid_api_key"}})
+                    return
                 if self.path.rstrip("/").endswith("/embeddings"):
                     self._embeddings(req)
                     return

@@ -23,16 +23,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from assist import model_keys
 from assist.errors import AssistError, SettingsError
 from assist.evaluation import describe_last, evaluate, last_results, load_suite, table
 from assist.paths import resources_dir
 from assist.session import Session
-from assist.settings import WorkspaceSettings, as_data, checked, copied, save_settings, validate
+from assist.settings import ModelTier, WorkspaceSettings, as_data, checked, copied, save_settings, validate
 from assist.workspace import isolated_session, test_connection
 
 from ui.tasks import TaskRunner
-
-MODEL_KEY = "model-api-key"
 
 
 class _ResultView(QPlainTextEdit):
@@ -89,13 +88,17 @@ class SettingsDialog(QDialog):
         self.session_only = QCheckBox("Keep secrets in memory for this session only (not saved anywhere)")
         self.session_only.setVisible(not status.secure)
         self.session_only.setChecked(session.secrets.session_only)
-        self.api_key = QLineEdit()
-        self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
-        self.api_key.setPlaceholderText(
-            "set — leave empty to keep" if self._has_key() else "not set"
-        )
-        self.api_key.setEnabled(status.secure or session.secrets.session_only)
-        self.session_only.toggled.connect(self.api_key.setEnabled)
+        # one key per provider (assist.model_keys): each tier's field says whose key it is and whether it is set
+        self.keys: dict[str, QLineEdit] = {}
+        self.key_labels: dict[str, QLabel] = {}
+        for tier in ("fast", "frontier", "embedding"):
+            key = QLineEdit()
+            key.setEchoMode(QLineEdit.EchoMode.Password)
+            key.setObjectName(f"{tier}Key")
+            key.setEnabled(status.secure or session.secrets.session_only)
+            self.session_only.toggled.connect(key.setEnabled)
+            self.keys[tier], self.key_labels[tier] = key, QLabel()
+        self.api_key = self.keys["fast"]
         self.error = QLabel("")
         self.error.setObjectName("settingsError")
         self.error.setStyleSheet("color: #b00020")
@@ -141,6 +144,10 @@ class SettingsDialog(QDialog):
         models.addRow("Embedding model", self.embedding_model)
         models.addRow("Embedding api_base", self.embedding_base)
         models.addRow("", self.redact)
+        for name, base in [*self.models.values(), (self.embedding_model, self.embedding_base)]:
+            name.textChanged.connect(self._show_key_states)
+            base.textChanged.connect(self._show_key_states)
+        self._show_key_states()
         self.eval_label = _ResultView(self._last_eval_text())
         self.eval_label.setObjectName("evalResult")
         self.eval_button = QPushButton("Run regression suite")
@@ -152,7 +159,8 @@ class SettingsDialog(QDialog):
         secrets = QFormLayout()
         secrets.addRow(self.keyring_label)  # full width: the whole message, never clipped
         secrets.addRow(self.session_only)
-        secrets.addRow("Model API key", self.api_key)
+        for tier, key in self.keys.items():
+            secrets.addRow(self.key_labels[tier], key)
         tabs = QTabWidget()
         for title, form in (("General", general), ("Models", models), ("Secrets", secrets)):
             page = QWidget()
@@ -367,11 +375,26 @@ class SettingsDialog(QDialog):
 
         self.runner.run("eval", _run(), on_ok=_done, on_error=_failed)
 
-    def _has_key(self) -> bool:
-        try:
-            return self.session.secrets.has(MODEL_KEY)
-        except AssistError:
-            return False
+    def _tier_form(self, tier: str) -> ModelTier:
+        name, base = self.models[tier] if tier in self.models else (self.embedding_model, self.embedding_base)
+        return ModelTier(model=name.text().strip(), api_base=base.text().strip())
+
+    def _show_key_states(self) -> None:
+        """Each tier's key field names the provider the key goes to, and whether one is set."""
+        for tier, key in self.keys.items():
+            cfg = self._tier_form(tier)
+            if not cfg.model:
+                self.key_labels[tier].setText(f"{tier.capitalize()} model key")
+                key.setPlaceholderText("no model set for this tier")
+                continue
+            who = model_keys.provider(cfg.model, cfg.api_base)
+            self.key_labels[tier].setText(f"{tier.capitalize()} model key ({who})")
+            try:
+                has = self.session.secrets.has(model_keys.key_name(cfg))
+            except AssistError:
+                has = False
+            key.setPlaceholderText("set — leave empty to keep" if has else
+                                   "not set" + (" (a local server may need none)" if cfg.api_base else ""))
 
     def _on_buttons_accepted(self) -> None:
         if self._models_changed() and self._suite_ran_for != self._models():
@@ -418,9 +441,11 @@ class SettingsDialog(QDialog):
                      or active not in settings.workspaces
                      or as_data(before.workspaces[active]) != as_data(settings.workspaces[active]))
         try:
-            if self.api_key.text():
-                secrets.set(MODEL_KEY, self.api_key.text())
-                reconnect = True
+            for tier, key in self.keys.items():
+                cfg = getattr(settings.models, tier)
+                if key.text() and cfg.model:  # the key belongs to this tier's provider, and goes only there
+                    secrets.set(model_keys.key_name(cfg), key.text())
+                    reconnect = True
             name = self.ws_combo.currentText()
             for field, secret in self._secret_fields(name):
                 if field.text():

@@ -11,7 +11,7 @@ def test_doctor_reports_versions_paths_keyring_and_configuration(paths: Paths, s
     assert str(paths.config_file) in out and "defaults in use" in out
     assert "Keyring: " in out and "(secure)" in out
     assert "Helpdesk: demo" in out
-    assert "Secret model-api-key: not set" in out
+    assert "Model API keys: none needed (no model configured)" in out
     assert "Sentence vectors: " in out  # which embedding provider is on (issue 30)
 
 

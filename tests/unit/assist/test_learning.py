@@ -258,8 +258,11 @@ async def test_the_fast_model_names_buckets_through_the_masked_gateway(make_sess
     monkeypatch.setattr("assist.llm.is_cloud", lambda tier: True)  # the loopback server stands in for a cloud
     server = OpenAIServer()
     try:
-        secrets.set("model-api-key", "sk-test")
-        session = make_session(model_settings(server.api_base))
+        from assist.model_keys import key_name
+
+        settings = model_settings(server.api_base)
+        secrets.set(key_name(settings.models.fast), "sk-test")
+        session = make_session(settings)
         rows = [history.HistoryTicket(str(n), "roaming", f"charged for roaming in spain, ring +44 7911 123{n:03d}")
                 for n in range(6)] + [history.HistoryTicket(str(n + 6), "sim", "new sim not activating, "
                                                             "write to jo.bloggs@example.com") for n in range(6)]
@@ -339,10 +342,12 @@ def test_assist_learn_names_buckets_with_the_fast_model_masked(paths, secrets, t
     monkeypatch.setattr("assist.llm.is_cloud", lambda tier: True)  # the loopback server stands in for a cloud
     server = OpenAIServer()
     try:
-        secrets.set("model-api-key", "sk-test")
+        from assist.model_keys import key_name
+
         settings = Settings()
         settings.ai.embeddings = "off"
         settings.models.fast = ModelTier(model="openai/gpt-4o-mini", api_base=server.api_base)
+        secrets.set(key_name(settings.models.fast), "sk-test")
         settings.workspaces["team"] = WorkspaceSettings(helpdesk=HelpdeskSettings(
             kind="request_tracker", url="http://127.0.0.1:9", queue=""))
         save_settings(settings, paths.config_file)

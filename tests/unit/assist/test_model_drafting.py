@@ -36,7 +36,9 @@ async def _run(session, ticket_id: str):
 
 
 async def test_streams_a_cited_draft_with_cost_and_latency(make_session, secrets, llm) -> None:
-    secrets.set("model-api-key", "sk-test-123")
+    from assist.model_keys import key_name
+
+    secrets.set(key_name(_settings(llm).models.fast), "sk-test-123")
     llm.reply = ("Hi Derek, your grinder order KC-48377 hasn't shipped yet [1]. Orders are roasted and "
                  "packed within 1-2 business days [2]. Best, Sam")
     s = make_session(_settings(llm))
@@ -62,7 +64,9 @@ async def test_the_cost_is_what_the_provider_billed(make_session, secrets, llm) 
     from importlib.util import find_spec
     from pathlib import Path
 
-    secrets.set("model-api-key", "sk-test-123")
+    from assist.model_keys import key_name
+
+    secrets.set(key_name(_settings(llm).models.fast), "sk-test-123")
     llm.reply = "Hi Derek, your order ships tomorrow [1]."
     llm.usage = {"prompt_tokens": 1200, "completion_tokens": 300, "total_tokens": 1500}
     s = make_session(_settings(llm))
@@ -261,3 +265,46 @@ async def test_a_hung_model_host_is_replaced_not_waited_on_again(make_session, l
             os.kill(hung.pid, signal.SIGCONT)
             hung.kill()
         hung.wait()
+
+
+async def test_each_provider_gets_its_own_key_and_no_other(make_session, secrets) -> None:
+    """Issue 24: one keyring slot served both tiers, so OpenAI for fast and another provider for frontier could
+    not both work, and the key went to every api_base. Two providers that reject each other's key."""
+    from msgspec.structs import replace
+
+    from assist.model_keys import key_name
+
+    a, b = OpenAIServer(), OpenAIServer()
+    try:
+        a.key, b.key = "sk-provider-a", "sk-provider-b"
+        s = Settings()
+        s.models.fast = ModelTier(model=MODEL, api_base=a.api_base)
+        s.models.frontier = ModelTier(model="openai/gpt-4o", api_base=b.api_base)
+        s.routing.llm_classifier = False
+        secrets.set(key_name(s.models.fast), a.key)
+        secrets.set(key_name(s.models.frontier), b.key)
+        session = make_session(s)
+        ctx = await session.open_ticket(TicketId("1002"))
+        r = await session.route_ticket(ctx)
+        for tier, model, server in ((Tier.FAST, MODEL, a), (Tier.FRONTIER, "openai/gpt-4o", b)):
+            server.reply = f"Hi Derek, from the {tier.value} tier [1]."
+            events = [e async for e in session.draft(ctx, replace(r, tier=tier, model=model), fallback=False)]
+            assert events[-1].error == "" and events[-1].text == server.reply, events[-1].error
+        assert set(a.keys_seen) == {"Bearer sk-provider-a"} and set(b.keys_seen) == {"Bearer sk-provider-b"}
+    finally:
+        a.close()
+        b.close()
+
+
+def test_the_single_key_of_earlier_versions_moves_to_its_provider_and_never_to_a_local_server(secrets) -> None:
+    from assist.model_keys import api_key, key_name, provider
+
+    s = Settings()
+    s.models.fast = ModelTier(model="gpt-4o-mini")  # OpenAI's own endpoint
+    s.models.frontier = ModelTier(model="ollama_chat/llama3.1", api_base="http://localhost:11434")
+    secrets.set("model-api-key", "sk-legacy")
+    assert provider("gpt-4o-mini") == "openai" and provider("claude-3-5-sonnet-latest") == "anthropic"
+    assert provider("openai/x", "http://localhost:11434/v1") == "localhost:11434"
+    assert api_key(secrets, s.models.frontier, s.models) is None  # the local server gets no one's key
+    assert api_key(secrets, s.models.fast, s.models) == "sk-legacy"
+    assert secrets.get(key_name(s.models.fast)) == "sk-legacy" and secrets.get("model-api-key") is None

@@ -71,7 +71,7 @@ def test_a_full_session_leaves_no_key_or_customer_address_in_the_logs(open_windo
     """Issue 25: with the app's own logging (INFO, httpx and the model host included), a session that drafts
     through a model, meets a revoked key and sends a reply writes no API key and no customer address."""
     from assist.domain import TicketId
-    from assist.session import API_KEY
+    from assist.model_keys import key_name
     from tests.helpers import model_settings
     from tests.openai_server import OpenAIServer
 
@@ -81,8 +81,9 @@ def test_a_full_session_leaves_no_key_or_customer_address_in_the_logs(open_windo
     llm = OpenAIServer()
     try:
         _setup_logging(paths)
-        secrets.set(API_KEY, key)
-        window = open_window(make_session(model_settings(llm.api_base)))
+        settings = model_settings(llm.api_base)
+        secrets.set(key_name(settings.models.fast), key)
+        window = open_window(make_session(settings))
         emails = set()
         for ticket in ("1002", "1001"):
             window.open_ticket(TicketId(ticket))

@@ -34,7 +34,9 @@ def test_roster_saved_and_ticket_rerouted(open_window, run_until, paths, secrets
     assert problems == []
     assert saved.models.fast.model == "openai/gpt-4o-mini"
     assert "sk-secret" not in paths.config_file.read_text()  # secrets never in the file
-    assert secrets.get("model-api-key") == "sk-secret"
+    from assist.model_keys import key_name
+
+    assert secrets.get(key_name(saved.models.fast)) == "sk-secret"  # the fast tier's provider, only
 
 
 def test_invalid_value_is_named_and_nothing_saved(open_window, paths) -> None:
@@ -47,7 +49,12 @@ def test_invalid_value_is_named_and_nothing_saved(open_window, paths) -> None:
 
 
 def test_no_secure_keyring_says_so_and_asks_before_fallback(qtbot, paths) -> None:
-    session = build_session(paths, Settings(), SecretStore(keyring.backends.fail.Keyring()))
+    from assist.model_keys import key_name
+    from assist.settings import ModelTier
+
+    settings = Settings()
+    settings.models.fast = ModelTier(model="gpt-4o-mini")
+    session = build_session(paths, settings, SecretStore(keyring.backends.fail.Keyring()))
     try:
         dialog = SettingsDialog(session)
         qtbot.addWidget(dialog)
@@ -58,7 +65,8 @@ def test_no_secure_keyring_says_so_and_asks_before_fallback(qtbot, paths) -> Non
         assert dialog.api_key.isEnabled()
         dialog.api_key.setText("sk-memory-only")
         dialog._on_buttons_accepted()
-        assert session.secrets.get("model-api-key") == "sk-memory-only"
+        assert session.secrets.get(key_name(settings.models.fast)) == "sk-memory-only"
+        assert "(openai)" in dialog.key_labels["fast"].text()  # the field says whose key it is
         assert "sk-memory-only" not in paths.config_file.read_text()
     finally:
         session.journal.close()
