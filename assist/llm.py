@@ -212,9 +212,17 @@ async def start_host() -> None:
 
 # The host's failure kinds (assist.llm_host.kind) as the agent reads them.
 _ERRORS: dict[str, tuple[type[LLMError], str]] = {
+    "quota": (LLMError, "{model}'s account is out of credit or over its budget: top it up (or raise the "
+                        "budget) with the provider, then retry."),
     "rate_limit": (LLMRateLimitError, "{model} is rate-limiting requests (429). Wait a minute and retry."),
     "timeout": (LLMTimeoutError, "{model} did not answer in time."),
     "auth": (LLMError, "{model} rejected the API key. Update it in Settings."),
+    "not_found": (LLMError, "The provider doesn't know the model {model} (it may have been renamed or retired): "
+                            "check the model name in Settings > Models."),
+    "too_long": (LLMError, "This ticket is longer than {model} can read at once: draft it with the frontier "
+                           "model or shorten what is sent."),
+    "refused": (LLMError, "{model} declined to write this reply (its content policy)."),
+    "server": (LLMError, "{model}'s provider had an error on its side ({kind}). Retry in a minute."),
     "connection": (LLMError, "Couldn't reach {model}: {message}."),
     "api": (LLMResponseError, "{model} returned an error: {message}."),
     "host": (LLMError, "{message}"),

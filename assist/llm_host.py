@@ -15,7 +15,8 @@ with those arguments and reports what came back. Protocol: one JSON object per l
   then ``{"id": n, "end": true, "cost": 0.0012}``; for a completion ``{"id": n, "text": "...",
   "tool_calls": [{"name": ..., "arguments": "<json>"}]}``; for embeddings ``{"id": n, "vectors": [[...]]}``;
   on failure ``{"id": n, "error": kind,
-  "message": "...", "type": "..."}`` with kind one of rate_limit, timeout, auth, connection, api,
+  "message": "...", "type": "..."}`` with kind one of quota, rate_limit, timeout, auth, not_found,
+  too_long, refused, server, connection, api,
   malformed.
 
 The host exits when its stdin closes (the app quit or died).
@@ -107,14 +108,34 @@ def priced(litellm: Any, model: str) -> bool:
 
 def kind(litellm: Any, exc: BaseException) -> str:
     """litellm's exception as one of the kinds ``assist.llm`` turns into a message for the agent."""
+    text = str(exc).lower()
+    budget = getattr(litellm, "BudgetExceededError", None)
+    if (budget is not None and isinstance(exc, budget)) or any(
+            w in text for w in ("insufficient_quota", "exceeded your current quota", "budget has been exceeded",
+                                "credit balance is too low", "billing")):
+        return "quota"
     if isinstance(exc, litellm.RateLimitError):
         return "rate_limit"
-    if isinstance(exc, litellm.Timeout) or "timed out" in str(exc).lower() or "timeout" in type(exc).__name__.lower():
+    if isinstance(exc, litellm.Timeout) or "timed out" in text or "timeout" in type(exc).__name__.lower():
         return "timeout"
     if isinstance(exc, litellm.AuthenticationError):
         return "auth"
-    if isinstance(exc, litellm.APIConnectionError | litellm.ServiceUnavailableError | litellm.InternalServerError):
+    if isinstance(exc, litellm.NotFoundError) or any(
+            w in text for w in ("llm provider not provided", "model_not_found", "does not exist",
+                                "unknown model", "is not a valid model")):
+        return "not_found"
+    if isinstance(exc, litellm.ContextWindowExceededError):
+        return "too_long"
+    if isinstance(exc, litellm.ContentPolicyViolationError):
+        return "refused"
+    # litellm reports a refused or unresolvable address as an InternalServerError ("Connection error."): the
+    # server was never reached, which is a different sentence from a provider's own 5xx
+    if isinstance(exc, litellm.APIConnectionError) or any(
+            w in text for w in ("connection error", "connection refused", "connecterror", "name or service not known",
+                                "nodename nor servname", "network is unreachable", "cannot connect")):
         return "connection"
+    if isinstance(exc, litellm.ServiceUnavailableError | litellm.InternalServerError):
+        return "server"
     if isinstance(exc, litellm.APIError | litellm.BadRequestError):
         return "api"
     return "malformed"

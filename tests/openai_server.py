@@ -32,9 +32,21 @@ def _chunk(content: str | None, finish: str | None = None, role: bool = False) -
     return b"data: " + json.dumps(body).encode() + b"\n\n"
 
 
+# https://platform.openai.com/docs/guides/error-codes: status and body as the API sends them
+ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
+    "404": (404, {"error": {"message": "The model `gpt-4o-mini-2023` does not exist or you do not have access to it.",
+                            "type": "invalid_request_error", "param": None, "code": "model_not_found"}}),
+    "500": (500, {"error": {"message": "The server had an error while processing your request. Sorry about that!",
+                            "type": "server_error", "param": None, "code": None}}),
+    "quota": (429, {"error": {"message": "You exceeded your current quota, please check your plan and billing "
+                                         "details.", "type": "insufficient_quota", "param": None,
+                              "code": "insufficient_quota"}}),
+}
+
+
 class OpenAIServer:
     def __init__(self) -> None:
-        self.mode = "ok"  # ok | 429 | stall | malformed | 401
+        self.mode = "ok"  # ok | 429 | stall | malformed | 401 | 404 | 500 | quota
         self.key = ""  # when set, like the real API: any other bearer key (or none) is a 401
         self.keys_seen: list[str] = []
         self.reply = "Hello [1]."
@@ -81,6 +93,10 @@ class OpenAIServer:
                 if outer.mode == "401":
                     self._json(401, {"error": {"message": "Incorrect API key provided",
                                                "type": "invalid_request_error", "code": "invalid_api_key"}})
+                    return
+                if outer.mode in ERRORS:  # OpenAI's documented error bodies for these statuses
+                    status, body = ERRORS[outer.mode]
+                    self._json(status, body)
                     return
                 if "stream_options" in req and not req.get("stream"):
                     self._json(400, {"error": {

@@ -308,3 +308,19 @@ def test_the_single_key_of_earlier_versions_moves_to_its_provider_and_never_to_a
     assert api_key(secrets, s.models.frontier, s.models) is None  # the local server gets no one's key
     assert api_key(secrets, s.models.fast, s.models) == "sk-legacy"
     assert secrets.get(key_name(s.models.fast)) == "sk-legacy" and secrets.get("model-api-key") is None
+
+
+@pytest.mark.parametrize(("mode", "says"), [
+    ("404", "doesn't know the model"),
+    ("500", "had an error on its side"),
+    ("quota", "out of credit or over its budget"),
+])
+async def test_each_provider_failure_has_its_own_sentence(make_session, llm, mode, says) -> None:
+    """Issue 24: a 404 'model not found' read 'sent a malformed answer', a 500 'Couldn't reach', an exhausted
+    quota 'rate-limiting'. Each now says what happened and what to do; the agent still gets the offline draft."""
+    llm.mode = mode
+    s = make_session(_settings(llm))
+    *_, draft = await _run(s, "1002")
+    assert says in draft.note, draft.note
+    assert "malformed" not in draft.note and "Couldn't reach" not in draft.note
+    assert draft.tier.value == "offline" and "KC-48377" in draft.text
