@@ -320,7 +320,7 @@ async def stream(
 
     redactor = masker(tier, redact)
     messages = _masked(messages, redactor)
-    raw, emitted = "", ""
+    raw, emitted, finish = "", "", ""
     # include_usage: the provider reports the tokens it billed (the last chunk), so the cost is what it
     # charged, not a local tokenizer's estimate; providers without the option drop it (drop_params).
     kwargs = _request(tier, api_key, messages, stream=True, stream_options={"include_usage": True},
@@ -333,6 +333,7 @@ async def stream(
                 raise _error(reply, emitted, tier.model)
             if reply.get("end"):
                 usage["cost_usd"] = float(reply.get("cost") or 0.0)
+                finish = str(reply.get("finish") or "")
                 break
             raw += str(reply.get("piece", ""))
             visible = raw[: safe_prefix(raw)]
@@ -344,6 +345,10 @@ async def stream(
     if len(restored) > len(emitted):
         yield Delta(restored[len(emitted):])
     if not restored.strip():
+        if finish == "length":
+            raise LLMResponseError(f"{tier.model} spent its whole token budget (max_tokens = {tier.max_tokens}) "
+                                   "before writing a word (reasoning models think first): raise max_tokens for "
+                                   "this tier in config.toml.", "")
         raise LLMResponseError(f"{tier.model} returned an empty draft.", "")
 
 

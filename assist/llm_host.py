@@ -100,6 +100,9 @@ def warm() -> Any:
     return litellm
 
 
+REASONING_TOKENS = 4000  # a reasoning model's budget: thinking and the reply (a draft alone needs ~700)
+
+
 def priced(litellm: Any, model: str) -> bool:
     """Is the model in litellm's local price map (so its cost needs no download)?"""
     table = getattr(litellm, "model_cost", {}) or {}
@@ -167,17 +170,20 @@ class Host:
     async def run(self, rid: int, op: str, kwargs: dict[str, Any]) -> None:
         litellm = self.litellm
         try:
+            if op in ("stream", "complete"):
+                self.reasoning_budget(kwargs)
             if op == "stream":
-                chunks = []
+                chunks, finish = [], ""
                 response = await litellm.acompletion(**kwargs)
                 async for chunk in response:
                     chunks.append(chunk)
                     choices = getattr(chunk, "choices", None)
                     piece = (getattr(choices[0].delta, "content", None) or "") if choices else ""
+                    finish = (getattr(choices[0], "finish_reason", None) or finish) if choices else finish
                     if piece:
                         self.send({"id": rid, "piece": piece})
                 cost = await asyncio.to_thread(self.cost, kwargs, chunks)
-                self.send({"id": rid, "end": True, "cost": cost})
+                self.send({"id": rid, "end": True, "cost": cost, "finish": finish})
             elif op == "embed":
                 response = await litellm.aembedding(**kwargs)
                 rows = sorted(response.data, key=lambda d: d["index"] if isinstance(d, dict) else d.index)
@@ -196,6 +202,17 @@ class Host:
                        "type": type(exc).__name__})
         finally:
             self.tasks.pop(rid, None)
+
+    def reasoning_budget(self, kwargs: dict[str, Any]) -> None:
+        """A reasoning model spends tokens thinking before it writes: a draft's budget (700) would go to the
+        thinking and the reply come back empty, billed. Such models get room for both, and low effort."""
+        try:
+            reasoning = bool(self.litellm.supports_reasoning(model=str(kwargs.get("model", ""))))
+        except Exception:  # noqa: BLE001 - an unknown model: not known to reason
+            reasoning = False
+        if reasoning:
+            kwargs["max_tokens"] = max(int(kwargs.get("max_tokens") or 0), REASONING_TOKENS)
+            kwargs.setdefault("reasoning_effort", "low")
 
     def cost(self, kwargs: dict[str, Any], chunks: list[Any]) -> float:
         # Only for models in litellm's local price map: for anything else (a local Llama) litellm

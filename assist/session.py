@@ -580,6 +580,9 @@ class Session:
                 offline = offline_draft(ctx.ticket, ctx.customer, r, kb, ai, agent, self._crm_facts(ctx, r))
                 why = f"The {r.tier.value} model ({r.model}) was not used: {error} This is the offline draft."
                 result = replace(offline, note=f"{why} {offline.note}".strip(), fallback=why)
+                if record and usage.get("cost_usd"):  # the provider billed a call that gave nothing: counted
+                    await self.journal.record_draft_run(ctx.ticket.id, r, finish_model_draft(
+                        "", r, citations, ai, usage["cost_usd"], started, error), self.settings.agent.name)
             else:
                 result = finish_model_draft(
                     text, r, citations, ai, usage.get("cost_usd", 0.0), started, error

@@ -46,7 +46,7 @@ ERRORS: dict[str, tuple[int, dict[str, Any]]] = {
 
 class OpenAIServer:
     def __init__(self) -> None:
-        self.mode = "ok"  # ok | 429 | stall | malformed | 401 | 404 | 500 | quota
+        self.mode = "ok"  # ok | 429 | stall | malformed | 401 | 404 | 500 | quota | length_empty
         self.key = ""  # when set, like the real API: any other bearer key (or none) is a 401
         self.keys_seen: list[str] = []
         self.reply = "Hello [1]."
@@ -131,6 +131,9 @@ class OpenAIServer:
                 self.end_headers()
                 words = outer.reply.split(" ")
                 pieces = [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]
+                finish = "stop"
+                if outer.mode == "length_empty":  # a reasoning model that spent max_tokens thinking: billed, no text
+                    pieces, finish = [], "length"
                 try:
                     self.wfile.write(_chunk("", role=True))
                     for i, piece in enumerate(pieces):
@@ -144,7 +147,7 @@ class OpenAIServer:
                             return
                         self.wfile.write(_chunk(piece))
                         self.wfile.flush()
-                    self.wfile.write(_chunk(None, finish="stop"))
+                    self.wfile.write(_chunk(None, finish=finish))
                     if (req.get("stream_options") or {}).get("include_usage"):
                         self.wfile.write(b"data: " + json.dumps({
                             "id": "chatcmpl-test", "object": "chat.completion.chunk", "created": 1_700_000_000,

@@ -324,3 +324,17 @@ async def test_each_provider_failure_has_its_own_sentence(make_session, llm, mod
     assert says in draft.note, draft.note
     assert "malformed" not in draft.note and "Couldn't reach" not in draft.note
     assert draft.tier.value == "offline" and "KC-48377" in draft.text
+
+
+async def test_a_reply_lost_to_reasoning_says_so_and_its_cost_is_journaled(make_session, secrets, llm) -> None:
+    """Issue 24: a reasoning model that spent the 700-token budget thinking gave 'an empty draft' and the
+    billed call was journaled at $0."""
+    llm.mode = "length_empty"
+    llm.usage = {"prompt_tokens": 1200, "completion_tokens": 700, "total_tokens": 1900}
+    s = make_session(_settings(llm))
+    *_, draft = await _run(s, "1002")
+    assert "token budget" in draft.note and "max_tokens" in draft.note
+    assert draft.tier.value == "offline" and "KC-48377" in draft.text
+    runs = await s.journal.draft_runs(TicketId("1002"))
+    billed = [r for r in runs if r["model"] == MODEL]
+    assert billed and billed[-1]["cost_usd"] > 0 and "token budget" in str(billed[-1]["error"])
