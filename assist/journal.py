@@ -231,6 +231,12 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE team_refused (tbl TEXT NOT NULL, uid TEXT NOT NULL, reason TEXT NOT NULL,
         refused_at TEXT NOT NULL, PRIMARY KEY (tbl, uid));
     """,
+    # 10: the weekly report's per-agent table reads the agent from the same covering index
+    """
+    DROP INDEX IF EXISTS draft_outcomes_week_report;
+    CREATE INDEX draft_outcomes_week_report ON draft_outcomes (week, uid, workspace, ticket_id, outcome,
+        edit_ratio, seconds_to_send, agent);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,4 +1,4 @@
-"""Weekly team report from one or more journals: containment, time to resolution, escalations by
+"""Weekly team report from one or more journals: containment, open-to-send time, escalations by
 reason and intent, volume/cost/escalation rate per tier and model, re-tags and review notes.
 
 Journals from several agents merge by row uid, so the same row never counts twice (an export and
@@ -77,7 +77,8 @@ class _Week:
     overlap (a lead merging copies) count each row once. Read from covering indexes (journal
     migration 8), never whole rows: 5M journal rows, ~57k replies a week."""
 
-    outcomes: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # uid, workspace, ticket, outcome, ratio, secs
+    # uid, workspace, ticket, outcome, ratio, seconds from opening to sending, agent
+    outcomes: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     prev_ttr: dict[str, float] = field(default_factory=dict)
     escalations: dict[str, dict[str, Any]] = field(default_factory=dict)
     runs: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # uid, workspace, ticket, tier, model, cost
@@ -88,7 +89,7 @@ def _read_week(path: Path, week: str, prev: str, into: _Week) -> None:
     conn.row_factory = None
     try:
         into.outcomes.update((r[0], r) for r in conn.execute(
-            "SELECT uid, workspace, ticket_id, outcome, edit_ratio, seconds_to_send FROM draft_outcomes "
+            "SELECT uid, workspace, ticket_id, outcome, edit_ratio, seconds_to_send, agent FROM draft_outcomes "
             "WHERE week = ?", (week,)))
         into.prev_ttr.update(conn.execute("SELECT uid, seconds_to_send FROM draft_outcomes WHERE week = ?", (prev,)))
         into.runs.update((r[0], r) for r in conn.execute(
@@ -141,6 +142,36 @@ def _percentile(values: list[float], q: float) -> float | None:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
+@dataclass(frozen=True)
+class AgentStats:
+    """One agent's week, for the lead: replies, how many went out as drafted, open-to-send, escalations."""
+
+    agent: str
+    replies: int
+    light: int
+    open_to_send_median: float | None
+    escalations: int
+
+    @property
+    def light_share(self) -> float:
+        return self.light / self.replies if self.replies else 0.0
+
+
+def agent_stats(outcomes: list[tuple[str, str, float, float]], escalations: list[str]) -> list[AgentStats]:
+    """Per agent from (agent, outcome, edit ratio, seconds to send) and each escalation's agent."""
+    by: dict[str, list[tuple[str, float, float]]] = {}
+    for agent, outcome, ratio, secs in outcomes:
+        by.setdefault(agent or "unknown", []).append((outcome, float(ratio or 0), float(secs or 0)))
+    escs = Counter(a or "unknown" for a in escalations)
+    out = []
+    for agent in sorted(set(by) | set(escs)):
+        rows = by.get(agent, [])
+        light = sum(1 for o, ratio, _ in rows if o == "unchanged" or (o == "edited" and ratio >= LIGHT_EDIT))
+        waits = [w for _, _, w in rows]
+        out.append(AgentStats(agent, len(rows), light, statistics.median(waits) if waits else None, escs[agent]))
+    return sorted(out, key=lambda a: (-a.replies, a.agent))
+
+
 @dataclass
 class TierStats:
     key: str
@@ -178,6 +209,8 @@ class WeeklyReport:
     trends: Trends | None = None
     # team store: rows whose desk clock was outside the accepted window, counted in the week they arrived
     clock_adjusted: int = 0
+    agents: list[AgentStats] = field(default_factory=list)
+    team_store: str = ""  # the server a team-store report was read from (else it was read from journals)
     # journals: the rows are read when the CSV asks for them
     row_loader: Callable[[], Rows] | None = field(default=None, compare=False, repr=False)
 
@@ -249,6 +282,9 @@ async def team_report(store: Any, week: str, *, with_rows: bool = False) -> Week
         escalations=escalations, by_reason=by_reason, by_intent=by_intent, tiers=tiers, retags=retags,
         review_notes=[(str(t), str(r), str(c)) for t, r, c in figures["notes"]], flows_to_fix=flows, rows=rows,
         trends=trends, clock_adjusted=int(figures["adjusted"][0][0] or 0) if figures.get("adjusted") else 0,
+        agents=[AgentStats(str(a or "unknown"), int(n), int(lt or 0), float(med) if med is not None else None,
+                           int(e or 0)) for a, n, lt, med, e in figures.get("agents", [])],
+        team_store=store.url.split("@")[-1],
     )
 
 
@@ -288,6 +324,7 @@ def summarise(data: _Week, week: str, sources: list[str]) -> WeeklyReport:
                       for e in escs if e["root_cause"]],
         flows_to_fix=sum(1 for e in escs if e["flow_needs_fixing"]),
         rows=Rows(),
+        agents=agent_stats([(o[6], o[3], o[4], o[5]) for o in outs], [e.get("agent", "") for e in escs]),
     )
 
 
@@ -340,7 +377,7 @@ def charts(r: WeeklyReport) -> dict[str, str]:
         "reasons": bar_chart("Escalations by reason", [(REASONS.get(k, k), v) for k, v in r.by_reason.most_common()]),
         "intents": bar_chart("Escalations by intent", [(k.replace("_", " "), v) for k, v in r.by_intent.most_common()]),
         "tiers": bar_chart("Drafts by tier and model", [(t.key, t.drafts) for t in r.tiers]),
-        "ttr": bar_chart("Time to resolution, minutes", [
+        "ttr": bar_chart("Open-to-send time, minutes", [
             (f"median {r.week}", (r.ttr_median or 0) / 60), (f"median {r.previous}", (r.prev_ttr_median or 0) / 60),
             (f"p90 {r.week}", (r.ttr_p90 or 0) / 60), (f"p90 {r.previous}", (r.prev_ttr_p90 or 0) / 60)]),
     }
@@ -357,6 +394,16 @@ def md_text(value: object) -> str:
     return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=False)
 
 
+def source_line(r: WeeklyReport) -> str:
+    if r.team_store:
+        return f"the whole team, from the team store at {r.team_store}"
+    n = len(r.journals)
+    return "this desk's journal" if n == 1 else f"{n} journals merged"
+
+
+OPEN_TO_SEND = "Open-to-send time"  # from opening the ticket in Assist to sending the reply (not resolution)
+
+
 def clock_note(r: WeeklyReport) -> str:
     return (f"Note: {r.clock_adjusted:,} row{'s' if r.clock_adjusted != 1 else ''} this week came from a desk whose "
             f"clock was outside the accepted window (over {LATE_DAYS} days late or a day ahead): the team store "
@@ -368,7 +415,7 @@ def to_markdown(r: WeeklyReport, chart_svgs: dict[str, str] | None = None) -> st
     svg = chart_svgs or {}
     lines = [
         f"# Assist weekly report — {r.week}",
-        f"{start:%a %d %b %Y} to {end:%a %d %b %Y} · {len(r.journals)} journal(s)",
+        f"{start:%a %d %b %Y} to {end:%a %d %b %Y} · {source_line(r)}",
         "",
         "## Summary",
         "",
@@ -377,9 +424,9 @@ def to_markdown(r: WeeklyReport, chart_svgs: dict[str, str] | None = None) -> st
         f"| Tickets handled | {r.tickets_handled} | | |",
         f"| Replies sent | {r.replies_sent} | | |",
         f"| Sent with the draft unchanged or lightly edited | {r.containment:.0%} | | |",
-        f"| Time to resolution, median | {_duration(r.ttr_median)} | {_duration(r.prev_ttr_median)} | "
+        f"| {OPEN_TO_SEND}, median | {_duration(r.ttr_median)} | {_duration(r.prev_ttr_median)} | "
         f"{_delta(r.ttr_median, r.prev_ttr_median)} |",
-        f"| Time to resolution, p90 | {_duration(r.ttr_p90)} | {_duration(r.prev_ttr_p90)} | "
+        f"| {OPEN_TO_SEND}, p90 | {_duration(r.ttr_p90)} | {_duration(r.prev_ttr_p90)} | "
         f"{_delta(r.ttr_p90, r.prev_ttr_p90)} |",
         f"| Escalations | {r.escalations} | | |",
         "",
@@ -406,9 +453,19 @@ def to_markdown(r: WeeklyReport, chart_svgs: dict[str, str] | None = None) -> st
         *[f"| {md_text(t.key)} | {t.drafts} | {t.tickets} | {t.cost_usd:.4f} | {t.escalation_rate:.0%} |"
           for t in r.tiers],
         "",
-        "## Time to resolution",
+        f"## {OPEN_TO_SEND}",
+        "",
+        "From opening the ticket in Assist to sending the reply (the helpdesk's own resolution time is not "
+        "part of this report).",
         "",
         svg.get("ttr", ""),
+        "",
+        "## By agent",
+        "",
+        *(["| Agent | Replies | Sent as drafted or lightly edited | Open-to-send, median | Escalations |",
+           "|---|---|---|---|---|",
+           *[f"| {md_text(a.agent)} | {a.replies} | {a.light_share:.0%} | {_duration(a.open_to_send_median)} | "
+             f"{a.escalations} |" for a in r.agents]] if r.agents else ["No replies or escalations this week."]),
         "",
         "## Senior review",
         "",
@@ -487,6 +544,12 @@ def to_csv(r: WeeklyReport) -> str:
             out = dict(row, kind=kind)
             out.setdefault("created_at", row.get("sent_at", ""))
             writer.writerow(out)
+    for a in r.agents:  # the lead's per-agent table
+        writer.writerow({"kind": "agent", "week": r.week, "agent": a.agent, "drafts": a.replies,
+                         "light_share": f"{a.light_share:.4f}", "escalation_rate":
+                         f"{a.escalations / a.replies:.4f}" if a.replies else "",
+                         "seconds_to_send": "" if a.open_to_send_median is None else f"{a.open_to_send_median:.0f}",
+                         "reason": a.escalations})
     if r.trends is not None:  # one row per week, then one per intent x tier/model over the period
         for w in r.trends.weeks:
             writer.writerow({"kind": "week", "week": w.week, "drafts": w.replies,
@@ -513,15 +576,15 @@ def to_pdf(r: WeeklyReport) -> bytes:
     pdf.cell(0, 10, safe(f"Assist weekly report - {r.week}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("helvetica", size=10)
     start, end = week_dates(r.week)
-    pdf.cell(0, 6, safe(f"{start:%d %b %Y} to {end:%d %b %Y} - {len(r.journals)} journal(s)"),
+    pdf.cell(0, 6, safe(f"{start:%d %b %Y} to {end:%d %b %Y} - {source_line(r)}"),
              new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     summary = [
         ("Tickets handled", str(r.tickets_handled), ""),
         ("Replies sent", str(r.replies_sent), ""),
         ("Draft unchanged or lightly edited", f"{r.containment:.0%}", ""),
-        ("Time to resolution, median", _duration(r.ttr_median), f"prev {_duration(r.prev_ttr_median)}"),
-        ("Time to resolution, p90", _duration(r.ttr_p90), f"prev {_duration(r.prev_ttr_p90)}"),
+        (f"{OPEN_TO_SEND}, median", _duration(r.ttr_median), f"prev {_duration(r.prev_ttr_median)}"),
+        (f"{OPEN_TO_SEND}, p90", _duration(r.ttr_p90), f"prev {_duration(r.prev_ttr_p90)}"),
         ("Escalations", str(r.escalations), ""),
     ]
     with pdf.table(col_widths=(80, 40, 60)) as table:
@@ -550,6 +613,19 @@ def to_pdf(r: WeeklyReport) -> bytes:
                           for t in r.tiers]]:
                 cells = table.row()
                 for value in tier_row:
+                    cells.cell(safe(value))
+    if r.agents:
+        pdf.ln(2)
+        pdf.set_font("helvetica", "B", 12)
+        pdf.cell(0, 8, "By agent", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("helvetica", size=10)
+        with pdf.table(col_widths=(50, 25, 40, 40, 30)) as table:
+            for agent_row in [("Agent", "Replies", "As drafted / light edit", "Open-to-send, median",
+                               "Escalations"),
+                              *[(a.agent, str(a.replies), f"{a.light_share:.0%}", _duration(a.open_to_send_median),
+                                 str(a.escalations)) for a in r.agents]]:
+                cells = table.row()
+                for value in agent_row:
                     cells.cell(safe(value))
     if r.review_notes:
         pdf.ln(2)

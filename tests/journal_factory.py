@@ -20,21 +20,22 @@ def new_journal(path: Path) -> sqlite3.Connection:
 
 
 def outcome(conn: sqlite3.Connection, ticket: str, when: datetime, outcome: str, ratio: float, seconds: float,
-            tier: str = "offline", model: str = "offline", intent: str = "where_is_my_order", uid: str = "") -> str:
+            tier: str = "offline", model: str = "offline", intent: str = "where_is_my_order", uid: str = "",
+            agent: str = "sam") -> str:
     uid = uid or uuid.uuid4().hex
-    conn.execute("INSERT INTO draft_outcomes VALUES (?, 'demo', ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sam', ?)",
+    conn.execute("INSERT INTO draft_outcomes VALUES (?, 'demo', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                  (uid, ticket, intent, tier, model, outcome, ratio, when.isoformat(), when.isoformat(), seconds,
-                  iso_week(when)))
+                  agent, iso_week(when)))
     return uid
 
 
 def escalation(conn: sqlite3.Connection, ticket: str, when: datetime, reason: str, intent: str, tier: str,
-               model: str = "") -> str:
+               model: str = "", agent: str = "sam") -> str:
     uid = uuid.uuid4().hex
     conn.execute("INSERT INTO escalations (uid, workspace, ticket_id, intent, tier, model, route_reasons, "
                  "draft_state, draft_text, reason, note, suggested_reason, written_back, agent, created_at, week) "
-                 "VALUES (?, 'demo', ?, ?, ?, ?, '[]', 'none', '', ?, '', '', 0, 'sam', ?, ?)",
-                 (uid, ticket, intent, tier, model, reason, when.isoformat(), iso_week(when)))
+                 "VALUES (?, 'demo', ?, ?, ?, ?, '[]', 'none', '', ?, '', '', 0, ?, ?, ?)",
+                 (uid, ticket, intent, tier, model, reason, agent, when.isoformat(), iso_week(when)))
     return uid
 
 

@@ -214,12 +214,18 @@ class TeamStore:
                       "WHERE cause <> '' LIMIT 30", (week,)),
             "tiers": (f"SELECT {tier_key.format(t='r')} AS k, count(*), count(DISTINCT r.workspace || '/' || "
                       "r.ticket_id), sum(r.cost_usd) FROM assist.draft_runs r WHERE r.week = %s GROUP BY 1", (week,)),
+            "agents": (f"SELECT coalesce(o.agent, e.agent), coalesce(o.n, 0), o.lt, o.med, e.n FROM "
+                       f"(SELECT agent, count(*) AS n, sum(CASE WHEN {light} THEN 1 ELSE 0 END) AS lt, "
+                       "percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds_to_send) AS med FROM "
+                       "assist.draft_outcomes o WHERE week = %s GROUP BY agent) o FULL JOIN (SELECT agent, "
+                       "count(*) AS n FROM assist.escalations WHERE week = %s GROUP BY agent) e "
+                       "ON e.agent = o.agent ORDER BY 2 DESC, 1", (week, week)),
             "adjusted": ("SELECT (SELECT count(*) FROM assist.escalations WHERE week = %s AND clock_adjusted) + "
                          "(SELECT count(*) FROM assist.draft_outcomes WHERE week = %s AND clock_adjusted) + "
                          "(SELECT count(*) FROM assist.draft_runs WHERE week = %s AND clock_adjusted)",
                          (week, week, week)),
         }
-        return await self.fetch("read the report's figures", queries, [["outcomes", "notes", "adjusted"],
+        return await self.fetch("read the report's figures", queries, [["outcomes", "notes", "adjusted", "agents"],
                                                                       ["ttr", "escalations", "tiers"]])
 
     async def fetch(self, what: str, queries: Mapping[str, tuple[str, Sequence[Any]]], groups: list[list[str]]

@@ -85,6 +85,11 @@ async def test_two_desks_review_travels_and_roles_hold(team, tmp_path) -> None:
         lead = TeamStore(_user_url(team, "lee_lead"), PASSWORDS["lee_lead"])
         team_wide = await team_report(lead, esc.week)
         assert team_wide.escalations >= 1 and team_wide.flows_to_fix >= 1
+        by_agent = {a.agent: a for a in team_wide.agents}  # the lead's per-agent view: who, by the server's login
+        assert by_agent["ann_agent"].escalations >= 1 and by_agent["ann_agent"].replies == 3
+        from assist.reports import to_html
+
+        assert "the whole team, from the team store" in to_html(team_wide) and "journal(s)" not in to_html(team_wide)
         assert team_wide.trends is not None and team_wide.trends.weeks[-1].escalations >= 1
         # the lead's trends come from the server's rollups; they agree with counting the rows themselves
         from assist.trends import team_aggregates

@@ -165,3 +165,29 @@ def test_user_text_in_reports_is_shown_never_interpreted(tmp_path: Path) -> None
     pdf.write_bytes(export(r, "pdf"))
     text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert "[click me](javascript:alert(1))" in text.replace("\n", " ")
+
+
+def test_the_lead_sees_each_agent_and_what_the_time_measures(tmp_path: Path) -> None:
+    """Issue 24: no per-agent view in HTML/PDF/CSV; 'time to resolution' was open-in-Assist-to-send; the header
+    said '1 journal(s)'."""
+    path = tmp_path / "desk.db"
+    conn = jf.new_journal(path)
+    for i, (agent, kind, ratio) in enumerate([("ana", "unchanged", 1.0), ("ana", "edited", 0.9),
+                                              ("ana", "discarded", 0.2), ("bo", "edited", 0.3)]):
+        jf.outcome(conn, f"{i}", W47, kind, ratio, seconds=120 * (i + 1), agent=agent)
+    jf.escalation(conn, "9", W47, "bug_outage", "broken_feature", "offline", agent="cy")
+    conn.close()
+    r = build_report([path], "2026-W47")
+    agents = {a.agent: a for a in r.agents}
+    assert set(agents) == {"ana", "bo", "cy"}
+    assert (agents["ana"].replies, agents["ana"].light, agents["ana"].open_to_send_median) == (3, 2, 240)
+    assert (agents["cy"].replies, agents["cy"].escalations) == (0, 1)
+    html = export(r, "html").decode()
+    assert "By agent" in html and "<td>ana</td>" in html and "67%" in html
+    assert "Open-to-send time" in html and "Time to resolution" not in html
+    assert "this desk's journal" in html and "journal(s)" not in html
+    csv_text = export(r, "csv").decode()
+    agent_rows = [line for line in csv_text.splitlines() if line.startswith("agent,")]
+    assert len(agent_rows) == 3 and any(",ana," in line and ",0.6667," in line for line in agent_rows)
+    pdf = export(r, "pdf")
+    assert pdf.startswith(b"%PDF")
