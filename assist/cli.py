@@ -252,10 +252,13 @@ def _report(paths: Paths, args: argparse.Namespace) -> int:
         team_url = settings.current.team.url
     try:
         if team_url:
+            from assist.cli_common import ask_for_missing
             from assist.secrets import SecretStore
             from assist.team.store import TeamStore
 
-            store = TeamStore(team_url, SecretStore().get(f"{settings.workspace}:team-password"))
+            secrets, name = SecretStore(), f"{settings.workspace}:team-password"
+            ask_for_missing(secrets, [(name, "ASSIST_TEAM_PASSWORD", f"Team store password for {team_url}")])
+            store = TeamStore(team_url, secrets.get(name))
             report = asyncio.run(team_report(store, week, with_rows=args.format == "csv"))
             source = "the team store"
         else:

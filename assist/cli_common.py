@@ -10,6 +10,7 @@ from assist.errors import AssistError
 from assist.paths import Paths
 
 if TYPE_CHECKING:
+    from assist.secrets import SecretStore
     from assist.settings import Settings
 
 
@@ -45,3 +46,27 @@ def settings_for(paths: Paths, workspace: str | None) -> Settings:
             raise AssistError(f"No workspace named {workspace!r} (workspaces: {', '.join(settings.workspaces)}).")
         settings.active_workspace = workspace
     return settings
+
+
+def ask_for_missing(secrets: SecretStore, wanted: list[tuple[str, str, str]]) -> None:
+    """For a command run at a terminal, each (secret, environment variable, label) that neither the keyring nor
+    the environment holds is asked for once, not echoed, and kept in memory for this command only (headless
+    Linux has no keyring; a lead's report used to fail unless PGPASSWORD happened to be set)."""
+    import getpass
+    import os
+    import sys
+
+    for name, env, label in wanted:
+        if os.environ.get(env):
+            secrets.remember(name, os.environ[env])
+            continue
+        try:
+            if secrets.has(name):
+                continue
+        except AssistError:
+            pass
+        if not sys.stdin.isatty():
+            continue  # scripted: the command says what to set
+        value = getpass.getpass(f"{label} (not stored; or set {env}): ")
+        if value:
+            secrets.remember(name, value)

@@ -90,10 +90,15 @@ async def _history(paths: Paths, settings, args: argparse.Namespace,  # type: ig
         if cache:
             hist.save(tickets, history_file(paths, name))
         return tickets
+    from assist.cli_common import ask_for_missing
     from assist.secrets import SecretStore
     from assist.workspace import build_session
 
-    session = build_session(paths, settings, secrets or SecretStore())
+    store = secrets or SecretStore()
+    if settings.current.helpdesk.kind != "demo":
+        ask_for_missing(store, [(f"{name}:helpdesk-token", "ASSIST_HELPDESK_TOKEN",
+                                 f"{settings.current.helpdesk.kind} API token for workspace {name!r}")])
+    session = build_session(paths, settings, store)
     try:
         tickets = await hist.pull(session.helpdesk, history_file(paths, name), last=args.last,
                                   label_field=args.label_field, progress=_progress)

@@ -124,5 +124,9 @@ class SecretStore:
             except keyring.errors.PasswordDeleteError:
                 pass
 
+    def remember(self, name: str, value: str) -> None:
+        """Keep a secret in memory for this process only (a command-line prompt's answer): never stored."""
+        self._memory[name] = value
+
     def has(self, name: str) -> bool:
         return bool(self.get(name))

@@ -56,7 +56,12 @@ async def run(paths: Paths, args: argparse.Namespace) -> int:
         if not settings.current.team.url:
             raise AssistError(f"Workspace {settings.workspace!r} has no team store ([workspaces.{settings.workspace}"
                               ".team] url in the config).")
-        session = build_session(paths, settings, SecretStore())
+        from assist.cli_common import ask_for_missing
+
+        secrets = SecretStore()
+        ask_for_missing(secrets, [(f"{settings.workspace}:team-password", "ASSIST_TEAM_PASSWORD",
+                                   f"Team store password for {settings.current.team.url}")])
+        session = build_session(paths, settings, secrets)
         try:
             print(await session.sync_team())
             return 1 if session.team and session.team.status.error else 0

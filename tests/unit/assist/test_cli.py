@@ -102,3 +102,25 @@ async def test_a_helpdesk_without_a_token_says_so_and_sends_nothing(secrets, mon
     desk = helpdesk_for("acme", HelpdeskSettings(kind="request_tracker", url="https://desk.example.com"), secrets)
     assert desk.missing_credentials == ""  # type: ignore[attr-defined]
     await desk.aclose()
+
+
+def test_a_secret_missing_from_the_keyring_is_asked_for_at_a_terminal_and_never_stored(monkeypatch) -> None:
+    """Issue 24: on headless Linux (no keyring) the lead's report and `assist learn --from-helpdesk` could never
+    get their password or token; at a terminal they are asked for once, kept for that command only."""
+    import keyring.backends.fail
+
+    from assist.cli_common import ask_for_missing
+
+    secrets = SecretStore(keyring.backends.fail.Keyring())
+    asked: list[str] = []
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("getpass.getpass", lambda prompt: asked.append(prompt) or "pw-from-prompt")
+    monkeypatch.delenv("ASSIST_TEAM_PASSWORD", raising=False)
+    ask_for_missing(secrets, [("acme:team-password", "ASSIST_TEAM_PASSWORD", "Team store password")])
+    assert secrets.get("acme:team-password") == "pw-from-prompt" and "ASSIST_TEAM_PASSWORD" in asked[0]
+    monkeypatch.setenv("ASSIST_HELPDESK_TOKEN", "tok-from-env")  # the environment wins, no prompt
+    ask_for_missing(secrets, [("acme:helpdesk-token", "ASSIST_HELPDESK_TOKEN", "API token")])
+    assert secrets.get("acme:helpdesk-token") == "tok-from-env" and len(asked) == 1
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)  # scripted: nothing asked, the command says what to set
+    ask_for_missing(secrets, [("acme:crm-token", "ASSIST_CRM_TOKEN", "CRM token")])
+    assert secrets.get("acme:crm-token") is None and len(asked) == 1
