@@ -2,8 +2,9 @@
 
 Each action has a JSON Schema for its parameters, an HTTP request template, a result template (for the
 agent) and optionally a ``customer_result`` template (for the reply), a risk level and policy limits.
-Templates use ``{param}``, ``{base_url}``, ``{secret:NAME}`` and, in policy messages, ``{order.FIELD}``
-from the facts lookup. A broken catalog names the action and the problem.
+Templates use ``{param}``, ``{base_url}``, ``{secret:NAME}``, ``{basic:USER_SECRET:PASSWORD_SECRET}`` (HTTP
+Basic: base64 of the two secrets) and, in policy messages, ``{order.FIELD}`` from the facts lookup. A broken
+catalog names the action and the problem.
 
 ``[ownership]`` says how to prove that the entity a parameter names belongs to the ticket's requester:
 ``email = { requester = true }`` (the value must be the requester's email) or

@@ -111,6 +111,14 @@ def fill(template: str, values: dict[str, Any], secret: Callable[[str], str | No
             if not value:
                 raise ActionRejectedError(f"The secret '{key[7:]}' is not set. Add it in Settings.")
             return value
+        if key.startswith("basic:"):  # HTTP Basic as the spec defines it: base64 of "username:password"
+            import base64
+
+            user_name, _, password_name = key[6:].partition(":")
+            user, password = secret(user_name), secret(password_name) if password_name else ""
+            if not user:
+                raise ActionRejectedError(f"The secret '{user_name}' is not set. Add it in Settings.")
+            return base64.b64encode(f"{user}:{password or ''}".encode()).decode("ascii")
         value = _lookup(key, values)
         if value is None:
             return m.group(0) if not url else ""

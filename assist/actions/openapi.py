@@ -1,10 +1,13 @@
 """Turn OpenAPI 3 operations into catalog entries for the user to review.
 
-Path and query parameters and a JSON request body become one JSON Schema object; ``$ref`` to
-``components`` is resolved; security schemes become headers reading ``{secret:NAME}`` from the
-keyring. Risk is a first guess from the method and the operation's words (GET read-only; DELETE,
-refunds, payouts, transfers, cancellations irreversible; others reversible) and nothing is ``auto_run``:
-the user reviews every entry before using it, including how ownership of each id is proved.
+Path and query parameters and a request body (JSON, form or multipart) become one JSON Schema object;
+``$ref`` is resolved with ``referencing`` (recursive schemas cut where they refer back to themselves);
+security schemes become headers reading secrets from the keyring (a bearer token or API-key header when the
+spec offers one, else HTTP Basic as base64 of two secrets). Risk is a first guess from the method and the
+operation's words (GET read-only; DELETE, money that moves, messages/calls/emails sent, cancellations
+irreversible; others reversible) and nothing is ``auto_run``: the user reviews every entry before using it,
+including how ownership of each id is proved. Measured on the real Stripe (3 MB, 355 operations, 0.1 s),
+Twilio and Adyen specs.
 """
 
 from __future__ import annotations
@@ -18,17 +21,26 @@ from assist.actions.catalog import names_an_entity
 from assist.errors import SettingsError
 
 METHODS = ("get", "post", "put", "patch", "delete")
-# Operations whose effect can't be taken back, whatever their HTTP method (Stripe's refunds are POSTs).
-_IRREVERSIBLE = re.compile(r"refund|payout|transfer|charge|capture|void|cancel|delete|destroy|close|terminate|"
-                           r"revoke|purge|erase|wipe|pay\b|payment", re.IGNORECASE)
+# What can't be taken back once it ran, whatever the HTTP method: money that moves (refunds, payouts,
+# transfers, charges, credit notes, balance adjustments, donations), anything sent to a third party (a
+# message, a call, an email, an invoice sent), and what deletes, cancels, voids or closes. Matched on the
+# words of the operation id, summary and path ("createMessage", "/Calls.json", "/v1/credit_notes").
+_IRREVERSIBLE = frozenset(
+    "refund refunds payout payouts transfer transfers charge charges capture void cancel cancels cancellation "
+    "delete destroy close terminate revoke purge erase wipe pay payment payments send sends message messages sms "
+    "mms call calls email emails mail notify notification notifications donation donations donate credit "
+    "credits balance fax faxes dispute disputes reverse reversal reversals withdraw withdrawal".split())
+_WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 
 
 def risk_of(method: str, path: str, op: dict[str, Any]) -> str:
-    """read-only for GET; irreversible for DELETE and for what the operation's words say can't be undone."""
+    """read-only for GET; irreversible for DELETE and for what the operation's words say can't be undone;
+    the rest reversible. A first guess for the lead to review (each entry's ``risk`` is theirs to change)."""
     if method == "get":
         return "read-only"
-    words = " ".join(str(op.get(k, "")) for k in ("operationId", "summary")) + " " + path
-    return "irreversible" if method == "delete" or _IRREVERSIBLE.search(words) else "reversible"
+    text = " ".join(str(op.get(k, "")) for k in ("operationId", "summary")) + " " + path
+    words = {w.lower() for w in _WORDS.findall(text)}
+    return "irreversible" if method == "delete" or words & _IRREVERSIBLE else "reversible"
 
 
 def ownership_to_review(data: dict[str, Any]) -> list[str]:
@@ -41,22 +53,51 @@ def ownership_to_review(data: dict[str, Any]) -> list[str]:
     return list(names)
 
 
-def _resolve(node: Any, spec: dict[str, Any], depth: int = 0) -> Any:
-    if depth > 20:
-        return {}
-    if isinstance(node, dict):
-        if "$ref" in node:
-            ref = node["$ref"]
-            if not ref.startswith("#/"):
+MAX_NESTING = 200  # dicts and lists deep (a hostile spec nests 5,000 deep); real specs stay under 40
+MAX_REFS = 12  # $ref hops on one path: deep enough for every real schema, and a cycle stops at its first return
+
+
+class _Refs:
+    """``$ref`` resolution by ``referencing`` (JSON Pointer with its escapes, the JSON Schema way). Only
+    reference hops count toward a limit and a schema that refers back to itself is cut where it returns, so
+    deep schemas keep every level and recursive ones (Stripe's charge -> customer -> charge) end."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT202012
+
+        resource = Resource.from_contents(spec, default_specification=DRAFT202012)
+        self.resolver = Registry().with_resource("urn:assist:spec", resource).resolver(base_uri="urn:assist:spec")
+
+    def follow(self, node: Any) -> Any:
+        """A node that is itself a reference (a path item in another part of the spec), followed."""
+        for _ in range(MAX_REFS):
+            ref = node.get("$ref") if isinstance(node, dict) else None
+            if not isinstance(ref, str) or not ref.startswith("#"):
+                return node
+            try:
+                node = self.resolver.lookup(ref).contents
+            except Exception:  # noqa: BLE001 - a dangling pointer: nothing there
                 return {}
-            target: Any = spec
-            for part in ref[2:].split("/"):
-                target = target.get(part, {}) if isinstance(target, dict) else {}
-            return _resolve(target, spec, depth + 1)
-        return {k: _resolve(v, spec, depth + 1) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_resolve(v, spec, depth + 1) for v in node]
-    return node
+        return {}
+
+    def resolve(self, node: Any, seen: tuple[str, ...] = (), depth: int = 0) -> Any:
+        if depth > MAX_NESTING:
+            return {}
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                if not ref.startswith("#") or ref in seen or len(seen) >= MAX_REFS:
+                    return {}  # elsewhere (not fetched), or recursion: any value
+                try:
+                    target = self.resolver.lookup(ref).contents
+                except Exception:  # noqa: BLE001 - a dangling pointer: any value, the import goes on
+                    return {}
+                return self.resolve(target, (*seen, ref), depth + 1)
+            return {k: self.resolve(v, seen, depth + 1) for k, v in node.items()}
+        if isinstance(node, list):
+            return [self.resolve(v, seen, depth + 1) for v in node]
+        return node
 
 
 def _slug(text: str) -> str:
@@ -67,53 +108,83 @@ def _slug(text: str) -> str:
 
 def _schema(schema: dict[str, Any]) -> dict[str, Any]:
     """Keep the JSON Schema keywords that matter for a form and validation."""
-    keep = ("type", "enum", "format", "pattern", "minimum", "maximum", "exclusiveMinimum", "minLength",
-            "maxLength", "items", "properties", "required", "title", "description", "default")
+    keep = ("type", "enum", "const", "format", "pattern", "minimum", "maximum", "exclusiveMinimum",
+            "exclusiveMaximum", "minLength", "maxLength", "minItems", "maxItems", "items", "properties",
+            "additionalProperties", "required", "anyOf", "oneOf", "allOf", "title", "description", "default")
     out = {k: v for k, v in schema.items() if k in keep}
     if schema.get("nullable"):
         out["type"] = [out.get("type", "string"), "null"]
     return out
 
 
+# When an operation accepts several schemes, the one that sends a single secret as it is wins: a bearer
+# token, then an API-key header, then OAuth2 (a bearer token too), and HTTP Basic last (two secrets).
+_PREFERENCE = ("bearer", "apikey", "oauth2", "basic")
+
+
+def _scheme_kind(scheme: dict[str, Any]) -> str:
+    kind = str(scheme.get("type", "")).lower()
+    if kind == "http":
+        return str(scheme.get("scheme", "")).lower()
+    if kind == "apikey" and scheme.get("in") == "header":
+        return "apikey"
+    return kind
+
+
 def _security_headers(spec: dict[str, Any], op: dict[str, Any]) -> dict[str, str]:
-    schemes = spec.get("components", {}).get("securitySchemes", {})
-    requirements = op.get("security", spec.get("security", []))
-    headers: dict[str, str] = {}
-    for req in requirements or []:
-        for name in req:
-            scheme = schemes.get(name, {})
-            secret = "{secret:" + _slug(name) + "}"
-            if scheme.get("type") == "http" and scheme.get("scheme", "").lower() == "bearer":
-                headers["Authorization"] = f"Bearer {secret}"
-            elif scheme.get("type") == "http" and scheme.get("scheme", "").lower() == "basic":
-                headers["Authorization"] = f"Basic {secret}"
-            elif scheme.get("type") == "apiKey" and scheme.get("in") == "header":
-                headers[scheme.get("name", "X-API-Key")] = secret
-            elif scheme.get("type") == "oauth2":
-                headers["Authorization"] = f"Bearer {secret}"
-        if headers:
-            break
-    return headers
+    """Headers for the operation's security, as the spec declares it: Basic is base64 of the two secrets
+    ``NAME_username:NAME_password`` (``{basic:...}``, filled when the action runs), never a raw secret."""
+    schemes = spec.get("components", {}).get("securitySchemes", {}) or {}
+    requirements = op.get("security", spec.get("security", [])) or []
+    offered = [(name, schemes.get(name) or {}) for req in requirements if isinstance(req, dict) for name in req]
+    usable = [(name, sc) for name, sc in offered if _scheme_kind(sc) in _PREFERENCE]
+    if not usable:
+        return {}
+    name, scheme = min(usable, key=lambda item: _PREFERENCE.index(_scheme_kind(item[1])))
+    kind, slug = _scheme_kind(scheme), _slug(name)
+    if kind in ("bearer", "oauth2"):
+        return {"Authorization": "Bearer {secret:" + slug + "}"}
+    if kind == "apikey":
+        return {str(scheme.get("name") or "X-API-Key"): "{secret:" + slug + "}"}
+    return {"Authorization": "Basic {basic:" + slug + "_username:" + slug + "_password}"}
+
+
+def _load(text: str) -> Any:
+    """JSON with the JSON parser (YAML's refuses escapes JSON allows: Twilio's spec), else YAML."""
+    import json
+
+    if text.lstrip().startswith("{"):
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass  # YAML's error says where
+    # the C loader when PyYAML has it: a several-MB YAML spec loads in a second, not ten
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def import_openapi(text: str) -> dict[str, Any]:
     """Catalog data (``{"actions": [...]}``) from an OpenAPI 3 document in YAML or JSON."""
     try:
-        # the C loader when PyYAML has it: a several-MB spec (Stripe's) loads in a second, not ten
-        spec = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        raise SettingsError("OpenAPI document", [f"not valid YAML or JSON: {exc}"]) from exc
+        spec = _load(text)
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise SettingsError("OpenAPI document", [f"not valid YAML or JSON: {str(exc)[:300]}"]) from exc
     if not isinstance(spec, dict) or not str(spec.get("openapi", "")).startswith("3"):
         raise SettingsError("OpenAPI document", ["not an OpenAPI 3 document (no 'openapi: 3.x' field)"])
+    refs = _Refs(spec)
     actions: list[dict[str, Any]] = []
     names: set[str] = set()
-    for path, item in (spec.get("paths") or {}).items():
-        item = _resolve(item, spec)
+    for path, raw_item in (spec.get("paths") or {}).items():
+        raw_item = refs.follow(raw_item)
+        if not isinstance(raw_item, dict):
+            continue
+        # only what an action needs is resolved (parameters and the request body), never the responses
+        item = {k: refs.resolve(v) if k == "parameters" else v for k, v in raw_item.items()}
         shared = item.get("parameters", [])
         for method in METHODS:
             op = item.get(method)
             if not isinstance(op, dict):
                 continue
+            op = {k: refs.resolve(v) if k in ("parameters", "requestBody") else v for k, v in op.items()}
             name = _slug(op.get("operationId") or f"{method}_{path}")
             while name in names:
                 name += "_2"

@@ -510,3 +510,72 @@ async def test_notes_and_history_carry_the_name_the_agent_signs_with(make_sessio
     assert all("Priya N." in n.body for n in notes if "ran after approval" in n.body)
     lines = s.history_lines(await s.actions.history(TicketId("1010")))
     assert any("Priya N." in line for line in lines) and not any("root" in line for line in lines)
+
+
+REAL_SPECS = Path(__file__).parents[2] / "fixtures" / "openapi"
+
+
+def _real(name: str) -> dict[str, dict]:
+    data = import_openapi((REAL_SPECS / f"{name}.json").read_text("utf-8"))
+    parse_catalog(data)  # the imported file loads as a catalog as it is
+    import jsonschema
+
+    for action in data["actions"]:
+        jsonschema.Draft202012Validator.check_schema(action["parameters"])
+    return {a["name"]: a for a in data["actions"]}
+
+
+def test_stripes_real_spec_imports_with_bearer_auth_deep_schemas_and_money_moves_irreversible() -> None:
+    """Issue 24: Stripe's spec exited 2 (a $ref depth counted every nesting level), sent 'Basic <raw secret>',
+    and credit notes, balance transactions and sending an invoice imported as reversible (one click)."""
+    actions = _real("stripe")
+    assert {a["request"]["headers"]["Authorization"] for a in actions.values()} == {"Bearer {secret:bearer_auth}"}
+    address = actions["post_customers"]["parameters"]["properties"]["address"]
+    assert "city" in address["anyOf"][0]["properties"]  # the nested schema is there, not {}
+    for name in ("post_refunds", "post_credit_notes", "post_customers_customer_balance_transactions",
+                 "post_invoices_invoice_send", "delete_customers_customer"):
+        assert actions[name]["risk"] == "irreversible", name
+    assert actions["get_customers"]["risk"] == "read-only" and actions["post_customers"]["risk"] == "reversible"
+
+
+def test_twilios_real_spec_imports_with_basic_auth_as_the_spec_defines_it() -> None:
+    """Twilio's JSON spec failed to parse as YAML; its Basic auth is base64 of Account SID and auth token; an
+    SMS and a call reach a third party, so they are irreversible."""
+    from assist.actions.executor import fill
+
+    actions = _real("twilio")
+    assert actions["create_message"]["risk"] == "irreversible" and actions["create_call"]["risk"] == "irreversible"
+    header = actions["create_message"]["request"]["headers"]["Authorization"]
+    secrets = {"account_sid_auth_token_username": "AC123", "account_sid_auth_token_password": "tok456"}
+    import base64
+
+    assert fill(header, {}, secrets.get) == "Basic " + base64.b64encode(b"AC123:tok456").decode()
+    assert "To" in actions["create_message"]["parameters"]["properties"]
+
+
+def test_adyens_real_spec_imports_with_its_api_key_header() -> None:
+    actions = _real("adyen")
+    assert actions["post_donations"]["risk"] == "irreversible"
+    assert actions["post_payments_payment_psp_reference_refunds"]["risk"] == "irreversible"
+    assert actions["post_payments"]["request"]["headers"] == {"X-API-Key": "{secret:api_key_auth}"}
+    assert "headers" not in actions["post_validate_shopper_id"]["request"]  # the spec asks for no auth there
+    assert actions["post_validate_shopper_id"]["risk"] == "reversible"
+
+
+def test_recursive_and_deep_schemas_import_without_losing_levels() -> None:
+    deep: dict = {"type": "string"}
+    for i in range(30):
+        deep = {"type": "object", "properties": {f"level{i}": deep}}
+    spec = {"openapi": "3.0.0", "info": {"title": "t", "version": "1"},
+            "paths": {"/nodes": {"post": {"operationId": "PostNode", "requestBody": {"content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/node"}}}}}}},
+            "components": {"schemas": {"node": {"type": "object", "properties": {
+                "child": {"$ref": "#/components/schemas/node"}, "deep": deep, "name": {"type": "string"}}}}}}
+    import json
+
+    node = {a["name"]: a for a in import_openapi(json.dumps(spec))["actions"]}["post_node"]["parameters"]
+    assert node["properties"]["child"] == {}  # the recursion is cut where it refers back: any value
+    leaf = node["properties"]["deep"]
+    for i in reversed(range(30)):
+        leaf = leaf["properties"][f"level{i}"]
+    assert leaf == {"type": "string"}  # all 30 levels kept (a depth limit of 20 made deep schemas {})
