@@ -99,13 +99,16 @@ async def _history(paths: Paths, settings, args: argparse.Namespace,  # type: ig
         ask_for_missing(store, [(f"{name}:helpdesk-token", "ASSIST_HELPDESK_TOKEN",
                                  f"{settings.current.helpdesk.kind} API token for workspace {name!r}")])
     session = build_session(paths, settings, store)
+    notes: list[str] = []
     try:
         tickets = await hist.pull(session.helpdesk, history_file(paths, name), last=args.last,
-                                  label_field=args.label_field, progress=_progress)
+                                  label_field=args.label_field, progress=_progress, notes=notes)
     finally:
         await session.aclose()
     if sys.stderr.isatty():
         print(file=sys.stderr)
+    for note in notes:  # fewer than --last: say why, never silently
+        print(f"note: {note}.", file=sys.stderr)
     return tickets
 
 

@@ -168,7 +168,9 @@ class LearnWindow(QDialog):
 
         self._run("pull", self.learning.pull(self.session.helpdesk, self.last.value(), self.label_field.text().strip(),
                                              progress),
-                  lambda n: self._discover(f"{plural(int(n), 'ticket')} from {self.session.helpdesk.name}"))  # type: ignore[call-overload]
+                  lambda n: self._discover(f"{plural(int(n), 'ticket')} from {self.session.helpdesk.name}"
+                                           + "".join(f" ({note})" for note in getattr(self.learning, "pull_notes",
+                                                                                       []))))  # type: ignore[call-overload]
 
     def _discover(self, what: str) -> None:
         labelled = "labelled: one bucket per label" if self.learning.labelled else "clustering into buckets"

@@ -31,6 +31,7 @@ from assist.helpdesk.http import HttpConnector, expect, field, iso_time, ticket_
 STATUS = {2: TicketStatus.OPEN, 3: TicketStatus.PENDING, 4: TicketStatus.SOLVED, 5: TicketStatus.CLOSED}
 PRIORITY = {1: "low", 2: "normal", 3: "high", 4: "urgent"}
 MAX_PAGES = 20
+LIST_MAX_PAGE = 300  # GET /api/v2/tickets: page at most 300 with per_page 100 (Freshdesk API v2 docs)
 # GET /api/v2/tickets?filter=...: the predefined views a `queue` setting may name
 PREDEFINED_FILTERS = ("new_and_my_open", "watching", "spam", "deleted")
 
@@ -69,6 +70,27 @@ class FreshdeskHelpdesk(HttpConnector):
             if 'rel="next"' not in resp.headers.get("link", ""):
                 break
         return items
+
+    async def history_ids(self, last: int) -> tuple[list[str], str]:
+        """The ``last`` most recently updated resolved and closed tickets. Freshdesk's ticket list has no status
+        filter (filter= takes predefined views only) and pages up to ``LIST_MAX_PAGE`` of 100; so the list is
+        read newest first (updated_since, order by updated_at) until ``last`` are found or the pages end.
+        Returns (ids newest first, a note when fewer than ``last`` were found)."""
+        ids: list[str] = []
+        params: dict[str, Any] = {"updated_since": "2000-01-01T00:00:00Z", "order_by": "updated_at",
+                                  "order_type": "desc", "per_page": 100}
+        page = 1
+        for page in range(1, LIST_MAX_PAGE + 1):
+            resp = await self.request("GET", "/tickets", params={**params, "page": page})
+            data = expect(self.parse(resp), list, self.service, "/tickets")
+            ids += [str(t["id"]) for t in data if isinstance(t, dict) and t.get("id") is not None
+                    and int(t.get("status") or 0) in (4, 5)]
+            if len(ids) >= last or 'rel="next"' not in resp.headers.get("link", ""):
+                break
+        note = "" if len(ids) >= last else (
+            f"Freshdesk listed {len(ids):,} resolved or closed tickets among the {page * 100:,} most recently "
+            f"updated" + (f" (its ticket list stops at page {LIST_MAX_PAGE})" if page == LIST_MAX_PAGE else ""))
+        return ids[:last], note
 
     async def list_queue(self, flt: QueueFilter, limit: int = 500) -> list[TicketSummary]:
         # GET /api/v2/tickets lists only tickets *created* in the last 30 days unless a predefined filter

@@ -56,6 +56,7 @@ class HttpConnector:
         self._auth = auth
         self._headers = {"Accept": "application/json", **(headers or {})}
         self.missing_credentials = ""  # set when no token is configured: every request says so, none is sent
+        self._paced: dict[str, float] = {}  # endpoint -> when it was last called (``paced``)
 
     async def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
                       json: Any = None, ticket_id: str = "", absolute: bool = False,
@@ -123,6 +124,19 @@ class HttpConnector:
         if code >= 500:
             raise ConnectorUnavailableError(f"{self.service} had a server error ({code}). Try again shortly.")
         raise ConnectorError(f"{self.service} refused the request ({code}): {resp.text[:200]}")
+
+    async def paced(self, key: str, per_minute: float) -> None:
+        """Wait so that requests to one rate-limited endpoint (``key``) stay under ``per_minute``: a history
+        import keeps to a vendor's published limit instead of meeting 429s."""
+        import asyncio
+        import time
+
+        gap = 60.0 / per_minute
+        last = self._paced.get(key, 0.0)
+        wait = last + gap - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self._paced[key] = time.monotonic()
 
     async def get_json(self, path: str, *, params: dict[str, Any] | None = None, ticket_id: str = "",
                        absolute: bool = False) -> Any:

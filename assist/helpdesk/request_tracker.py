@@ -77,9 +77,20 @@ class RequestTrackerHelpdesk(HttpConnector):
             parts.append(f"({clause})")
         return " AND ".join(parts) or "id > 0"
 
-    async def _pages(self, path: str, params: dict[str, Any], ticket_id: str = "") -> list[dict[str, Any]]:
+    async def history_ids(self, last: int) -> tuple[list[str], str]:
+        """The ``last`` most recently updated resolved and rejected tickets, by TicketSQL (ids only: one
+        light request per 100)."""
+        status = "(Status = 'resolved' OR Status = 'rejected')"
+        query = f"({self.queue_sql}) AND {status}" if self.queue_sql else status
+        items = await self._pages("/tickets", {"query": query, "orderby": "LastUpdated", "order": "DESC",
+                                               "fields": "id"}, max_pages=-(-last // PER_PAGE))
+        ids = [str(i["id"]) for i in items if i.get("id") is not None][:last]
+        return ids, "" if len(ids) >= last else f"Request Tracker has {len(ids):,} resolved or rejected tickets"
+
+    async def _pages(self, path: str, params: dict[str, Any], ticket_id: str = "",
+                     max_pages: int = MAX_PAGES) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
-        for page in range(1, MAX_PAGES + 1):
+        for page in range(1, max_pages + 1):
             data = expect(await self.get_json(path, params={**params, "page": page, "per_page": PER_PAGE},
                                               ticket_id=ticket_id), dict, self.service, path)
             items += [i for i in data.get("items", []) if isinstance(i, dict)]

@@ -276,13 +276,25 @@ def from_ticket(ticket: Ticket, label_field: str) -> HistoryTicket:
 async def pull(
     helpdesk: Helpdesk, cache: Path, *, last: int = DEFAULT_LAST, label_field: str = "",
     progress: Callable[[int, int], None] = lambda _done, _total: None, concurrency: int = 4,
+    notes: list[str] | None = None,
 ) -> list[HistoryTicket]:
     """The last ``last`` solved/closed tickets, each fetched once: those already in ``cache`` are kept, so
-    an interrupted import resumes. A ticket the helpdesk cannot return is skipped and logged."""
+    an interrupted import resumes. A ticket the helpdesk cannot return is skipped and logged. ``notes``
+    receives why fewer than ``last`` came back (the helpdesk has fewer; a vendor's paging limit)."""
+    notes = notes if notes is not None else []
     if not 1 <= last <= MAX_LAST:
         raise AssistError(f"--last must be between 1 and {MAX_LAST:,} (got {last:,}).")
-    summaries = await helpdesk.list_queue(QueueFilter(statuses=(TicketStatus.SOLVED, TicketStatus.CLOSED)),
-                                          limit=last)
+    lister = getattr(helpdesk, "history_ids", None)
+    if lister is not None:  # the vendor's own way to read history (export, paging), not the agent's queue
+        wanted_ids, note = await lister(last)
+    else:
+        summaries = await helpdesk.list_queue(QueueFilter(statuses=(TicketStatus.SOLVED, TicketStatus.CLOSED)),
+                                              limit=last)
+        wanted_ids = [str(s.id) for s in summaries[:last]]
+        note = "" if len(wanted_ids) >= last else f"the helpdesk has {len(wanted_ids):,} solved or closed tickets"
+    if note:
+        log.warning("History import: asked for %d tickets; %s", last, note)
+        notes.append(f"asked for {last:,} tickets; {note}")
     meta = cache.with_suffix(".meta.json")
     try:
         same_labels = json.loads(meta.read_text("utf-8")).get("label_field") == label_field
@@ -293,7 +305,7 @@ async def pull(
         cache.parent.mkdir(parents=True, exist_ok=True)
         meta.write_text(json.dumps({"label_field": label_field}), "utf-8")
     have = {t.id: t for t in load_cache(cache)}
-    wanted = [str(s.id) for s in summaries[:last]]
+    wanted = wanted_ids
     todo = [tid for tid in wanted if tid not in have]
     done = len(wanted) - len(todo)
     progress(done, len(wanted))

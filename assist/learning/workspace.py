@@ -141,8 +141,9 @@ class Learning:
                    progress: Callable[[int, int], None] = lambda _d, _t: None) -> int:
         from assist.learning import history as hist
 
+        self.pull_notes: list[str] = []  # why fewer than ``last`` came back, for the window to say
         raw = await hist.pull(helpdesk, history_file(self.paths, self.name), last=last, label_field=label_field,
-                              progress=progress)
+                              progress=progress, notes=self.pull_notes)
         await asyncio.to_thread(self._set_history, raw)
         return len(self.history)
 

@@ -248,3 +248,20 @@ async def test_a_login_named_requester_is_read_by_email_address_and_real_name(rt
     seen: list[str] = []
     await helpdesk.get_ticket(TicketId(tid), seen.append)
     assert seen == [address]  # the CRM is asked about the address, never the login
+
+
+async def test_history_lists_resolved_and_rejected_tickets_by_ticketsql(rt_env) -> None:
+    """Issue 24: history is read by TicketSQL (ids only, newest first), not by paging the agent's queue."""
+    tag = uuid.uuid4().hex[:8]
+    made = [_create(rt_env, f"history {tag} {i}", "body", f"h{tag}@example.com") for i in range(3)]
+    with _rt(rt_env) as rt:
+        for tid, status in ((made[0], "resolved"), (made[1], "rejected")):
+            assert rt.put(f"/ticket/{tid}", json={"Status": status}).status_code == 200
+    hd = RequestTrackerHelpdesk(rt_env["RT_URL"], rt_env["RT_TOKEN"], queue_sql=f"Subject LIKE 'history {tag}'")
+    try:
+        ids, note = await hd.history_ids(10)
+        assert set(ids) == {made[0], made[1]} and "2 resolved or rejected" in note
+        ids, note = await hd.history_ids(1)
+        assert len(ids) == 1 and note == ""
+    finally:
+        await hd.aclose()

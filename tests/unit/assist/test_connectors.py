@@ -475,3 +475,126 @@ async def test_a_ticket_opened_by_id_fetches_its_customer_while_the_thread_loads
     assert asked < events.index("answered /api/v2/tickets/1001/comments.json")  # overlapped, not after
     assert events.count("crm asked for maria@example.com") == 1
     assert [e for e in events if e.startswith("crm")] == ["crm asked for maria@example.com"]
+
+
+# -- history import as each vendor documents it (issue 24) ------------------------------------------
+
+
+class ZendeskExport:
+    """Zendesk's Incremental Ticket Export, cursor-based (developer.zendesk.com/api-reference/ticketing/
+    ticket-management/incremental_exports/#incremental-ticket-export-cursor-based): ``start_time`` (at least a
+    minute in the past) or ``cursor``, ``per_page`` at most 1,000, tickets in update order, ``after_cursor`` and
+    ``end_of_stream``; at most ``per_minute`` requests a minute, else 429 with Retry-After. Views hold only
+    the tickets an agent works on (open ones)."""
+
+    def __init__(self, tickets: list[dict[str, Any]], per_minute: int, clock) -> None:  # type: ignore[no-untyped-def]
+        self.tickets = sorted(tickets, key=lambda t: t["updated_at"])
+        self.per_minute, self.clock = per_minute, clock
+        self.calls: list[float] = []
+        self.refused = 0
+
+    def __call__(self, req: httpx.Request) -> httpx.Response:
+        from datetime import UTC, datetime
+
+        now = self.clock()
+        if len([t for t in self.calls if now - t < 60.0]) >= self.per_minute:
+            self.refused += 1
+            return httpx.Response(429, json={"error": "APIRateLimitExceeded"}, headers={"Retry-After": "60"})
+        self.calls.append(now)
+        path, params = req.url.path, req.url.params
+        if path.startswith("/api/v2/views/"):
+            return ok({"tickets": [t for t in self.tickets if t["status"] == "open"][:100],
+                       "meta": {"has_more": False}, "links": {"next": None}})
+        if path != "/api/v2/incremental/tickets/cursor.json":
+            return httpx.Response(404, json={"error": "InvalidEndpoint"})
+        size = int(params.get("per_page", "1000"))
+        if size > 1000:
+            return httpx.Response(400, json={"error": "InvalidValue", "description": "per_page must be <= 1000"})
+        if "cursor" in params:
+            at = int(params["cursor"])
+        elif "start_time" in params:
+            start = int(params["start_time"])
+            if start > datetime.now(UTC).timestamp() - 60:
+                return httpx.Response(400, json={"error": "InvalidValue", "description": "start_time is too recent"})
+            at = next((i for i, t in enumerate(self.tickets)
+                       if datetime.fromisoformat(t["updated_at"]).timestamp() >= start), len(self.tickets))
+        else:
+            return httpx.Response(400, json={"error": "InvalidValue", "description": "start_time or cursor"})
+        page = self.tickets[at:at + size]
+        end = at + size >= len(self.tickets)
+        return ok({"tickets": page, "after_cursor": None if end else str(at + size),
+                   "after_url": None if end else f"{ZD}/incremental/tickets/cursor.json?cursor={at + size}",
+                   "before_cursor": str(at), "end_of_stream": end})
+
+
+def _zd_history(n: int, solved_every: int) -> list[dict[str, Any]]:
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    out = []
+    for i in range(n):  # two years of tickets, one every ~3 hours, the newest first in id order
+        when = now - timedelta(hours=3 * i + 2)
+        status = ("solved" if i % solved_every == 0 else "closed" if i % solved_every == 1 else "open")
+        out.append({"id": 50_000 - i, "subject": f"ticket {i}", "status": status, "requester_id": 501,
+                    "updated_at": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "tags": []})
+    return out
+
+
+async def test_zendesk_history_comes_from_the_incremental_export_not_the_agents_view() -> None:
+    """The README's `queue = <view id>` made history import page the agent's view of open tickets: 0 solved
+    ones. Without a view, the Search API stops at 1,000. The export delivers --last N, within its rate limit."""
+    import time
+
+    tickets = _zd_history(6000, solved_every=3)  # 4,000 solved or closed over two years
+    export = ZendeskExport(tickets, per_minute=600, clock=time.monotonic)
+    zd = ZendeskHelpdesk("https://acme.zendesk.com", "sam@acme.com", "tok", view_id="360001",
+                         client=client(export))
+    zd.export_per_minute = 600  # the double's minute, scaled: pacing is what is tested, not the wait
+    ids, note = await zd.history_ids(2000)
+    assert len(ids) == 2000 and note == ""
+    wanted = [t for t in tickets if t["status"] in ("solved", "closed")][:2000]  # newest first
+    assert ids == [str(t["id"]) for t in wanted]
+    assert export.refused == 0  # paced under the limit: never a 429
+    every, note = await zd.history_ids(10_000)
+    assert len(every) == 4000 and "4,000 solved or closed" in note  # all there is, and why not 10,000
+    await zd.aclose()
+
+
+class FreshdeskList:
+    """GET /api/v2/tickets as Freshdesk documents it: per_page at most 100, page at most 300 (400 beyond),
+    order_by/order_type, updated_since; a Link rel="next" header while more pages exist."""
+
+    def __init__(self, tickets: list[dict[str, Any]]) -> None:
+        self.tickets = sorted(tickets, key=lambda t: t["updated_at"], reverse=True)
+        self.pages: list[int] = []
+
+    def __call__(self, req: httpx.Request) -> httpx.Response:
+        params = req.url.params
+        page, size = int(params.get("page", "1")), int(params.get("per_page", "30"))
+        if size > 100 or page > 300:
+            return httpx.Response(400, json={"description": "Validation failed", "errors": [
+                {"field": "page" if page > 300 else "per_page", "message": "Has to be less than or equal to 300"
+                 if page > 300 else "Has to be less than or equal to 100", "code": "invalid_value"}]})
+        if "updated_since" not in params and "filter" not in params:
+            return httpx.Response(400, json={"description": "only the last 30 days without updated_since"})
+        self.pages.append(page)
+        chunk = self.tickets[(page - 1) * size: page * size]
+        more = page * size < len(self.tickets) and page < 300
+        link = {"link": f'<https://acme.freshdesk.com/api/v2/tickets?page={page + 1}>; rel="next"'} if more else {}
+        return httpx.Response(200, json=chunk, headers=link)
+
+
+async def test_freshdesk_history_pages_until_it_has_last_n_resolved_tickets() -> None:
+    """Freshdesk read the 2,000 most recently updated tickets of any status and filtered them: a busy desk
+    got a fraction of --last. It pages on (up to Freshdesk's page 300) until it has N resolved or closed."""
+    tickets = [{"id": i, "subject": f"t{i}", "status": 4 if i % 10 == 0 else 5 if i % 10 == 1 else 2,
+                "updated_at": f"2026-{1 + i % 11:02d}-{1 + i % 27:02d}T{i % 24:02d}:00:00Z"} for i in range(12_000)]
+    listing = FreshdeskList(tickets)
+    fd = FreshdeskHelpdesk("https://acme.freshdesk.com", "key", client=client(listing))
+    ids, note = await fd.history_ids(2000)
+    assert len(ids) == 2000 and note == "" and max(listing.pages) > 20  # past the old 20-page stop
+    closed = [str(t["id"]) for t in listing.tickets if t["status"] in (4, 5)]
+    assert ids == closed[:2000]
+    ids, note = await fd.history_ids(5000)
+    assert len(ids) == 2400 and "2,400 resolved or closed" in note
+    await fd.aclose()
