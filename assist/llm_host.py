@@ -103,12 +103,6 @@ def warm() -> Any:
 REASONING_TOKENS = 4000  # a reasoning model's budget: thinking and the reply (a draft alone needs ~700)
 
 
-def priced(litellm: Any, model: str) -> bool:
-    """Is the model in litellm's local price map (so its cost needs no download)?"""
-    table = getattr(litellm, "model_cost", {}) or {}
-    return model in table or model.split("/", 1)[-1] in table
-
-
 def kind(litellm: Any, exc: BaseException) -> str:
     """litellm's exception as one of the kinds ``assist.llm`` turns into a message for the agent."""
     text = str(exc).lower()
@@ -182,7 +176,7 @@ class Host:
                     finish = (getattr(choices[0], "finish_reason", None) or finish) if choices else finish
                     if piece:
                         self.send({"id": rid, "piece": piece})
-                cost = await asyncio.to_thread(self.cost, kwargs, chunks)
+                cost = await asyncio.to_thread(self.cost, kwargs, chunks, response)
                 self.send({"id": rid, "end": True, "cost": cost, "finish": finish})
             elif op == "embed":
                 response = await litellm.aembedding(**kwargs)
@@ -214,16 +208,41 @@ class Host:
             kwargs["max_tokens"] = max(int(kwargs.get("max_tokens") or 0), REASONING_TOKENS)
             kwargs.setdefault("reasoning_effort", "low")
 
-    def cost(self, kwargs: dict[str, Any], chunks: list[Any]) -> float:
-        # Only for models in litellm's local price map: for anything else (a local Llama) litellm
-        # would count tokens with a tokenizer it downloads from a model hub.
-        if not priced(self.litellm, str(kwargs.get("model", ""))):
+    def cost(self, kwargs: dict[str, Any], chunks: list[Any], response: Any = None) -> float:
+        """What the call cost: a LiteLLM proxy's own figure (its ``x-litellm-response-cost`` header) when it
+        sends one, else the billed tokens at the price of the model the request names, when litellm's local
+        price map knows it ("openai/gemini-2.5-flash" on an OpenAI-compatible endpoint is priced as
+        gemini-2.5-flash). Anything else (a local Llama) costs 0: no tokenizer is downloaded to guess."""
+        reported = proxy_cost(response)
+        if reported is not None:
+            return reported
+        name = priced_name(self.litellm, str(kwargs.get("model", "")))
+        if name is None:
             return 0.0
         try:
             full = self.litellm.stream_chunk_builder(chunks, messages=kwargs.get("messages"))
-            return float(self.litellm.completion_cost(completion_response=full) or 0.0)
+            return float(self.litellm.completion_cost(completion_response=full, model=name) or 0.0)
         except Exception:  # unknown price: cost is simply unknown (0)
             return 0.0
+
+
+def proxy_cost(response: Any) -> float | None:
+    headers = (getattr(response, "_hidden_params", None) or {}).get("additional_headers") or {}
+    for key in ("llm_provider-x-litellm-response-cost", "x-litellm-response-cost"):
+        if headers.get(key) not in (None, ""):
+            try:
+                return max(float(headers[key]), 0.0)
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def priced_name(litellm: Any, model: str) -> str | None:
+    """The name litellm's price map knows this model by: as given, or the model an OpenAI-compatible route
+    ("openai/NAME", "hosted_vllm/NAME") names."""
+    table = getattr(litellm, "model_cost", {}) or {}
+    bare = model.split("/", 1)[-1]
+    return next((c for c in (model, bare) if c in table), None)
 
 
 async def serve(host: Host, source: BinaryIO) -> None:

@@ -49,6 +49,7 @@ class OpenAIServer:
         self.mode = "ok"  # ok | 429 | stall | malformed | 401 | 404 | 500 | quota | length_empty
         self.key = ""  # when set, like the real API: any other bearer key (or none) is a 401
         self.keys_seen: list[str] = []
+        self.proxy_cost: float | None = None
         self.reply = "Hello [1]."
         self.requests: list[dict[str, Any]] = []
         self.stall_s = 3.0
@@ -126,6 +127,8 @@ class OpenAIServer:
                     return
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
+                if outer.proxy_cost is not None:  # a LiteLLM proxy reports what the call cost in a header
+                    self.send_header("x-litellm-response-cost", str(outer.proxy_cost))
                 self.send_header("Cache-Control", "no-cache")
                 self.send_header("Connection", "close")
                 self.end_headers()

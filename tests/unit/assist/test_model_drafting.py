@@ -338,3 +338,20 @@ async def test_a_reply_lost_to_reasoning_says_so_and_its_cost_is_journaled(make_
     runs = await s.journal.draft_runs(TicketId("1002"))
     billed = [r for r in runs if r["model"] == MODEL]
     assert billed and billed[-1]["cost_usd"] > 0 and "token budget" in str(billed[-1]["error"])
+
+
+async def test_a_proxys_reported_cost_and_a_named_models_price_are_journaled(make_session, llm) -> None:
+    """Issue 24: proxy aliases and OpenAI-compatible endpoints were priced at $0; the proxy's own
+    x-litellm-response-cost was ignored."""
+    s = Settings()
+    s.models.fast = ModelTier(model="openai/team-fast", api_base=llm.api_base)  # an alias only the proxy knows
+    s.models.frontier = s.models.fast
+    s.routing.llm_classifier = False
+    llm.proxy_cost = 0.0123
+    llm.reply = "Hi Derek [1]."
+    session = make_session(s)
+    *_, draft = await _run(session, "1002")
+    assert draft.cost_usd == pytest.approx(0.0123)
+    llm.proxy_cost = None  # no header: an alias litellm cannot price stays $0, never a guess
+    *_, draft = await _run(session, "1002")
+    assert draft.cost_usd == 0.0
