@@ -28,6 +28,7 @@ import asyncio
 import importlib
 import json
 import os
+import re
 import sys
 import threading
 import warnings
@@ -166,6 +167,7 @@ class Host:
         try:
             if op in ("stream", "complete"):
                 self.reasoning_budget(kwargs)
+                developer_role(kwargs)
             if op == "stream":
                 chunks, finish = [], ""
                 response = await litellm.acompletion(**kwargs)
@@ -224,6 +226,18 @@ class Host:
             return float(self.litellm.completion_cost(completion_response=full, model=name) or 0.0)
         except Exception:  # unknown price: cost is simply unknown (0)
             return 0.0
+
+
+_O_SERIES = re.compile(r"^(?:openai/|azure/)?(?!o1-mini|o1-preview)o[1-9]", re.IGNORECASE)
+
+
+def developer_role(kwargs: dict[str, Any]) -> None:
+    """OpenAI's o-series take instructions as a ``developer`` message (litellm turns ``system`` into a plain
+    user message for them, so the reply rules lost their priority); o1-mini and o1-preview take neither."""
+    if not _O_SERIES.match(str(kwargs.get("model", ""))):
+        return
+    kwargs["messages"] = [{**m, "role": "developer"} if isinstance(m, dict) and m.get("role") == "system" else m
+                          for m in kwargs.get("messages") or []]
 
 
 def proxy_cost(response: Any) -> float | None:

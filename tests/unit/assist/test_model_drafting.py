@@ -355,3 +355,13 @@ async def test_a_proxys_reported_cost_and_a_named_models_price_are_journaled(mak
     llm.proxy_cost = None  # no header: an alias litellm cannot price stays $0, never a guess
     *_, draft = await _run(session, "1002")
     assert draft.cost_usd == 0.0
+
+
+async def test_o_series_models_keep_the_reply_rules_as_developer_instructions(make_session, llm) -> None:
+    """Issue 24: o-series models got the system prompt as a user message (litellm's conversion)."""
+    for model, role in (("openai/o3-mini", "developer"), ("openai/gpt-4o-mini", "system")):
+        s = _settings(llm)
+        s.models.fast = ModelTier(model=model, api_base=llm.api_base)
+        llm.reply = "Hi Derek [1]."
+        await _run(make_session(s), "1002")
+        assert llm.requests[-1]["messages"][0]["role"] == role, model
