@@ -71,11 +71,32 @@ def _vector_progress(done: int, total: int) -> None:
         print(f"sentence vectors {done:,}/{total:,}", file=sys.stderr, flush=True)
 
 
-def _progress(done: int, total: int) -> None:
-    if sys.stderr.isatty():
-        print(f"\rfetching tickets {done:,}/{total:,}", end="", file=sys.stderr, flush=True)
-    elif done == total or done % 200 == 0:
-        print(f"fetched {done:,}/{total:,} tickets", file=sys.stderr)
+class _Progress:
+    """Tickets fetched so far and, once the rate is known, how long the rest should take."""
+
+    def __init__(self) -> None:
+        self.started: tuple[float, int] | None = None
+
+    def eta(self, done: int, total: int) -> str:
+        import time
+
+        now = time.monotonic()
+        if self.started is None:
+            self.started = (now, done)  # what was cached already is not part of the rate
+            return ""
+        at, first = self.started
+        rate = (done - first) / max(now - at, 1e-6)
+        if done >= total or rate <= 0 or done - first < 10:
+            return ""
+        left = (total - done) / rate
+        return f", about {left / 60:.0f} min left" if left >= 90 else f", about {left:.0f} s left"
+
+    def __call__(self, done: int, total: int) -> None:
+        eta = self.eta(done, total)
+        if sys.stderr.isatty():
+            print(f"\rfetching tickets {done:,}/{total:,}{eta}   ", end="", file=sys.stderr, flush=True)
+        elif done == total or done % 200 == 0:
+            print(f"fetched {done:,}/{total:,} tickets{eta}", file=sys.stderr)
 
 
 async def _history(paths: Paths, settings, args: argparse.Namespace,  # type: ignore[no-untyped-def]
@@ -102,7 +123,7 @@ async def _history(paths: Paths, settings, args: argparse.Namespace,  # type: ig
     notes: list[str] = []
     try:
         tickets = await hist.pull(session.helpdesk, history_file(paths, name), last=args.last,
-                                  label_field=args.label_field, progress=_progress, notes=notes)
+                                  label_field=args.label_field, progress=_Progress(), notes=notes)
     finally:
         await session.aclose()
     if sys.stderr.isatty():
