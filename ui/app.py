@@ -9,6 +9,7 @@ import logging.handlers
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from assist import __version__, logsafe
 from assist.domain import TicketId
@@ -16,6 +17,11 @@ from assist.paths import Paths
 from assist.secrets import SecretStore
 from assist.settings import load_settings
 from assist.workspace import build_session
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
+    from ui.main_window import MainWindow
 
 log = logging.getLogger("assist")
 
@@ -57,7 +63,7 @@ async def run_window(paths: Paths, args: argparse.Namespace) -> int:
     from ui.main_window import MainWindow
 
     app = QApplication.instance()
-    assert app is not None
+    assert isinstance(app, QApplication)
     settings, problems = load_settings(paths.config_file)
     for p in problems:
         log.warning("config: %s", p)
@@ -126,7 +132,7 @@ def _children() -> list[str]:
     return pids
 
 
-async def _scripted(window: object, args: argparse.Namespace) -> int:
+async def _scripted(window: MainWindow, args: argparse.Namespace) -> int:
     from ui.main_window import MainWindow
 
     assert isinstance(window, MainWindow)
@@ -147,23 +153,23 @@ async def _scripted(window: object, args: argparse.Namespace) -> int:
     if args.screenshot:
         if args.size:
             width, height = (int(v) for v in args.size.lower().split("x"))
-            window.resize(width, height)  # type: ignore[attr-defined]
-        window.side.setCurrentIndex(("customer", "actions", "history").index(args.tab))  # type: ignore[attr-defined]
+            window.resize(width, height)
+        window.side.setCurrentIndex(("customer", "actions", "history").index(args.tab))
         for _ in range(100):  # let routing, proposals and auto-run lookups land
             await asyncio.sleep(0.05)
-            if not window.runner.pending():  # type: ignore[attr-defined]
+            if not window.runner.pending():
                 break
         await asyncio.sleep(0.3)
-        target = window
+        target: QWidget = window
         if args.dialog:
-            window.actions_by_name[args.dialog].trigger()  # type: ignore[attr-defined]
+            window.actions_by_name[args.dialog].trigger()
             for _ in range(40):
                 await asyncio.sleep(0.05)
             from PySide6.QtWidgets import QApplication, QDialog
 
             dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()]
             target = dialogs[-1] if dialogs else window
-        target.grab().save(args.screenshot)  # type: ignore[attr-defined]
+        target.grab().save(args.screenshot)
         print(f"screenshot written to {args.screenshot}")
     else:
         for _ in range(200):  # the routed offline draft, written without a network or a key
@@ -190,7 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     import qasync
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication([sys.argv[0]])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
     app.setApplicationName("Assist")
     app.setApplicationVersion(__version__)
     app.setQuitOnLastWindowClosed(False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from PySide6.QtWidgets import QStatusBar, QTabWidget
+from PySide6.QtWidgets import QStatusBar, QTabWidget, QWidget
 
 from assist.session import Session
 
@@ -24,12 +24,17 @@ class Desk(Protocol):
     session: Session
     runner: TaskRunner
     banner: Banner
-    thread: SafeBrowser
+    thread_view: SafeBrowser
     context: SafeBrowser
     history: SafeBrowser
     draft: DraftPane
     actions_pane: ActionsPane
     side: QTabWidget
+
+    @property
+    def as_widget(self) -> QWidget:
+        """The window itself, as the Qt parent of the timers and dialogs the controller makes."""
+        ...
 
     def statusBar(self) -> QStatusBar: ...  # noqa: N802 (Qt's name)
 

@@ -44,6 +44,11 @@ from ui.tasks import TaskRunner
 COLUMNS = ["Bucket", "Tickets", "Impact", "Frustrated", "High on", "Distinctive terms"]
 
 
+
+def _count(value: object) -> int:
+    """A count handed back through the task runner (typed ``object`` there)."""
+    return value if isinstance(value, int) else 0
+
 class LearnWindow(QDialog):
     def __init__(self, current_session: Callable[[], Session], runner: TaskRunner,
                  parent: QWidget | None = None) -> None:
@@ -110,8 +115,9 @@ class LearnWindow(QDialog):
         self.drop_button = QPushButton("Drop")
         self.drop_button.setToolTip("Leave the selected buckets out of the taxonomy (Delete)")
         self.drop_button.clicked.connect(self.drop)
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.table, activated=self.drop,
-                  context=Qt.ShortcutContext.WidgetShortcut)
+        delete = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.table)
+        delete.setContext(Qt.ShortcutContext.WidgetShortcut)
+        delete.activated.connect(self.drop)
         self.export_button = QPushButton("Export report…")
         self.export_button.clicked.connect(self._pick_report)
         self.precision = QDoubleSpinBox()
@@ -157,8 +163,8 @@ class LearnWindow(QDialog):
 
     def load_file(self, path: Path) -> None:
         self.status.setText(f"Reading {path.name}…")
-        self._run("import", self.learning.load_file(path), lambda n: self._discover(f"{plural(int(n), 'ticket')} "
-                                                                                   f"from {path.name}"))  # type: ignore[call-overload]
+        self._run("import", self.learning.load_file(path),
+                  lambda n: self._discover(f"{plural(_count(n), 'ticket')} from {path.name}"))
 
     def pull(self) -> None:
         self.status.setText("Fetching solved tickets from the helpdesk…")
@@ -168,9 +174,9 @@ class LearnWindow(QDialog):
 
         self._run("pull", self.learning.pull(self.session.helpdesk, self.last.value(), self.label_field.text().strip(),
                                              progress),
-                  lambda n: self._discover(f"{plural(int(n), 'ticket')} from {self.session.helpdesk.name}"
+                  lambda n: self._discover(f"{plural(_count(n), 'ticket')} from {self.session.helpdesk.name}"
                                            + "".join(f" ({note})" for note in getattr(self.learning, "pull_notes",
-                                                                                       []))))  # type: ignore[call-overload]
+                                                                                       []))))
 
     def _discover(self, what: str) -> None:
         labelled = "labelled: one bucket per label" if self.learning.labelled else "clustering into buckets"

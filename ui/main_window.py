@@ -56,10 +56,10 @@ class MainWindow(QMainWindow):
         self.team_timer.timeout.connect(self.sync_team)
 
         self.queue = QueuePane()
-        self.thread = SafeBrowser()
-        self.thread.setObjectName("thread")
-        self.thread.internal_link.connect(lambda path: self.ticket.on_thread_internal_link(path))
-        self.thread.setHtml("<p><i>Select a ticket.</i></p>")
+        self.thread_view = SafeBrowser()
+        self.thread_view.setObjectName("thread")
+        self.thread_view.internal_link.connect(lambda path: self.ticket.on_thread_internal_link(path))
+        self.thread_view.setHtml("<p><i>Select a ticket.</i></p>")
         self.context = SafeBrowser()
         self.context.setObjectName("context")
         self.context.setHtml("<p><i>Customer context appears here.</i></p>")
@@ -75,7 +75,7 @@ class MainWindow(QMainWindow):
 
         self.middle = middle = QSplitter(Qt.Orientation.Vertical)
         middle.setObjectName("middleSplitter")
-        middle.addWidget(self.thread)
+        middle.addWidget(self.thread_view)
         middle.addWidget(self.draft)
         middle.setSizes([400, 400])  # the draft gets half the column: it is where the agent works
         middle.setStretchFactor(0, 1)
@@ -95,7 +95,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(panes, 1)
         self.setCentralWidget(central)
 
-        self.ticket = TicketController(self)
+        self.ticket: TicketController = TicketController(self)
         self._close_anyway = False
 
         self._build_actions()
@@ -151,10 +151,10 @@ class MainWindow(QMainWindow):
                 "Search", ["Ctrl+F"], self.queue.search.setFocus, "Search the queue"
             ),
             "next": self._action(
-                "Next ticket", ["Alt+Down", "Ctrl+J"], lambda: self.queue.move(1), "Next ticket in the queue"
+                "Next ticket", ["Alt+Down", "Ctrl+J"], lambda: self.queue.step(1), "Next ticket in the queue"
             ),
             "previous": self._action(
-                "Previous ticket", ["Alt+Up", "Ctrl+Shift+J"], lambda: self.queue.move(-1),
+                "Previous ticket", ["Alt+Up", "Ctrl+Shift+J"], lambda: self.queue.step(-1),
                 "Previous ticket in the queue",
             ),
             "refresh": self._action(
@@ -217,7 +217,7 @@ class MainWindow(QMainWindow):
         ai.setCheckable(True)
         ai.setChecked(self.session.ai_enabled)
         ai.toggled.connect(self._on_ai_toggled)  # a checkable action toggles itself on trigger
-        self.workspace_box = QComboBox()
+        self.workspace_box: QComboBox = QComboBox()
         self.workspace_box.setToolTip("Switch workspace (Ctrl+Shift+O)")
         self.workspace_box.addItems(list(self.session.settings.workspaces))
         self.workspace_box.setCurrentText(self.session.workspace)
@@ -238,7 +238,7 @@ class MainWindow(QMainWindow):
         quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.actions_by_name["quit"] = quit_action
         bar = self.menuBar()
-        menus = {
+        menus: dict[str, list[str | None]] = {
             "&File": ["workspace", "settings", None, "quit"],
             "&Ticket": ["jump", "search", "next", "previous", "refresh", None, "generate", "stop", "draft", None,
                         "send", "send_solved", "note", "escalate"],
@@ -341,6 +341,10 @@ class MainWindow(QMainWindow):
             self.banner.show_message(f"Your name couldn't be saved to the config file: {exc.strerror}")
         self.statusBar().showMessage(f"Replies are signed “{name}”", 4000)
 
+    @property
+    def as_widget(self) -> QWidget:
+        return self
+
     def refresh_queue(self) -> None:
         self.runner.run(
             "queue",
@@ -389,7 +393,7 @@ class MainWindow(QMainWindow):
         self.jump.clear()
         self.queue.select_id(ticket_id)
         self.open_ticket(TicketId(ticket_id), self.queue.requester_of(ticket_id))
-        self.thread.setFocus()  # out of the jump box: Ctrl+E, Ctrl+G and friends work at once
+        self.thread_view.setFocus()  # out of the jump box: Ctrl+E, Ctrl+G and friends work at once
 
     # -- the open ticket: the controller's (thin entry points for toolbar, queue and tests) ------------
     def open_ticket(self, ticket_id: TicketId, requester_email: str | None = None) -> None:
@@ -537,7 +541,7 @@ class MainWindow(QMainWindow):
         def _swapped(new: Session) -> None:
             self.session = new
             self.ticket.reset()
-            self.thread.setHtml("<p><i>Select a ticket.</i></p>")
+            self.thread_view.setHtml("<p><i>Select a ticket.</i></p>")
             self.context.setHtml("")
             self.draft.load("")
             self.draft.clear_assist()

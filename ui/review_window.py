@@ -76,8 +76,8 @@ class ReviewWindow(QDialog):
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.currentCellChanged.connect(lambda row, *_: self._on_row_changed(row))
-        self.thread = SafeBrowser()
-        self.thread.setObjectName("reviewThread")
+        self.thread_view = SafeBrowser()
+        self.thread_view.setObjectName("reviewThread")
         self.escalated_by = QLabel("")
         self.escalated_by.setObjectName("escalatedBy")
         self.escalated_by.setWordWrap(True)
@@ -94,11 +94,11 @@ class ReviewWindow(QDialog):
         self.save = QPushButton("Save review")
         self.save.setToolTip("Store the re-tag and note with your name and the time (Ctrl+S)")
         self.save.clicked.connect(self.save_review)
-        QShortcut(QKeySequence("Ctrl+S"), self, activated=self.save_review)
+        QShortcut(QKeySequence("Ctrl+S"), self).activated.connect(self.save_review)
         self.status = QLabel("")
         self.status.setObjectName("reviewStatus")
         side = QSplitter(Qt.Orientation.Horizontal)
-        side.addWidget(self.thread)
+        side.addWidget(self.thread_view)
         right = QWidget()
         rl = QVBoxLayout(right)
         rl.setContentsMargins(0, 0, 0, 0)
@@ -149,7 +149,7 @@ class ReviewWindow(QDialog):
             self.table.setCurrentCell(0, 0)
         else:
             self.escalated_by.setText("")
-            self.thread.setHtml("<p><i>No escalation matches these filters. Escalations appear here when an agent "
+            self.thread_view.setHtml("<p><i>No escalation matches these filters. Escalations appear here when an agent "
                                 "escalates a ticket (Ctrl+E); try another week or clear a filter.</i></p>")
 
     def _on_row_changed(self, row: int) -> None:
@@ -162,7 +162,7 @@ class ReviewWindow(QDialog):
         self.retag.setCurrentIndex(list(REASONS).index(e.current_reason) if e.current_reason in REASONS else 0)
         self.root_cause.setText(e.root_cause)
         self.flow_fix.setChecked(e.flow_needs_fixing)
-        self.thread.setHtml(f"<p><i>Loading #{html.escape(e.ticket_id)}…</i></p>")
+        self.thread_view.setHtml(f"<p><i>Loading #{html.escape(e.ticket_id)}…</i></p>")
 
         session = self.session
 
@@ -170,8 +170,8 @@ class ReviewWindow(QDialog):
             ctx = await session.open_ticket(e.ticket_id)
             return await asyncio.to_thread(thread_html, ctx.ticket)  # a hostile body never freezes review
 
-        self.runner.run("review-thread", _load(), on_ok=self.thread.setHtml,
-                        on_error=lambda exc: self.thread.setHtml(f"<p><i>{html.escape(str(exc))}</i></p>"))
+        self.runner.run("review-thread", _load(), on_ok=self.thread_view.setHtml,
+                        on_error=lambda exc: self.thread_view.setHtml(f"<p><i>{html.escape(str(exc))}</i></p>"))
 
     def save_review(self) -> None:
         row = self.table.currentRow()

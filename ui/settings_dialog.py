@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
@@ -354,7 +356,7 @@ class SettingsDialog(QDialog):
         self.eval_label.setText("Running the regression suite…")
         ran_for = self._models()
 
-        async def _run() -> tuple[list, list[str]]:
+        async def _run() -> tuple[list[Any], list[str]]:
             probe = isolated_session(self.session, settings)
             try:  # drafts with record=False: the probe never writes to the journal
                 suite = resources_dir() / "demo" / "eval.jsonl"
@@ -362,7 +364,7 @@ class SettingsDialog(QDialog):
             finally:
                 probe.close()
 
-        def _done(result: tuple[list, list[str]]) -> None:
+        def _done(result: tuple[list[Any], list[str]]) -> None:
             rows, found = result
             self._suite_ran_for = ran_for
             self.eval_button.setEnabled(True)
@@ -446,11 +448,11 @@ class SettingsDialog(QDialog):
                 if key.text() and cfg.model:  # the key belongs to this tier's provider, and goes only there
                     secrets.set(model_keys.key_name(cfg), key.text())
                     reconnect = True
-            name = self.ws_combo.currentText()
-            for field, secret in self._secret_fields(name):
+            ws_name = self.ws_combo.currentText()
+            for field, secret in self._secret_fields(ws_name):
                 if field.text():
                     secrets.set(secret, field.text())
-                    reconnect = reconnect or name == active
+                    reconnect = reconnect or ws_name == active
             save_settings(settings, self.session.paths.config_file)
         except (AssistError, OSError) as exc:
             self.error.setText(str(exc))

@@ -75,11 +75,11 @@ class TicketController:
         self.unsaved: dict[TicketId, str] = {}
         self.escalate_dialog: Any = None
         self.source_windows: list[Any] = []
-        self.autosave = QTimer(window)
+        self.autosave = QTimer(window.as_widget)
         self.autosave.setSingleShot(True)
         self.autosave.setInterval(window.session.settings.ui.autosave_ms)
         self.autosave.timeout.connect(self.save_draft_now)
-        self._save_retry = QTimer(window)
+        self._save_retry = QTimer(window.as_widget)
         self._save_retry.setSingleShot(True)
         self._save_retry.setInterval(5000)
         self._save_retry.timeout.connect(self.retry_unsaved)
@@ -117,7 +117,7 @@ class TicketController:
         self.loaded = None
         w.draft.set_enabled(False)
         w.draft.title.setText(f"Draft — loading #{ticket_id}…")
-        w.thread.setHtml(f"<p><i>Loading ticket #{ticket_id}…</i></p>")
+        w.thread_view.setHtml(f"<p><i>Loading ticket #{ticket_id}…</i></p>")
         w.context.setHtml("<p><i>Loading customer…</i></p>")
         session = self.session
 
@@ -130,7 +130,7 @@ class TicketController:
         def _failed(exc: AssistError) -> None:
             if self.current != ticket_id:
                 return
-            w.thread.setHtml("<p><i>This ticket could not be loaded.</i></p>")
+            w.thread_view.setHtml("<p><i>This ticket could not be loaded.</i></p>")
             w.context.setHtml("")
             w.draft.title.setText("Draft")
             retry = None if isinstance(exc, TicketNotFoundError) else (
@@ -178,9 +178,9 @@ class TicketController:
         self.runner.run(f"render:{ticket.id}", asyncio.to_thread(thread_html, ticket, shown=shown), on_ok=_show)
 
     def show_thread(self, text: str, *, scroll: bool = True) -> None:
-        self.w.thread.setHtml(text)
+        self.w.thread_view.setHtml(text)
         if scroll:
-            bar = self.w.thread.verticalScrollBar()
+            bar = self.w.thread_view.verticalScrollBar()
             bar.setValue(bar.maximum())
 
     def on_thread_internal_link(self, path: str) -> None:
@@ -206,7 +206,7 @@ class TicketController:
         def _show(text: str) -> None:
             from ui.file_view import show_text
 
-            show_text(self.w, f"Message from {msg.author} on #{ticket.id} — the whole text", text)
+            show_text(self.w.as_widget, f"Message from {msg.author} on #{ticket.id} — the whole text", text)
 
         self.runner.run(f"whole:{message_id}", asyncio.to_thread(whole_text, msg), on_ok=_show)
 
@@ -224,7 +224,7 @@ class TicketController:
         def _got(data: bytes, _here: bool) -> None:
             from ui.file_view import show_or_save
 
-            show_or_save(self.w, meta, data)
+            show_or_save(self.w.as_widget, meta, data)
 
         session = self.session
         self.ops.run(TicketOp(ticket_id, f"file-{attachment_id}", f"open {meta.name} on",
@@ -438,7 +438,7 @@ class TicketController:
     def show_source(self, citation: Citation) -> None:
         from ui.source_dialog import SourceDialog
 
-        dialog = SourceDialog(citation, self.w)
+        dialog = SourceDialog(citation, self.w.as_widget)
         self.source_windows = [d for d in self.source_windows if d.isVisible()] + [dialog]
         dialog.show()
 
@@ -567,7 +567,7 @@ class TicketController:
         tip = self.session.escalation_hint(ctx, route, self.rejected.get(ctx.ticket.id, 0))
         suggested = self.session.escalation_reason(route) or (tip.reason if tip else "")
         why = "; ".join(route.reasons) if route and route.triggers else (tip.why if tip else "")
-        dialog = EscalateDialog(f"#{ctx.ticket.id}", suggested, why, self.w)
+        dialog = EscalateDialog(f"#{ctx.ticket.id}", suggested, why, self.w.as_widget)
         dialog.chosen.connect(lambda reason, note, write_back: self.escalate(reason, note, write_back))
         dialog.open()
         self.escalate_dialog = dialog

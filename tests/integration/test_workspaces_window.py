@@ -42,17 +42,17 @@ def test_switch_to_request_tracker_and_work_a_ticket(rt_env, open_window, make_s
     window.queue.select_id(tid)
     window.open_ticket(tid)
     run_until(lambda: window.ticket.loaded == tid, timeout=30)
-    assert "my parcel is late" in window.thread.toPlainText()
+    assert "my parcel is late" in window.thread_view.toPlainText()
     assert "ann@example.com" in window.context.toPlainText()  # the helpdesk's own requester record
     window.draft.editor.setPlainText("Hi Ann, it is on its way.")
     window.actions_by_name["send"].trigger()
     run_until(lambda: "Reply sent" in window.draft.state.text(), timeout=30)
-    assert "Hi Ann, it is on its way." in window.thread.toPlainText()
+    assert "Hi Ann, it is on its way." in window.thread_view.toPlainText()
 
     other = _new_ticket(rt_env, "clipboard follow")
     window.follow_clipboard(f"{rt_env['RT_URL']}/Ticket/Display.html?id={other}")
     run_until(lambda: window.ticket.loaded == other, timeout=30)
-    assert "clipboard follow" in window.thread.toPlainText()
+    assert "clipboard follow" in window.thread_view.toPlainText()
     window.follow_clipboard("https://elsewhere.example.com/Ticket/Display.html?id=1")  # not this helpdesk
     assert window.ticket.current == other
     loop.run_until_complete(window.session.aclose())  # the switched-to session is the window's own

@@ -176,13 +176,13 @@ class DraftPane(QWidget):
     def show_citations(self, citations: tuple[Citation, ...]) -> None:
         while self.chips.count() > 0:
             item = self.chips.takeAt(0)
-            widget = item.widget()
+            widget = item.widget() if item is not None else None
             if widget is not None:
                 # Qt frees it on the GUI thread. (Unparenting would hand it to Python's garbage
                 # collector, which may run on any thread: a crash waiting to happen.)
                 widget.hide()
                 widget.deleteLater()
-        self.chip_buttons: list[QToolButton] = []
+        self.chip_buttons = []
         for c in citations:
             chip = QToolButton()
             self.chip_buttons.append(chip)

@@ -188,7 +188,7 @@ class QueuePane(QWidget):
                 return True
         return False
 
-    def move(self, step: int) -> None:
+    def step(self, step: int) -> None:
         if not self._summaries:
             return
         row = self.list.currentRow()

@@ -26,14 +26,14 @@ def test_escalate_prefilled_writes_back_and_is_reviewable(open_window, run_until
     assert dialog.write_back.isChecked()
     dialog.note.setText("erasure request, forwarded to privacy")
     dialog._on_buttons_accepted()
-    run_until(lambda: "internal note" in window.thread.toPlainText() and window.ticket.loaded == "1033")
-    thread = window.thread.toPlainText()
+    run_until(lambda: "internal note" in window.thread_view.toPlainText() and window.ticket.loaded == "1033")
+    thread = window.thread_view.toPlainText()
     assert "Escalated by Assist: Legal / compliance" in thread
     assert "assist-escalated" in thread  # the tag shows in the header
 
     review = ReviewWindow(lambda: window.session, window.runner, window)
     review.show()
-    run_until(lambda: review.table.rowCount() == 1 and "Article 17" in review.thread.toPlainText())
+    run_until(lambda: review.table.rowCount() == 1 and "Article 17" in review.thread_view.toPlainText())
     assert review.table.item(0, 2).text() == "Legal / compliance"
     assert review.draft.toPlainText() == "(no assistant draft)"
     assert review.escalated_by.text().endswith("as Legal / compliance — “erasure request, forwarded to privacy”")

@@ -26,7 +26,7 @@ def _open_timed(window, run_until) -> float:
         nonlocal worst, last
         now = time.perf_counter()
         worst, last = max(worst, now - last), now
-        return window.ticket.loaded == "1002" and "Loading" not in window.thread.toPlainText()
+        return window.ticket.loaded == "1002" and "Loading" not in window.thread_view.toPlainText()
 
     run_until(tick, timeout=30)
     return worst
@@ -36,7 +36,7 @@ def test_huge_token_is_capped_with_show_whole(open_window, run_until) -> None:
     window = open_window()
     _put(window, run_until, "A" * 1_000_000)
     _open_timed(window, run_until)
-    text = window.thread.toPlainText()
+    text = window.thread_view.toPlainText()
     assert "shortened: the message is 1.0 MB" in text
     assert len(text) < 100_000
     window.ticket.on_thread_internal_link("full/" + window.ticket.ctx.ticket.messages[0].id)
@@ -45,7 +45,7 @@ def test_huge_token_is_capped_with_show_whole(open_window, run_until) -> None:
 
     viewer = window._file_dialog.findChild(QPlainTextEdit)
     assert viewer.toPlainText().replace("\n", "") == "A" * 1_000_000  # every character, in a plain viewer
-    assert len(window.thread.toPlainText()) < 100_000  # the thread pane stays capped
+    assert len(window.thread_view.toPlainText()) < 100_000  # the thread pane stays capped
 
 
 def test_a_10k_message_thread_shows_the_newest_with_a_link_to_earlier_ones(open_window, run_until) -> None:
@@ -62,19 +62,19 @@ def test_a_10k_message_thread_shows_the_newest_with_a_link_to_earlier_ones(open_
 
     window.session.helpdesk.get_ticket = long_thread
     _open_timed(window, run_until)  # the stall figure lives in benchmarks/ui_stall.py
-    text = window.thread.toPlainText()
+    text = window.thread_view.toPlainText()
     assert "message number 9999 of" in text and "message number 9000 of" not in text
     assert "earlier messages not shown" in text
     assert text.count("message number") <= 80
     window.ticket.on_thread_internal_link("earlier")
-    run_until(lambda: "message number 9900 of" in window.thread.toPlainText(), timeout=30)
+    run_until(lambda: "message number 9900 of" in window.thread_view.toPlainText(), timeout=30)
 
 
 def test_deep_nesting_is_flattened(open_window, run_until) -> None:
     window = open_window()
     _put(window, run_until, "<div>" * 20_000 + "deep words" + "</div>" * 20_000, "html")
     _open_timed(window, run_until)
-    text = window.thread.toPlainText()
+    text = window.thread_view.toPlainText()
     assert "formatting removed" in text
 
 
@@ -82,7 +82,7 @@ def test_bidi_and_zero_width_characters_are_visible(open_window, run_until) -> N
     window = open_window()
     _put(window, run_until, "Refund to account 123\u202e987 please, email me at a\u200bb@x.com")
     _open_timed(window, run_until)
-    text = window.thread.toPlainText()
+    text = window.thread_view.toPlainText()
     assert "⟦U+202E⟧" in text and "⟦U+200B⟧" in text
 
 
@@ -109,9 +109,9 @@ def test_an_attached_html_file_opens_as_plain_text_only_when_asked(open_window, 
     window.session.helpdesk.fetch_attachment = fetch
     window.open_ticket(TicketId("1002"))
     run_until(lambda: window.ticket.loaded == "1002")
-    assert "page.html" in window.thread.toPlainText() and fetched == []  # listed, not downloaded
-    assert 'href="assist:file/a1"' in window.thread.toHtml()
-    window.thread.internal_link.emit("file/a1")
+    assert "page.html" in window.thread_view.toPlainText() and fetched == []  # listed, not downloaded
+    assert 'href="assist:file/a1"' in window.thread_view.toHtml()
+    window.thread_view.internal_link.emit("file/a1")
     run_until(lambda: fetched == ["a1"] and getattr(window, "_file_dialog", None) is not None)
     view = window._file_dialog.findChild(QPlainTextEdit, "fileText")
     assert view.toPlainText() == "<h1>EVIL</h1><script>x()</script>"  # source text, never rendered

@@ -66,8 +66,8 @@ def test_hostile_ticket_in_window_makes_no_request(open_window, make_session, ru
     window.jump.returnPressed.emit()
     run_until(lambda: window.ticket.loaded == "5000")
     run_until(lambda: not window.runner.pending())  # routing and the automatic draft finished too
-    html = window.thread.toHtml()
-    text = window.thread.toPlainText()
+    html = window.thread_view.toHtml()
+    text = window.thread_view.toPlainText()
     assert "Please see below" in text
     assert "image not loaded" in text
     assert "fetch(" not in text and "/pixel.gif" not in html and "file:" not in html

@@ -26,7 +26,7 @@ def test_ticket_draft_survives_restart_and_sends(open_window, make_session, run_
     assert window.queue.list.count() >= 30
     _select(window, "1001")
     run_until(lambda: window.ticket.loaded == "1001")
-    thread = window.thread.toPlainText()
+    thread = window.thread_view.toPlainText()
     assert "where is my order??" in thread and "basically out of coffee" in thread
     context = window.context.toPlainText()
     assert "Maria Gonzalez" in context and "Plus" in context and "KC-48213" in context
@@ -50,7 +50,7 @@ def test_ticket_draft_survives_restart_and_sends(open_window, make_session, run_
     QTest.keyClick(window.draft.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     run_until(lambda: "Reply sent" in window.draft.state.text())
     assert window.draft.text() == ""
-    assert "Hi Maria, your parcel is with UPS" in window.thread.toPlainText()
+    assert "Hi Maria, your parcel is with UPS" in window.thread_view.toPlainText()
     assert loop.run_until_complete(window.session.load_draft(TicketId("1001"))) is None
 
 
@@ -62,7 +62,7 @@ def test_note_is_posted_as_internal(open_window, run_until) -> None:
     window.draft.editor.setPlainText("Warehouse says it ships Thursday")
     window.draft.note_button.click()
     run_until(lambda: "Note added" in window.draft.state.text())
-    assert "internal note" in window.thread.toPlainText()
+    assert "internal note" in window.thread_view.toPlainText()
 
 
 def test_keyboard_jump_and_queue_navigation(open_window, run_until) -> None:
@@ -72,7 +72,7 @@ def test_keyboard_jump_and_queue_navigation(open_window, run_until) -> None:
     QTest.keyClicks(window.jump, "#1033")
     QTest.keyClick(window.jump, Qt.Key.Key_Return)
     run_until(lambda: window.ticket.loaded == "1033")
-    assert "Article 17" in window.thread.toPlainText()
+    assert "Article 17" in window.thread_view.toPlainText()
     row = window.queue.list.currentRow()
     window.actions_by_name["next"].trigger()
     assert window.queue.list.currentRow() == row + 1
@@ -94,7 +94,7 @@ def test_switching_tickets_cancels_the_stale_fetch(open_window, run_until) -> No
     window.open_ticket(TicketId("1014"))
     run_until(lambda: window.ticket.loaded == "1014")
     assert first.cancelled()
-    assert "Cancel my subscription" in window.thread.toPlainText()
+    assert "Cancel my subscription" in window.thread_view.toPlainText()
 
 
 def test_missing_ticket_shows_banner_without_retry(open_window, run_until) -> None:

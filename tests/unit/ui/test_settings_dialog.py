@@ -173,5 +173,5 @@ def test_saving_a_token_reconnects_loads_the_queue_and_clears_the_banner(qtbot, 
         dialog._on_buttons_accepted()
         run_until(lambda: window.queue.list.count() == 1 and window.ticket.loaded == "7", timeout=30)
         assert window.banner.text == ""  # the old failure is gone with the old connection
-        assert "My dock stopped charging." in window.thread.toPlainText()
+        assert "My dock stopped charging." in window.thread_view.toPlainText()
         assert secrets.get("acme:helpdesk-token") == "ZD-TOKEN-1"
