@@ -34,14 +34,17 @@ class Banner(QFrame):
         layout.addWidget(self.retry_button)
         layout.addWidget(self.close_button)
         self._retry: Callable[[], None] | None = None
+        self.ticket = ""  # the ticket the message shown is about ("" for the window's own messages)
         self.retry_button.clicked.connect(self._on_retry_clicked)
         self.close_button.clicked.connect(self.hide)
         self.hide()
 
     def show_message(
         self, text: str, retry: Callable[[], None] | None = None, *, level: str = "error",
-        action_text: str = "&Retry",
+        action_text: str = "&Retry", ticket: str = "",
     ) -> None:
+        """``ticket``: the ticket the message is about; it goes when the agent moves to another one."""
+        self.ticket = ticket
         colours = {"error": "#fdecea", "warning": "#fff4e5", "info": "#e8f4fd"}
         self.setStyleSheet(f"#banner {{ background: {colours.get(level, '#fdecea')}; }}")
         self.label.setText(text)
@@ -49,6 +52,16 @@ class Banner(QFrame):
         self._retry = retry
         self.retry_button.setVisible(retry is not None)
         self.show()
+
+    def leave(self, ticket_id: str) -> None:
+        """The agent moved to ``ticket_id``: a message about another ticket (and its button) goes with it."""
+        if self.ticket and self.ticket != ticket_id:
+            self.hide()
+
+    def clear_for(self, ticket_id: str) -> None:
+        """What was said about ``ticket_id`` is settled (escalated, sent): hide it, nothing else."""
+        if self.ticket == ticket_id:
+            self.hide()
 
     @property
     def text(self) -> str:

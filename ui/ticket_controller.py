@@ -69,6 +69,7 @@ class TicketController:
         self.last_draft: Draft | None = None
         self.opened_at = datetime.now(UTC)
         self.shown = MAX_THREAD_MESSAGES  # newest messages in the thread pane; "Show more" adds to it
+        self.escalated: set[str] = set()  # tickets escalated from this window: never suggested again
         self.revision = 0
         self.dirty = False
         self.rejected: dict[str, int] = {}  # drafts replaced without being sent, per ticket
@@ -112,6 +113,7 @@ class TicketController:
         self.last_draft = None
         self.opened_at = datetime.now(UTC)
         self.shown = MAX_THREAD_MESSAGES
+        w.banner.leave(ticket_id)  # a suggestion or failure about the last ticket never follows the agent
         self.current = ticket_id
         self.current_email = requester_email
         self.loaded = None
@@ -135,7 +137,7 @@ class TicketController:
             w.draft.title.setText("Draft")
             retry = None if isinstance(exc, TicketNotFoundError) else (
                 lambda: self.open_ticket(ticket_id, requester_email))
-            w.banner.show_message(str(exc), retry=retry)
+            w.banner.show_message(str(exc), retry=retry, ticket=ticket_id)
 
         self.runner.run("open", _load(), on_ok=self._show_context, on_error=_failed)
 
@@ -400,11 +402,12 @@ class TicketController:
                 self.last_draft = final
             if final.error:
                 w.draft.state.setText("Draft incomplete: what was written is kept.")
-                w.banner.show_message(f"#{ticket_id}: {final.error}", retry=lambda: self.generate_draft())
+                w.banner.show_message(f"#{ticket_id}: {final.error}", retry=lambda: self.generate_draft(),
+                                      ticket=ticket_id)
             elif final.fallback:
                 w.draft.state.setText("Offline draft (the model was not reachable): Ctrl+Z brings back your text.")
                 w.banner.show_message(f"#{ticket_id}: {final.fallback}", retry=lambda: self.generate_draft(),
-                                      level="warning")
+                                      level="warning", ticket=ticket_id)
             elif edited_meanwhile:
                 w.draft.state.setText("A draft is ready, but you were typing: your text was kept (Ctrl+G again "
                                       "to replace it).")
@@ -422,7 +425,7 @@ class TicketController:
             w.draft.set_streaming(False)
             w.draft.draft_button.setEnabled(self.session.ai_enabled)
             w.draft.state.setText("Drafting failed: your text is kept.")
-            w.banner.show_message(f"#{ticket_id}: {exc}", retry=lambda: self.generate_draft())
+            w.banner.show_message(f"#{ticket_id}: {exc}", retry=lambda: self.generate_draft(), ticket=ticket_id)
 
         self.runner.run("draft", _run(), on_ok=_done, on_error=_failed)
 
@@ -554,15 +557,18 @@ class TicketController:
         if ctx is None or not self.session.ai_enabled:
             return
         tip = self.session.escalation_hint(ctx, self.route, self.rejected.get(ctx.ticket.id, 0))
-        if tip is not None and not (self.route and self.route.human_only):
-            self.w.banner.show_message(f"Consider escalating #{ctx.ticket.id}: {tip.why}.", retry=self.open_escalate,
-                                       level="info", action_text="&Escalate…")
+        ticket_id = ctx.ticket.id
+        if tip is not None and not (self.route and self.route.human_only) and ticket_id not in self.escalated:
+            self.w.banner.show_message(f"Consider escalating #{ticket_id}: {tip.why}.",
+                                       retry=lambda: self.open_escalate(ticket_id), level="info",
+                                       action_text="Escalate this &one…", ticket=ticket_id)
 
-    def open_escalate(self) -> None:
+    def open_escalate(self, ticket_id: str | None = None) -> None:
+        """The escalate form for the open ticket; ``ticket_id`` (a banner's button): only if it still is."""
         from ui.escalate_dialog import EscalateDialog
 
         ctx, route = self.ctx, self.route
-        if ctx is None:
+        if ctx is None or (ticket_id is not None and ctx.ticket.id != ticket_id):
             return
         tip = self.session.escalation_hint(ctx, route, self.rejected.get(ctx.ticket.id, 0))
         suggested = self.session.escalation_reason(route) or (tip.reason if tip else "")
@@ -584,7 +590,8 @@ class TicketController:
         ticket_id, email, session = ctx.ticket.id, self.current_email, self.session
 
         def _done(_esc: object, here: bool) -> None:
-            w.banner.hide()
+            self.escalated.add(ticket_id)  # suggested no more in this window
+            w.banner.clear_for(ticket_id)
             w.statusBar().showMessage(f"#{ticket_id} escalated: {REASONS[reason]}", 6000)
             if here and write_back:
                 self.open_ticket(ticket_id, email)  # show the tag and transcript note

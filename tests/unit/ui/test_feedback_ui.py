@@ -103,7 +103,7 @@ def test_rejected_drafts_suggest_escalation(open_window, run_until) -> None:
         run_until(lambda: "Drafted offline" in window.draft.state.text() or "saved" in window.draft.state.text())
     assert window.banner.isVisible()
     assert "3 drafts rejected in a row" in window.banner.text
-    assert window.banner.retry_button.text() == "&Escalate…"
+    assert window.banner.retry_button.text() == "Escalate this &one…"
 
 
 def test_sent_reply_lands_in_the_weekly_report(open_window, run_until, tmp_path: Path) -> None:
@@ -122,3 +122,33 @@ def test_sent_reply_lands_in_the_weekly_report(open_window, run_until, tmp_path:
     dialog.export_to(tmp_path / "bad.html")
     run_until(lambda: "Couldn't export" in dialog.status.text())
     assert "ISO week" in dialog.status.text()
+
+
+def test_an_escalation_suggestion_stays_with_its_ticket(open_window, run_until) -> None:
+    """Issue 27: 'Consider escalating #1004' followed the agent to #1002 and its button escalated #1002 with
+    #1004's reason; after #1004 was escalated the banner still suggested it."""
+    window = open_window()
+    _open(window, run_until, "1002")
+    ctx = window.ticket.ctx
+    window.ticket.rejected[ctx.ticket.id] = 5  # as if five drafts were turned down
+    window.ticket.suggest_escalation()
+    assert "Consider escalating #1002" in window.banner.text
+    assert "&E" not in window.banner.retry_button.text()  # Alt+E is the Team menu's
+    _open(window, run_until, "1001")  # the agent walks away: the suggestion stays with #1002
+    assert "#1002" not in window.banner.text
+    window.banner._retry = None
+    window.ticket.open_escalate("1002")  # a stale button press for #1002 opens nothing on #1001
+    assert window.ticket.escalate_dialog is None or not window.ticket.escalate_dialog.isVisible()
+    _open(window, run_until, "1002")  # and back: suggested again, bound to #1002
+    window.ticket.suggest_escalation()
+    assert "Consider escalating #1002" in window.banner.text
+    window.banner.retry_button.click()
+    run_until(lambda: window.ticket.escalate_dialog is not None and window.ticket.escalate_dialog.isVisible())
+    assert "#1002" in window.ticket.escalate_dialog.windowTitle() + window.ticket.escalate_dialog.findChild(
+        type(window.banner.label)).text()
+    window.ticket.escalate_dialog.reject()
+    window.ticket.escalate("customer_frustration", "five drafts turned down", False)
+    run_until(lambda: "1002" in window.ticket.escalated)
+    assert "Consider escalating #1002" not in window.banner.text
+    window.ticket.suggest_escalation()  # escalated already: never suggested again
+    assert "Consider escalating" not in window.banner.text
