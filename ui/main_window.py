@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QInputDialog,
@@ -45,7 +45,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.session = session
         self.setWindowTitle(f"Assist — {session.workspace} workspace")
-        self.resize(1400, 860)
+        self._fit_to_screen(1400, 860)
         self.banner = Banner()
         self.runner = TaskRunner(on_error=lambda exc: self.banner.show_message(str(exc)))
         # the team store's sync state, always visible when the workspace has one (never a dialog)
@@ -77,7 +77,9 @@ class MainWindow(QMainWindow):
         middle.setObjectName("middleSplitter")
         middle.addWidget(self.thread_view)
         middle.addWidget(self.draft)
-        middle.setSizes([400, 400])  # the draft gets half the column: it is where the agent works
+        # the draft gets two thirds of the column (its editor at least 40% at 1366x768): it is where the agent
+        # works; the thread scrolls to its newest message
+        middle.setSizes([280, 720])
         middle.setStretchFactor(0, 1)
         middle.setStretchFactor(1, 1)
         self.panes = panes = QSplitter(Qt.Orientation.Horizontal)
@@ -262,12 +264,26 @@ class MainWindow(QMainWindow):
     def _layout_store(self) -> QSettings:
         return QSettings(str(self.session.paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
 
+    def _fit_to_screen(self, width: int, height: int) -> None:
+        """This size, or the screen's available area when that is smaller (1366x768: Send stays on screen)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            self.resize(width, height)
+            return
+        area = screen.availableGeometry()
+        self.resize(min(width, area.width()), min(height, area.height()))
+        frame = self.frameGeometry()
+        frame.moveCenter(area.center())
+        self.move(max(area.left(), frame.left()), max(area.top(), frame.top()))
+
     def _restore_layout(self) -> None:
-        """Window size, splitters and the side tab as the agent left them (QSettings, in the config dir)."""
+        """Window size, splitters and the side tab as the agent left them (QSettings, in the config dir), kept
+        within the screen it opens on (a layout saved on a larger monitor never puts buttons off-screen)."""
         store = self._layout_store()
         geometry = store.value("geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+            self._fit_to_screen(self.width(), self.height())
         for splitter in (self.panes, self.middle):
             state = store.value(splitter.objectName())
             if state is not None:

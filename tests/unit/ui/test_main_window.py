@@ -143,3 +143,17 @@ def test_team_store_down_shows_waiting_rows_not_a_dialog(open_window, make_sessi
     run_until(lambda: "can't be reached" in window.team_status.text(), timeout=30)
     assert window.team_status.text().startswith("Team store: ")
     assert not window.banner.isVisible() or "team" not in window.banner.text().lower()
+
+
+def test_the_window_fits_the_screen_and_the_draft_has_room(open_window, run_until) -> None:
+    """Issue 27: 1400x860 on a 1366x768 screen (Send off-screen), and a 4-line draft editor."""
+    window = open_window()
+    area, least = window.screen().availableGeometry(), window.minimumSizeHint()  # the test screen is 800x800
+    assert window.width() <= max(area.width(), least.width()) and window.height() <= max(area.height(),
+                                                                                         least.height())
+    assert window.width() < 1400 and window.height() < 860  # not the fixed size it used to open at
+    window.resize(1366, 768)
+    window.open_ticket("1002")
+    run_until(lambda: window.ticket.loaded == "1002" and window.draft.text() != "")
+    assert window.draft.editor.height() >= 0.4 * window.middle.height()
+    assert window.draft.send_button.isVisible()
