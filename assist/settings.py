@@ -386,17 +386,52 @@ def load_settings(path: Path) -> tuple[Settings, list[str]]:
     except OSError as exc:
         return Settings(), [f"the file cannot be read ({exc.strerror}); using defaults"]
     try:
-        return validate(data)
+        settings, problems = validate(data)
     except RecursionError:
         return Settings(), ["a value nests too deeply to check; every setting is at its default"]
+    _BASELINE[path] = as_data(settings)
+    return settings, problems
+
+
+# What this process last read from or wrote to each config file: a save writes only what changed since, so a
+# hand edit made while the app runs (a value, a section Assist doesn't know, a comment) is kept.
+_BASELINE: dict[Path, dict[str, Any]] = {}
+_MISSING = object()
+
+
+def _merge(doc: Any, base: dict[str, Any], ours: dict[str, Any]) -> None:
+    """Into ``doc`` (the file as it is now, tomlkit), the keys whose value changed from ``base`` to ``ours``."""
+    import tomlkit
+
+    for key, value in ours.items():
+        before = base.get(key, _MISSING)
+        if isinstance(value, dict) and isinstance(before, dict) and key in doc and isinstance(doc[key], dict):
+            _merge(doc[key], before, value)
+        elif before != value:
+            doc[key] = tomlkit.item(value)
+    for key in base.keys() - ours.keys():  # removed in the app (a workspace deleted): gone from the file too
+        if key in doc:
+            del doc[key]
 
 
 def save_settings(settings: Settings, path: Path) -> None:
-    """Write atomically, so a crash mid-write never leaves a half file."""
-    import tomli_w
+    """Write atomically, so a crash mid-write never leaves a half file; merged into the file as it is now
+    (only what the app changed since it read it), so hand edits and comments survive."""
+    import tomlkit
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = tomli_w.dumps(as_data(settings))
+    ours = as_data(settings)
+    base = _BASELINE.get(path)
+    text = ""
+    if base is not None and path.exists():
+        try:
+            doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+            _merge(doc, base, ours)
+            text = tomlkit.dumps(doc)
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+            text = ""  # a file broken meanwhile: written whole from what the app holds
+    if not text:
+        text = tomlkit.dumps(ours)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".toml")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -405,3 +440,4 @@ def save_settings(settings: Settings, path: Path) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _BASELINE[path] = ours

@@ -128,3 +128,26 @@ def test_an_absurd_grounding_threshold_is_named() -> None:
 
     with pytest.raises(SettingsError, match="min_source_score"):
         checked(AISettings, {"min_source_score": 1e308}, "config.toml")
+
+
+def test_a_save_keeps_hand_edits_made_while_the_app_runs(tmp_path) -> None:
+    """Issue 27: hand edits to config.toml made while the app ran were silently overwritten on the next save."""
+    from assist.settings import load_settings, save_settings
+
+    path = tmp_path / "config.toml"
+    path.write_text("# our team's settings: ask Lee before changing\n[agent]\nname = \"sam\"\n\n"
+                    "[ui]\nautosave_ms = 600\n")
+    settings, problems = load_settings(path)
+    assert problems == []
+    # meanwhile, someone edits the file by hand
+    path.write_text(path.read_text().replace("autosave_ms = 600", "autosave_ms = 900")
+                    + "\n[my_notes]\nwho = \"lee\"  # not Assist's\n")
+    settings.agent.display_name = "Sam Ortiz"  # the app changes something else and saves
+    save_settings(settings, path)
+    text = path.read_text()
+    assert "# our team's settings: ask Lee before changing" in text and "[my_notes]" in text
+    again, problems = load_settings(path)
+    assert again.ui.autosave_ms == 900 and again.agent.display_name == "Sam Ortiz" and again.agent.name == "sam"
+    again.ui.autosave_ms = 1200  # and what the app does change, it writes
+    save_settings(again, path)
+    assert load_settings(path)[0].ui.autosave_ms == 1200 and "who = \"lee\"" in path.read_text()
