@@ -12,6 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -76,6 +77,7 @@ class ActionCard(QFrame):
         self.approve.setToolTip("Run this action now (nothing runs without this click)")
         self.dismiss = QPushButton("Dismiss")
         self.dismiss.setToolTip("Drop this proposal; it is kept in the ticket's history")
+        self._walking = False  # focus was on this card when its action started (see update_from)
         self.insert = QPushButton("Insert into draft")
         self.insert.setToolTip("Put the result, in the customer's words, into the draft")
         self.insert.hide()
@@ -161,6 +163,8 @@ class ActionCard(QFrame):
             return
         confirmed = self._confirming or self.proposal.risk != "irreversible"
         self._confirming = False
+        holder = QApplication.focusWidget()
+        self._walking = holder is not None and self.isAncestorOf(holder)  # disabling Approve drops the focus
         self.approve.setEnabled(False)
         self.dismiss.setEnabled(False)
         self.status.setText("Running…")
@@ -186,10 +190,17 @@ class ActionCard(QFrame):
             ProposalStatus.BLOCKED: f'<span style="color:#b00020">⚠ {html.escape(proposal.error)}</span>',
             ProposalStatus.UNKNOWN: f'<span style="color:#e65100">? {html.escape(proposal.error)}</span>',
         }
+        holder = QApplication.focusWidget()
+        # the agent was on this card when it ran (its Approve button loses focus while it runs): remembered
+        self._walking = self._walking or (holder is not None and self.isAncestorOf(holder))
         self.status.setText(texts[s])
         self.approve.setText(self._approve_text())
         self.insert.setVisible(s is ProposalStatus.SUCCEEDED)
         self._sync_buttons(valid=not self.problem.text())
+        if s is ProposalStatus.SUCCEEDED and self._walking:
+            self.insert.setFocus()  # the keyboard walk goes on: Enter puts the result into the draft
+        if s is not ProposalStatus.RUNNING:
+            self._walking = False
 
 
 class ActionsPane(QScrollArea):

@@ -31,6 +31,9 @@ def test_refund_card_needs_confirmation_and_shows_result(open_window, run_until)
     amount.setValue(7.5)
     assert refund.problem.text() == "" and refund.approve.isEnabled()
 
+    window.side.setCurrentIndex(1)  # the Actions tab, where the agent works from the keyboard
+    refund.approve.setFocus()
+    assert refund.approve.hasFocus() or not window.isActiveWindow()
     refund.approve.click()  # first click only asks
     assert refund.approve.text().startswith("Confirm: refund order")
     assert refund.status.text() == ""
@@ -38,6 +41,7 @@ def test_refund_card_needs_confirmation_and_shows_result(open_window, run_until)
     run_until(lambda: "Refunded" in refund.status.text())
     assert "$7.50" in refund.status.text()
     assert not refund.approve.isEnabled() and not refund.insert.isHidden()
+    assert refund.insert.hasFocus() or not window.isActiveWindow()  # Issue 27: Tab never reached it
     assert window.side.tabText(1) == "Actions"  # the count follows approvals
 
     window.draft.editor.setPlainText("Hi Kevin, ")
