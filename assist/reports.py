@@ -348,6 +348,16 @@ def _delta(now: float | None, before: float | None) -> str:
     return f"{change:+.0%}"
 
 
+def _wrap(label: str, width: int) -> list[str]:
+    """One line, or two split at a space (the second ends in an ellipsis only past twice the width)."""
+    if len(label) <= width:
+        return [label]
+    cut = label.rfind(" ", 0, width + 1)
+    cut = cut if cut > 0 else width
+    rest = label[cut:].strip()
+    return [label[:cut].rstrip(), rest if len(rest) <= width + 6 else rest[:width + 5] + "…"]
+
+
 def bar_chart(title: str, data: list[tuple[str, float]], unit: str = "") -> str:
     """A horizontal bar chart as standalone SVG (no scripts, no external references)."""
     width, bar_h, gap, label_w = 640, 22, 8, 230
@@ -362,8 +372,13 @@ def bar_chart(title: str, data: list[tuple[str, float]], unit: str = "") -> str:
     for i, (label, value) in enumerate(data):
         y = 30 + i * (bar_h + gap)
         w = (width - label_w - 70) * value / top
-        parts.append(f'<text x="0" y="{y + 15}" font-family="sans-serif" font-size="12">'
-                     f"{html.escape(label[:34])}</text>")
+        lines = _wrap(label, 34)
+        if len(lines) == 1:
+            parts.append(f'<text x="0" y="{y + 15}" font-family="sans-serif" font-size="12">'
+                         f"{html.escape(lines[0])}</text>")
+        else:  # a long label on two lines, whole (it was cut: "Missing data the assistant couldn'")
+            parts.append(f'<text x="0" y="{y + 9}" font-family="sans-serif" font-size="10">'
+                         f'{html.escape(lines[0])}<tspan x="0" dy="11">{html.escape(lines[1])}</tspan></text>')
         parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="#3b6fb6"/>')
         shown = f"{value:.2f}" if isinstance(value, float) and not value.is_integer() else f"{value:.0f}"
         parts.append(f'<text x="{label_w + w + 6:.1f}" y="{y + 15}" font-family="sans-serif" '
@@ -448,7 +463,7 @@ def to_markdown(r: WeeklyReport, chart_svgs: dict[str, str] | None = None) -> st
         "",
         svg.get("tiers", ""),
         "",
-        "| Tier · model | Drafts | Tickets | Cost (USD) | Escalation rate |",
+        "| Tier · model | Drafts | Tickets | Cost (USD) | Escalations per ticket drafted |",
         "|---|---|---|---|---|",
         *[f"| {md_text(t.key)} | {t.drafts} | {t.tickets} | {t.cost_usd:.4f} | {t.escalation_rate:.0%} |"
           for t in r.tiers],
@@ -472,9 +487,8 @@ def to_markdown(r: WeeklyReport, chart_svgs: dict[str, str] | None = None) -> st
         f"Flows marked as needing a fix: {r.flows_to_fix}.",
         "",
     ]
-    lines += _trend_markdown(r, svg)
-    if r.retags:
-        lines += ["| Tagged as | Re-tagged as | Times |", "|---|---|---|"]
+    if r.retags:  # in the senior review section, as a table (it came out as raw pipes under the trends)
+        lines += ["Re-tagged by senior agents:", "", "| Tagged as | Re-tagged as | Times |", "|---|---|---|"]
         lines += [f"| {md_text(REASONS.get(a, a))} | {md_text(REASONS.get(b, b))} | {n} |"
                   for (a, b), n in r.retags.most_common(10)]
         lines.append("")
@@ -482,7 +496,28 @@ def to_markdown(r: WeeklyReport, chart_svgs: dict[str, str] | None = None) -> st
         lines += ["Review notes:", ""]
         lines += [f"- \\#{md_text(t)} ({md_text(REASONS.get(reason, reason))}): {md_text(note)}"
                   for t, reason, note in r.review_notes[:30]]
+        lines.append("")
+    lines += _trend_markdown(r, svg)
+    lines += ["", "## How the figures are counted", "", *[f"- {d}" for d in DEFINITIONS]]
     return "\n".join(lines) + "\n"
+
+
+NO_SUGGESTION = "No intent has enough drafts on both tiers to suggest a move (30 each over the period)."
+
+
+def _share(value: float, of: int) -> str:
+    return f"{value:.0%}" if of else "—"  # no replies that week: no rate, not 0%
+
+
+DEFINITIONS = [
+    "**Sent unchanged or lightly edited**: replies sent with at least 80% of the draft's words kept.",
+    f"**{OPEN_TO_SEND}**: from opening the ticket in Assist to sending the reply.",
+    "**Escalations per ticket replied to** (summary and trends): escalations that week divided by the tickets "
+    "that got a reply that week.",
+    "**Escalations per ticket drafted** (tiers table): the escalations of tickets drafted on that tier and model "
+    "divided by the tickets drafted on it.",
+    "**Model cost per ticket**: what the models were billed that week divided by the tickets replied to.",
+]
 
 
 def _trend_markdown(r: WeeklyReport, svg: dict[str, str]) -> list[str]:
@@ -492,18 +527,19 @@ def _trend_markdown(r: WeeklyReport, svg: dict[str, str]) -> list[str]:
     first, last = t.weeks[0].week, t.weeks[-1].week
     lines = ["", f"## Trends, {first} to {last}", "", svg.get("trend_light", ""), "", svg.get("trend_escalation", ""),
              "", svg.get("trend_cost", ""), "", svg.get("trend_reasons", ""), "",
-             "| Week | Replies | Unchanged or light | Escalation rate | Cost per ticket (USD) | Root causes noted |",
+             "| Week | Replies | Unchanged or light | Escalations per ticket replied to | Model cost per ticket "
+             "(USD) | Root causes noted |",
              "|---|---|---|---|---|---|"]
-    lines += [f"| {w.week} | {w.replies} | {w.light_share:.0%} | {w.escalation_rate:.0%} | "
-              f"{w.cost_per_ticket:.4f} | {w.root_causes} |" for w in t.weeks]
+    lines += [f"| {w.week} | {w.replies} | {_share(w.light_share, w.replies)} | "
+              f"{_share(w.escalation_rate, w.tickets)} | {w.cost_per_ticket:.4f} | {w.root_causes} |" for w in t.weeks]
     lines += ["", "## Intent × tier and model", "",
-              "| Intent | Tier · model | Drafts | Unchanged or light | Escalation rate | Cost per draft (USD) |",
+              "| Intent | Tier · model | Drafts | Unchanged or light | Escalations per ticket replied to | "
+              "Cost per draft (USD) |",
               "|---|---|---|---|---|---|"]
     lines += [f"| {md_text(c.intent)} | {md_text(c.key)} | {c.drafts} | {c.light_share:.0%} | "
               f"{c.escalation_rate:.0%} | {c.cost_per_draft:.4f} |" for c in t.cells if c.drafts]
     lines += ["", "## Routing suggestions", ""]
-    lines += [f"- {md_text(s)}" for s in t.suggestions] or ["No intent has enough drafts on both tiers to suggest a "
-                                                          "move (30 each over the period)."]
+    lines += [f"- {md_text(s)}" for s in t.suggestions] or [NO_SUGGESTION]
     return lines
 
 
@@ -598,17 +634,17 @@ def to_pdf(r: WeeklyReport) -> bytes:
     for svg in all_charts(r).values():
         pdf.ln(2)
         pdf.image(io.BytesIO(svg.encode()), w=170)
-    if r.trends is not None and r.trends.suggestions:
+    if r.trends is not None:
         pdf.ln(2)
         pdf.set_font("helvetica", "B", 12)
         pdf.cell(0, 8, "Routing suggestions", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("helvetica", size=10)
-        for line in r.trends.suggestions:
+        for line in r.trends.suggestions or [NO_SUGGESTION]:
             pdf.multi_cell(0, 5, safe(line), new_x="LMARGIN", new_y="NEXT")
     if r.tiers:
         pdf.ln(2)
         with pdf.table(col_widths=(60, 25, 25, 30, 35)) as table:
-            for tier_row in [("Tier - model", "Drafts", "Tickets", "Cost USD", "Escalation rate"),
+            for tier_row in [("Tier - model", "Drafts", "Tickets", "Cost USD", "Escalations per ticket drafted"),
                         *[(t.key, str(t.drafts), str(t.tickets), f"{t.cost_usd:.4f}", f"{t.escalation_rate:.0%}")
                           for t in r.tiers]]:
                 cells = table.row()
@@ -627,6 +663,43 @@ def to_pdf(r: WeeklyReport) -> bytes:
                 cells = table.row()
                 for value in agent_row:
                     cells.cell(safe(value))
+    def heading(text: str) -> None:
+        pdf.ln(2)
+        pdf.set_font("helvetica", "B", 12)
+        pdf.cell(0, 8, safe(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("helvetica", size=10)
+
+    def rows(widths: tuple[int, ...], table_rows: list[tuple[str, ...]]) -> None:
+        with pdf.table(col_widths=widths) as table:
+            for table_row in table_rows:
+                cells = table.row()
+                for value in table_row:
+                    cells.cell(safe(value))
+
+    if r.by_reason:
+        heading("Escalations by reason")
+        rows((120, 40), [("Reason", "Escalations"),
+                         *[(REASONS.get(k, k), str(v)) for k, v in r.by_reason.most_common()]])
+    heading("Senior review")
+    pdf.multi_cell(0, 5, safe(f"Flows marked as needing a fix: {r.flows_to_fix}."), new_x="LMARGIN", new_y="NEXT")
+    if r.retags:
+        rows((70, 70, 30), [("Tagged as", "Re-tagged as", "Times"),
+                            *[(REASONS.get(a, a), REASONS.get(b, b), str(n))
+                              for (a, b), n in r.retags.most_common(10)]])
+    t = r.trends
+    if t is not None:
+        heading(f"Trends, {t.weeks[0].week} to {t.weeks[-1].week}")
+        rows((25, 20, 35, 40, 35, 25), [("Week", "Replies", "Unchanged or light", "Escalations per ticket replied to",
+                                         "Model cost per ticket (USD)", "Root causes"),
+                                        *[(w.week, str(w.replies), _share(w.light_share, w.replies),
+                                           _share(w.escalation_rate, w.tickets), f"{w.cost_per_ticket:.4f}",
+                                           str(w.root_causes)) for w in t.weeks]])
+        cells_rows = [(c.intent, c.key, str(c.drafts), f"{c.light_share:.0%}", f"{c.escalation_rate:.0%}",
+                       f"{c.cost_per_draft:.4f}") for c in t.cells if c.drafts]
+        if cells_rows:
+            heading("Intent x tier and model")
+            rows((40, 45, 18, 27, 30, 25), [("Intent", "Tier - model", "Drafts", "Unchanged or light",
+                                             "Escalations per ticket replied to", "Cost per draft"), *cells_rows])
     if r.review_notes:
         pdf.ln(2)
         pdf.set_font("helvetica", "B", 12)
@@ -635,6 +708,9 @@ def to_pdf(r: WeeklyReport) -> bytes:
         for ticket, reason, note in r.review_notes[:30]:
             pdf.multi_cell(0, 5, safe(f"#{ticket} ({REASONS.get(reason, reason)}): {note}"),
                            new_x="LMARGIN", new_y="NEXT")
+    heading("How the figures are counted")
+    for line in DEFINITIONS:
+        pdf.multi_cell(0, 5, safe("- " + line.replace("**", "")), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 

@@ -239,29 +239,49 @@ def suggestions(cells: Sequence[Cell], min_drafts: int = 30) -> list[str]:
     return out
 
 
-def line_chart(title: str, weeks: Sequence[str], series: dict[str, Sequence[float]], unit: str = "") -> str:
-    """Inline SVG line chart (no script, nothing remote): one line per series over the weeks."""
-    width, height, left, top, bottom = 640, 220, 48, 30, 40
+def _axis(value: float, unit: str) -> str:
+    if unit == "%" or float(value).is_integer():
+        return f"{value:,.0f}{unit}"
+    return f"{value:,.2f}{unit}" if value < 10 else f"{value:,.0f}{unit}"
+
+
+def line_chart(title: str, weeks: Sequence[str], series: dict[str, Sequence[float | None]], unit: str = "") -> str:
+    """Inline SVG line chart (no script, nothing remote): one line per series over the weeks. A week without
+    data (None) is a gap in its line, never a drop to 0; a week alone between gaps is a dot."""
+    width, height, left, top, bottom = 640, 220, 56, 30, 40
     colours = ["#3b6fb6", "#c0504d", "#2b7a4b", "#8064a2", "#f79646", "#4bacc6", "#7f7f7f"]
-    peak = max((v for vals in series.values() for v in vals), default=0) or 1
+    peak = max((v for vals in series.values() for v in vals if v is not None), default=0) or 1
     plot_w, plot_h = width - left - 150, height - top - bottom
     step = plot_w / max(len(weeks) - 1, 1)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} '
              f'{height}" role="img" aria-label="{html.escape(title)}"><text x="0" y="16" font-family="sans-serif" '
              f'font-size="14" font-weight="bold">{html.escape(title)}</text>',
              f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#999"/>',
-             f'<text x="{left - 6}" y="{top + 10}" font-family="sans-serif" font-size="10" text-anchor="end">'
-             f"{peak:.2g}{html.escape(unit)}</text>"]
+             f'<line x1="{left}" y1="{top}" x2="{left + plot_w}" y2="{top}" stroke="#eee"/>',
+             f'<text x="{left - 6}" y="{top + 4}" font-family="sans-serif" font-size="10" text-anchor="end">'
+             f"{html.escape(_axis(peak, unit))}</text>",
+             f'<text x="{left - 6}" y="{top + plot_h + 4}" font-family="sans-serif" font-size="10" '
+             f'text-anchor="end">{html.escape(_axis(0, unit))}</text>']
     for i, wk in enumerate(weeks):
         if i % 2 == 0 or i == len(weeks) - 1:
             parts.append(f'<text x="{left + i * step:.1f}" y="{height - 20}" font-family="sans-serif" '
                          f'font-size="10" text-anchor="middle">{html.escape(wk[5:])}</text>')
     for n, (name, vals) in enumerate(series.items()):
         colour = colours[n % len(colours)]
-        pts = " ".join(f"{left + i * step:.1f},{top + plot_h - plot_h * v / peak:.1f}" for i, v in enumerate(vals))
-        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{pts}"/>')
+        runs: list[list[tuple[float, float]]] = [[]]
+        for i, v in enumerate(vals):
+            if v is None:
+                runs.append([])
+                continue
+            runs[-1].append((left + i * step, top + plot_h - plot_h * v / peak))
+        for run in runs:
+            if len(run) == 1:
+                parts.append(f'<circle cx="{run[0][0]:.1f}" cy="{run[0][1]:.1f}" r="3" fill="{colour}"/>')
+            elif run:
+                pts = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
+                parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{pts}"/>')
         parts.append(f'<text x="{left + plot_w + 8}" y="{top + 12 + n * 14}" font-family="sans-serif" '
-                     f'font-size="11" fill="{colour}">{html.escape(name[:22])}</text>')
+                     f'font-size="11" fill="{colour}">{html.escape(name[:24])}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -274,11 +294,12 @@ def trend_charts(t: Trends) -> dict[str, str]:
     top = [r for r, _ in reasons.most_common(5)]
     return {
         "light": line_chart("Sent unchanged or lightly edited", weeks,
-                            {"share %": [100 * w.light_share for w in t.weeks]}, "%"),
-        "escalation": line_chart("Escalation rate", weeks,
-                                 {"escalations per ticket %": [100 * w.escalation_rate for w in t.weeks]}, "%"),
-        "cost": line_chart("Cost per resolved ticket (USD)", weeks,
-                           {"USD": [w.cost_per_ticket for w in t.weeks]}),
+                            {"share of replies": [100 * w.light_share if w.replies else None for w in t.weeks]}, "%"),
+        "escalation": line_chart("Escalations per ticket replied to", weeks,
+                                 {"escalation rate": [100 * w.escalation_rate if w.tickets else None
+                                                      for w in t.weeks]}, "%"),
+        "cost": line_chart("Model cost per ticket replied to (USD)", weeks,
+                           {"USD": [w.cost_per_ticket if w.tickets else None for w in t.weeks]}),
         "reasons": line_chart("Escalation reasons over time", weeks,
                               {r: [float(w.reasons.get(r, 0)) for w in t.weeks] for r in top} or {"none": [0.0]}),
     }

@@ -191,3 +191,38 @@ def test_the_lead_sees_each_agent_and_what_the_time_measures(tmp_path: Path) -> 
     assert len(agent_rows) == 3 and any(",ana," in line and ",0.6667," in line for line in agent_rows)
     pdf = export(r, "pdf")
     assert pdf.startswith(b"%PDF")
+
+
+def test_every_format_carries_the_same_sections_and_readable_charts(journals, tmp_path: Path) -> None:
+    """Issue 27: the HTML's re-tag table came out as raw pipes under the wrong heading; the y-axis read
+    '1e+02%'; weeks without replies plotted as 0%; bar labels were cut; the PDF left out intent x tier/model,
+    re-tags and the trends table; rates were named alike and counted differently."""
+    r = build_report(list(journals), "2026-W47")
+    html = export(r, "html").decode()
+    assert "| Tagged as |" not in html and "<th>Re-tagged as</th>" in html
+    assert html.index("Re-tagged as") < html.index("## Trends") if "## Trends" in html else True
+    assert "e+0" not in html and ">0%<" in html  # axes as percentages
+    assert "Missing data the assistant couldn'<" not in html
+    assert "How the figures are counted" in html and "Escalations per ticket replied to" in html
+    weeks = [w for w in r.trends.weeks] if r.trends else []
+    empty = [w.week for w in weeks if not w.replies]
+    assert empty and "<polyline" in html  # weeks with no replies exist in this history and are gaps
+    from assist.trends import trend_charts
+
+    light = trend_charts(r.trends)["light"]
+    assert light.count("<polyline") + light.count("<circle") >= 1
+    path = tmp_path / "r.pdf"
+    path.write_bytes(export(r, "pdf"))
+    text = " ".join(page.extract_text() for page in PdfReader(path).pages)
+    for section in ("Escalations by reason", "Senior review", "Re-tagged as", "Trends,", "Intent x tier and model",
+                    "Routing suggestions", "How the figures are counted", "Escalations per ticket drafted"):
+        assert section in text, section
+
+
+def test_a_line_with_missing_weeks_has_gaps_not_zeros() -> None:
+    from assist.trends import line_chart
+
+    svg = line_chart("t", ["2026-W40", "2026-W41", "2026-W42", "2026-W43", "2026-W44"],
+                     {"share": [50.0, 60.0, None, None, 70.0]}, "%")
+    assert svg.count("<polyline") == 1 and svg.count("<circle") == 1  # W40-W41 a line, W44 a dot, no drop to 0
+    assert ">70%<" in svg and ">0%<" in svg and "e+" not in svg
