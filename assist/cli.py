@@ -262,7 +262,12 @@ def _report(paths: Paths, args: argparse.Namespace) -> int:
             report = asyncio.run(team_report(store, week, with_rows=args.format == "csv"))
             source = "the team store"
         else:
-            journals = [Path(j) for j in (args.journal or [str(paths.journal_file)])]
+            if args.journal:
+                journals = [Path(j) for j in args.journal]
+            else:  # this desk's journal (and, in the demo workspace, the demo's weeks of history)
+                from assist.session import report_journals
+
+                journals = report_journals(paths, settings, paths.journal_file)
             report = build_report(journals, week)
             source = plural(len(journals), "journal")
     except (ValueError, FileNotFoundError, sqlite3.DatabaseError) as exc:

@@ -484,7 +484,8 @@ class Session:
         try:
             if self.team is not None:
                 return await team_report(self.team.store, week, with_rows=fmt == "csv")
-            return await asyncio.to_thread(build_report, [self.journal.path], week)
+            return await asyncio.to_thread(lambda: build_report(report_journals(self.paths, self.settings,
+                                                                                self.journal.path), week))
         except ValueError as exc:
             raise AssistError(str(exc)) from exc
 
@@ -605,3 +606,16 @@ class Session:
             self._backend = None
         self.journal.close()
         self.kb.close()
+
+
+def report_journals(paths: Paths, settings: Settings, journal: Path) -> list[Path]:
+    """The journals a desk's weekly report reads: its own, and in the demo workspace the demo's ten weeks
+    of history (``assist.demo_history``), so a fresh install's report and trends have data."""
+    if settings.current.helpdesk.kind != "demo":
+        return [journal]
+    from assist import demo_history
+    from assist.paths import resources_dir
+
+    seeded = demo_history.ensure(paths.data_dir, resources_dir() / "demo" / "history.toml")
+    own = [journal] if journal.exists() or seeded is None else []  # a fresh install has no journal yet
+    return own + ([seeded] if seeded is not None else [])

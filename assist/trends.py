@@ -242,7 +242,7 @@ def suggestions(cells: Sequence[Cell], min_drafts: int = 30) -> list[str]:
 def _axis(value: float, unit: str) -> str:
     if unit == "%" or float(value).is_integer():
         return f"{value:,.0f}{unit}"
-    return f"{value:,.2f}{unit}" if value < 10 else f"{value:,.0f}{unit}"
+    return f"{value:.3g}{unit}" if value < 10 else f"{value:,.0f}{unit}"
 
 
 def line_chart(title: str, weeks: Sequence[str], series: dict[str, Sequence[float | None]], unit: str = "") -> str:

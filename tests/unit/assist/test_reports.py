@@ -226,3 +226,41 @@ def test_a_line_with_missing_weeks_has_gaps_not_zeros() -> None:
                      {"share": [50.0, 60.0, None, None, 70.0]}, "%")
     assert svg.count("<polyline") == 1 and svg.count("<circle") == 1  # W40-W41 a line, W44 a dot, no drop to 0
     assert ">70%<" in svg and ">0%<" in svg and "e+" not in svg
+
+
+def test_a_fresh_install_report_shows_ten_weeks_of_demo_history_and_a_team_never_sees_it(paths, tmp_path: Path,
+                                                                                            capsys) -> None:
+    """Issue 27: the demo shipped no history, so the weekly report and its trends were empty on a fresh install."""
+    from assist.cli import main
+    from assist.journal import iso_week
+    from assist.reports import last_week
+    from assist.settings import HelpdeskSettings, Settings, WorkspaceSettings, save_settings
+
+    out = {fmt: tmp_path / f"r.{fmt}" for fmt in ("html", "pdf", "csv")}
+    for fmt, path in out.items():
+        assert main(["report", "--format", fmt, "--out", str(path)]) == 0
+    said = capsys.readouterr().out
+    assert f"{last_week()}:" in said and " 0 replies" not in said
+    import csv
+
+    csv_rows = list(csv.DictReader(out["csv"].read_text().splitlines()))
+    weeks = [row for row in csv_rows if row["kind"] == "week"]
+    assert len(weeks) == 10 and all(int(row["drafts"]) > 0 for row in weeks)  # every week has replies
+    assert any(row["kind"] == "agent" for row in csv_rows)
+    text = " ".join(page.extract_text() for page in PdfReader(out["pdf"]).pages)
+    html = out["html"].read_text()
+    for section in ("Trends,", "Routing suggestions", "By agent"):
+        assert section in text and section in html
+    assert "consider routing it to" in html  # the history has enough drafts on both tiers for a suggestion
+    assert iso_week(datetime.now(UTC)) not in [row["week"] for row in weeks]  # the ten weeks before this one
+
+    settings = Settings()  # a real team's workspace on the same machine: its report is its own
+    settings.workspaces["acme"] = WorkspaceSettings(helpdesk=HelpdeskSettings(kind="zendesk",
+                                                                              url="https://acme.zendesk.com"))
+    settings.active_workspace = "acme"
+    save_settings(settings, paths.config_file)
+    mine = Journal(paths.journal_file, "acme")
+    mine.schema_version()
+    mine.close()
+    assert main(["report", "--format", "csv", "--out", str(out["csv"])]) == 0
+    assert " 0 replies, 0 escalations" in capsys.readouterr().out
