@@ -140,8 +140,10 @@ class ReviewWindow(QDialog):
             if e.reviewed_reason and e.reviewed_reason != e.reason:
                 reason += f" (was {REASONS.get(e.reason, e.reason)})"
             tier = f"{e.tier} · {e.model}" if e.model and e.model != e.tier else e.tier
+            taxonomy = self.session.intents.taxonomy
+            intent = taxonomy.title(e.intent) if e.intent in taxonomy.by_name else e.intent  # "Where is my order"
             for col, value in enumerate([f"{e.created_at.astimezone():%a %d %b %H:%M}", f"#{e.ticket_id}", reason,
-                                         e.intent, tier, e.agent]):
+                                         intent, tier, e.agent]):
                 self.table.setItem(i, col, QTableWidgetItem(value))
         self.table.resizeColumnsToContents()
         self.status.setText(plural(len(rows), "escalation") + (f" · {self._saved}" if self._saved else ""))

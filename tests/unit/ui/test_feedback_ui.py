@@ -35,6 +35,8 @@ def test_escalate_prefilled_writes_back_and_is_reviewable(open_window, run_until
     review.show()
     run_until(lambda: review.table.rowCount() == 1 and "Article 17" in review.thread_view.toPlainText())
     assert review.table.item(0, 2).text() == "Legal / compliance"
+    intent = review.table.item(0, 3).text()  # the intent by its title, not its slug (issue 27)
+    assert "_" not in intent and intent == window.session.intents.taxonomy.title(review.rows[0].intent)
     assert review.draft.toPlainText() == "(no assistant draft)"
     assert review.escalated_by.text().endswith("as Legal / compliance — “erasure request, forwarded to privacy”")
     review.retag.setCurrentIndex(review.retag.findData("policy_exception"))
