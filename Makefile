@@ -28,7 +28,7 @@ test: $(STAMP)
 	$(VENV)/bin/mypy
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
 
-## Run the app under Xvfb on a fresh demo workspace and write docs/screenshots/*.png (1366x768).
+## Run the app under Xvfb on a fresh demo workspace and write docs/screenshots/*.png (1366x768 and 1920x1080).
 screenshot: $(STAMP)
 	bash packaging/system-deps.sh --gui
 	bash packaging/screenshot.sh docs/screenshots

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Opens Assist under Xvfb on a fresh demo workspace and saves PNGs of what an agent sees:
-#   packaging/screenshot.sh [OUT_DIR]   -> main, actions, history, review, report, settings (1366x768)
+#   packaging/screenshot.sh [OUT_DIR]   -> main, actions, history, review, report, settings, each at
+#   1366x768 (NAME-1366x768.png) and 1920x1080 (NAME-1920x1080.png), the screen the same size as the window
 set -euo pipefail
 out=${1:-docs/screenshots}
 tmp=$(mktemp -d)
@@ -12,7 +13,9 @@ mkdir -p "$tmp/config"
 printf '[agent]\ndisplay_name = "Sam Ortiz"\n' > "$tmp/config/config.toml"
 shot() {  # name, then assist's screenshot options
   local name=$1; shift
-  xvfb-run -a -s "-screen 0 1920x1080x24" .venv/bin/assist --screenshot "$out/$name.png" --size 1366x768 "$@"
+  for size in 1366x768 1920x1080; do
+    xvfb-run -a -s "-screen 0 ${size}x24" .venv/bin/assist --screenshot "$out/$name-$size.png" --size "$size" "$@"
+  done
 }
 shot main --ticket 1001
 shot actions --ticket 1010 --tab actions

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -20,8 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from assist.errors import AssistError
-from assist.journal import iso_week
-from assist.reports import export
+from assist.reports import export, last_week
 from assist.session import Session
 from assist.text import plural
 
@@ -56,7 +54,7 @@ class ReportDialog(QDialog):
         self.setWindowTitle("Weekly report")
         self._current_session = current_session  # never a session of its own: the window's, now
         self.runner = runner
-        self.week = QLineEdit(iso_week(datetime.now(UTC)))
+        self.week = QLineEdit(last_week())  # the last full week, as `assist report` does
         self.format = QComboBox()
         self.format.addItems(["html", "pdf", "csv"])
         self.export_button = QPushButton("Export…")

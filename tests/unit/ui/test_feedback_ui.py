@@ -114,6 +114,13 @@ def test_sent_reply_lands_in_the_weekly_report(open_window, run_until, tmp_path:
     window.actions_by_name["send"].trigger()  # the automatic draft, sent unchanged
     run_until(lambda: "Reply sent" in window.draft.state.text())
     dialog = ReportDialog(lambda: window.session, window.runner, window)
+    from datetime import UTC, datetime
+
+    from assist.journal import iso_week
+    from assist.reports import last_week
+
+    assert dialog.week.text() == last_week()  # the last full week by default, as `assist report` does
+    dialog.week.setText(iso_week(datetime.now(UTC)))  # this week: the reply just sent
     out = tmp_path / "week.html"
     dialog.export_to(out)
     run_until(lambda: "→" in dialog.status.text() or "Couldn't" in dialog.status.text())
