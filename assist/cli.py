@@ -269,7 +269,9 @@ def _report(paths: Paths, args: argparse.Namespace) -> int:
 
                 journals = report_journals(paths, settings, paths.journal_file)
             report = build_report(journals, week)
-            source = plural(len(journals), "journal")
+            demo = [j for j in journals if j.name == "demo-history.db"]
+            source = plural(len(journals) - len(demo), "journal") + (" and the demo's history" if demo else "")
+            source = source.removeprefix("0 journals and ")
     except (ValueError, FileNotFoundError, sqlite3.DatabaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -57,7 +57,7 @@ def test_cli_user_errors_are_one_line_and_non_zero(paths: Paths, capsys, tmp_pat
     out = tmp_path / "empty.html"
     assert main(["report", "--week", "2026-W10", "--out", str(out)]) == 0
     captured = capsys.readouterr()
-    assert "0 replies, 0 escalations from 1 journal" in captured.out
+    assert "0 replies, 0 escalations from 1 journal and the demo's history" in captured.out
     assert "nothing was recorded in 2026-W10" in captured.err and out.exists()
 
 
