@@ -275,6 +275,15 @@ def _report(paths: Paths, args: argparse.Namespace) -> int:
     except (ValueError, FileNotFoundError, sqlite3.DatabaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if not args.journal:  # intents by the workspace's titles ("Where is my order")
+        from assist.errors import AssistError
+        from assist.workspace import load_taxonomy
+
+        try:
+            taxonomy = load_taxonomy(paths, settings.workspace, settings.current)
+            report.intent_titles = {name: taxonomy.title(name) for name in taxonomy.names}
+        except (AssistError, OSError, ValueError) as exc:
+            print(f"note: intents shown by their names (the taxonomy could not be read: {exc})", file=sys.stderr)
     write_out(args.out, export(report, args.format))
     print(f"{week}: {plural(report.replies_sent, 'reply', 'replies')}, "
           f"{plural(report.escalations, 'escalation')} from {source} -> {args.out}")

@@ -210,6 +210,11 @@ class WeeklyReport:
     # team store: rows whose desk clock was outside the accepted window, counted in the week they arrived
     clock_adjusted: int = 0
     agents: list[AgentStats] = field(default_factory=list)
+    intent_titles: dict[str, str] = field(default_factory=dict)  # the workspace's titles for its intent names
+
+    def intent(self, name: str) -> str:
+        """An intent as the team calls it ("Where is my order"), its name when the taxonomy has no title."""
+        return self.intent_titles.get(name) or name.replace("_", " ")
     team_store: str = ""  # the server a team-store report was read from (else it was read from journals)
     # journals: the rows are read when the CSV asks for them
     row_loader: Callable[[], Rows] | None = field(default=None, compare=False, repr=False)
@@ -390,7 +395,7 @@ def bar_chart(title: str, data: list[tuple[str, float]], unit: str = "") -> str:
 def charts(r: WeeklyReport) -> dict[str, str]:
     return {
         "reasons": bar_chart("Escalations by reason", [(REASONS.get(k, k), v) for k, v in r.by_reason.most_common()]),
-        "intents": bar_chart("Escalations by intent", [(k.replace("_", " "), v) for k, v in r.by_intent.most_common()]),
+        "intents": bar_chart("Escalations by intent", [(r.intent(k), v) for k, v in r.by_intent.most_common()]),
         "tiers": bar_chart("Drafts by tier and model", [(t.key, t.drafts) for t in r.tiers]),
         "ttr": bar_chart("Open-to-send time, minutes", [
             (f"median {r.week}", (r.ttr_median or 0) / 60), (f"median {r.previous}", (r.prev_ttr_median or 0) / 60),
@@ -536,7 +541,7 @@ def _trend_markdown(r: WeeklyReport, svg: dict[str, str]) -> list[str]:
               "| Intent | Tier · model | Drafts | Unchanged or light | Escalations per ticket replied to | "
               "Cost per draft (USD) |",
               "|---|---|---|---|---|---|"]
-    lines += [f"| {md_text(c.intent)} | {md_text(c.key)} | {c.drafts} | {c.light_share:.0%} | "
+    lines += [f"| {md_text(r.intent(c.intent))} | {md_text(c.key)} | {c.drafts} | {c.light_share:.0%} | "
               f"{c.escalation_rate:.0%} | {c.cost_per_draft:.4f} |" for c in t.cells if c.drafts]
     lines += ["", "## Routing suggestions", ""]
     lines += [f"- {md_text(s)}" for s in t.suggestions] or [NO_SUGGESTION]
@@ -694,7 +699,7 @@ def to_pdf(r: WeeklyReport) -> bytes:
                                         *[(w.week, str(w.replies), _share(w.light_share, w.replies),
                                            _share(w.escalation_rate, w.tickets), f"{w.cost_per_ticket:.4f}",
                                            str(w.root_causes)) for w in t.weeks]])
-        cells_rows = [(c.intent, c.key, str(c.drafts), f"{c.light_share:.0%}", f"{c.escalation_rate:.0%}",
+        cells_rows = [(r.intent(c.intent), c.key, str(c.drafts), f"{c.light_share:.0%}", f"{c.escalation_rate:.0%}",
                        f"{c.cost_per_draft:.4f}") for c in t.cells if c.drafts]
         if cells_rows:
             heading("Intent x tier and model")

@@ -483,9 +483,13 @@ class Session:
 
         try:
             if self.team is not None:
-                return await team_report(self.team.store, week, with_rows=fmt == "csv")
-            return await asyncio.to_thread(lambda: build_report(report_journals(self.paths, self.settings,
-                                                                                self.journal.path), week))
+                report = await team_report(self.team.store, week, with_rows=fmt == "csv")
+            else:
+                report = await asyncio.to_thread(lambda: build_report(report_journals(self.paths, self.settings,
+                                                                                      self.journal.path), week))
+            taxonomy = self.intents.taxonomy
+            report.intent_titles = {name: taxonomy.title(name) for name in taxonomy.names}
+            return report
         except ValueError as exc:
             raise AssistError(str(exc)) from exc
 

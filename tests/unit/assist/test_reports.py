@@ -252,6 +252,7 @@ def test_a_fresh_install_report_shows_ten_weeks_of_demo_history_and_a_team_never
     for section in ("Trends,", "Routing suggestions", "By agent"):
         assert section in text and section in html
     assert "consider routing it to" in html  # the history has enough drafts on both tiers for a suggestion
+    assert "Where is my order" in html and "where_is_my_order" not in html  # intents by their titles
     assert iso_week(datetime.now(UTC)) not in [row["week"] for row in weeks]  # the ten weeks before this one
 
     settings = Settings()  # a real team's workspace on the same machine: its report is its own
