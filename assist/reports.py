@@ -570,7 +570,7 @@ def to_html(r: WeeklyReport) -> str:
 
 CSV_COLUMNS = ["kind", "uid", "week", "workspace", "ticket_id", "intent", "tier", "model", "agent", "outcome",
                "edit_ratio", "seconds_to_send", "reason", "reviewed_reason", "cost_usd", "created_at",
-               "drafts", "light_share", "escalation_rate", "cost_per_ticket"]
+               "drafts", "light_share", "escalation_rate", "cost_per_ticket", "text"]
 
 
 def to_csv(r: WeeklyReport) -> str:
@@ -585,6 +585,24 @@ def to_csv(r: WeeklyReport) -> str:
             out = dict(row, kind=kind)
             out.setdefault("created_at", row.get("sent_at", ""))
             writer.writerow(out)
+    # the report's summary sections, as rows: the same sections as the HTML and the PDF
+    summary = {"replies_sent": r.replies_sent, "tickets_handled": r.tickets_handled, "escalations": r.escalations,
+               "flows_to_fix": r.flows_to_fix}
+    for name, value in summary.items():
+        writer.writerow({"kind": "summary", "week": r.week, "text": name, "drafts": value})
+    writer.writerow({"kind": "summary", "week": r.week, "text": "sent_unchanged_or_light",
+                     "light_share": f"{r.containment:.4f}"})
+    for reason, n in r.by_reason.most_common():
+        writer.writerow({"kind": "reason", "week": r.week, "reason": reason, "drafts": n})
+    for (before, after), n in r.retags.most_common():
+        writer.writerow({"kind": "retag", "week": r.week, "reason": before, "reviewed_reason": after, "drafts": n})
+    for ticket, reason, note in r.review_notes:
+        writer.writerow({"kind": "review_note", "week": r.week, "ticket_id": ticket, "reason": reason, "text": note})
+    for t in r.tiers:
+        writer.writerow({"kind": "tier", "week": r.week, "tier": t.key, "drafts": t.drafts, "cost_usd":
+                         f"{t.cost_usd:.6f}", "escalation_rate": f"{t.escalation_rate:.4f}"})
+    for line in (r.trends.suggestions if r.trends is not None else []):
+        writer.writerow({"kind": "routing_suggestion", "week": r.week, "text": line})
     for a in r.agents:  # the lead's per-agent table
         writer.writerow({"kind": "agent", "week": r.week, "agent": a.agent, "drafts": a.replies,
                          "light_share": f"{a.light_share:.4f}", "escalation_rate":

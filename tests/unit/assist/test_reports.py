@@ -246,7 +246,8 @@ def test_a_fresh_install_report_shows_ten_weeks_of_demo_history_and_a_team_never
     csv_rows = list(csv.DictReader(out["csv"].read_text().splitlines()))
     weeks = [row for row in csv_rows if row["kind"] == "week"]
     assert len(weeks) == 10 and all(int(row["drafts"]) > 0 for row in weeks)  # every week has replies
-    assert any(row["kind"] == "agent" for row in csv_rows)
+    kinds = {row["kind"] for row in csv_rows}
+    assert {"agent", "summary", "reason", "tier", "intent_tier", "routing_suggestion"} <= kinds  # same sections
     text = " ".join(page.extract_text() for page in PdfReader(out["pdf"]).pages)
     html = out["html"].read_text()
     for section in ("Trends,", "Routing suggestions", "By agent"):
