@@ -256,7 +256,8 @@ class FeedbackStore:
 
     async def record_outcome(
         self, ticket_id: TicketId, draft: Draft | None, route: Route | None, sent: str, opened_at: datetime,
-        agent: str, sent_at: datetime | None = None,
+        agent: str, sent_at: datetime | None = None, *, ticket_created_at: datetime | None = None,
+        solved: bool = False,
     ) -> tuple[str, float]:
         sent_at = sent_at or _now()
         ratio = edit_ratio(draft.text, sent) if draft is not None and draft.text else None
@@ -264,12 +265,15 @@ class FeedbackStore:
 
         def _insert(conn: sqlite3.Connection) -> None:
             conn.execute(
-                "INSERT INTO draft_outcomes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO draft_outcomes (uid, workspace, ticket_id, intent, tier, model, outcome, edit_ratio, "
+                "opened_at, sent_at, seconds_to_send, agent, week, ticket_created_at, solved) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (uuid.uuid4().hex, self.ws, ticket_id, route.intent if route else "",
                  draft.tier.value if draft else (route.tier.value if route else ""),
                  draft.model if draft else "", outcome, 0.0 if ratio is None else ratio,
                  opened_at.isoformat(), sent_at.isoformat(),
-                 max((sent_at - opened_at).total_seconds(), 0.0), agent, iso_week(sent_at)))
+                 max((sent_at - opened_at).total_seconds(), 0.0), agent, iso_week(sent_at),
+                 ticket_created_at.isoformat() if ticket_created_at else "", int(solved)))
 
         await self._db.run(_insert)
         return outcome, 0.0 if ratio is None else ratio

@@ -237,6 +237,12 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX draft_outcomes_week_report ON draft_outcomes (week, uid, workspace, ticket_id, outcome,
         edit_ratio, seconds_to_send, agent);
     """,
+    # 11: a reply that solved the ticket keeps when the helpdesk says the ticket was created, so the report can
+    # give the helpdesk's own created -> solved time beside the open-to-send time
+    """
+    ALTER TABLE draft_outcomes ADD COLUMN ticket_created_at TEXT NOT NULL DEFAULT '';
+    ALTER TABLE draft_outcomes ADD COLUMN solved INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

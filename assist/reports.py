@@ -82,6 +82,7 @@ class _Week:
     prev_ttr: dict[str, float] = field(default_factory=dict)
     escalations: dict[str, dict[str, Any]] = field(default_factory=dict)
     runs: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # uid, workspace, ticket, tier, model, cost
+    solved: dict[str, float] = field(default_factory=dict)  # uid -> seconds from the ticket's creation to solved
 
 
 def _read_week(path: Path, week: str, prev: str, into: _Week) -> None:
@@ -94,6 +95,7 @@ def _read_week(path: Path, week: str, prev: str, into: _Week) -> None:
         into.prev_ttr.update(conn.execute("SELECT uid, seconds_to_send FROM draft_outcomes WHERE week = ?", (prev,)))
         into.runs.update((r[0], r) for r in conn.execute(
             "SELECT uid, workspace, ticket_id, tier, model, cost_usd FROM draft_runs WHERE week = ?", (week,)))
+        into.solved.update(_created_to_solved(conn, week))
         conn.row_factory = sqlite3.Row
         for r in conn.execute(
                 "SELECT e.*, v.reason AS reviewed_reason, v.root_cause AS root_cause, "
@@ -102,6 +104,26 @@ def _read_week(path: Path, week: str, prev: str, into: _Week) -> None:
             into.escalations[r["uid"]] = dict(r)
     finally:
         conn.close()
+
+
+def _created_to_solved(conn: sqlite3.Connection, week: str) -> list[tuple[str, float]]:
+    """(uid, seconds) from the helpdesk's creation of the ticket to the reply that solved it (journal 11+)."""
+    from datetime import datetime
+
+    try:
+        rows = conn.execute("SELECT uid, sent_at, ticket_created_at FROM draft_outcomes WHERE week = ? AND solved = 1 "
+                            "AND ticket_created_at <> ''", (week,)).fetchall()
+    except sqlite3.OperationalError:  # an older journal, read-only: no such columns yet
+        return []
+    out = []
+    for uid, sent, created in rows:
+        try:
+            seconds = (datetime.fromisoformat(sent) - datetime.fromisoformat(created)).total_seconds()
+        except (TypeError, ValueError):
+            continue
+        if seconds >= 0:
+            out.append((str(uid), seconds))
+    return out
 
 
 def _read(path: Path, weeks: tuple[str, ...], into: Rows) -> None:
@@ -216,6 +238,9 @@ class WeeklyReport:
         """An intent as the team calls it ("Where is my order"), its name when the taxonomy has no title."""
         return self.intent_titles.get(name) or name.replace("_", " ")
     team_store: str = ""  # the server a team-store report was read from (else it was read from journals)
+    # the helpdesk's own time from a ticket's creation to the reply that solved it (tickets solved from Assist)
+    created_to_solved_median: float | None = None
+    solved_from_assist: int = 0
     # journals: the rows are read when the CSV asks for them
     row_loader: Callable[[], Rows] | None = field(default=None, compare=False, repr=False)
 
@@ -290,6 +315,9 @@ async def team_report(store: Any, week: str, *, with_rows: bool = False) -> Week
         agents=[AgentStats(str(a or "unknown"), int(n), int(lt or 0), float(med) if med is not None else None,
                            int(e or 0)) for a, n, lt, med, e in figures.get("agents", [])],
         team_store=store.url.split("@")[-1],
+        created_to_solved_median=(float(figures["solved"][0][0]) if figures.get("solved") and figures["solved"][0][0]
+                                  is not None else None),
+        solved_from_assist=int(figures["solved"][0][1] or 0) if figures.get("solved") else 0,
     )
 
 
@@ -330,6 +358,8 @@ def summarise(data: _Week, week: str, sources: list[str]) -> WeeklyReport:
         flows_to_fix=sum(1 for e in escs if e["flow_needs_fixing"]),
         rows=Rows(),
         agents=agent_stats([(o[6], o[3], o[4], o[5]) for o in outs], [e.get("agent", "") for e in escs]),
+        created_to_solved_median=statistics.median(data.solved.values()) if data.solved else None,
+        solved_from_assist=len(data.solved),
     )
 
 
@@ -422,6 +452,7 @@ def source_line(r: WeeklyReport) -> str:
 
 
 OPEN_TO_SEND = "Open-to-send time"  # from opening the ticket in Assist to sending the reply (not resolution)
+CREATED_TO_SOLVED = "Helpdesk created-to-solved time"  # the ticket's creation in the helpdesk to the solving reply
 
 
 def clock_note(r: WeeklyReport) -> str:
@@ -448,6 +479,8 @@ def to_markdown(r: WeeklyReport, chart_svgs: dict[str, str] | None = None) -> st
         f"{_delta(r.ttr_median, r.prev_ttr_median)} |",
         f"| {OPEN_TO_SEND}, p90 | {_duration(r.ttr_p90)} | {_duration(r.prev_ttr_p90)} | "
         f"{_delta(r.ttr_p90, r.prev_ttr_p90)} |",
+        f"| {CREATED_TO_SOLVED}, median ({r.solved_from_assist} solved from Assist) | "
+        f"{_duration(r.created_to_solved_median)} | | |",
         f"| Escalations | {r.escalations} | | |",
         "",
         "Draft outcomes: " + (", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(r.outcomes.items()))
@@ -475,8 +508,8 @@ def to_markdown(r: WeeklyReport, chart_svgs: dict[str, str] | None = None) -> st
         "",
         f"## {OPEN_TO_SEND}",
         "",
-        "From opening the ticket in Assist to sending the reply (the helpdesk's own resolution time is not "
-        "part of this report).",
+        "From opening the ticket in Assist to sending the reply. The helpdesk's own created-to-solved time, for the "
+        "tickets solved from Assist, is in the summary.",
         "",
         svg.get("ttr", ""),
         "",
@@ -517,6 +550,8 @@ def _share(value: float, of: int) -> str:
 DEFINITIONS = [
     "**Sent unchanged or lightly edited**: replies sent with at least 80% of the draft's words kept.",
     f"**{OPEN_TO_SEND}**: from opening the ticket in Assist to sending the reply.",
+    f"**{CREATED_TO_SOLVED}**: from the ticket's creation in the helpdesk to the reply, sent from Assist, that "
+    "set it solved or closed (tickets solved elsewhere are not counted).",
     "**Escalations per ticket replied to** (summary and trends): escalations that week divided by the tickets "
     "that got a reply that week.",
     "**Escalations per ticket drafted** (tiers table): the escalations of tickets drafted on that tier and model "
@@ -644,6 +679,7 @@ def to_pdf(r: WeeklyReport) -> bytes:
         ("Draft unchanged or lightly edited", f"{r.containment:.0%}", ""),
         (f"{OPEN_TO_SEND}, median", _duration(r.ttr_median), f"prev {_duration(r.prev_ttr_median)}"),
         (f"{OPEN_TO_SEND}, p90", _duration(r.ttr_p90), f"prev {_duration(r.prev_ttr_p90)}"),
+        (f"{CREATED_TO_SOLVED}, median", _duration(r.created_to_solved_median), f"{r.solved_from_assist} solved"),
         ("Escalations", str(r.escalations), ""),
     ]
     with pdf.table(col_widths=(80, 40, 60)) as table:

@@ -415,10 +415,18 @@ class Session:
         await self.journal.record_sent(
             ticket_id, "reply" if public else "note", text, self.settings.agent.name
         )
-        if public and self.feedback is not None and opened_at is not None:
-            drafted = replace(draft, text=self.outgoing(draft.text, draft, public=True)) if draft else None
-            await self.feedback.record_outcome(ticket_id, drafted, route, text, opened_at, self.settings.agent.name)
-        return await self.helpdesk.get_ticket(ticket_id)
+        fresh: Ticket | None = None
+        try:
+            fresh = await self.helpdesk.get_ticket(ticket_id)
+        finally:  # the reply went out: its outcome is recorded even if re-reading the ticket fails
+            if public and self.feedback is not None and opened_at is not None:
+                drafted = replace(draft, text=self.outgoing(draft.text, draft, public=True)) if draft else None
+                await self.feedback.record_outcome(
+                    ticket_id, drafted, route, text, opened_at, self.settings.agent.name,
+                    ticket_created_at=fresh.created_at if fresh is not None else None,
+                    solved=status in (TicketStatus.SOLVED, TicketStatus.CLOSED))
+        assert fresh is not None
+        return fresh
 
     # -- escalations and review -----------------------------------------------------------------
     def escalation_hint(self, ctx: TicketContext, route: Route | None, rejected_drafts: int) -> Suggestion | None:

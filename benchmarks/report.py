@@ -66,7 +66,9 @@ def build(path: Path, rows: int, seed: int = 7) -> None:
             if rnd.random() < 0.2:
                 reviews.append((uuid.uuid4().hex, uid, rnd.choice(REASONS), "root cause note", 1, "lead",
                                 (t + timedelta(days=2)).isoformat()))
-    conn.executemany("INSERT INTO draft_outcomes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", outcomes)
+    conn.executemany("INSERT INTO draft_outcomes (uid, workspace, ticket_id, intent, tier, model, outcome, edit_ratio, "
+                     "opened_at, sent_at, seconds_to_send, agent, week) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     outcomes)
     conn.executemany(
         "INSERT INTO draft_runs (workspace, ticket_id, agent, tier, model, intent, reasons, grounded, citations, "
         "unknown_citations, uncited_claims, cost_usd, latency_ms, error, created_at, uid, week) "

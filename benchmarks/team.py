@@ -49,7 +49,9 @@ def desk_journal(path: Path, agent: str, rnd: random.Random) -> int:
         intent = rnd.choice(INTENTS)
         ticket = f"{agent}-{n}"
         outcome = rnd.choice(["unchanged", "edited", "edited", "discarded"])
-        conn.execute("INSERT INTO draft_outcomes VALUES (?, 'team', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        conn.execute("INSERT INTO draft_outcomes (uid, workspace, ticket_id, intent, tier, model, outcome, "
+                     "edit_ratio, opened_at, sent_at, seconds_to_send, agent, week) VALUES (?, 'team', ?, ?, ?, ?, "
+                     "?, ?, ?, ?, ?, ?, ?)",
                      (uuid.uuid4().hex, ticket, intent, tier, model, outcome, rnd.random(), t.isoformat(),
                       t.isoformat(), rnd.expovariate(1 / 900), agent, iso_week(t)))
         conn.execute("INSERT INTO draft_runs (workspace, ticket_id, agent, tier, model, intent, reasons, grounded, "

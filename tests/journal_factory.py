@@ -23,7 +23,9 @@ def outcome(conn: sqlite3.Connection, ticket: str, when: datetime, outcome: str,
             tier: str = "offline", model: str = "offline", intent: str = "where_is_my_order", uid: str = "",
             agent: str = "sam") -> str:
     uid = uid or uuid.uuid4().hex
-    conn.execute("INSERT INTO draft_outcomes VALUES (?, 'demo', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    conn.execute("INSERT INTO draft_outcomes (uid, workspace, ticket_id, intent, tier, model, outcome, edit_ratio, "
+                 "opened_at, sent_at, seconds_to_send, agent, week) "
+                 "VALUES (?, 'demo', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                  (uid, ticket, intent, tier, model, outcome, ratio, when.isoformat(), when.isoformat(), seconds,
                   agent, iso_week(when)))
     return uid

@@ -98,6 +98,9 @@ def statements() -> list[str]:
         out.append(f"CREATE TABLE IF NOT EXISTS assist.{name} ({cols})")
         out.append(f"ALTER TABLE assist.{name} ENABLE ROW LEVEL SECURITY")
         out.append(f"REVOKE ALL ON assist.{name} FROM PUBLIC")
+    # columns added since a store was first made: a store created by an older Assist gets them on the next init
+    out += ["ALTER TABLE assist.draft_outcomes ADD COLUMN IF NOT EXISTS ticket_created_at timestamptz",
+            "ALTER TABLE assist.draft_outcomes ADD COLUMN IF NOT EXISTS solved boolean NOT NULL DEFAULT false"]
     out += [
         "CREATE INDEX IF NOT EXISTS escalations_week ON assist.escalations (week)",
         "CREATE INDEX IF NOT EXISTS outcomes_week ON assist.draft_outcomes (week)",

@@ -220,12 +220,16 @@ class TeamStore:
                        "assist.draft_outcomes o WHERE week = %s GROUP BY agent) o FULL JOIN (SELECT agent, "
                        "count(*) AS n FROM assist.escalations WHERE week = %s GROUP BY agent) e "
                        "ON e.agent = o.agent ORDER BY 2 DESC, 1", (week, week)),
+            "solved": ("SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - "
+                       "ticket_created_at)), count(*) FROM assist.draft_outcomes WHERE week = %s AND solved AND "
+                       "ticket_created_at IS NOT NULL AND sent_at >= ticket_created_at", (week,)),
             "adjusted": ("SELECT (SELECT count(*) FROM assist.escalations WHERE week = %s AND clock_adjusted) + "
                          "(SELECT count(*) FROM assist.draft_outcomes WHERE week = %s AND clock_adjusted) + "
                          "(SELECT count(*) FROM assist.draft_runs WHERE week = %s AND clock_adjusted)",
                          (week, week, week)),
         }
-        return await self.fetch("read the report's figures", queries, [["outcomes", "notes", "adjusted", "agents"],
+        return await self.fetch("read the report's figures", queries, [["outcomes", "notes", "adjusted", "agents",
+                                                                       "solved"],
                                                                       ["ttr", "escalations", "tiers"]])
 
     async def fetch(self, what: str, queries: Mapping[str, tuple[str, Sequence[Any]]], groups: list[list[str]]

@@ -25,13 +25,13 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "escalations": ("escalations", "uid, workspace, ticket_id, intent, tier, model, route_reasons, draft_state, "
                     "draft_text, reason, note, suggested_reason, written_back, agent, transcript, created_at, week"),
     "draft_outcomes": ("draft_outcomes", "uid, workspace, ticket_id, intent, tier, model, outcome, edit_ratio, "
-                       "opened_at, sent_at, seconds_to_send, agent, week"),
+                       "opened_at, sent_at, seconds_to_send, agent, week, ticket_created_at, solved"),
     "draft_runs": ("draft_runs", "uid, workspace, ticket_id, tier, model, intent, cost_usd, latency_ms, grounded, "
                    "error, agent, created_at, week"),
     "action_audit": ("action_audit", "id, workspace, ticket_id, proposal_id, action, event, detail, agent, "
                      "created_at"),
 }
-_BOOL = {"written_back", "grounded"}
+_BOOL = {"written_back", "grounded", "solved"}
 _PULLED = "reviews:pulled_at"  # team_sync row holding the newest pulled review's time (epoch ms)
 
 
@@ -77,6 +77,8 @@ class TeamSync:
                 d["uid"] = f"{uid}:{d.pop('id')}"
             for k in _BOOL & d.keys():
                 d[k] = bool(d[k])
+            if "ticket_created_at" in d:  # unknown ('' in the journal) is NULL in the store, never a bad time
+                d["ticket_created_at"] = d["ticket_created_at"] or None
             out.append(d)
         return (rows[-1]["_rowid"] if rows else after), out
 

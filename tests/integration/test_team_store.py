@@ -62,9 +62,12 @@ async def test_two_desks_review_travels_and_roles_hold(team, tmp_path) -> None:
     bob = _desk(tmp_path / "bob", team, "bob_agent")
     try:
         esc = await _escalate(ann, "1001")
+        from datetime import timedelta
+
         for ticket in ("1001", "1002", "1002"):  # replies sent: two tickets, one of them twice
             await ann.feedback.record_outcome(TicketId(ticket), None, None, "Hi", esc.created_at, "ann",
-                                              sent_at=esc.created_at)
+                                              sent_at=esc.created_at, solved=ticket == "1001",
+                                              ticket_created_at=esc.created_at - timedelta(hours=3))
         status = await ann.team.sync_once()
         assert not status.error and status.pending == 0, status
         assert (await bob.team.sync_once()).error == ""
@@ -85,6 +88,7 @@ async def test_two_desks_review_travels_and_roles_hold(team, tmp_path) -> None:
         lead = TeamStore(_user_url(team, "lee_lead"), PASSWORDS["lee_lead"])
         team_wide = await team_report(lead, esc.week)
         assert team_wide.escalations >= 1 and team_wide.flows_to_fix >= 1
+        assert team_wide.solved_from_assist == 1 and team_wide.created_to_solved_median == 3 * 3600
         by_agent = {a.agent: a for a in team_wide.agents}  # the lead's per-agent view: who, by the server's login
         assert by_agent["ann_agent"].escalations >= 1 and by_agent["ann_agent"].replies == 3
         from assist.reports import to_html

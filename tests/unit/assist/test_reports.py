@@ -266,3 +266,26 @@ def test_a_fresh_install_report_shows_ten_weeks_of_demo_history_and_a_team_never
     mine.close()
     assert main(["report", "--format", "csv", "--out", str(out["csv"])]) == 0
     assert " 0 replies, 0 escalations" in capsys.readouterr().out
+
+
+async def test_a_reply_that_solves_the_ticket_gives_the_helpdesks_created_to_solved_time(make_session) -> None:
+    """Issue 24: the report called open-to-send 'time to resolution'; beside it now, the helpdesk's own time from
+    a ticket's creation to the reply sent from Assist that solved it."""
+    from datetime import timedelta
+
+    from assist.domain import TicketId, TicketStatus
+    from assist.journal import iso_week
+
+    s = make_session()
+    ctx = await s.open_ticket(TicketId("1001"))
+    opened = datetime.now(UTC) - timedelta(minutes=4)
+    await s.send(TicketId("1001"), "It shipped today.", public=True, opened_at=opened, status=TicketStatus.SOLVED)
+    ctx2 = await s.open_ticket(TicketId("1002"))
+    await s.send(TicketId("1002"), "Checking.", public=True, opened_at=opened, status=TicketStatus.PENDING)
+    report = await s.weekly_report(iso_week(datetime.now(UTC)))
+    assert report.solved_from_assist == 1  # the pending reply is not a solve
+    expected = (datetime.now(UTC) - ctx.ticket.created_at).total_seconds()
+    assert report.created_to_solved_median == pytest.approx(expected, abs=120)
+    assert ctx2.ticket.id == "1002"
+    html = export(report, "html").decode()
+    assert "Helpdesk created-to-solved time, median (1 solved from Assist)" in html
