@@ -124,7 +124,7 @@ def test_saving_a_token_reconnects_loads_the_queue_and_clears_the_banner(qtbot, 
     import json
 
     from assist.settings import HelpdeskSettings, WorkspaceSettings
-    from tests.helpers import serve
+    from tests.helpers import reply, serve
 
     from ui.main_window import MainWindow
 
@@ -149,12 +149,7 @@ def test_saving_a_token_reconnects_loads_the_queue_and_clears_the_banner(qtbot, 
                                  "meta": {"has_more": False}, "links": {"next": None}}
         else:
             status, body = 404, {"error": "RecordNotFound"}
-        data = json.dumps(body).encode()
-        h.send_response(status)
-        h.send_header("Content-Type", "application/json")
-        h.send_header("Content-Length", str(len(data)))
-        h.end_headers()
-        h.wfile.write(data)
+        reply(status, json.dumps(body), "application/json")(h)
 
     with serve(zendesk) as (base, _log):
         settings = Settings()
