@@ -181,6 +181,60 @@ _AGENT_FACING = re.compile(
     r"macro|ticket)\b", re.IGNORECASE)
 
 
+# Internal guidance written for the agent, not the customer: the agent tool's buttons in brackets
+# ("[Pull up Account]"; a citation "[2]" is not one), the customer in the third person, the tool's workflow
+# ("subflow", "in the next step", "enter ... into", "valid options"). Such a sentence is shown to the agent
+# as how to handle the ticket, never quoted to the customer.
+_UI_LABEL = re.compile(r"\[(?!\d+\])[A-Z][^\[\]\n]{1,40}\]")
+_ABOUT_THE_CUSTOMER = re.compile(
+    r"\b(?:the (?:customer|user|member|caller|shopper|client|requester)s?'?s?|their (?:account|order|name|email|"
+    r"address|username|membership|subscription|card|purchase|item|issue|problem|reason)|(?:tell|ask|let|remind|"
+    r"help|give|send|assure|inform|thank) them|(?:with|to|for) them|he or she|his or her)\b", re.IGNORECASE)
+_AGENT_TOOL = re.compile(
+    r"\b(?:sub)?flows?\b|\bin the (?:next|previous) step\b|\bas (?:your|the) action\b|\bthis (?:article|guide|"
+    r"case|flow) (?:is|applies)\b|\benter\b[^.]{0,60}\binto\b|\bclick on\b|\bvalid options\b|\boptions:|"
+    r"\bpull up\b|\bdisposition\b|'[^'\n]{2,30}'\s*(?:,|or)\s*'", re.IGNORECASE)
+
+
+def agent_facing(sentence: str) -> bool:
+    """Is this knowledge-base sentence guidance for the agent (see above) rather than text for the customer?"""
+    return bool(_AGENT_FACING.search(sentence) or _UI_LABEL.search(sentence) or _AGENT_TOOL.search(sentence)
+                or _ABOUT_THE_CUSTOMER.search(sentence))
+
+
+# What a customer can be asked for, as internal guidance names it ("Get Full Name or Account ID", "Username,
+# Email Address, Order ID"): the clarifying question asks for what the guidance needs, not always an order number.
+_NEEDS = (("full name", r"full name|customer(?:'s)? name"), ("account ID", r"account id"),
+          ("username", r"user ?name"), ("email address", r"e-?mail(?: address)?"),
+          ("order ID", r"order (?:id|number)"), ("zip code", r"zip(?: code)?|post(?:al)? ?code"),
+          ("phone number", r"phone(?: number)?"), ("shipping address", r"(?:shipping|mailing|street) address"),
+          ("promo code", r"promo(?:tion)? code|coupon code"), ("membership level", r"member(?:ship)? level"))
+
+
+def needs_from(guidance: str) -> list[str]:
+    """The details internal guidance says to collect from the customer, in the order it names them; two it
+    offers as alternatives ("Full Name or Account ID") are asked for as one."""
+    found: list[tuple[int, int, str]] = []
+    for label, pattern in _NEEDS:
+        m = re.search(rf"\b(?:{pattern})\b", guidance, re.IGNORECASE)
+        if m is not None:
+            found.append((m.start(), m.end(), label))
+    found.sort()
+    out: list[str] = []
+    for i, (start, _end, label) in enumerate(found):
+        if i and re.fullmatch(r"\s*or\s*", guidance[found[i - 1][1]:start]):
+            out[-1] = f"{out[-1]} or {label}"
+        else:
+            out.append(label)
+    return out
+
+
+def _ask_for(needs: list[str]) -> str:
+    items = needs[:5]
+    listed = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    return f"So I can look into this, could you send me your {listed}?"
+
+
 # Conversational words that carry no question ("any update?", "quick one", "please fix asap").
 _FILLER = frozenset("update updates news asap quick fix help question thing things anyone someone sorry "
                     "again know let tell wondering wonder".split())
@@ -238,7 +292,7 @@ def pick_sentences(sources: list[Source], terms: dict[str, float], *, context: f
         for i, s in enumerate(sentences(_reflow(source.text))):
             s = s.lstrip("-* ")
             norm = " ".join(s.lower().split())
-            if len(s) <= 20 or norm in seen or _AGENT_FACING.search(s) or s.endswith("?"):
+            if len(s) <= 20 or norm in seen or agent_facing(s) or s.endswith("?"):
                 continue
             seen.add(norm)
             per_sentence.append((si, i, s, {_key(w) for w in content_stems(s)}))
@@ -307,6 +361,8 @@ def offline_draft(
     # every retrieved section is a candidate (an article's "Refund after a return" section may be the
     # answer while another of its sections ranked higher); the sentences that answer what was asked are picked
     passages = [s for s in grounded_kb if s.doc_id != "crm"]
+    # a passage written for the agent (internal guidance) is never quoted to the customer, whatever it shares
+    passages = [s for s in passages if _guidance([s], settings) is None]
     best = max((s.score for s in passages), default=0.0)
     if best < 1.5 * settings.min_source_score:
         passages = []  # retrieval only brushed the question: better to ask than to quote a near miss
@@ -314,7 +370,8 @@ def offline_draft(
     # covered: a KB sentence must add something about the question
     order = relevant_order(ticket, customer)
     status = f"{order.status.replace('_', ' ')} {order.carrier}" if order else ""
-    picked = pick_sentences(passages, question_terms(ticket),
+    terms = question_terms(ticket)
+    picked = pick_sentences(passages, terms,
                             context=frozenset(_key(w) for w in content_stems(status)),
                             said=frozenset(_key(w) for w in content_stems(" ".join(s.text for s in used))))
     for source, lines in picked:
@@ -323,7 +380,15 @@ def offline_draft(
     citations = number_sources(used)
     note = ""
     grounded = bool(picked)
-    if not grounded:
+    guide = _guidance(kb, settings, _question_words(ticket)) if not grounded else None
+    if guide is not None:
+        # The best passage is guidance for the agent: it goes to the agent as how to handle the ticket, and
+        # the customer is asked for the details it says are needed (never quoted to the customer).
+        source, steps, needs = guide
+        note = (f"How to handle this (“{source.label}”): " + " ".join(steps[:4])
+                + ("" if needs else " The draft asks the customer to say more; nothing was quoted to them."))
+        body.append(_ask_for(needs) if needs else _NEUTRAL_ASK)
+    elif not grounded:
         note = ("Nothing in the knowledge base answers what the customer asked, so the draft states only "
                 "what the customer's records say and asks a clarifying question. Add the answer yourself, "
                 "or add an article to the knowledge base.") if grounded_kb else (
@@ -339,6 +404,43 @@ def offline_draft(
         check=check_citations(text, citations, ignore=fixed), grounded=grounded, note=note,
         latency_ms=int((time.perf_counter() - started) * 1000),
     )
+
+
+_NEUTRAL_ASK = "Could you tell me a little more about what happened, so I can help?"
+
+
+def _guidance(kb: list[Source], settings: AISettings,
+              terms: dict[str, float] | None = None) -> tuple[Source, list[str], list[str]] | None:
+    """The top passage, when it is written for the agent: (it, its steps, what to ask the customer). A
+    passage a third or more of whose lines address the agent is internal guidance as a whole. With the
+    question's ``terms``, guidance is offered only when its heading is about the question (a BM25 score says
+    words are shared, not that the passage is about what was asked)."""
+    passages = [s for s in kb if s.doc_id != "crm" and s.score >= settings.min_source_score]
+    if not passages:
+        return None
+    top = max(passages, key=lambda s: s.score)
+    lines = [line.lstrip("-*> ").strip() for line in sentences(_reflow(top.text))]
+    lines = [line for line in lines if len(line) > 3]
+    steps = [line for line in lines if agent_facing(line)]
+    if not lines or len(steps) * 3 < len(lines):
+        return None  # mostly written for customers: the usual drafting applies
+    if terms is not None and not _words(top.label) & terms.keys():
+        return None  # another topic that shares words with the question ("Manage your order" is no manager)
+    return top, steps, needs_from(top.text)
+
+
+def _question_words(ticket: Ticket) -> dict[str, float]:
+    return dict.fromkeys(_words(" ".join([ticket.subject, *customer_messages(ticket, 4000)])), 1.0)
+
+
+def _words(text: str) -> set[str]:
+    """Whole content words, plurals folded ("sizes" -> "size"), matched exactly: a stem would make
+    "manage" a "manager"."""
+    return {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in re.findall(r"[a-z]{3,}", text.lower())
+            if w not in _LABEL_STOP}
+
+
+_LABEL_STOP = frozenset("the and for with your you our not how what when why can does into from this that".split())
 
 
 def human_only_draft(route: Route) -> Draft:

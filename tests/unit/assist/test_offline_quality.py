@@ -60,3 +60,37 @@ def test_agent_facing_sentences_are_never_copied() -> None:
     picked = pick_sentences([article], {"refun": 2.0, "card": 2.0, "days": 1.0})
     text = " ".join(line for _, lines in picked for line in lines)
     assert text == "Refunds reach your card within 5 business days."
+
+
+def test_internal_guidance_goes_to_the_agent_and_the_customer_is_asked_for_what_it_needs() -> None:
+    """Issue 26: on a knowledge base written as agent guidance, instructions were pasted into the customer's
+    reply ("Choose the [Log Out/In] option as your action [1]."). Written here for a bike-rental desk."""
+    from datetime import UTC, datetime
+
+    from assist.domain import AuthorRole, Message, Route, Source, Ticket, TicketId, TicketStatus, Tier
+    from assist.drafting import agent_facing, offline_draft
+    from assist.settings import AISettings
+
+    for line in ("Choose the [Log Out/In] option as your action.", "Enter 'extend rental' into [Update Booking].",
+                 "This article is for the Late Return case.", "Ask them for the booking reference.",
+                 "Get the rider's full name for [Find Rider].", "Options include: 'swap bike' or 'refund'."):
+        assert agent_facing(line), line
+    for line in ("Refunds reach your card within 5 business days [2].", "If both charges have settled, they are "
+                 "no longer pending.", "You can return the bike at any of our stations until 8pm."):
+        assert not agent_facing(line), line
+    guide = Source("kb:late#1", "kb:late", "Rentals", "Late return of a bike",
+                   "Start by getting the rider's full name or account ID for [Find Rider].\n"
+                   "Then confirm their booking with [Check Booking] using their email address.\n"
+                   "If the bike came back within an hour, choose the [Waive Fee] option as your action.\n"
+                   "Otherwise tell them the late fee is $5 per started hour.", score=9.0)
+    now = datetime.now(UTC)
+    ticket = Ticket(TicketId("7"), "late return", TicketStatus.OPEN, "kim@example.com", "Kim Lee", now, now,
+                    (Message("m1", "Kim Lee", AuthorRole.CUSTOMER, "I brought the bike back late yesterday, "
+                             "will I be charged a late return fee?", now),))
+    route = Route(Tier.OFFLINE, "other", 0.5, "low", "low", 0.0, model="offline")
+    draft = offline_draft(ticket, None, route, [guide], AISettings(), "Sam")
+    body = draft.text
+    assert "[" not in body.replace("[1]", "") and "as your action" not in body and "them" not in body
+    assert "full name or account ID" in body and "email address" in body  # what the guidance says to collect
+    assert draft.note.startswith("How to handle this (“Rentals › Late return of a bike”)")
+    assert "[Find Rider]" in draft.note  # the agent gets the steps
