@@ -365,3 +365,23 @@ async def test_o_series_models_keep_the_reply_rules_as_developer_instructions(ma
         llm.reply = "Hi Derek [1]."
         await _run(make_session(s), "1002")
         assert llm.requests[-1]["messages"][0]["role"] == role, model
+
+
+def test_the_model_is_told_guidance_is_for_following_not_quoting_and_a_long_thread_is_cut() -> None:
+    """Issue 26: the model tiers' prompt binds the same rules as the offline drafter."""
+    from datetime import UTC, datetime
+
+    from assist.domain import AuthorRole, Citation, Message, Route, Source, Ticket, TicketStatus, Tier
+    from assist.drafting import build_messages
+
+    now = datetime.now(UTC)
+    guide = Source("kb:g#1", "kb:g", "Rentals", "Late return", "Get the rider's full name for [Find Rider].\n"
+                   "Choose the [Waive Fee] option as your action.\nTell them the fee is $5.", score=9.0)
+    msgs = tuple(Message(str(i), "Kim", AuthorRole.CUSTOMER, f"message {i} " + "x" * 200, now) for i in range(5000))
+    ticket = Ticket(TicketId("7"), "late", TicketStatus.OPEN, "k@x.com", "Kim", now, now, msgs)
+    route = Route(Tier.FAST, "other", 0.5, "low", "low", 0.0, model=MODEL)
+    system, user = build_messages(ticket, None, (Citation(1, guide),), route, Settings().ai, "Sam")
+    assert "INTERNAL GUIDANCE" in system["content"] and "[1] Rentals › Late return (INTERNAL GUIDANCE" in \
+        user["content"]
+    assert len(user["content"]) < 40_000 and "message 0 " in user["content"] and "message 4999 " in user["content"]
+    assert "earlier messages left out" in user["content"]
