@@ -426,7 +426,7 @@ def _guidance(kb: list[Source], settings: AISettings,
     if not lines or len(steps) * 3 < len(lines):
         return None  # mostly written for customers: the usual drafting applies
     if terms is not None and not _words(top.label) & terms.keys():
-        return None  # another topic that shares words with the question ("Manage your order" is no manager)
+        return None  # another topic that only shares words with the question
     return top, steps, needs_from(top.text)
 
 
@@ -435,8 +435,8 @@ def _question_words(ticket: Ticket) -> dict[str, float]:
 
 
 def _words(text: str) -> set[str]:
-    """Whole content words, plurals folded ("sizes" -> "size"), matched exactly: a stem would make
-    "manage" a "manager"."""
+    """Whole content words, plurals folded ("sizes" -> "size"), matched exactly: a five-letter stem would
+    make "managed" and "management" one word."""
     return {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in re.findall(r"[a-z]{3,}", text.lower())
             if w not in _LABEL_STOP}
 
