@@ -236,9 +236,46 @@ def _ask_for(needs: list[str]) -> str:
     return f"So I can look into this, could you send me your {listed}?"
 
 
+# What the customer says they already did ("checked spam", "I've cleared the cache", "i attached a photo"): a
+# knowledge-base sentence telling them to do it again is left out. Verb families, past tense as written -> the
+# instruction's verbs.
+_DONE_VERBS = {
+    "check": ("checked", "check"), "try": ("tried", "try"), "clear": ("cleared", "clear"),
+    "restart": ("restarted", "rebooted", "restart", "reboot", "turn"), "reset": ("reset", "reset"),
+    "reinstall": ("reinstalled", "reinstall"), "update": ("updated", "update"), "log": ("logged", "log"),
+    "look": ("looked", "look", "check"), "search": ("searched", "search"),
+}
+_DONE = re.compile(r"(?:^|[.!?;,]\s*|\b(?:i|we)\s+(?:have\s+|'ve\s+)?(?:already\s+)?|\balready\s+)"
+                   r"(checked|tried|cleared|restarted|rebooted|reset|reinstalled|updated|logged|looked|searched)"
+                   r"\b([^.!?\n]{0,50})", re.IGNORECASE)
+_SENT_PROOF = re.compile(r"\b(?:i|we)\s+(?:have\s+|'ve\s+)?(?:attached|included|uploaded|sent|added)\s+"
+                         r"(?:a |the |some |two |\d+ )?(photos?|pictures?|screenshots?|images?|receipts?)",
+                         re.IGNORECASE)
+
+
+def already_done(customer_text: str) -> list[tuple[tuple[str, ...], set[str]]]:
+    """(instruction verbs, object words) for each thing the customer says they did already."""
+    out: list[tuple[tuple[str, ...], set[str]]] = []
+    for m in _DONE.finditer(customer_text):
+        past = m.group(1).lower()
+        verbs = next((v for v in _DONE_VERBS.values() if past in v), (past,))
+        out.append((verbs, {_key(w) for w in content_stems(m.group(2))}))
+    for m in _SENT_PROOF.finditer(customer_text):
+        out.append((("send", "attach", "include", "upload", "with"), {_key(m.group(1).rstrip("s"))}))
+    return out
+
+
+def _repeats(sentence: str, done: list[tuple[tuple[str, ...], set[str]]]) -> bool:
+    """Does this sentence ask the customer to do again something they say they did?"""
+    words = {w.lower() for w in re.findall(r"[A-Za-z]+", sentence)}
+    keys = {_key(w) for w in content_stems(sentence)}
+    return any(words & set(verbs) and objects & keys for verbs, objects in done if objects)
+
+
 # Conversational words that carry no question ("any update?", "quick one", "please fix asap").
 _FILLER = frozenset("update updates news asap quick fix help question thing things anyone someone sorry "
-                    "again know let tell wondering wonder".split())
+                    "again know let tell wondering wonder need needs needed want wants wanted like would could "
+                    "please".split())
 
 
 def _key(word: str) -> str:
@@ -266,6 +303,22 @@ def question_terms(ticket: Ticket) -> dict[str, float]:
     return weights
 
 
+def heading_words(heading: str) -> frozenset[str]:
+    """A section heading's word keys, comparable with ``own_words``."""
+    return frozenset(_key(w) for w in content_stems(heading) if _key(w) not in _FILLER_KEYS)
+
+
+def own_words(ticket: Ticket) -> frozenset[str]:
+    """The word keys that stand for what the customer asked: their own words, and one-word synonyms of their
+    phrases ("money back" -> "refund"), but not the pieces of a phrase a word expands to ("refund" -> "money
+    back" does not make "back" something they asked about)."""
+    texts = [ticket.subject, *customer_messages(ticket)]
+    words = [w for text in texts for w in content_stems(text)]
+    words += [w for text in texts for phrase in expansions(text) if " " not in phrase.strip()
+              for w in content_stems(phrase)]
+    return frozenset(_key(w) for w in words if _key(w) not in _FILLER_KEYS)
+
+
 _CONDITION = re.compile(r"^(?:if|when|while|once|unless|for)\b([^,;:]+)", re.IGNORECASE)
 
 
@@ -281,8 +334,9 @@ def _condition_holds(sentence: str, known: set[str]) -> bool:
 
 
 def pick_sentences(sources: list[Source], terms: dict[str, float], *, context: frozenset[str] = frozenset(),
-                   said: frozenset[str] = frozenset(), max_total: int = 3,
-                   per_source: int = 2) -> list[tuple[Source, list[str]]]:
+                   said: frozenset[str] = frozenset(), max_total: int = 3, per_source: int = 2,
+                   done: list[tuple[tuple[str, ...], set[str]]] | None = None,
+                   own: frozenset[str] | None = None) -> list[tuple[Source, list[str]]]:
     """The knowledge-base sentences that answer what was asked: scored by the customer's words they
     share (rare words weigh more than words every passage uses), agent-facing and repeated sentences
     dropped, weak matches (under half the best) left out. Sentences keep their order per source."""
@@ -293,7 +347,7 @@ def pick_sentences(sources: list[Source], terms: dict[str, float], *, context: f
         for i, s in enumerate(sentences(_reflow(source.text))):
             s = s.lstrip("-* ")
             norm = " ".join(s.lower().split())
-            if len(s) <= 20 or norm in seen or agent_facing(s) or s.endswith("?"):
+            if len(s) <= 20 or norm in seen or agent_facing(s) or s.endswith("?") or _repeats(s, done or []):
                 continue
             seen.add(norm)
             per_sentence.append((si, i, s, {_key(w) for w in content_stems(s)}))
@@ -313,7 +367,9 @@ def pick_sentences(sources: list[Source], terms: dict[str, float], *, context: f
         # TF-IDF cosine: a sentence about something else (many rare words the customer never used)
         # scores lower than one that is mostly about what was asked
         score = sum(terms[k] * idf[k] for k in shared) / math.sqrt(sum(v * v for v in idf.values()) or 1.0)
-        rare = [k for k in shared if df[k] <= max(2, n // 10)]
+        # one rare shared word is enough only when the customer wrote it ("back" from "refund"'s synonym
+        # "money back" is not a question about sending something back)
+        rare = [k for k in shared if df[k] <= max(2, n // 10) and (own is None or k in own)]
         if len(shared) >= 2 or rare:
             pool.append((score, si, i, s))
     if not pool:
@@ -374,7 +430,8 @@ def offline_draft(
     terms = question_terms(ticket)
     picked = pick_sentences(passages, terms,
                             context=frozenset(_key(w) for w in content_stems(status)),
-                            said=frozenset(_key(w) for w in content_stems(" ".join(s.text for s in used))))
+                            said=frozenset(_key(w) for w in content_stems(" ".join(s.text for s in used))),
+                            done=already_done("\n".join(customer_messages(ticket, 8000))), own=own_words(ticket))
     for source, lines in picked:
         used.append(source)
         body.append(" ".join(cite(line, len(used)) for line in lines))

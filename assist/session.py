@@ -40,9 +40,11 @@ from assist.drafting import (
     build_messages,
     crm_sources,
     finish_model_draft,
+    heading_words,
     human_only_draft,
     number_sources,
     offline_draft,
+    own_words,
     retrieval_query,
 )
 from assist.errors import ActionRejectedError, AssistError, ConnectorUnavailableError, LLMError, WriteBackError
@@ -547,8 +549,19 @@ class Session:
     async def sources(self, ctx: TicketContext, r: Route) -> list[Source]:
         await self.knowledge_ready()
         info = self.intents.taxonomy.get(r.intent)
-        return await self.kb.search(retrieval_query(ctx.ticket, info.retrieval if info else ""),
-                                    k=self.settings.ai.top_k)
+        found = await self.kb.search(retrieval_query(ctx.ticket, info.retrieval if info else ""),
+                                     k=self.settings.ai.top_k)
+        if not found:
+            return found
+        # The best article's other sections are candidates too: its "Replacement or refund" section may be the
+        # answer while its "Report within 7 days" section shared more words with the customer. They rank just
+        # below the section that found the article.
+        top = found[0]
+        have = {s.id for s in found}
+        asked = own_words(ctx.ticket)  # a sibling joins only when its heading is about what was asked
+        siblings = [replace(s, score=top.score * SIBLING_WEIGHT) for s in await self.kb.sections(top.doc_id)
+                    if s.id not in have and heading_words(s.heading) & asked]
+        return [*found, *siblings]
 
     async def draft(self, ctx: TicketContext, r: Route, *, record: bool = True, fallback: bool = True
                     ) -> AsyncIterator[llm.Delta | Draft]:
@@ -618,6 +631,9 @@ class Session:
             self._backend = None
         self.journal.close()
         self.kb.close()
+
+
+SIBLING_WEIGHT = 0.8  # an article's other sections, beside the one that ranked first: just below it
 
 
 def report_journals(paths: Paths, settings: Settings, journal: Path) -> list[Path]:

@@ -84,6 +84,9 @@ class KnowledgeBase:
     async def get(self, chunk_id: str) -> Source | None:
         return await self._db.run(lambda c: self._idx(c).get(chunk_id))
 
+    async def sections(self, doc_id: str) -> list[Source]:
+        return await self._db.run(lambda c: self._idx(c).sections(doc_id))
+
     async def stats(self) -> tuple[int, int]:
         return await self._db.run(lambda c: self._idx(c).stats())
 

@@ -475,6 +475,13 @@ class KnowledgeIndex:
         ).fetchone()
         return None if r is None else Source(r[0], r[1], r[2], r[3], r[4], r[5] or "")
 
+    def sections(self, doc_id: str, limit: int = 12) -> list[Source]:
+        """A document's sections in order (an article's other sections beside the one that ranked)."""
+        rows = self.conn.execute(
+            "SELECT c.id, c.doc_id, c.title, c.heading, c.text, d.url FROM chunks c JOIN documents d ON "
+            "d.id = c.doc_id WHERE c.doc_id = ? ORDER BY c.position LIMIT ?", (doc_id, limit)).fetchall()
+        return [Source(r[0], r[1], r[2], r[3], r[4], r[5] or "") for r in rows]
+
     def stats(self) -> tuple[int, int]:
         docs = self.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
         chunks = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]

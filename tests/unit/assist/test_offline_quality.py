@@ -14,13 +14,17 @@ EXPECTED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "1003": (("label", "3 business days"), ("default address", "delivery exception")),
     "1004": (("counts as lost",), ("If tracking says delivered", "Domestic US orders")),
     "1005": (("due on",), ("change you did not make", "delivery exception", "Order by December 15")),
-    "1007": (("within 7 days of delivery with a photo",), ("taste guarantee", "Coffee cannot be returned")),
+    # the customer attached a photo already (issue 26): the remedy, not "send a photo"
+    "1007": (("free replacement",), ("taste guarantee", "Coffee cannot be returned", "with a photo")),
     "1009": (("returned within 30 days", "business days to appear"), ("Coffee cannot be returned", "taste guarantee")),
     "1010": (("duplicate",), ("authorization hold", "cancel before the billing date")),
     "1011": (("refund the duplicate in full", "corrected invoice"), ("custom quote", "second Office box")),
     "1015": (("Cancel subscription",), ("gift subscription",)),
     "1018": (("Decaf is available on Plus", "Change plan"), ("taste guarantee",)),
-    "1022": (("reset link",), ("two-factor", "delete your account")),
+    # "checked spam. tried 4 times." (issue 26): never told to check spam again
+    "1022": (("reset link",), ("two-factor", "delete your account", "Check spam")),
+    # "Tried Chrome and Safari. I need the November invoice": no coffee-return sentence matched on "need"
+    "1027": (("clear the browser cache",), ("send the coffee back",)),
     "1030": (("change its delivery address",), ("If you move to a country",)),
 }
 
@@ -94,3 +98,17 @@ def test_internal_guidance_goes_to_the_agent_and_the_customer_is_asked_for_what_
     assert "full name or account ID" in body and "email address" in body  # what the guidance says to collect
     assert draft.note.startswith("How to handle this (“Rentals › Late return of a bike”)")
     assert "[Find Rider]" in draft.note  # the agent gets the steps
+
+
+def test_what_the_customer_already_did_is_never_asked_again() -> None:
+    from assist.drafting import already_done, pick_sentences
+    from assist.domain import Source
+
+    done = already_done("the reset email never arrives. checked spam. tried 4 times. I've cleared the cache too")
+    article = Source("kb:x#1", "kb:x", "Login", "", "Check your spam folder for the reset email. "
+                     "Clear your browser cache and try again. The reset email can take up to 10 minutes to arrive.")
+    picked = pick_sentences([article], {"reset": 2.0, "email": 2.0, "spam": 2.0, "cache": 1.0, "arriv": 1.0},
+                            done=done)
+    text = " ".join(line for _, lines in picked for line in lines)
+    assert "spam folder" not in text and "Clear your browser cache" not in text
+    assert "up to 10 minutes" in text
