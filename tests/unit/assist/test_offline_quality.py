@@ -101,8 +101,8 @@ def test_internal_guidance_goes_to_the_agent_and_the_customer_is_asked_for_what_
 
 
 def test_what_the_customer_already_did_is_never_asked_again() -> None:
-    from assist.drafting import already_done, pick_sentences
     from assist.domain import Source
+    from assist.drafting import already_done, pick_sentences
 
     done = already_done("the reset email never arrives. checked spam. tried 4 times. I've cleared the cache too")
     article = Source("kb:x#1", "kb:x", "Login", "", "Check your spam folder for the reset email. "
