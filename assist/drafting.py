@@ -310,8 +310,8 @@ def heading_words(heading: str) -> frozenset[str]:
 
 def own_words(ticket: Ticket) -> frozenset[str]:
     """The word keys that stand for what the customer asked: their own words, and one-word synonyms of their
-    phrases ("money back" -> "refund"), but not the pieces of a phrase a word expands to ("refund" -> "money
-    back" does not make "back" something they asked about)."""
+    phrases ("money back" -> one synonym word), but not the pieces of a phrase a word expands to (a word whose
+    synonym is "money back" does not make "back" something they asked about)."""
     texts = [ticket.subject, *customer_messages(ticket)]
     words = [w for text in texts for w in content_stems(text)]
     words += [w for text in texts for phrase in expansions(text) if " " not in phrase.strip()
@@ -367,7 +367,7 @@ def pick_sentences(sources: list[Source], terms: dict[str, float], *, context: f
         # TF-IDF cosine: a sentence about something else (many rare words the customer never used)
         # scores lower than one that is mostly about what was asked
         score = sum(terms[k] * idf[k] for k in shared) / math.sqrt(sum(v * v for v in idf.values()) or 1.0)
-        # one rare shared word is enough only when the customer wrote it ("back" from "refund"'s synonym
+        # one rare shared word is enough only when the customer wrote it ("back" from a synonym phrase
         # "money back" is not a question about sending something back)
         rare = [k for k in shared if df[k] <= max(2, n // 10) and (own is None or k in own)]
         if len(shared) >= 2 or rare:

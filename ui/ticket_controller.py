@@ -154,9 +154,12 @@ class TicketController:
         self.loaded = ctx.ticket.id
         self.dirty = False
         w.draft.title.setText(f"Reply to {ctx.ticket.requester_name} — #{ctx.ticket.id}")
-        w.draft.state.setText(
-            "Draft not saved yet: kept in this window, retrying" if pending is not None else
-            f"Draft restored from {draft.updated_at.astimezone():%d %b %H:%M}" if draft else "")
+        if pending is not None:
+            w.draft.show_state("unsaved_kept")
+        elif draft:
+            w.draft.show_state("restored", when=f"{draft.updated_at.astimezone():%d %b %H:%M}")
+        else:
+            w.draft.show_state("clear")
         w.draft.set_enabled(True)
         self.ctx = ctx
         w.draft.draft_button.setEnabled(self.session.ai_enabled)
@@ -238,7 +241,7 @@ class TicketController:
             return
         self.dirty = True
         self.revision += 1
-        self.w.draft.state.setText("Editing…")
+        self.w.draft.show_state("editing")
         self.autosave.start()
 
     def save_draft_now(self) -> None:
@@ -262,13 +265,13 @@ class TicketController:
             if self.unsaved.get(ticket_id) == text:
                 del self.unsaved[ticket_id]
             if self.loaded == ticket_id and not self.dirty and ticket_id not in self.unsaved:
-                w.draft.state.setText(f"Draft saved {datetime.now():%H:%M:%S}")
+                w.draft.show_state("saved", when=f"{datetime.now():%H:%M:%S}")
             if not self.unsaved and w.banner.text.startswith("Your draft"):
                 w.banner.hide()
 
         def _failed(exc: AssistError) -> None:
             if self.loaded == ticket_id:
-                w.draft.state.setText("Draft not saved yet: kept in this window, retrying")
+                w.draft.show_state("unsaved_kept")
             w.banner.show_message(
                 f"Your draft for #{ticket_id} isn't saved yet. {exc} It stays in this window and is saved "
                 "as soon as that is fixed.", retry=self.retry_unsaved, level="warning", action_text="&Save now")
@@ -291,11 +294,11 @@ class TicketController:
             return
         body = w.draft.text()
         if not body.strip():
-            w.draft.state.setText("Nothing to send: the draft is empty.")
+            w.draft.show_state("empty")
             return
         self.save_draft_now()
         w.draft.set_enabled(False)
-        w.draft.state.setText("Sending…" if public else "Adding note…")
+        w.draft.show_state("sending" if public else "adding_note")
         session, draft, route, opened_at = self.session, self.last_draft, self.route, self.opened_at
         if public and status is None:
             status = TicketStatus(w.draft.send_status())
@@ -313,13 +316,13 @@ class TicketController:
                 self.dirty = False
                 self.render_ticket(ticket, self.shown)
                 w.draft.set_enabled(True)
-                w.draft.state.setText(f"{'Reply sent' if public else 'Note added'} {datetime.now():%H:%M}")
+                w.draft.show_state("sent" if public else "note_added", when=f"{datetime.now():%H:%M}")
             w.refresh_queue()
 
         def _failed(_exc: AssistError, here: bool) -> None:
             if here:
                 w.draft.set_enabled(True)
-                w.draft.state.setText("Not sent: your draft is kept.")
+                w.draft.show_state("not_sent")
 
         self.ops.run(TicketOp(
             ticket_id, "send", "send the reply to" if public else "add the note to",
@@ -364,7 +367,7 @@ class TicketController:
         previous = self.last_draft if not auto else None
         started_at = self.revision
         streamed = {"any": False}
-        w.draft.state.setText("Drafting…")
+        w.draft.show_state("drafting")
         w.draft.draft_button.setEnabled(False)
         session = self.session
 
@@ -401,18 +404,20 @@ class TicketController:
             if final.text:
                 self.last_draft = final
             if final.error:
-                w.draft.state.setText("Draft incomplete: what was written is kept.")
+                w.draft.show_state("incomplete")
                 w.banner.show_message(f"#{ticket_id}: {final.error}", retry=lambda: self.generate_draft(),
                                       ticket=ticket_id)
             elif final.fallback:
-                w.draft.state.setText("Offline draft (the model was not reachable): Ctrl+Z brings back your text.")
+                w.draft.show_state("offline_fallback")
                 w.banner.show_message(f"#{ticket_id}: {final.fallback}", retry=lambda: self.generate_draft(),
                                       level="warning", ticket=ticket_id)
             elif edited_meanwhile:
-                w.draft.state.setText("A draft is ready, but you were typing: your text was kept (Ctrl+G again "
-                                      "to replace it).")
+                w.draft.show_state("kept_typing")
             else:
-                w.draft.state.setText("Drafted offline" if final.tier is Tier.OFFLINE else f"Drafted by {final.model}")
+                if final.tier is Tier.OFFLINE:
+                    w.draft.show_state("drafted_offline")
+                else:
+                    w.draft.show_state("drafted_by", model=final.model)
             if auto and not streamed["any"]:
                 self.dirty = False  # an untouched automatic draft is regenerated, not stored
             else:
@@ -424,7 +429,7 @@ class TicketController:
                 QTimer.singleShot(0, then)
             w.draft.set_streaming(False)
             w.draft.draft_button.setEnabled(self.session.ai_enabled)
-            w.draft.state.setText("Drafting failed: your text is kept.")
+            w.draft.show_state("failed")
             w.banner.show_message(f"#{ticket_id}: {exc}", retry=lambda: self.generate_draft(), ticket=ticket_id)
 
         self.runner.run("draft", _run(), on_ok=_done, on_error=_failed)
@@ -434,7 +439,7 @@ class TicketController:
         if self.runner.cancel("draft"):
             w.draft.set_streaming(False)
             w.draft.draft_button.setEnabled(self.session.ai_enabled)
-            w.draft.state.setText("Drafting stopped: the text so far is kept.")
+            w.draft.show_state("stopped")
             self.dirty = True
             self.autosave.start()
 

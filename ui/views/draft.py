@@ -42,6 +42,30 @@ def route_html(route: Route) -> str:
     return f"{head} · {facts}{why}"
 
 
+# What the draft pane says about its draft: the pane owns the words, the controller names the state.
+DRAFT_STATES: dict[str, str] = {
+    "clear": "",
+    "restored": "Draft restored from {when}",
+    "unsaved_kept": "Draft not saved yet: kept in this window, retrying",
+    "editing": "Editing…",
+    "saved": "Draft saved {when}",
+    "empty": "Nothing to send: the draft is empty.",
+    "sending": "Sending…",
+    "adding_note": "Adding note…",
+    "sent": "Reply sent {when}",
+    "note_added": "Note added {when}",
+    "not_sent": "Not sent: your draft is kept.",
+    "drafting": "Drafting…",
+    "incomplete": "Draft incomplete: what was written is kept.",
+    "offline_fallback": "Offline draft (the model was not reachable): Ctrl+Z brings back your text.",
+    "kept_typing": "A draft is ready, but you were typing: your text was kept (Ctrl+G again to replace it).",
+    "drafted_offline": "Drafted offline",
+    "drafted_by": "Drafted by {model}",
+    "failed": "Drafting failed: your text is kept.",
+    "stopped": "Drafting stopped: the text so far is kept.",
+}
+
+
 class DraftPane(QWidget):
     """Signals:
         edited(): the agent changed the text (not when the window loads or streams a draft).
@@ -144,6 +168,10 @@ class DraftPane(QWidget):
     def set_enabled(self, enabled: bool) -> None:
         for w in (self.editor, self.send_button, self.note_button):
             w.setEnabled(enabled)
+
+    def show_state(self, kind: str, **values: str) -> None:
+        """Say where the draft stands (``DRAFT_STATES``: the pane's own words)."""
+        self.state.setText(DRAFT_STATES[kind].format(**values))
 
     def set_streaming(self, streaming: bool) -> None:
         self.editor.setReadOnly(streaming)
