@@ -280,8 +280,10 @@ def _report(paths: Paths, args: argparse.Namespace) -> int:
         from assist.workspace import load_taxonomy
 
         try:
-            taxonomy = load_taxonomy(paths, settings.workspace, settings.current)
-            report.intent_titles = {name: taxonomy.title(name) for name in taxonomy.names}
+            from assist.session import intent_names
+
+            report.intent_titles, report.intent_parents = intent_names(
+                load_taxonomy(paths, settings.workspace, settings.current))
         except (AssistError, OSError, ValueError) as exc:
             print(f"note: intents shown by their names (the taxonomy could not be read: {exc})", file=sys.stderr)
     write_out(args.out, export(report, args.format))

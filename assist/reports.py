@@ -233,6 +233,16 @@ class WeeklyReport:
     clock_adjusted: int = 0
     agents: list[AgentStats] = field(default_factory=list)
     intent_titles: dict[str, str] = field(default_factory=dict)  # the workspace's titles for its intent names
+    intent_parents: dict[str, str] = field(default_factory=dict)  # "Billing" for a team's "Billing::Refund"
+
+    def by_group(self) -> list[tuple[str, int, list[tuple[str, int]]]]:
+        """Escalations by the parent of the team's hierarchical labels: (group, total, [(intent, n)])."""
+        groups: dict[str, list[tuple[str, int]]] = {}
+        for name, n in self.by_intent.most_common():
+            parent = self.intent_parents.get(name)
+            if parent:
+                groups.setdefault(parent, []).append((self.intent(name), n))
+        return sorted(((g, sum(n for _, n in items), items) for g, items in groups.items()), key=lambda x: -x[1])
 
     def intent(self, name: str) -> str:
         """An intent as the team calls it ("Where is my order"), its name when the taxonomy has no title."""
@@ -497,6 +507,10 @@ def to_markdown(r: WeeklyReport, chart_svgs: dict[str, str] | None = None) -> st
         "|---|---|",
         *[f"| {md_text(REASONS.get(k, k))} | {v} |" for k, v in r.by_reason.most_common()],
         "",
+        *(["Escalations by intent group (the team's hierarchical labels):", "", "| Group | Escalations | Intents |",
+           "|---|---|---|",
+           *[f"| {md_text(g)} | {total} | {md_text(', '.join(f'{i} {n}' for i, n in items))} |"
+             for g, total, items in r.by_group()], ""] if r.by_group() else []),
         "## Tiers and models",
         "",
         svg.get("tiers", ""),
@@ -629,6 +643,8 @@ def to_csv(r: WeeklyReport) -> str:
                      "light_share": f"{r.containment:.4f}"})
     for reason, n in r.by_reason.most_common():
         writer.writerow({"kind": "reason", "week": r.week, "reason": reason, "drafts": n})
+    for group, total, _items in r.by_group():
+        writer.writerow({"kind": "intent_group", "week": r.week, "intent": group, "drafts": total})
     for (before, after), n in r.retags.most_common():
         writer.writerow({"kind": "retag", "week": r.week, "reason": before, "reviewed_reason": after, "drafts": n})
     for ticket, reason, note in r.review_notes:
@@ -739,6 +755,11 @@ def to_pdf(r: WeeklyReport) -> bytes:
         heading("Escalations by reason")
         rows((120, 40), [("Reason", "Escalations"),
                          *[(REASONS.get(k, k), str(v)) for k, v in r.by_reason.most_common()]])
+    if r.by_group():
+        heading("Escalations by intent group")
+        rows((50, 30, 100), [("Group", "Escalations", "Intents"),
+                             *[(g, str(total), ", ".join(f"{i} {n}" for i, n in items))
+                               for g, total, items in r.by_group()]])
     heading("Senior review")
     pdf.multi_cell(0, 5, safe(f"Flows marked as needing a fix: {r.flows_to_fix}."), new_x="LMARGIN", new_y="NEXT")
     if r.retags:

@@ -73,6 +73,7 @@ if TYPE_CHECKING:
     from assist.actions.service import ActionService
     from assist.learning.discover import Bucket
     from assist.reports import WeeklyReport
+    from assist.taxonomy import Taxonomy
     from assist.team.sync import TeamSync
 
 log = logging.getLogger(__name__)
@@ -497,8 +498,7 @@ class Session:
             else:
                 report = await asyncio.to_thread(lambda: build_report(report_journals(self.paths, self.settings,
                                                                                       self.journal.path), week))
-            taxonomy = self.intents.taxonomy
-            report.intent_titles = {name: taxonomy.title(name) for name in taxonomy.names}
+            report.intent_titles, report.intent_parents = intent_names(self.intents.taxonomy)
             return report
         except ValueError as exc:
             raise AssistError(str(exc)) from exc
@@ -631,6 +631,13 @@ class Session:
             self._backend = None
         self.journal.close()
         self.kb.close()
+
+
+def intent_names(taxonomy: Taxonomy) -> tuple[dict[str, str], dict[str, str]]:
+    """(titles, parents) of a workspace's intents, for its reports."""
+    titles = {i.name: i.label for i in taxonomy.intents}
+    parents = {i.name: i.parent for i in taxonomy.intents if i.parent}
+    return titles, parents
 
 
 SIBLING_WEIGHT = 0.8  # an article's other sections, beside the one that ranked first: just below it

@@ -289,3 +289,25 @@ async def test_a_reply_that_solves_the_ticket_gives_the_helpdesks_created_to_sol
     assert ctx2.ticket.id == "1002"
     html = export(report, "html").decode()
     assert "Helpdesk created-to-solved time, median (1 solved from Assist)" in html
+
+
+def test_hierarchical_team_labels_group_the_escalations_by_parent(tmp_path: Path) -> None:
+    """Issue 23: a team's 'Billing::Refund' labels keep their parent for reports."""
+    import csv
+
+    path = tmp_path / "desk.db"
+    conn = jf.new_journal(path)
+    for i, intent in enumerate(["billing_refund", "billing_refund", "billing_invoice", "shipping_late"]):
+        jf.escalation(conn, str(i), W47, "missing_data", intent, "fast", "gpt-4o-mini")
+    conn.close()
+    r = build_report([path], "2026-W47")
+    r.intent_titles = {"billing_refund": "Refund", "billing_invoice": "Invoice", "shipping_late": "Late"}
+    r.intent_parents = {"billing_refund": "Billing", "billing_invoice": "Billing", "shipping_late": "Shipping"}
+    assert r.by_group() == [("Billing", 3, [("Refund", 2), ("Invoice", 1)]), ("Shipping", 1, [("Late", 1)])]
+    assert "<td>Billing</td>" in export(r, "html").decode()
+    rows = list(csv.DictReader(export(r, "csv").decode().splitlines()))
+    assert {(row["intent"], row["drafts"]) for row in rows if row["kind"] == "intent_group"} == {("Billing", "3"),
+                                                                                               ("Shipping", "1")}
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(export(r, "pdf"))
+    assert "Escalations by intent group" in " ".join(p.extract_text() for p in PdfReader(pdf).pages)
