@@ -155,7 +155,10 @@ def _first_name(name: str) -> str:
 
 
 def _phrase(settings: AISettings, key: str, **values: str) -> str:
-    template = settings.phrasebook.get(key, "")
+    """The workspace's wording for ``key``, or the built-in one when its phrasebook predates that key."""
+    from assist.settings import _default_phrasebook
+
+    template = settings.phrasebook.get(key) or _default_phrasebook().get(key, "")
     try:
         return template.format(**values)
     except (KeyError, IndexError, ValueError):
@@ -399,9 +402,12 @@ def offline_draft(
     settings: AISettings,
     agent: str,
     crm: Sequence[Source] = (),
+    *,
+    about_an_order: bool = True,
 ) -> Draft:
     """A deterministic draft: the customer's own CRM facts (``crm_sources``) and the best KB sentences,
-    each cited."""
+    each cited. ``about_an_order``: the intent concerns an order, so a clarifying question may ask for its
+    number; otherwise it asks what happened (a login problem is not asked for an order number)."""
     started = time.perf_counter()
     first = _first_name(ticket.requester_name or (customer.name if customer else ""))
     greeting = _phrase(settings, "greeting", first_name=first)
@@ -445,26 +451,24 @@ def offline_draft(
         source, steps, needs = guide
         note = (f"How to handle this (“{source.label}”): " + " ".join(steps[:4])
                 + ("" if needs else " The draft asks the customer to say more; nothing was quoted to them."))
-        body.append(_ask_for(needs) if needs else _NEUTRAL_ASK)
+        body.append(_ask_for(needs) if needs else _phrase(settings, "clarify_general"))
     elif not grounded:
         note = ("Nothing in the knowledge base answers what the customer asked, so the draft states only "
                 "what the customer's records say and asks a clarifying question. Add the answer yourself, "
                 "or add an article to the knowledge base.") if grounded_kb else (
                 "No knowledge-base article is about this question: the draft asks a clarifying question "
                 "instead of guessing.")
-        body.append(_phrase(settings, "clarify"))
+        body.append(_phrase(settings, "clarify" if about_an_order else "clarify_general"))
     if apology:
         body[0] = f"{apology} {body[0]}"
     text = "\n\n".join([greeting, *body, closing]).strip()
-    fixed = (greeting, closing, _phrase(settings, "apology"), _phrase(settings, "clarify"))
+    fixed = (greeting, closing, _phrase(settings, "apology"), _phrase(settings, "clarify"),
+             _phrase(settings, "clarify_general"))
     return Draft(
         text=text, tier=Tier.OFFLINE, model="offline", citations=citations,
         check=check_citations(text, citations, ignore=fixed), grounded=grounded, note=note,
         latency_ms=int((time.perf_counter() - started) * 1000),
     )
-
-
-_NEUTRAL_ASK = "Could you tell me a little more about what happened, so I can help?"
 
 
 def _guidance(kb: list[Source], settings: AISettings,
@@ -584,7 +588,7 @@ def finish_model_draft(
     cost: float, started: float, error: str = "",
 ) -> Draft:
     check = check_citations(
-        text, citations, ignore=tuple(_phrase(settings, k) for k in ("apology", "clarify"))
+        text, citations, ignore=tuple(_phrase(settings, k) for k in ("apology", "clarify", "clarify_general"))
     )
     grounded = bool(check.cited) and any(c.source.doc_id != "crm" for c in citations)
     note = "" if grounded else "The model's draft cites no knowledge-base source: check every fact."

@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -378,6 +379,12 @@ class Session:
         footnotes = self.settings.current.reply.citations == "footnotes"
         return customer_reply(body, draft.citations if draft else (), footnotes=footnotes)
 
+    def _about_an_order(self, r: Route) -> bool:
+        """Does this intent concern an order (its taxonomy entry cites the order)? Then a clarifying question
+        may ask for the order number."""
+        info = self.intents.taxonomy.get(r.intent)
+        return bool(info and "order" in info.facts)
+
     def model_key(self, tier: ModelTier) -> str | None:
         """The API key of this tier's provider only (``assist.model_keys``)."""
         from assist import model_keys
@@ -580,8 +587,8 @@ class Session:
         if r.tier is Tier.OFFLINE or not grounded:
             # No grounding means no model call: a clarifying question, never a guess.
             # CPU work over the thread's text: off the event loop (the UI thread)
-            result = await asyncio.to_thread(offline_draft, ctx.ticket, ctx.customer, r, kb, ai, agent,
-                                             self._crm_facts(ctx, r))
+            result = await asyncio.to_thread(partial(offline_draft, about_an_order=self._about_an_order(r)),
+                                             ctx.ticket, ctx.customer, r, kb, ai, agent, self._crm_facts(ctx, r))
             if r.tier is not Tier.OFFLINE:
                 result = replace(result, tier=r.tier, model=r.model)
         else:
@@ -603,7 +610,8 @@ class Session:
                 # The model couldn't be reached (or refused the key) before writing anything: the agent
                 # gets the offline draft now, and is told why, instead of an empty editor.
                 log.warning("%s tier failed, offline draft instead: %s", r.tier.value, error)
-                offline = offline_draft(ctx.ticket, ctx.customer, r, kb, ai, agent, self._crm_facts(ctx, r))
+                offline = offline_draft(ctx.ticket, ctx.customer, r, kb, ai, agent, self._crm_facts(ctx, r),
+                                        about_an_order=self._about_an_order(r))
                 why = f"The {r.tier.value} model ({r.model}) was not used: {error} This is the offline draft."
                 result = replace(offline, note=f"{why} {offline.note}".strip(), fallback=why)
                 if record and usage.get("cost_usd"):  # the provider billed a call that gave nothing: counted

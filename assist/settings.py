@@ -210,6 +210,8 @@ def _default_phrasebook() -> dict[str, str]:
         "confirmation": "To confirm:",
         "escalation": "I've passed this to a team lead, who will reply within 1 business day.",
         "clarify": "Could you tell me a bit more so I can help? For example, your order number.",
+        # asked instead of "clarify" when the ticket's intent is not about an order (a login problem)
+        "clarify_general": "Could you tell me a little more about what happened, so I can help?",
     }
 
 

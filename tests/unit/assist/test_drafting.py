@@ -98,7 +98,8 @@ async def test_no_grounding_asks_instead_of_guessing(make_session) -> None:
     draft = [e async for e in s.draft(ctx, r)][-1]
     assert not draft.grounded
     assert "clarifying question instead of guessing" in draft.note
-    assert "Could you tell me a bit more" in draft.text
+    # not about an order (issue 26): asked what happened, not for an order number
+    assert "Could you tell me a little more about what happened" in draft.text and "order number" not in draft.text
     assert draft.citations == ()
 
 
