@@ -75,21 +75,9 @@ class _Progress:
     """Tickets fetched so far and, once the rate is known, how long the rest should take."""
 
     def __init__(self) -> None:
-        self.started: tuple[float, int] | None = None
+        from assist.learning.history import Eta
 
-    def eta(self, done: int, total: int) -> str:
-        import time
-
-        now = time.monotonic()
-        if self.started is None:
-            self.started = (now, done)  # what was cached already is not part of the rate
-            return ""
-        at, first = self.started
-        rate = (done - first) / max(now - at, 1e-6)
-        if done >= total or rate <= 0 or done - first < 10:
-            return ""
-        left = (total - done) / rate
-        return f", about {left / 60:.0f} min left" if left >= 90 else f", about {left:.0f} s left"
+        self.eta = Eta()
 
     def __call__(self, done: int, total: int) -> None:
         eta = self.eta(done, total)

@@ -169,8 +169,12 @@ class LearnWindow(QDialog):
     def pull(self) -> None:
         self.status.setText("Fetching solved tickets from the helpdesk…")
 
+        from assist.learning.history import Eta
+
+        eta = Eta()
+
         def progress(done: int, total: int) -> None:
-            self.status.setText(f"Fetching solved tickets: {done:,} of {total:,}")
+            self.status.setText(f"Fetching solved tickets: {done:,} of {total:,}{eta(done, total)}")
 
         self._run("pull", self.learning.pull(self.session.helpdesk, self.last.value(), self.label_field.text().strip(),
                                              progress),

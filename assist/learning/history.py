@@ -339,6 +339,28 @@ async def pull(
     return [have[tid] for tid in wanted if tid in have]
 
 
+class Eta:
+    """How long the rest of an import should take, from the rate measured on this run (what was cached
+    already is not part of the rate): ", about 4 min left", or "" until it is known."""
+
+    def __init__(self) -> None:
+        self.started: tuple[float, int] | None = None
+
+    def __call__(self, done: int, total: int) -> str:
+        import time
+
+        now = time.monotonic()
+        if self.started is None:
+            self.started = (now, done)
+            return ""
+        at, first = self.started
+        rate = (done - first) / max(now - at, 1e-6)
+        if done >= total or rate <= 0 or done - first < 10:
+            return ""
+        left = (total - done) / rate
+        return f", about {left / 60:.0f} min left" if left >= 90 else f", about {left:.0f} s left"
+
+
 def _chunks(items: list[str], n: int) -> Iterator[list[str]]:
     for i in range(0, len(items), n):
         yield items[i:i + n]

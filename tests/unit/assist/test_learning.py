@@ -424,3 +424,15 @@ def test_a_failed_training_run_leaves_the_taxonomy_and_an_unreadable_one_stops_r
     out = io.StringIO()
     with pytest.raises(AssistError, match="not an intent name"):
         route_jsonl(paths, Namespace(workspace="team"), io.StringIO('{"id": 1, "body": "x"}\n'), out)
+
+
+def test_an_import_says_how_long_the_rest_should_take(monkeypatch) -> None:
+    """Issue 24: history import with progress and ETA (CLI and Learn window share it)."""
+    from assist.learning.history import Eta
+
+    clock = iter([100.0, 110.0, 130.0])
+    monkeypatch.setattr("time.monotonic", lambda: next(clock))
+    eta = Eta()
+    assert eta(200, 2000) == ""  # 200 were cached: not part of the rate
+    assert eta(300, 2000) == ", about 3 min left"  # 100 in 10 s: 1,700 more at 10/s
+    assert eta(2000, 2000) == ""
