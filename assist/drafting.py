@@ -323,6 +323,8 @@ def own_words(ticket: Ticket) -> frozenset[str]:
 
 
 _CONDITION = re.compile(r"^(?:if|when|while|once|unless|for)\b([^,;:]+)", re.IGNORECASE)
+_LEANS_BACK = re.compile(r"^(?:otherwise|in that case|in this case|if so|if not|then|this|that|these|those|"
+                         r"it|they|he|she)\b", re.IGNORECASE)
 
 
 def _condition_holds(sentence: str, known: set[str]) -> bool:
@@ -381,6 +383,7 @@ def pick_sentences(sources: list[Source], terms: dict[str, float], *, context: f
     chosen: dict[int, list[tuple[int, str]]] = {}
     covered: set[str] = set(context) | set(said)
     keys_of = {(si, i): keys for si, i, _s, keys in per_sentence}
+    text_of = {(si, i): s for si, i, s, _keys in per_sentence}
     for score, si, i, s in sorted(pool, key=lambda p: (-p[0], p[1], p[2])):
         if score < best * 0.6 or sum(len(v) for v in chosen.values()) >= max_total:
             break
@@ -389,8 +392,16 @@ def pick_sentences(sources: list[Source], terms: dict[str, float], *, context: f
         new = (keys_of[(si, i)] & terms.keys()) - covered
         if chosen and not new:
             continue  # says nothing about the question that the chosen sentences don't already
+        # A sentence that leans on the one before it ("Otherwise ...", "In that case ...", "This takes ...")
+        # comes with it, or not at all: a consequence is never stated without its condition.
+        before = text_of.get((si, i - 1)) if _LEANS_BACK.match(s) else None
+        if _LEANS_BACK.match(s) and (before is None or not _condition_holds(before, known)):
+            continue
         covered |= new
-        chosen.setdefault(si, []).append((i, s))
+        picked = chosen.setdefault(si, [])
+        if before is not None and (i - 1, before) not in picked:
+            picked.append((i - 1, before))
+        picked.append((i, s))
     return [(sources[si], [s for _, s in sorted(picked)]) for si, picked in sorted(chosen.items())]
 
 

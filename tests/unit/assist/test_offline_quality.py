@@ -112,3 +112,20 @@ def test_what_the_customer_already_did_is_never_asked_again() -> None:
     text = " ".join(line for _, lines in picked for line in lines)
     assert "spam folder" not in text and "Clear your browser cache" not in text
     assert "up to 10 minutes" in text
+
+
+def test_a_consequence_is_never_quoted_without_its_condition() -> None:
+    """Issue 26: 'The item has already shipped and the date cannot be altered.' came without its 'If ...'."""
+    from assist.domain import Source
+    from assist.drafting import pick_sentences
+
+    article = Source("kb:x#1", "kb:x", "Deliveries", "", "You can change the delivery date of an order once. "
+                     "If the parcel left the depot more than a day ago, the courier has it. "
+                     "In that case the delivery date cannot be changed any more.")
+    terms = {"deliv": 2.0, "date": 2.0, "chang": 2.0, "canno": 2.0}  # "can it still be changed?"
+    picked = pick_sentences([article], terms, context=frozenset({"parce", "depot", "left", "day", "ago"}))
+    text = " ".join(line for _, lines in picked for line in lines)
+    assert "In that case" in text and "If the parcel left the depot" in text  # kept with its condition
+    picked = pick_sentences([article], terms)  # nothing says the parcel left the depot: the condition doesn't hold
+    text = " ".join(line for _, lines in picked for line in lines)
+    assert "In that case" not in text and "You can change the delivery date" in text
