@@ -437,9 +437,12 @@ def charts(r: WeeklyReport) -> dict[str, str]:
         "reasons": bar_chart("Escalations by reason", [(REASONS.get(k, k), v) for k, v in r.by_reason.most_common()]),
         "intents": bar_chart("Escalations by intent", [(r.intent(k), v) for k, v in r.by_intent.most_common()]),
         "tiers": bar_chart("Drafts by tier and model", [(t.key, t.drafts) for t in r.tiers]),
+        # a week without replies has no time to show: its bar is left out, never drawn as 0 minutes
         "ttr": bar_chart("Open-to-send time, minutes", [
-            (f"median {r.week}", (r.ttr_median or 0) / 60), (f"median {r.previous}", (r.prev_ttr_median or 0) / 60),
-            (f"p90 {r.week}", (r.ttr_p90 or 0) / 60), (f"p90 {r.previous}", (r.prev_ttr_p90 or 0) / 60)]),
+            (label, value / 60) for label, value in (
+                (f"median {r.week}", r.ttr_median), (f"median {r.previous}", r.prev_ttr_median),
+                (f"p90 {r.week}", r.ttr_p90), (f"p90 {r.previous}", r.prev_ttr_p90))
+            if value is not None]),
     }
 
 

@@ -311,3 +311,14 @@ def test_hierarchical_team_labels_group_the_escalations_by_parent(tmp_path: Path
     pdf = tmp_path / "r.pdf"
     pdf.write_bytes(export(r, "pdf"))
     assert "Escalations by intent group" in " ".join(p.extract_text() for p in PdfReader(pdf).pages)
+
+
+def test_a_week_without_replies_has_no_open_to_send_bar(tmp_path: Path) -> None:
+    path = tmp_path / "desk.db"
+    conn = jf.new_journal(path)
+    jf.outcome(conn, "1", W47, "unchanged", 1.0, seconds=300)  # nothing the week before
+    conn.close()
+    from assist.reports import charts
+
+    svg = charts(build_report([path], "2026-W47"))["ttr"]
+    assert "median 2026-W47" in svg and "median 2026-W46" not in svg
