@@ -303,6 +303,8 @@ def question_terms(ticket: Ticket) -> dict[str, float]:
         for stem_ in content_stems(" ".join(expansions(text))):  # "twice" also finds "duplicate"
             k = _key(stem_)
             weights[k] = max(weights.get(k, 0.0), weight * 0.8)
+        if TIME_ASKED.search(text):  # they asked when: a sentence that gives a time answers it
+            weights[_TIME] = max(weights.get(_TIME, 0.0), weight)
     return weights
 
 
@@ -319,7 +321,17 @@ def own_words(ticket: Ticket) -> frozenset[str]:
     words = [w for text in texts for w in content_stems(text)]
     words += [w for text in texts for phrase in expansions(text) if " " not in phrase.strip()
               for w in content_stems(phrase)]
-    return frozenset(_key(w) for w in words if _key(w) not in _FILLER_KEYS)
+    asked = {_TIME} if any(TIME_ASKED.search(t) for t in texts) else set()
+    return frozenset(_key(w) for w in words if _key(w) not in _FILLER_KEYS) | asked
+
+
+# A question about time ("when do I get ...", "how long ...") is answered by a sentence that gives one: such
+# sentences share a marker term with the question, so "Refunds take 5-10 business days" is picked for it.
+TIME_ASKED = re.compile(r"\b(?:when (?:do|will|can|does|is|are|would|should)|how (?:long|soon|many days)|by when|"
+                        r"what time|eta)\b", re.IGNORECASE)
+TIME_GIVEN = re.compile(r"\b\d+(?:\s*(?:-|to|–)\s*\d+)?\s*(?:business\s+|working\s+)?(?:days?|weeks?|hours?|"
+                        r"minutes?)\b|\bwithin (?:a|one|two|three) (?:day|week|hour)s?\b", re.IGNORECASE)
+_TIME = "#time"
 
 
 _CONDITION = re.compile(r"^(?:if|when|while|once|unless|for)\b([^,;:]+)", re.IGNORECASE)
@@ -355,7 +367,8 @@ def pick_sentences(sources: list[Source], terms: dict[str, float], *, context: f
             if len(s) <= 20 or norm in seen or agent_facing(s) or s.endswith("?") or _repeats(s, done or []):
                 continue
             seen.add(norm)
-            per_sentence.append((si, i, s, {_key(w) for w in content_stems(s)}))
+            per_sentence.append((si, i, s, {_key(w) for w in content_stems(s)} | ({_TIME} if TIME_GIVEN.search(s)
+                                                                                   else set())))
     if not per_sentence:
         return []
     df: dict[str, int] = {}

@@ -129,3 +129,20 @@ def test_a_consequence_is_never_quoted_without_its_condition() -> None:
     picked = pick_sentences([article], terms)  # nothing says the parcel left the depot: the condition doesn't hold
     text = " ".join(line for _, lines in picked for line in lines)
     assert "In that case" not in text and "You can change the delivery date" in text
+
+
+def test_a_question_about_when_is_answered_by_a_sentence_that_gives_a_time() -> None:
+    """Issue 26: '#1002 never answers ...' a 'when will it ship?' got status sentences, not the shipping time."""
+    from datetime import UTC, datetime
+
+    from assist.domain import AuthorRole, Message, Source, Ticket, TicketId, TicketStatus
+    from assist.drafting import pick_sentences, question_terms
+
+    now = datetime.now(UTC)
+    asked = "My parcel is still processing. When will it ship?"
+    ticket = Ticket(TicketId("1"), "dispatch", TicketStatus.OPEN, "a@x.com", "Ann", now, now,
+                    (Message("m", "Ann", AuthorRole.CUSTOMER, asked, now),))
+    article = Source("kb:x#1", "kb:x", "Dispatch", "", "Parcels in processing are being packed at the warehouse. "
+                     "Parcels ship within 2 working days of the order.")
+    picked = pick_sentences([article], question_terms(ticket))
+    assert "within 2 working days" in " ".join(line for _, lines in picked for line in lines)
