@@ -265,11 +265,13 @@ def _report(paths: Paths, args: argparse.Namespace) -> int:
             if args.journal:
                 journals = [Path(j) for j in args.journal]
             else:  # this desk's journal (and, in the demo workspace, the demo's weeks of history)
-                from assist.session import report_journals
+                from assist.reports import report_journals
 
                 journals = report_journals(paths, settings, paths.journal_file)
             report = build_report(journals, week)
-            demo = [j for j in journals if j.name == "demo-history.db"]
+            from assist.reports import is_demo_history
+
+            demo = [j for j in journals if is_demo_history(j)]
             source = plural(len(journals) - len(demo), "journal") + (" and the demo's history" if demo else "")
             source = source.removeprefix("0 journals and ")
     except (ValueError, FileNotFoundError, sqlite3.DatabaseError) as exc:
@@ -280,7 +282,7 @@ def _report(paths: Paths, args: argparse.Namespace) -> int:
         from assist.workspace import load_taxonomy
 
         try:
-            from assist.session import intent_names
+            from assist.reports import intent_names
 
             report.intent_titles, report.intent_parents = intent_names(
                 load_taxonomy(paths, settings.workspace, settings.current))

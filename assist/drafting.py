@@ -156,9 +156,9 @@ def _first_name(name: str) -> str:
 
 def _phrase(settings: AISettings, key: str, **values: str) -> str:
     """The workspace's wording for ``key``, or the built-in one when its phrasebook predates that key."""
-    from assist.settings import _default_phrasebook
+    from assist.settings import default_phrasebook
 
-    template = settings.phrasebook.get(key) or _default_phrasebook().get(key, "")
+    template = settings.phrasebook.get(key) or default_phrasebook().get(key, "")
     try:
         return template.format(**values)
     except (KeyError, IndexError, ValueError):

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import markdown as md
 
@@ -28,6 +28,11 @@ from assist.feedback import REASONS
 from assist.journal import open_read_only
 from assist.team.schema import LATE_DAYS
 from assist.trends import Trends, journal_aggregates, team_aggregates, trend_charts
+
+if TYPE_CHECKING:
+    from assist.paths import Paths
+    from assist.settings import Settings
+    from assist.taxonomy import Taxonomy
 
 LIGHT_EDIT = 0.8  # an edited draft that kept at least this much counts as lightly edited
 
@@ -805,3 +810,30 @@ def export(r: WeeklyReport, fmt: str) -> bytes:
     if fmt == "pdf":
         return to_pdf(r)
     raise ValueError(f"unknown format {fmt!r} (html, csv or pdf)")
+
+
+def intent_names(taxonomy: Taxonomy) -> tuple[dict[str, str], dict[str, str]]:
+    """(titles, parents) of a workspace's intents, for its reports."""
+    titles = {i.name: i.label for i in taxonomy.intents}
+    parents = {i.name: i.parent for i in taxonomy.intents if i.parent}
+    return titles, parents
+
+
+def report_journals(paths: Paths, settings: Settings, journal: Path) -> list[Path]:
+    """The journals a desk's weekly report reads: its own, and in the demo workspace the demo's ten weeks
+    of history (``assist.demo_history``), so a fresh install's report and trends have data."""
+    if settings.current.helpdesk.kind != "demo":
+        return [journal]
+    from assist import demo_history
+    from assist.paths import resources_dir
+
+    seeded = demo_history.ensure(paths.data_dir, resources_dir() / "demo" / "history.toml")
+    own = [journal] if journal.exists() or seeded is None else []  # a fresh install has no journal yet
+    return own + ([seeded] if seeded is not None else [])
+
+
+def is_demo_history(journal: Path) -> bool:
+    """Is this the demo's seeded history (``assist.demo_history``), not a desk's own journal?"""
+    from assist import demo_history
+
+    return journal.name == demo_history.FILE

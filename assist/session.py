@@ -74,7 +74,6 @@ if TYPE_CHECKING:
     from assist.actions.service import ActionService
     from assist.learning.discover import Bucket
     from assist.reports import WeeklyReport
-    from assist.taxonomy import Taxonomy
     from assist.team.sync import TeamSync
 
 log = logging.getLogger(__name__)
@@ -497,7 +496,7 @@ class Session:
     async def weekly_report(self, week: str, fmt: str = "html") -> WeeklyReport:
         """The week's report: the whole team's from the team store when there is one, else this desk's
         journal. A malformed week is an AssistError."""
-        from assist.reports import build_report, team_report
+        from assist.reports import build_report, intent_names, report_journals, team_report
 
         try:
             if self.team is not None:
@@ -641,24 +640,4 @@ class Session:
         self.kb.close()
 
 
-def intent_names(taxonomy: Taxonomy) -> tuple[dict[str, str], dict[str, str]]:
-    """(titles, parents) of a workspace's intents, for its reports."""
-    titles = {i.name: i.label for i in taxonomy.intents}
-    parents = {i.name: i.parent for i in taxonomy.intents if i.parent}
-    return titles, parents
-
-
 SIBLING_WEIGHT = 0.8  # an article's other sections, beside the one that ranked first: just below it
-
-
-def report_journals(paths: Paths, settings: Settings, journal: Path) -> list[Path]:
-    """The journals a desk's weekly report reads: its own, and in the demo workspace the demo's ten weeks
-    of history (``assist.demo_history``), so a fresh install's report and trends have data."""
-    if settings.current.helpdesk.kind != "demo":
-        return [journal]
-    from assist import demo_history
-    from assist.paths import resources_dir
-
-    seeded = demo_history.ensure(paths.data_dir, resources_dir() / "demo" / "history.toml")
-    own = [journal] if journal.exists() or seeded is None else []  # a fresh install has no journal yet
-    return own + ([seeded] if seeded is not None else [])

@@ -202,7 +202,7 @@ class ModelsSettings(_Section):
     embedding: ModelTier = field(default_factory=ModelTier)
 
 
-def _default_phrasebook() -> dict[str, str]:
+def default_phrasebook() -> dict[str, str]:
     return {
         "greeting": "Hi {first_name},",
         "closing": "Best,\n{agent}",
@@ -230,7 +230,7 @@ class AISettings(_Section):
         "Never promise a refund, credit or exception that the cited policy does not allow.",
         "Never ask for full card numbers or passwords.",
     ])
-    phrasebook: dict[str, str] = field(default_factory=_default_phrasebook)
+    phrasebook: dict[str, str] = field(default_factory=default_phrasebook)
 
 
 class Settings(_Section):
