@@ -24,12 +24,22 @@ from assist.learning.model import MODEL_FILE, IntentRouter
 from assist.paths import Paths, resources_dir
 from assist.secrets import SecretStore
 from assist.session import Session
-from assist.settings import CRMSettings, HelpdeskSettings, Settings, WorkspaceSettings
+from assist.settings import CRMSettings, HelpdeskSettings, Settings, WorkspaceSettings, load_settings
 
 if TYPE_CHECKING:
     from assist.team.sync import TeamSync
 
 log = logging.getLogger(__name__)
+
+
+def settings_for(paths: Paths, workspace: str | None) -> Settings:
+    """The config with ``workspace`` active (``--workspace``); an unknown name is an error naming the others."""
+    settings, _ = load_settings(paths.config_file)
+    if workspace:
+        if workspace not in settings.workspaces:
+            raise AssistError(f"No workspace named {workspace!r} (workspaces: {', '.join(settings.workspaces)}).")
+        settings.active_workspace = workspace
+    return settings
 
 
 def open_demo_workspace(paths: Paths) -> tuple[DemoHelpdesk, DemoCRM, SqliteWorker]:

@@ -12,16 +12,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from assist.llm_host import main as host_main
 
         return host_main()
-    from assist.commands import SUBCOMMANDS
+    from assist.cli.registry import NAMES, suggest
 
-    if args and (args[0] in SUBCOMMANDS or args[0] in ("-h", "--help", "--version")):
+    if args and (args[0] in NAMES or args[0] in ("-h", "--help", "--version")):
         from assist.cli import main as cli_main
 
         return cli_main(args)
     if args and not args[0].startswith("-"):
-        from assist.commands import suggest
-
-        print(f"assist: error: unknown command '{args[0]}'{suggest(args[0])}. Commands: {', '.join(SUBCOMMANDS)}; "
+        print(f"assist: error: unknown command '{args[0]}'{suggest(args[0])}. Commands: {', '.join(NAMES)}; "
               "no command opens the window (assist --help).", file=sys.stderr)
         return 2
     import os

@@ -18,7 +18,8 @@ import httpx
 import pytest
 
 from assist import taxonomy as taxonomies
-from assist.learn_cli import learn, route_jsonl
+from assist.cli.learn import learn
+from assist.cli.route import route_jsonl
 from assist.settings import HelpdeskSettings, Settings, WorkspaceSettings, save_settings
 from tests.support_corpus import generate
 

@@ -1,4 +1,7 @@
-from assist.cli import doctor, main
+import pytest
+
+from assist.cli import main
+from assist.cli.doctor import doctor
 from assist.paths import Paths
 from assist.secrets import SecretStore
 
@@ -109,7 +112,7 @@ def test_a_secret_missing_from_the_keyring_is_asked_for_at_a_terminal_and_never_
     get their password or token; at a terminal they are asked for once, kept for that command only."""
     import keyring.backends.fail
 
-    from assist.cli_common import ask_for_missing
+    from assist.cli.common import ask_for_missing
 
     secrets = SecretStore(keyring.backends.fail.Keyring())
     asked: list[str] = []
@@ -124,3 +127,28 @@ def test_a_secret_missing_from_the_keyring_is_asked_for_at_a_terminal_and_never_
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)  # scripted: nothing asked, the command says what to set
     ask_for_missing(secrets, [("acme:crm-token", "ASSIST_CRM_TOKEN", "CRM token")])
     assert secrets.get("acme:crm-token") is None and len(asked) == 1
+
+
+def test_every_command_is_declared_once_and_reachable_by_name() -> None:
+    """The launcher decides window or command by the registry's names; each name parses to its own module."""
+    from assist.cli import build_parser
+    from assist.cli.registry import COMMANDS, NAMES
+
+    assert len(set(NAMES)) == len(NAMES) == len(COMMANDS)
+    parser = build_parser()
+    choices = next(a for a in parser._actions if a.dest == "command").choices  # type: ignore[attr-defined]
+    assert choices is not None and list(choices) == list(NAMES)
+
+
+@pytest.mark.parametrize("argv", [["report", "--out", "x.html", "--bogus"], ["kb"], ["kb", "--workspace"],
+                                  ["report", "--out", "x.html", "--workspace", "team", "--journal", "a.db"]])
+def test_unknown_flags_missing_actions_and_conflicting_options_are_errors(
+        argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    from assist.cli import main
+
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse's own exit: usage and one line
+        code = int(exc.code or 0)
+    assert code == 2
+    assert "error:" in capsys.readouterr().err

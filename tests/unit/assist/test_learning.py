@@ -13,8 +13,8 @@ import pytest
 
 from assist import taxonomy as taxonomies
 from assist.cli import main
+from assist.cli.route import route_jsonl
 from assist.errors import AssistError
-from assist.learn_cli import route_jsonl
 from assist.learning import discover, history
 from assist.learning.train import train
 from assist.paths import Paths

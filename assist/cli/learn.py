@@ -1,23 +1,20 @@
-"""``assist learn``, ``assist route`` and ``assist eval import``: the team's history in, its router out.
+"""``assist learn``: the team's history in (a file or the helpdesk), its intents and router out.
 
     assist learn [--workspace W] (--from-helpdesk [--last N] [--label-field F] | --tickets FILE)
                  [--report FILE.html|FILE.csv] [--accept]
-    assist route [--workspace W] --jsonl      < {"id", "subject", "body"} per line
-    assist eval import (--tickets FILE | --from-helpdesk ...) --out SUITE.jsonl
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from assist import embeddings
-from assist.cli_common import check_folder, settings_for, write_out
+from assist.cli.common import check_folder, write_out
 from assist.errors import AssistError
 from assist.paths import Paths
 from assist.text import plural
@@ -25,7 +22,25 @@ from assist.text import plural
 if TYPE_CHECKING:
     from assist.secrets import SecretStore
     from assist.settings import Settings
-    from assist.taxonomy import Taxonomy
+
+
+def arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--workspace", help="workspace name (default: the active one)")
+    src = parser.add_mutually_exclusive_group(required=True)
+    src.add_argument("--from-helpdesk", action="store_true", help="pull solved/closed tickets from the helpdesk")
+    src.add_argument("--tickets", metavar="FILE", help="JSONL or CSV: subject, body[, label, reply, handle_minutes]")
+    parser.add_argument("--last", type=int, default=1000, metavar="N", help="how many tickets (1000; at most 10000)")
+    parser.add_argument("--label-field", default="", metavar="F",
+                        help="helpdesk field holding each ticket's intent: tags, tags:PREFIX, queue, type, group, "
+                             "cf.NAME, field.ID (default: none, discover buckets); with --tickets, the file's "
+                             "column (default: label, intent, category, type or tags, whichever it has)")
+    parser.add_argument("--report", metavar="FILE", help="write the ranked buckets as HTML (inline SVG) or CSV")
+    parser.add_argument("--accept", action="store_true",
+                        help="unlabelled history: accept the discovered buckets as the workspace's intents")
+
+
+def run(paths: Paths, args: argparse.Namespace) -> int:
+    return asyncio.run(learn(paths, args))
 
 
 def learning_settings(paths: Paths, workspace: str | None, from_file: bool) -> Settings:
@@ -40,30 +55,13 @@ def learning_settings(paths: Paths, workspace: str | None, from_file: bool) -> S
         settings.workspaces[workspace] = WorkspaceSettings()
         save_settings(settings, paths.config_file)
         print(f"created workspace {workspace!r} (connect its helpdesk in Settings)", file=sys.stderr)
+    from assist.workspace import settings_for
+
     settings = settings_for(paths, workspace)
     if settings.workspace == "demo":
         raise AssistError("The demo workspace keeps its own intents: learn into a team's workspace with "
                           "`assist learn --workspace NAME --tickets FILE` (a new NAME is created).")
     return settings
-
-
-def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    learn = sub.add_parser("learn", help="learn the team's intents and router from its ticket history")
-    learn.add_argument("--workspace", help="workspace name (default: the active one)")
-    src = learn.add_mutually_exclusive_group(required=True)
-    src.add_argument("--from-helpdesk", action="store_true", help="pull solved/closed tickets from the helpdesk")
-    src.add_argument("--tickets", metavar="FILE", help="JSONL or CSV: subject, body[, label, reply, handle_minutes]")
-    learn.add_argument("--last", type=int, default=1000, metavar="N", help="how many tickets (1000; at most 10000)")
-    learn.add_argument("--label-field", default="", metavar="F",
-                       help="helpdesk field holding each ticket's intent: tags, tags:PREFIX, queue, type, group, "
-                            "cf.NAME, field.ID (default: none, discover buckets); with --tickets, the file's "
-                            "column (default: label, intent, category, type or tags, whichever it has)")
-    learn.add_argument("--report", metavar="FILE", help="write the ranked buckets as HTML (inline SVG) or CSV")
-    learn.add_argument("--accept", action="store_true",
-                       help="unlabelled history: accept the discovered buckets as the workspace's intents")
-    route = sub.add_parser("route", help="route tickets read as JSON lines on stdin (one JSON line out each)")
-    route.add_argument("--workspace", help="workspace name (default: the active one)")
-    route.add_argument("--jsonl", action="store_true", required=True, help='read {"id","subject","body"} lines')
 
 
 def _vector_progress(done: int, total: int) -> None:
@@ -87,7 +85,7 @@ class _Progress:
             print(f"fetched {done:,}/{total:,} tickets{eta}", file=sys.stderr)
 
 
-async def _history(paths: Paths, settings, args: argparse.Namespace,  # type: ignore[no-untyped-def]
+async def read_history(paths: Paths, settings, args: argparse.Namespace,  # type: ignore[no-untyped-def]
                    secrets: SecretStore | None, *, cache: bool = True):
     from assist.learning import history as hist
     from assist.learning.workspace import history_file
@@ -99,7 +97,7 @@ async def _history(paths: Paths, settings, args: argparse.Namespace,  # type: ig
         if cache:
             hist.save(tickets, history_file(paths, name))
         return tickets
-    from assist.cli_common import ask_for_missing
+    from assist.cli.common import ask_for_missing
     from assist.secrets import SecretStore
     from assist.workspace import build_session
 
@@ -169,7 +167,7 @@ async def learn(paths: Paths, args: argparse.Namespace, secrets: SecretStore | N
         check_folder(args.report)
     settings = learning_settings(paths, args.workspace, bool(args.tickets))
     name = settings.workspace
-    raw = await _history(paths, settings, args, secrets)
+    raw = await read_history(paths, settings, args, secrets)
     history, raw_labels = label_names(raw)
     n_labelled = sum(bool(t.label) for t in history)
     print(f"{name}: {plural(len(history), 'ticket')} of history, {n_labelled:,} labelled")
@@ -221,86 +219,3 @@ async def learn(paths: Paths, args: argparse.Namespace, secrets: SecretStore | N
     save(history, history_file(paths, name))  # labels as intent names, for the router and later runs
     print("\n".join(result.lines()))
     return 0
-
-
-def _label(taxonomy: Taxonomy, name: str) -> str:
-    info = taxonomy.get(name)
-    return (info.team_label or info.label) if info else name
-
-
-def route_jsonl(paths: Paths, args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
-    from assist.domain import AuthorRole, Message, Ticket, TicketId, TicketStatus
-    from assist.routing import route
-    from assist.workspace import intent_router, load_taxonomy
-
-    settings = settings_for(paths, args.workspace)
-    load_taxonomy(paths, settings.workspace, settings.current)  # unreadable: the error, not "other" for all
-    from assist.secrets import SecretStore
-    from assist.workspace import sentence_encoder
-
-    router = intent_router(paths, settings.workspace, settings.current,
-                           sentence_encoder(paths, settings, SecretStore()))
-    threshold = router.threshold
-    now = datetime.now(UTC)
-    bad = 0
-    for n, line in enumerate(stdin, start=1):
-        if not line.strip():
-            continue
-        try:
-            raw = json.loads(line)
-            if not isinstance(raw, dict):
-                raise ValueError("not an object")
-            tid = str(raw.get("id", n))
-            ticket = Ticket(TicketId(tid), str(raw.get("subject") or ""), TicketStatus.OPEN, "", "", now, now,
-                            (Message("1", "customer", AuthorRole.CUSTOMER, str(raw.get("body") or ""), now),))
-        except ValueError as exc:
-            bad += 1
-            print(f"assist route: line {n}: {exc}", file=sys.stderr)
-            stdout.write(json.dumps({"id": None, "error": f"line {n}: not a JSON ticket"}) + "\n")
-            continue
-        r = route(ticket, None, settings, router, router.taxonomy, threshold=threshold)
-        info = router.taxonomy.get(r.intent)
-        stdout.write(json.dumps({
-            "id": tid, "intent": "review" if r.review else r.intent,
-            "label": (info.team_label or info.label) if info else None, "confidence": r.intent_confidence,
-            "candidates": [{"intent": i, "label": _label(router.taxonomy, i), "confidence": p}
-                           for i, p in r.candidates],
-            "tier": r.tier.value, "human": r.human_only, "reasons": list(r.reasons)}) + "\n")
-        stdout.flush()
-    return 1 if bad else 0
-
-
-async def eval_import(paths: Paths, args: argparse.Namespace, secrets: SecretStore | None = None) -> int:
-    """Regression cases from solved tickets with the agents' actual replies and the facts in them."""
-    from assist.evaluation import import_cases
-    from assist.learning.workspace import label_names
-    from assist.workspace import load_taxonomy
-
-    if not args.out:
-        raise AssistError("eval import needs --out SUITE.jsonl (the cases to write).")
-    if not (args.tickets or args.from_helpdesk):
-        raise AssistError("eval import needs --tickets FILE or --from-helpdesk.")
-    check_folder(args.out)
-    settings = settings_for(paths, args.workspace)
-    history, _ = label_names(await _history(paths, settings, args, secrets, cache=False))
-    taxonomy = load_taxonomy(paths, settings.workspace, settings.current)
-    patterns = []
-    catalog_path = Path(settings.current.actions.catalog).expanduser() if settings.current.actions.catalog else None
-    if catalog_path is not None and catalog_path.exists():
-        from assist.actions.catalog import load_catalog
-
-        patterns = list(load_catalog(catalog_path).patterns().values())
-    cases = import_cases(history, set(taxonomy.names), patterns)
-    write_out(args.out, "".join(json.dumps(c) + "\n" for c in cases).encode("utf-8"))
-    with_facts = sum("reference_facts" in c["expect"] for c in cases)
-    print(f"{plural(len(cases), 'case')} from {plural(len(history), 'ticket')} ({with_facts:,} with facts a draft "
-          f"must not contradict) -> {args.out}")
-    if len(cases) < len(history):
-        print(f"{len(history) - len(cases):,} tickets had no agent reply to compare with and were left out.")
-    return 0
-
-
-def run(paths: Paths, args: argparse.Namespace) -> int:
-    if args.command == "learn":
-        return asyncio.run(learn(paths, args))
-    return route_jsonl(paths, args, sys.stdin, sys.stdout)

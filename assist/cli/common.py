@@ -1,17 +1,14 @@
-"""What every command module shares, below all of them: one-line user errors, writing an output file,
-and the config with a ``--workspace`` made active. ``cli``, ``learn_cli`` and ``team.cli`` import it; it
-imports none of them."""
+"""What every command module shares, below all of them: one-line user errors, writing an output file, asking
+a terminal for a missing secret. Every module of ``assist.cli`` may import it; it imports none of them."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from assist.errors import AssistError
-from assist.paths import Paths
 
 if TYPE_CHECKING:
     from assist.secrets import SecretStore
-    from assist.settings import Settings
 
 
 class UserError(Exception):
@@ -34,18 +31,6 @@ def write_out(out: str, data: bytes) -> None:
         Path(out).expanduser().write_bytes(data)
     except OSError as exc:
         raise UserError(f"can't write {out}: {exc.strerror or exc}.") from exc
-
-
-def settings_for(paths: Paths, workspace: str | None) -> Settings:
-    """The config with ``workspace`` active (``--workspace``); an unknown name is an error naming the others."""
-    from assist.settings import load_settings
-
-    settings, _ = load_settings(paths.config_file)
-    if workspace:
-        if workspace not in settings.workspaces:
-            raise AssistError(f"No workspace named {workspace!r} (workspaces: {', '.join(settings.workspaces)}).")
-        settings.active_workspace = workspace
-    return settings
 
 
 def ask_for_missing(secrets: SecretStore, wanted: list[tuple[str, str, str]]) -> None:

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import secrets as pysecrets
 import sys
 
@@ -15,9 +16,8 @@ from assist.errors import AssistError
 from assist.paths import Paths
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    team = sub.add_parser("team", help="the team store on PostgreSQL (set up, add users, sync)")
-    cmds = team.add_subparsers(dest="team_command", metavar="ACTION")
+def arguments(parser: argparse.ArgumentParser) -> None:
+    cmds = parser.add_subparsers(dest="team_command", metavar="ACTION", required=True)
     init = cmds.add_parser("init", help="create the schema, roles and row-level security (run once, as an admin)")
     init.add_argument("--admin-url", required=True, help="a PostgreSQL URL of a user who may create roles")
     add = cmds.add_parser("add-user", help="create (or update) a person's login with one role")
@@ -30,7 +30,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     sync.add_argument("--workspace", help="workspace name (default: the active one)")
 
 
-async def run(paths: Paths, args: argparse.Namespace) -> int:
+def run(paths: Paths, args: argparse.Namespace) -> int:
+    return asyncio.run(_run(paths, args))
+
+
+async def _run(paths: Paths, args: argparse.Namespace) -> int:
     from assist.team.store import TeamStore
 
     if args.team_command == "init":
@@ -48,15 +52,14 @@ async def run(paths: Paths, args: argparse.Namespace) -> int:
             print(f"Password (give it to {args.name} once; Assist keeps it in their keyring): {password}")
         return 0
     if args.team_command == "sync":
-        from assist.cli_common import settings_for
         from assist.secrets import SecretStore
-        from assist.workspace import build_session
+        from assist.workspace import build_session, settings_for
 
         settings = settings_for(paths, args.workspace)
         if not settings.current.team.url:
             raise AssistError(f"Workspace {settings.workspace!r} has no team store ([workspaces.{settings.workspace}"
                               ".team] url in the config).")
-        from assist.cli_common import ask_for_missing
+        from assist.cli.common import ask_for_missing
 
         secrets = SecretStore()
         ask_for_missing(secrets, [(f"{settings.workspace}:team-password", "ASSIST_TEAM_PASSWORD",
