@@ -1,29 +1,27 @@
-"""The session: what the UI (and CLI) call. Wires a workspace's helpdesk, CRM and journal together.
-
-Views never talk to connectors directly; they call these coroutines and render the dataclasses.
-"""
+"""The session: the facade the UI (and CLI) call, over a workspace's helpdesk, CRM, journal and knowledge base.
+Views never talk to connectors directly; they call these coroutines and render the dataclasses. The work lives
+in narrow services: ``tickets`` (opening one), ``drafting.pipeline`` (Drafter), ``actions.desk`` (approval
+checks, write-back), ``escalations`` (escalations, review, the weekly report)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from msgspec.structs import replace
 
 from assist import llm
+from assist.actions.desk import history_lines, same_requester, start_actions, write_back
 from assist.crm.base import CRM
 from assist.db import SqliteWorker
 from assist.domain import (
     ActionProposal,
     AuditEvent,
-    Customer,
     Draft,
     DraftRecord,
     ProposalStatus,
@@ -35,45 +33,34 @@ from assist.domain import (
     TicketId,
     TicketStatus,
     TicketSummary,
-    Tier,
 )
-from assist.drafting import (
-    build_messages,
-    crm_sources,
-    finish_model_draft,
-    heading_words,
-    human_only_draft,
-    number_sources,
-    offline_draft,
-    own_words,
-    retrieval_query,
-)
-from assist.errors import ActionRejectedError, AssistError, ConnectorUnavailableError, LLMError, WriteBackError
+from assist.drafting.pipeline import Drafter
+from assist.errors import ActionRejectedError, AssistError
+from assist.escalations import Escalations
 from assist.feedback import (
-    REASONS,
     Escalation,
     EscalationFilter,
     FeedbackStore,
     Suggestion,
-    escalation_suggestion,
-    suggested_reason,
-    transcript,
 )
 from assist.helpdesk.base import Helpdesk
 from assist.journal import Journal
 from assist.knowledge.base import KnowledgeBase
 from assist.learning.model import IntentRouter
+from assist.learning.naming import bucket_namer
 from assist.paths import Paths
 from assist.reply import customer_reply
 from assist.routing import check_rules, customer_text, route
 from assist.secrets import SecretStore
 from assist.settings import ModelTier, Settings
+from assist.tickets import open_context
 
 if TYPE_CHECKING:
     from assist.actions.demo_backend import DemoBackend
     from assist.actions.service import ActionService
     from assist.learning.discover import Bucket
     from assist.reports import WeeklyReport
+    from assist.taxonomy import Taxonomy
     from assist.team.sync import TeamSync
 
 log = logging.getLogger(__name__)
@@ -102,6 +89,7 @@ class Session:
     _kb_ready: bool = field(default=False, init=False)
     _actions_ready: bool = field(default=False, init=False)
     _asked_helpdesk_for_name: bool = field(default=False, init=False)
+    _drafter: Drafter | None = field(default=None, init=False)
     _prepare_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
     _kb_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
     _actions_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
@@ -134,7 +122,7 @@ class Session:
     async def routing_ready(self) -> None:
         """Load the intent classifier and the sentiment lexicon now (a worker thread), while the window
         opens its first ticket, instead of when that ticket is routed."""
-        taxonomy = self.intents.taxonomy
+        taxonomy = self.taxonomy
 
         def warm() -> None:
             self.intents.loaded  # noqa: B018  (loads once)
@@ -160,39 +148,13 @@ class Session:
             await asyncio.to_thread(self.secrets.ready)  # probing the OS keyring takes ~90 ms
             if self.catalog_path is not None:
                 try:
-                    await self._start_actions(self.catalog_path)
+                    self.actions, self._backend = await start_actions(
+                        self.catalog_path, self.settings.current.actions.base_url, self.taxonomy, self.journal,
+                        self.secrets, self.demo_db, self.paths.workspace_dir("demo") / "demo.db")
                 except AssistError as exc:
                     # A broken catalog disables actions, not drafting: say so where actions show up.
                     self.actions_error = str(exc)
             self._actions_ready = True
-
-    async def _start_actions(self, catalog_path: Path) -> None:
-        """The workspace's catalog against its own API; the demo starts its commerce API here."""
-        from assist.actions.catalog import load_catalog  # actions load after the first draft's modules
-        from assist.actions.demo_backend import DemoBackend
-        from assist.actions.executor import Executor
-        from assist.actions.service import ActionService
-        from assist.actions.store import ProposalStore
-
-        catalog = await asyncio.to_thread(load_catalog, catalog_path)  # jsonschema + parsing: ~110 ms off the loop
-        taxonomy = self.intents.taxonomy
-        if taxonomy.intents:  # a catalog written for intents this workspace does not have is named, not ignored
-            taxonomy.check_names({i for a in catalog.actions.values() for i in a.propose_for},
-                                 f"{catalog_path} (propose_for)")
-        base_url = self.settings.current.actions.base_url
-        if self.demo_db is not None:
-            await self.demo_db.run(lambda _conn: None)  # opening the demo file seeds it on first run
-            db_path = self.paths.workspace_dir("demo") / "demo.db"
-            self._backend = await asyncio.to_thread(DemoBackend, db_path)
-            self.secrets.provide("demo-actions-token", self._backend.token)
-            base_url = self._backend.base_url
-        if not base_url:
-            raise AssistError(f"The actions catalog {catalog_path} needs actions.base_url in this workspace's "
-                              "settings.")
-        executor = Executor(catalog, base_url, self.secrets.get)
-        self.actions = ActionService(catalog, executor, ProposalStore(self.journal))
-        for p in await self.actions.reconcile():  # runs a crash cut off: re-sent where safe, else "check"
-            log.warning("Action %s on #%s was interrupted by a restart: now %s", p.action, p.ticket_id, p.status)
 
     # -- actions --------------------------------------------------------------------------------
     async def propose_actions(self, ctx: TicketContext, r: Route) -> list[ActionProposal]:
@@ -202,7 +164,7 @@ class Session:
         if self.actions is None:
             return []
         model = self.settings.models.fast if self.settings.models.fast.model else None
-        info = self.intents.taxonomy.get(r.intent)
+        info = self.taxonomy.get(r.intent)
         return await self.actions.propose(ctx, r, self.settings.agent.name, model,
                                           self.model_key(model) if model else None,
                                           redact=self.settings.ai.redact_pii,
@@ -227,39 +189,13 @@ class Session:
         agent = self.settings.agent.name
         retry = proposal.status in (ProposalStatus.FAILED, ProposalStatus.UNKNOWN)  # re-sends the same request
         if proposal.requester and not retry:
-            await self._same_requester(actions, proposal, agent)
+            await same_requester(self.helpdesk, actions, proposal, agent)
         if params is not None:
             await actions.edit(proposal_id, params, agent)
         done = await actions.approve(proposal_id, agent, confirmed=confirmed)
         if done.status is ProposalStatus.SUCCEEDED and self.settings.current.actions.write_back:
-            await self._write_back(done)
+            await write_back(self.helpdesk, self.settings.current.actions, done, self.author)
         return done
-
-    async def _same_requester(self, actions: ActionService, proposal: ActionProposal, agent: str) -> None:
-        """The ticket's requester now, re-read from the helpdesk, must be the one the card was made for: a
-        requester corrected after the proposal (Maria -> Derek) must not get Maria's order refunded."""
-        try:
-            current = await self.helpdesk.get_ticket(proposal.ticket_id)
-        except AssistError as exc:
-            raise ActionRejectedError(f"Couldn't check who ticket #{proposal.ticket_id}'s requester is now, so "
-                                      f"nothing ran: {exc}") from exc
-        if current.requester_email.strip().lower() != proposal.requester.strip().lower():
-            why = (f"Ticket #{proposal.ticket_id}'s requester changed after this card was proposed: nothing ran. "
-                   "Open the ticket again for actions for its current requester.")
-            await actions.store.finish(proposal.id, ProposalStatus.BLOCKED, why, agent)
-            raise ActionRejectedError(why)
-
-    async def _write_back(self, p: ActionProposal) -> None:
-        cfg = self.settings.current.actions
-        note = (f"Assist: {p.title} ran after approval by {self.author} "
-                f"at {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}.\nResult: {p.result}\n"
-                f"Reference: proposal {p.id[:8]}, idempotency key {p.idempotency_key[:12]}")
-        try:
-            await self.helpdesk.post_reply(p.ticket_id, note, public=False, author=self.author)
-            if cfg.tag:
-                await self.helpdesk.add_tags(p.ticket_id, (cfg.tag, f"{cfg.tag}-{p.action}"))
-        except AssistError as exc:
-            raise WriteBackError(f"{p.title} ran ({p.result}), but the note for the helpdesk failed: {exc}") from exc
 
     async def dismiss_action(self, ticket_id: TicketId, proposal_id: str) -> ActionProposal:
         actions = self._actions()
@@ -272,30 +208,15 @@ class Session:
     async def history(self, ticket_id: TicketId) -> list[AuditEvent]:
         """Everything done on a ticket: action events and escalations (with the agent's note), in order."""
         await self.actions_ready()
-        events = await self.actions.history(ticket_id) if self.actions else []
-        if self.feedback is not None:
-            for e in await self.feedback.for_ticket(ticket_id):
-                reason = REASONS.get(e.reason, e.reason)
-                detail = reason + (f" — “{e.note}”" if e.note else "")
-                if e.reviewed_reason or e.root_cause:
-                    detail += (f". Reviewed by {e.reviewer}: {REASONS.get(e.current_reason, e.current_reason)}"
-                               + (f", root cause “{e.root_cause}”" if e.root_cause else ""))
-                events.append(AuditEvent(ticket_id, e.uid, "escalation", "escalated", detail, e.agent, e.created_at))
-        return sorted(events, key=lambda ev: ev.created_at)
+        return await self.escalation_desk.ticket_history(ticket_id, self.actions)
 
     def history_lines(self, events: list[AuditEvent]) -> list[str]:
-        catalog = self.actions.catalog if self.actions else None
+        return history_lines(events, self.actions, self.settings.agent.name, self.author)
 
-        def title(name: str) -> str:
-            action = catalog.get(name) if catalog else None
-            return action.title if action else name.replace("_", " ").capitalize()
-
-        from msgspec.structs import replace
-
-        from assist.actions.audit import sentence
-
-        me, shown = self.settings.agent.name, self.author  # this desk's own events under the name it signs with
-        return [sentence(replace(e, agent=shown) if e.agent == me else e, title) for e in events]
+    @property
+    def taxonomy(self) -> Taxonomy:
+        """The workspace's intents, triggers and wording (relearning replaces it: read it each time)."""
+        return self.intents.taxonomy
 
     @property
     def ai_enabled(self) -> bool:
@@ -311,54 +232,9 @@ class Session:
     async def queue(self, flt: QueueFilter) -> list[TicketSummary]:
         return await self.helpdesk.list_queue(flt, limit=self.settings.ui.queue_limit)
 
-    async def _customer(self, email: str) -> tuple[Customer | None, str]:
-        try:
-            return await self.crm.get_customer(email), ""
-        except AssistError as exc:  # the thread is still worth showing without context
-            return None, str(exc)
-
-    async def open_ticket(
-        self, ticket_id: TicketId, requester_email: str | None = None
-    ) -> TicketContext:
-        """Fetch thread and customer concurrently when the requester is known from the queue.
-
-        A connector that meets an answer it can't read (a field of the wrong type, a missing key) says
-        so as one ConnectorError, never a traceback: the agent can retry or open the ticket in the helpdesk.
-        """
-        try:
-            return await self._open_ticket(ticket_id, requester_email)
-        except AssistError:
-            raise
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as exc:
-            log.exception("Unreadable ticket #%s from %s", ticket_id, self.helpdesk.name)
-            raise ConnectorUnavailableError(
-                f"{self.helpdesk.name} sent ticket #{ticket_id} in a shape Assist couldn't read "
-                f"({type(exc).__name__}). Open it in the helpdesk; the details are in the log.") from exc
-
-    async def _open_ticket(self, ticket_id: TicketId, requester_email: str | None) -> TicketContext:
-        if requester_email:
-            ticket, (customer, error) = await asyncio.gather(
-                self.helpdesk.get_ticket(ticket_id), self._customer(requester_email)
-            )
-            if ticket.requester_email.lower() != requester_email.lower():
-                customer, error = await self._customer(ticket.requester_email)
-        else:
-            # Opened by id (Ctrl+K, a pasted URL): the connector names the requester as soon as its first
-            # request answers, and the customer is fetched while the rest of the thread loads.
-            early: dict[str, asyncio.Future[tuple[Customer | None, str]]] = {}  # the first email named
-
-            def known(email: str) -> None:
-                if email and not early:
-                    early[email.lower()] = asyncio.ensure_future(self._customer(email))
-
-            try:
-                ticket = await self.helpdesk.get_ticket(ticket_id, on_requester=known)
-                mine = early.pop(ticket.requester_email.lower(), None)
-            finally:
-                for other in early.values():  # the ticket failed, or it names someone else after all
-                    other.cancel()
-            customer, error = await mine if mine is not None else await self._customer(ticket.requester_email)
-        return TicketContext(ticket, customer, error)
+    async def open_ticket(self, ticket_id: TicketId, requester_email: str | None = None) -> TicketContext:
+        """The thread and the customer's context, fetched concurrently (``assist.tickets``)."""
+        return await open_context(self.helpdesk, self.crm, ticket_id, requester_email)
 
     async def attachment(self, ticket_id: TicketId, attachment_id: str) -> bytes:
         """A file the agent asked to open: fetched now, never rendered (the window shows text or saves)."""
@@ -377,12 +253,6 @@ class Session:
             return body.strip()
         footnotes = self.settings.current.reply.citations == "footnotes"
         return customer_reply(body, draft.citations if draft else (), footnotes=footnotes)
-
-    def _about_an_order(self, r: Route) -> bool:
-        """Does this intent concern an order (its taxonomy entry cites the order)? Then a clarifying question
-        may ask for the order number."""
-        info = self.intents.taxonomy.get(r.intent)
-        return bool(info and "order" in info.facts)
 
     def model_key(self, tier: ModelTier) -> str | None:
         """The API key of this tier's provider only (``assist.model_keys``)."""
@@ -437,77 +307,31 @@ class Session:
         assert fresh is not None
         return fresh
 
-    # -- escalations and review -----------------------------------------------------------------
+    # -- escalations and review: a view over the session's current parts (a reconnected helpdesk included)
+    @property
+    def escalation_desk(self) -> Escalations:
+        return Escalations(self.settings, self.paths, self.helpdesk, self.feedback, self.team, self.workspace,
+                           self.journal.path, lambda: self.taxonomy, lambda: self.author, lambda: self.actions)
+
     def escalation_hint(self, ctx: TicketContext, route: Route | None, rejected_drafts: int) -> Suggestion | None:
-        """Whether to suggest escalating this ticket, read with this workspace's taxonomy."""
-        return escalation_suggestion(ctx.ticket, route, rejected_drafts, taxonomy=self.intents.taxonomy)
+        return self.escalation_desk.hint(ctx, route, rejected_drafts)
 
     def escalation_reason(self, route: Route | None) -> str:
-        """The reason the escalate form starts on: the same one the journal records as suggested."""
-        return suggested_reason(route, self.intents.taxonomy)
+        return self.escalation_desk.reason(route)
 
-    async def escalate(
-        self, ctx: TicketContext, route: Route | None, draft_text: str, draft_state: str, reason: str,
-        note: str, *, write_back: bool,
-    ) -> Escalation:
-        """Log the escalation; optionally tag the ticket and leave the assistant's transcript as a note."""
-        assert self.feedback is not None
-        written = False
-        proposals = await self.actions.store.for_ticket(ctx.ticket.id) if self.actions else []
-        done = [f"{p.title}: {p.status.value}" + (f" ({p.result})" if p.result else "") for p in proposals]
-        story = transcript(ctx.ticket, route, draft_text, reason, note, done)
-        if write_back:
-            # added to what the ticket has *now* (a colleague's tag set meanwhile is kept), never a stale copy
-            await self.helpdesk.add_tags(ctx.ticket.id, ("assist-escalated", f"escalation-{reason}"))
-            await self.helpdesk.post_reply(ctx.ticket.id, story, public=False, author=self.author)
-            written = True
-        return await self.feedback.escalate(
-            ctx.ticket.id, route, draft_text, draft_state, reason, note,
-            self.escalation_reason(route), written, self.settings.agent.name, transcript=story,
-        )
+    async def escalate(self, ctx: TicketContext, route: Route | None, draft_text: str, draft_state: str,
+                       reason: str, note: str, *, write_back: bool) -> Escalation:
+        return await self.escalation_desk.escalate(ctx, route, draft_text, draft_state, reason, note,
+                                                   write_back=write_back)
 
     async def escalations(self, flt: EscalationFilter) -> list[Escalation]:
-        """This desk's escalations, or with a team store every desk's this role may read (what waits in
-        the outbox is pushed first, so a senior's own newest escalation is there too)."""
-        assert self.feedback is not None
-        if self.team is None:
-            return await self.feedback.escalations(flt)
-        await self.team.sync_once()
-        return await self.team.store.escalations(flt, self.workspace)
+        return await self.escalation_desk.listed(flt)
 
     async def review_escalation(self, uid: str, reason: str, root_cause: str, flow_needs_fixing: bool) -> Escalation:
-        """Kept in the journal first (nothing lost offline), then sent to the team store when there is one."""
-        assert self.feedback is not None
-        if self.team is None:
-            return await self.feedback.review(uid, reason, root_cause, flow_needs_fixing, self.settings.agent.name)
-        import uuid
-
-        review_uid = uuid.uuid4().hex
-        await self.feedback.record_review(review_uid, uid, reason, root_cause, flow_needs_fixing,
-                                          self.settings.agent.name)
-        status = await self.team.sync_once()
-        if status.error:
-            raise AssistError(f"Review saved on this desk; {status.error}")
-        found = await self.team.store.escalations(EscalationFilter(), self.workspace, uid)
-        if not found:
-            raise AssistError("Review saved, but the escalation is not in the team store.")
-        return found[0]
+        return await self.escalation_desk.review(uid, reason, root_cause, flow_needs_fixing)
 
     async def weekly_report(self, week: str, fmt: str = "html") -> WeeklyReport:
-        """The week's report: the whole team's from the team store when there is one, else this desk's
-        journal. A malformed week is an AssistError."""
-        from assist.reports import build_report, intent_names, report_journals, team_report
-
-        try:
-            if self.team is not None:
-                report = await team_report(self.team.store, week, with_rows=fmt == "csv")
-            else:
-                report = await asyncio.to_thread(lambda: build_report(report_journals(self.paths, self.settings,
-                                                                                      self.journal.path), week))
-            report.intent_titles, report.intent_parents = intent_names(self.intents.taxonomy)
-            return report
-        except ValueError as exc:
-            raise AssistError(str(exc)) from exc
+        return await self.escalation_desk.weekly_report(week, fmt)
 
     async def sync_team(self) -> str:
         """One sync with the team store; the status line the window shows."""
@@ -539,90 +363,25 @@ class Session:
 
     def bucket_namer(self) -> Callable[[list[Bucket]], Awaitable[list[Bucket]]] | None:
         """Discovery's bucket names from the fast model, masked like every request; None without one."""
-        fast = self.settings.models.fast
-        if not fast.model or not self.settings.ai.enabled:
-            return None
-        from assist.learning.discover import model_names
+        return bucket_namer(self.settings, self.model_key)
 
-        async def name(buckets: list[Bucket]) -> list[Bucket]:
-            return await model_names(buckets, fast, self.model_key(fast), redact=self.settings.ai.redact_pii)
-
-        return name
-
-    def _crm_facts(self, ctx: TicketContext, r: Route) -> list[Source]:
-        return crm_sources(ctx.ticket, ctx.customer, self.intents.taxonomy.facts_for(r.intent))
+    @property
+    def drafter(self) -> Drafter:
+        """The drafting pipeline (``assist.drafting.pipeline``): sources, grounding, fallbacks, journal."""
+        if self._drafter is None:
+            self._drafter = Drafter(self.settings, self.kb, self.journal, lambda: self.taxonomy,
+                                    self.model_key, self.knowledge_ready)
+        return self._drafter
 
     async def sources(self, ctx: TicketContext, r: Route) -> list[Source]:
-        await self.knowledge_ready()
-        info = self.intents.taxonomy.get(r.intent)
-        found = await self.kb.search(retrieval_query(ctx.ticket, info.retrieval if info else ""),
-                                     k=self.settings.ai.top_k)
-        if not found:
-            return found
-        # The best article's other sections are candidates too: its "Replacement or refund" section may be the
-        # answer while its "Report within 7 days" section shared more words with the customer. They rank just
-        # below the section that found the article.
-        top = found[0]
-        have = {s.id for s in found}
-        asked = own_words(ctx.ticket)  # a sibling joins only when its heading is about what was asked
-        siblings = [replace(s, score=top.score * SIBLING_WEIGHT) for s in await self.kb.sections(top.doc_id)
-                    if s.id not in have and heading_words(s.heading) & asked]
-        return [*found, *siblings]
+        return await self.drafter.sources(ctx, r)
 
     async def draft(self, ctx: TicketContext, r: Route, *, record: bool = True, fallback: bool = True
                     ) -> AsyncIterator[llm.Delta | Draft]:
-        """Yield streamed text, then the final verified Draft (also written to the journal).
-
-        ``fallback``: a model that can't be reached gives the offline draft (for agents); the regression
-        suite turns it off, so an unreachable model shows as failing, not as a passing offline tier.
-        """
-        started = time.perf_counter()
-        ai, agent = self.settings.ai, await self.signature_name()
-        if r.human_only:
-            yield human_only_draft(r)
-            return
-        kb = await self.sources(ctx, r)
-        grounded = [s for s in kb if s.score >= ai.min_source_score]
-        if r.tier is Tier.OFFLINE or not grounded:
-            # No grounding means no model call: a clarifying question, never a guess.
-            # CPU work over the thread's text: off the event loop (the UI thread)
-            result = await asyncio.to_thread(partial(offline_draft, about_an_order=self._about_an_order(r)),
-                                             ctx.ticket, ctx.customer, r, kb, ai, agent, self._crm_facts(ctx, r))
-            if r.tier is not Tier.OFFLINE:
-                result = replace(result, tier=r.tier, model=r.model)
-        else:
-            tier_cfg = getattr(self.settings.models, r.tier.value)
-            citations = number_sources(self._crm_facts(ctx, r) + grounded)
-            messages = build_messages(ctx.ticket, ctx.customer, citations, r, ai, agent,
-                                      self.intents.taxonomy.title(r.intent))
-            usage: dict[str, float] = {}
-            text, error = "", ""
-            try:
-                async for delta in llm.stream(
-                    messages, tier_cfg, self.model_key(tier_cfg), redact=ai.redact_pii, usage=usage
-                ):
-                    text += delta.text
-                    yield delta
-            except LLMError as exc:
-                text, error = exc.partial or text, str(exc)
-            if fallback and error and not text.strip():
-                # The model couldn't be reached (or refused the key) before writing anything: the agent
-                # gets the offline draft now, and is told why, instead of an empty editor.
-                log.warning("%s tier failed, offline draft instead: %s", r.tier.value, error)
-                offline = offline_draft(ctx.ticket, ctx.customer, r, kb, ai, agent, self._crm_facts(ctx, r),
-                                        about_an_order=self._about_an_order(r))
-                why = f"The {r.tier.value} model ({r.model}) was not used: {error} This is the offline draft."
-                result = replace(offline, note=f"{why} {offline.note}".strip(), fallback=why)
-                if record and usage.get("cost_usd"):  # the provider billed a call that gave nothing: counted
-                    await self.journal.record_draft_run(ctx.ticket.id, r, finish_model_draft(
-                        "", r, citations, ai, usage["cost_usd"], started, error), self.settings.agent.name)
-            else:
-                result = finish_model_draft(
-                    text, r, citations, ai, usage.get("cost_usd", 0.0), started, error
-                )
-        if record:  # the regression suite drafts without writing to the journal
-            await self.journal.record_draft_run(ctx.ticket.id, r, result, self.settings.agent.name)
-        yield result
+        """Yield streamed text, then the final verified Draft (also written to the journal); see ``Drafter``."""
+        agent = await self.signature_name()
+        async for part in self.drafter.draft(ctx, r, agent, record=record, fallback=fallback):
+            yield part
 
     async def aclose(self) -> None:
         await self.helpdesk.aclose()
@@ -639,5 +398,3 @@ class Session:
         self.journal.close()
         self.kb.close()
 
-
-SIBLING_WEIGHT = 0.8  # an article's other sections, beside the one that ranked first: just below it

@@ -126,7 +126,7 @@ async def _model_names(settings: Settings, buckets: list, secrets: SecretStore |
     if not (fast.model and settings.ai.enabled and buckets):
         return buckets
     from assist import model_keys
-    from assist.learning.discover import model_names
+    from assist.learning.naming import model_names
     from assist.secrets import SecretStore
 
     key = model_keys.api_key(secrets or SecretStore(), fast, settings.models)
@@ -137,10 +137,10 @@ async def _model_names(settings: Settings, buckets: list, secrets: SecretStore |
 
 
 def _write_report(path: str, buckets, title: str, impact_unit: str) -> None:  # type: ignore[no-untyped-def]
-    from assist.learning import discover
+    from assist.learning import bucket_report
 
-    text = discover.to_csv(buckets, impact_unit) if path.lower().endswith(".csv") else \
-        discover.to_html(buckets, title, impact_unit)
+    text = bucket_report.to_csv(buckets, impact_unit) if path.lower().endswith(".csv") else \
+        bucket_report.to_html(buckets, title, impact_unit)
     write_out(path, text.encode("utf-8"))
     print(f"report written to {path}")
 

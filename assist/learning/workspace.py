@@ -16,7 +16,7 @@ from assist import embeddings
 from assist import taxonomy as taxonomies
 from assist.errors import AssistError
 from assist.helpdesk.base import Helpdesk
-from assist.learning import discover
+from assist.learning import bucket_report, discover
 from assist.learning.history import HISTORY_FILE, HistoryTicket, labelled
 from assist.learning.model import META_FILE, MODEL_FILE, IntentRouter
 from assist.learning.train import TrainResult, train
@@ -195,8 +195,8 @@ class Learning:
             raise AssistError(f"Can't rename {old!r}: {exc}.") from None
 
     def report(self, path: Path) -> None:
-        text = discover.to_csv(self.buckets, self.impact_unit) if path.suffix.lower() == ".csv" else \
-            discover.to_html(self.buckets, f"{self.name}: intent buckets", self.impact_unit)
+        text = bucket_report.to_csv(self.buckets, self.impact_unit) if path.suffix.lower() == ".csv" else \
+            bucket_report.to_html(self.buckets, f"{self.name}: intent buckets", self.impact_unit)
         try:
             path.write_text(text, "utf-8")
         except OSError as exc:
