@@ -5,17 +5,13 @@ Holds no business logic: every operation is a ``Session`` coroutine started thro
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
-    QSplitter,
     QTabWidget,
     QToolBar,
     QVBoxLayout,
@@ -26,15 +22,25 @@ from assist.domain import TicketId, TicketStatus, TicketSummary
 from assist.links import ticket_from_url
 from assist.session import Session
 from assist.settings import save_settings, url_warnings
-from assist.workspace import build_session
 
 from ui.errors import Banner
+from ui.signature_prompt import SignaturePrompt
 from ui.tasks import TaskRunner
 from ui.ticket_controller import TicketController
 from ui.views.actions import ActionsPane
 from ui.views.browser import SafeBrowser
 from ui.views.draft import DraftPane
 from ui.views.queue import QueuePane
+from ui.window_chrome import (
+    TOOLBAR,
+    build_actions,
+    build_menus,
+    fit_to_screen,
+    restore_layout,
+    save_layout,
+    split_panes,
+)
+from ui.workspace_switch import reconnect, switch_workspace
 
 
 class MainWindow(QMainWindow):
@@ -45,7 +51,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.session = session
         self.setWindowTitle(f"Assist — {session.workspace} workspace")
-        self._fit_to_screen(1400, 860)
+        fit_to_screen(self, 1400, 860)
         self.banner = Banner()
         self.runner = TaskRunner(on_error=lambda exc: self.banner.show_message(str(exc)))
         # the team store's sync state, always visible when the workspace has one (never a dialog)
@@ -73,36 +79,22 @@ class MainWindow(QMainWindow):
         self.side.addTab(self.history, "History")
         self.side.currentChanged.connect(self._on_side_current_changed)
 
-        self.middle = middle = QSplitter(Qt.Orientation.Vertical)
-        middle.setObjectName("middleSplitter")
-        middle.addWidget(self.thread_view)
-        middle.addWidget(self.draft)
-        # the draft gets two thirds of the column (its editor at least 40% at 1366x768): it is where the agent
-        # works; the thread scrolls to its newest message
-        middle.setSizes([280, 720])
-        middle.setStretchFactor(0, 1)
-        middle.setStretchFactor(1, 1)
-        self.panes = panes = QSplitter(Qt.Orientation.Horizontal)
-        panes.setObjectName("panesSplitter")
-        panes.addWidget(self.queue)
-        panes.addWidget(middle)
-        panes.addWidget(self.side)
-        panes.setSizes([300, 700, 400])
-        panes.setStretchFactor(1, 1)
+        self.middle, self.panes = split_panes(self.queue, self.thread_view, self.draft, self.side)
         self.context.internal_link.connect(self._on_context_link)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.banner)
-        layout.addWidget(panes, 1)
+        layout.addWidget(self.panes, 1)
         self.setCentralWidget(central)
 
         self.ticket: TicketController = TicketController(self)
+        self.signature = SignaturePrompt(self, lambda: self.session, self.banner, self.statusBar)
         self._close_anyway = False
+        self._windows: dict[str, QWidget] = {}
 
         self._build_actions()
-        self._build_menus()
-        self._restore_layout()
+        restore_layout(self, self._layout_store(), (self.panes, self.middle), self.side)
         self.statusBar().showMessage(
             f"{session.helpdesk.name} · agent {session.settings.agent.name}"
         )
@@ -123,20 +115,6 @@ class MainWindow(QMainWindow):
                 level="warning",
             )
 
-    def _action(
-        self, text: str, keys: list[str], slot: Callable[[], object] | None, tip: str
-    ) -> QAction:
-        action = QAction(text, self)
-        action.setShortcuts([QKeySequence(k) for k in keys])
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        shown = QKeySequence(keys[0]).toString(QKeySequence.SequenceFormat.NativeText)
-        action.setToolTip(f"{tip} ({shown})")
-        action.setStatusTip(f"{tip} ({shown})")
-        if slot is not None:
-            action.triggered.connect(lambda _checked=False: slot())
-        self.addAction(action)
-        return action
-
     def _build_actions(self) -> None:
         bar = QToolBar("Main")
         bar.setObjectName("mainToolbar")
@@ -147,74 +125,20 @@ class MainWindow(QMainWindow):
         self.jump.setToolTip("Type a ticket id and press Enter (Ctrl+K)")
         self.jump.setMaximumWidth(220)
         self.jump.returnPressed.connect(self._on_jump_return_pressed)
-        self.actions_by_name: dict[str, QAction] = {
-            "jump": self._action("Go to ticket", ["Ctrl+K"], self.focus_jump, "Jump to a ticket by id"),
-            "search": self._action(
-                "Search", ["Ctrl+F"], self.queue.search.setFocus, "Search the queue"
-            ),
-            "next": self._action(
-                "Next ticket", ["Alt+Down", "Ctrl+J"], lambda: self.queue.step(1), "Next ticket in the queue"
-            ),
-            "previous": self._action(
-                "Previous ticket", ["Alt+Up", "Ctrl+Shift+J"], lambda: self.queue.step(-1),
-                "Previous ticket in the queue",
-            ),
-            "refresh": self._action(
-                "Refresh", ["F5"], self.refresh_all, "Reload the queue and the open ticket"
-            ),
-            "draft": self._action(
-                "Edit draft", ["Ctrl+D"], self.draft.editor.setFocus, "Move to the draft editor"
-            ),
-            "send": self._action(
-                "Send reply", ["Ctrl+Return", "Ctrl+Enter"], lambda: self.send(public=True),
-                "Send the draft as a public reply",
-            ),
-            "note": self._action(
-                "Add note", ["Ctrl+Shift+Return", "Ctrl+Shift+Enter"],
-                lambda: self.send(public=False), "Post the draft as an internal note",
-            ),
-            "settings": self._action("Settings", ["Ctrl+,"], self.open_settings, "Open settings"),
-            "generate": self._action(
-                "Draft reply", ["Ctrl+G"], lambda: self.generate_draft(), "Draft a reply with the routed tier"
-            ),
-            "stop": self._action("Stop drafting", ["Esc"], self.stop_draft, "Stop the draft being written"),
-            "ai": self._action(
-                "AI", ["Ctrl+Shift+A"], None, "Turn every AI feature on or off (kill switch)"
-            ),
-            "tab_customer": self._action(
-                "Customer", ["Alt+1"], lambda: self.side.setCurrentIndex(0), "Show the customer's context"
-            ),
-            "tab_actions": self._action(
-                "Actions", ["Alt+2"], self.focus_actions, "Show proposed AI Actions (Space approves the first)"
-            ),
-            "send_solved": self._action(
-                "Send as Solved", ["Ctrl+Alt+Return", "Ctrl+Alt+Enter"],
-                lambda: self.send(public=True, status=TicketStatus.SOLVED), "Send the reply and mark the ticket solved",
-            ),
-            "tab_history": self._action(
-                "History", ["Alt+3"], lambda: self.side.setCurrentIndex(2), "Show the ticket's action history"
-            ),
-            "escalate": self._action(
-                "Escalate", ["Ctrl+E"], self.open_escalate, "Escalate this ticket with a reason"
-            ),
-            "review": self._action(
-                "Review", ["Ctrl+Shift+R"], self.open_review, "Review escalations (senior agents)"
-            ),
-            "report": self._action(
-                "Report", ["Ctrl+Shift+W"], self.open_report, "Export the weekly team report"
-            ),
-            "learn": self._action(
-                "Learn", ["Ctrl+Shift+L"], self.open_learn,
-                "Learn the team's intents from its ticket history (team leads)"
-            ),
-            "workspace": self._action(
-                "Workspace", ["Ctrl+Shift+O"], lambda: self.workspace_box.showPopup(), "Switch workspace"
-            ),
-            "about": self._action("About", ["F1"], self.open_about, "Version, paths and Copy diagnostics"),
-            "knowledge": self._action(
-                "Knowledge", ["Ctrl+Shift+K"], self.open_knowledge, "Search and add to the knowledge base"
-            ),
-        }
+        self.actions_by_name = build_actions(self, {
+            "jump": self.focus_jump, "search": self.queue.search.setFocus, "next": lambda: self.queue.step(1),
+            "previous": lambda: self.queue.step(-1), "refresh": self.refresh_all,
+            "draft": self.draft.editor.setFocus, "send": lambda: self.send(public=True),
+            "note": lambda: self.send(public=False), "settings": self.open_settings,
+            "generate": lambda: self.generate_draft(), "stop": self.stop_draft, "ai": None,
+            "tab_customer": lambda: self.side.setCurrentIndex(0), "tab_actions": self.focus_actions,
+            "send_solved": lambda: self.send(public=True, status=TicketStatus.SOLVED),
+            "tab_history": lambda: self.side.setCurrentIndex(2), "escalate": self.open_escalate,
+            "review": self.open_review, "report": self.open_report, "learn": self.open_learn,
+            "workspace": lambda: self.workspace_box.showPopup(), "about": self.open_about,
+            "knowledge": self.open_knowledge, "quit": self.close,
+        })
+        build_menus(self, self.actions_by_name)
         ai = self.actions_by_name["ai"]
         ai.setCheckable(True)
         ai.setChecked(self.session.ai_enabled)
@@ -226,35 +150,11 @@ class MainWindow(QMainWindow):
         self.workspace_box.currentTextChanged.connect(self._on_workspace_box_changed)
         bar.addWidget(self.workspace_box)
         bar.addWidget(self.jump)
-        for name in ("refresh", "previous", "next", "generate", "send", "note", "escalate", "ai", "knowledge",
-                     "review", "report", "settings", "about"):
+        for name in TOOLBAR:
             bar.addAction(self.actions_by_name[name])
-        self.draft.send_button.setToolTip(self.actions_by_name["send"].toolTip())
-        self.draft.note_button.setToolTip(self.actions_by_name["note"].toolTip())
-        self.draft.draft_button.setToolTip(self.actions_by_name["generate"].toolTip())
-        self.draft.stop_button.setToolTip(self.actions_by_name["stop"].toolTip())
-
-    def _build_menus(self) -> None:
-        """The standard menu bar: every entry is the toolbar's action, with its shortcut shown."""
-        quit_action = self._action("Quit", ["Ctrl+Q"], self.close, "Save drafts and quit Assist")
-        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-        self.actions_by_name["quit"] = quit_action
-        bar = self.menuBar()
-        menus: dict[str, list[str | None]] = {
-            "&File": ["workspace", "settings", None, "quit"],
-            "&Ticket": ["jump", "search", "next", "previous", "refresh", None, "generate", "stop", "draft", None,
-                        "send", "send_solved", "note", "escalate"],
-            "&View": ["tab_customer", "tab_actions", "tab_history", None, "knowledge", "ai"],
-            "T&eam": ["review", "report", "learn"],
-            "&Help": ["about"],
-        }
-        for title, names in menus.items():
-            menu = bar.addMenu(title)
-            for name in names:
-                if name is None:
-                    menu.addSeparator()
-                else:
-                    menu.addAction(self.actions_by_name[name])
+        for button, name in ((self.draft.send_button, "send"), (self.draft.note_button, "note"),
+                             (self.draft.draft_button, "generate"), (self.draft.stop_button, "stop")):
+            button.setToolTip(self.actions_by_name[name].toolTip())
 
     def focus_actions(self) -> None:
         """Alt+2: the Actions tab, with the first card that can run focused (Space approves it)."""
@@ -263,42 +163,6 @@ class MainWindow(QMainWindow):
 
     def _layout_store(self) -> QSettings:
         return QSettings(str(self.session.paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
-
-    def _fit_to_screen(self, width: int, height: int) -> None:
-        """This size, or the screen's available area when that is smaller (1366x768: Send stays on screen)."""
-        screen = self.screen() or QGuiApplication.primaryScreen()
-        if screen is None:
-            self.resize(width, height)
-            return
-        area = screen.availableGeometry()
-        self.resize(min(width, area.width()), min(height, area.height()))
-        frame = self.frameGeometry()
-        frame.moveCenter(area.center())
-        self.move(max(area.left(), frame.left()), max(area.top(), frame.top()))
-
-    def _restore_layout(self) -> None:
-        """Window size, splitters and the side tab as the agent left them (QSettings, in the config dir), kept
-        within the screen it opens on (a layout saved on a larger monitor never puts buttons off-screen)."""
-        store = self._layout_store()
-        geometry = store.value("geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-            self._fit_to_screen(self.width(), self.height())
-        for splitter in (self.panes, self.middle):
-            state = store.value(splitter.objectName())
-            if state is not None:
-                splitter.restoreState(state)
-        tab = store.value("sideTab")
-        if tab is not None and str(tab).isdigit():
-            self.side.setCurrentIndex(int(str(tab)))
-
-    def _save_layout(self) -> None:
-        store = self._layout_store()
-        store.setValue("geometry", self.saveGeometry())
-        for splitter in (self.panes, self.middle):
-            store.setValue(splitter.objectName(), splitter.saveState())
-        store.setValue("sideTab", self.side.currentIndex())
-        store.sync()
 
     def _on_context_link(self, path: str) -> None:
         """"Other tickets" in the customer pane open in the window."""
@@ -315,7 +179,7 @@ class MainWindow(QMainWindow):
         self.runner.run("routing", self.session.routing_ready())
         self.runner.run("models", self.session.start_models())
         self.refresh_queue()
-        self.runner.run("signature", self.session.signature_name(), on_ok=self._on_signature_known)
+        self.runner.run("signature", self.session.signature_name(), on_ok=self.signature.known)
         self.team_timer.stop()
         self.team_status.setVisible(self.session.team is not None)
         if self.session.team is not None:
@@ -332,34 +196,19 @@ class MainWindow(QMainWindow):
         if notice:
             self.banner.show_message(notice, level="warning")
 
-    def _on_signature_known(self, name: str) -> None:
-        """The helpdesk couldn't say who the agent is (the demo, RT): ask once, never sign as the OS login."""
-        if not name:
-            self.banner.show_message("Replies are signed with your name: how should it read?",
-                                     retry=self.ask_signature_name, level="info", action_text="&Set name…")
-
-    def ask_signature_name(self) -> None:
-        dialog = QInputDialog(self)
-        dialog.setWindowTitle("Your name on replies")
-        dialog.setLabelText("Sign replies as (the name customers see):")
-        dialog.textValueSelected.connect(self._on_signature_name_chosen)
-        dialog.open()
-        self._signature_dialog = dialog
-
-    def _on_signature_name_chosen(self, name: str) -> None:
-        name = name.strip()
-        if not name:
-            return
-        self.session.settings.agent.display_name = name
-        try:
-            save_settings(self.session.settings, self.session.paths.config_file)
-        except OSError as exc:
-            self.banner.show_message(f"Your name couldn't be saved to the config file: {exc.strerror}")
-        self.statusBar().showMessage(f"Replies are signed “{name}”", 4000)
-
     @property
     def as_widget(self) -> QWidget:
         return self
+
+    def show_thread(self, html: str, *, scroll: bool = False) -> None:
+        """The thread pane's text; ``scroll``: to its newest message."""
+        self.thread_view.setHtml(html)
+        if scroll:
+            bar = self.thread_view.verticalScrollBar()
+            bar.setValue(bar.maximum())
+
+    def show_open_actions(self, count: int) -> None:
+        self.side.setTabText(1, f"Actions ({count})" if count else "Actions")
 
     def refresh_queue(self) -> None:
         self.runner.run(
@@ -452,26 +301,26 @@ class MainWindow(QMainWindow):
     def open_review(self) -> None:
         from ui.review_window import ReviewWindow
 
-        self._review = ReviewWindow(lambda: self.session, self.runner, self)
-        self._review.show()
+        self._beside(ReviewWindow(lambda: self.session, self.runner, self))
 
     def open_learn(self) -> None:
         from ui.learn_window import LearnWindow
 
-        self._learn = LearnWindow(lambda: self.session, self.runner, self)
-        self._learn.show()
+        self._beside(LearnWindow(lambda: self.session, self.runner, self))
 
     def open_report(self) -> None:
         from ui.report_dialog import ReportDialog
 
-        self._report = ReportDialog(lambda: self.session, self.runner, self)
-        self._report.show()
+        self._beside(ReportDialog(lambda: self.session, self.runner, self))
+
+    def _beside(self, window: QWidget) -> None:
+        self._windows[type(window).__name__] = window  # one of each, kept while it is open
+        window.show()
 
     def open_about(self) -> None:
         from ui.about_dialog import AboutDialog
 
-        self._about = AboutDialog(self.session.paths, self.session.secrets, self)
-        self._about.show()
+        self._beside(AboutDialog(self.session.paths, self.session.secrets, self))
 
     def open_settings(self) -> None:
         from ui.settings_dialog import SettingsDialog
@@ -518,59 +367,10 @@ class MainWindow(QMainWindow):
             self.switch_workspace(name)
 
     def switch_workspace(self, name: str) -> None:
-        settings = self.session.settings
-        if name not in settings.workspaces:
-            return
-        self.save_draft_now()
-        if self.ticket.unsaved:  # they belong to this workspace's journal: never carried into another
-            which = ", ".join("#" + t for t in self.ticket.unsaved)
-            self.banner.show_message(f"Drafts for {which} aren't saved yet, so the workspace stays "
-                                     f"{self.session.workspace} until they are.", level="warning")
-            self.workspace_box.blockSignals(True)
-            self.workspace_box.setCurrentText(self.session.workspace)
-            self.workspace_box.blockSignals(False)
-            return
-        settings.active_workspace = name
-        try:
-            save_settings(settings, self.session.paths.config_file)
-        except OSError as exc:
-            self.banner.show_message(f"Couldn't save the workspace choice: {exc.strerror}")
-        self.reconnect(name, f"Workspace {name}")
+        switch_workspace(self, self, name)
 
     def reconnect(self, name: str, note: str) -> None:
-        """A fresh session for workspace ``name`` (its connectors, keys and models as saved now); the old
-        one closes once its saves and running actions are done. The queue reloads; the ticket is reopened."""
-        settings = self.session.settings
-        reopen = (self.ticket.current, self.ticket.current_email) if name == self.session.workspace else None
-        self.save_draft_now()
-        for task in ("queue", "open", "route", "draft", "actions", "history"):
-            self.runner.cancel(task)
-        old = self.session
-
-        async def _swap() -> Session:
-            await self.runner.wait_for("save:")
-            await self.runner.wait_for("action-")
-            new = build_session(old.paths, settings, old.secrets)
-            await old.aclose()
-            return new
-
-        def _swapped(new: Session) -> None:
-            self.session = new
-            self.ticket.reset()
-            self.thread_view.setHtml("<p><i>Select a ticket.</i></p>")
-            self.context.setHtml("")
-            self.draft.load("")
-            self.draft.clear_assist()
-            self.draft.set_enabled(False)
-            self.actions_pane.clear()
-            self.setWindowTitle(f"Assist — {new.workspace} workspace")
-            self.statusBar().showMessage(f"{note} · {new.helpdesk.name}", 6000)
-            self.banner.hide()  # what it said was about the old connection
-            self.start()
-            if reopen is not None and reopen[0] is not None:
-                self.open_ticket(reopen[0], reopen[1])
-
-        self.runner.run("switch", _swap(), on_ok=_swapped)
+        reconnect(self, self, name, note)
 
     async def shutdown(self) -> None:
         """Save the draft, let saves finish, cancel the rest. Called once the window is closed."""
@@ -591,7 +391,7 @@ class MainWindow(QMainWindow):
                 "Fix the problem above and they save themselves, or close again to quit without them.",
                 level="error")
             return
-        self._save_layout()
+        save_layout(self, self._layout_store(), (self.panes, self.middle), self.side)
         # Widgets emit signals while Qt tears them down (tabs removed, list cleared); a Python slot
         # running on a half-destroyed window crashes the process, so nothing is listened to past here.
         for widget in (self.side, self.queue, self.queue.list, self.queue.search, self.queue.status,

@@ -118,8 +118,8 @@ class TicketController:
         self.current_email = requester_email
         self.loaded = None
         w.draft.set_enabled(False)
-        w.draft.title.setText(f"Draft — loading #{ticket_id}…")
-        w.thread_view.setHtml(f"<p><i>Loading ticket #{ticket_id}…</i></p>")
+        w.draft.set_title(f"Draft — loading #{ticket_id}…")
+        w.show_thread(f"<p><i>Loading ticket #{ticket_id}…</i></p>")
         w.context.setHtml("<p><i>Loading customer…</i></p>")
         session = self.session
 
@@ -132,9 +132,9 @@ class TicketController:
         def _failed(exc: AssistError) -> None:
             if self.current != ticket_id:
                 return
-            w.thread_view.setHtml("<p><i>This ticket could not be loaded.</i></p>")
+            w.show_thread("<p><i>This ticket could not be loaded.</i></p>")
             w.context.setHtml("")
-            w.draft.title.setText("Draft")
+            w.draft.set_title("Draft")
             retry = None if isinstance(exc, TicketNotFoundError) else (
                 lambda: self.open_ticket(ticket_id, requester_email))
             w.banner.show_message(str(exc), retry=retry, ticket=ticket_id)
@@ -153,7 +153,7 @@ class TicketController:
         self.revision += 1
         self.loaded = ctx.ticket.id
         self.dirty = False
-        w.draft.title.setText(f"Reply to {ctx.ticket.requester_name} — #{ctx.ticket.id}")
+        w.draft.set_title(f"Reply to {ctx.ticket.requester_name} — #{ctx.ticket.id}")
         if pending is not None:
             w.draft.show_state("unsaved_kept")
         elif draft:
@@ -162,7 +162,7 @@ class TicketController:
             w.draft.show_state("clear")
         w.draft.set_enabled(True)
         self.ctx = ctx
-        w.draft.draft_button.setEnabled(self.session.ai_enabled)
+        w.draft.allow_drafting(self.session.ai_enabled)
         w.draft.show_route(None, self.session.ai_enabled)
         if self.session.ai_enabled:
             self.route_again(auto=draft is None and pending is None)
@@ -183,10 +183,7 @@ class TicketController:
         self.runner.run(f"render:{ticket.id}", asyncio.to_thread(thread_html, ticket, shown=shown), on_ok=_show)
 
     def show_thread(self, text: str, *, scroll: bool = True) -> None:
-        self.w.thread_view.setHtml(text)
-        if scroll:
-            bar = self.w.thread_view.verticalScrollBar()
-            bar.setValue(bar.maximum())
+        self.w.show_thread(text, scroll=scroll)
 
     def on_thread_internal_link(self, path: str) -> None:
         ctx = self.ctx
@@ -368,7 +365,7 @@ class TicketController:
         started_at = self.revision
         streamed = {"any": False}
         w.draft.show_state("drafting")
-        w.draft.draft_button.setEnabled(False)
+        w.draft.allow_drafting(False)
         session = self.session
 
         async def _run() -> Draft | None:
@@ -390,7 +387,7 @@ class TicketController:
             if then is not None:
                 QTimer.singleShot(0, then)  # after this draft is painted
             w.draft.set_streaming(False)
-            w.draft.draft_button.setEnabled(self.session.ai_enabled)
+            w.draft.allow_drafting(self.session.ai_enabled)
             if final is None or self.loaded != ticket_id:
                 return
             edited_meanwhile = self.revision != started_at and not streamed["any"]
@@ -428,7 +425,7 @@ class TicketController:
             if then is not None:
                 QTimer.singleShot(0, then)
             w.draft.set_streaming(False)
-            w.draft.draft_button.setEnabled(self.session.ai_enabled)
+            w.draft.allow_drafting(self.session.ai_enabled)
             w.draft.show_state("failed")
             w.banner.show_message(f"#{ticket_id}: {exc}", retry=lambda: self.generate_draft(), ticket=ticket_id)
 
@@ -438,7 +435,7 @@ class TicketController:
         w = self.w
         if self.runner.cancel("draft"):
             w.draft.set_streaming(False)
-            w.draft.draft_button.setEnabled(self.session.ai_enabled)
+            w.draft.allow_drafting(self.session.ai_enabled)
             w.draft.show_state("stopped")
             self.dirty = True
             self.autosave.start()
@@ -458,7 +455,7 @@ class TicketController:
             self.stop_draft()
             w.draft.clear_assist()
             w.actions_pane.clear("<i>AI is off: no actions are proposed.</i>")
-        w.draft.draft_button.setEnabled(enabled)
+        w.draft.allow_drafting(enabled)
         w.draft.show_route(self.route if enabled else None, enabled)
         if enabled and self.ctx is not None and self.route is None:
             self.route_again()
@@ -493,7 +490,7 @@ class TicketController:
     def _count_actions(self) -> None:
         open_ = sum(c.proposal.status in (ProposalStatus.PROPOSED, ProposalStatus.UNKNOWN)
                     for c in self.w.actions_pane.cards.values())
-        self.w.side.setTabText(1, f"Actions ({open_})" if open_ else "Actions")
+        self.w.show_open_actions(open_)
 
     def _wire_card(self, card: ActionCard) -> None:
         card.approve_requested.connect(self._on_card_approve_requested)
@@ -535,15 +532,7 @@ class TicketController:
     def _on_card_insert_requested(self, text: str) -> None:
         if self.loaded is None or not text:
             return
-        editor = self.w.draft.editor
-        cursor = editor.textCursor()
-        if cursor.position() == 0 and self.w.draft.text().strip():
-            cursor.movePosition(cursor.MoveOperation.End)  # not at the top, above the greeting
-            editor.setTextCursor(cursor)
-        if cursor.position() > 0 and not self.w.draft.text()[:cursor.position()].endswith("\n"):
-            text = "\n\n" + text
-        editor.insertPlainText(text)
-        editor.setFocus()
+        self.w.draft.insert_at_cursor(text)
 
     def refresh_history(self) -> None:
         ticket_id = self.loaded

@@ -165,6 +165,25 @@ class DraftPane(QWidget):
         self.editor.setTextCursor(cursor)
         self.editor.blockSignals(False)
 
+    def insert_at_cursor(self, text: str) -> None:
+        """Put a card's text where the agent is writing: never above the greeting (a cursor at the top of a
+        written draft goes to its end), on a paragraph of its own; the editor keeps the focus."""
+        cursor = self.editor.textCursor()
+        if cursor.position() == 0 and self.text().strip():
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            self.editor.setTextCursor(cursor)
+        if cursor.position() > 0 and not self.text()[:cursor.position()].endswith("\n"):
+            text = "\n\n" + text
+        self.editor.insertPlainText(text)
+        self.editor.setFocus()
+
+    def set_title(self, text: str) -> None:
+        self.title.setText(text)
+
+    def allow_drafting(self, allowed: bool) -> None:
+        """The "Draft reply" button: off while a draft is written or when AI is off."""
+        self.draft_button.setEnabled(allowed)
+
     def set_enabled(self, enabled: bool) -> None:
         for w in (self.editor, self.send_button, self.note_button):
             w.setEnabled(enabled)

@@ -104,8 +104,8 @@ def test_demo_asks_once_how_to_sign_replies(open_window, make_session, run_until
     window = open_window(make_session(signed=False))
     run_until(lambda: "signed with your name" in window.banner.text)
     window.banner.retry_button.click()
-    window._signature_dialog.setTextValue("Priya N.")
-    window._signature_dialog.accept()
+    window.signature._dialog.setTextValue("Priya N.")
+    window.signature._dialog.accept()
     assert window.session.settings.agent.display_name == "Priya N."
     saved, _ = load_settings(paths.config_file)
     assert saved.agent.display_name == "Priya N."
