@@ -13,8 +13,30 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from assist.domain import TicketId
+from assist.domain import ActionProposal, Ticket, TicketId
 from assist.errors import AssistError
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What an operation changed, for the views that show it (Anki's ``OpChanges``). Success and failure
+    handlers return one; the controller's ``apply`` is the one place the panes are refreshed from it.
+
+    Attributes:
+        thread: the ticket as the helpdesk has it now (the thread pane shows it).
+        reopen: tags, notes and the customer changed: open the ticket again.
+        proposal: one action card's new state (the card, the Actions tab's count).
+        proposals: the cards are stale: ask for the ticket's proposals again.
+        history: the ticket's audit trail grew.
+        queue: the ticket's place in the queue changed.
+    """
+
+    thread: Ticket | None = None
+    reopen: bool = False
+    proposal: ActionProposal | None = None
+    proposals: bool = False
+    history: bool = False
+    queue: bool = False
 
 
 @dataclass(frozen=True)
@@ -26,33 +48,44 @@ class TicketOp:
         name: task name (a new op of the same name and ticket cancels a stale one).
         what: for messages: "send the reply to", "approve Refund order on".
         start: makes the coroutine; called again, unchanged, by Retry.
-        success: called with the result and whether the agent is still on ``ticket_id``.
-        failure: optional, called with the error and the same flag before the banner shows.
+        success: called with the result and whether the agent is still on ``ticket_id``; returns what
+            changed (``Changes``) or None.
+        failure: optional, called with the error and the same flag before the banner shows; may return
+            ``Changes`` too (what to re-read after a failure).
     """
 
     ticket_id: TicketId
     name: str
     what: str
     start: Callable[[], Coroutine[Any, Any, Any]]
-    success: Callable[[Any, bool], None]
-    failure: Callable[[AssistError, bool], None] | None = None
+    success: Callable[[Any, bool], Changes | None]
+    failure: Callable[[AssistError, bool], Changes | None] | None = None
 
 
 class OpRunner:
-    """Runs TicketOps through the window's TaskRunner; errors go to a banner that belongs to the op."""
+    """Runs TicketOps through the window's TaskRunner; what they changed goes to ``apply``, errors to a
+    banner that belongs to the op."""
 
-    def __init__(self, runner: Any, banner: Any, current: Callable[[], TicketId | None]) -> None:
+    def __init__(self, runner: Any, banner: Any, current: Callable[[], TicketId | None],
+                 apply: Callable[[TicketId, Changes, bool], None] = lambda _t, _c, _h: None) -> None:
         self._runner = runner
         self._banner = banner
         self._current = current
+        self._apply = apply
+
+    def _dispatch(self, op: TicketOp, changes: Changes | None, here: bool) -> None:
+        if changes is not None:
+            self._apply(op.ticket_id, changes, here)
 
     def run(self, op: TicketOp) -> None:
         def ok(result: Any) -> None:
-            op.success(result, self._current() == op.ticket_id)
+            here = self._current() == op.ticket_id
+            self._dispatch(op, op.success(result, here), here)
 
         def failed(exc: AssistError) -> None:
             if op.failure is not None:
-                op.failure(exc, self._current() == op.ticket_id)
+                here = self._current() == op.ticket_id
+                self._dispatch(op, op.failure(exc, here), here)
             self._banner.show_message(f"Couldn't {op.what} #{op.ticket_id}: {exc}", retry=lambda: self.run(op))
 
         self._runner.run(f"{op.name}:{op.ticket_id}", op.start(), on_ok=ok, on_error=failed)

@@ -6,8 +6,11 @@ is still on that ticket and never write into another ticket's editor; a failure'
 ticket and its Retry repeats exactly that operation. A draft that arrives after the agent edited the
 text (a newer draft revision) does not overwrite their words.
 
-The window owns the widgets, the toolbar, the queue, workspaces and dialogs, and hands the controller
-its views; the controller holds no widget of its own.
+An operation's handlers return what it changed (``Changes``) and ``apply`` is the one place the panes are
+refreshed from it. The parts live beside it, typed against ``ui.desk.OpenTicket``: ``ticket_actions``
+(proposals, cards, history), ``ticket_escalation``, ``ticket_drafting`` (one ``DraftRun`` per request) and
+``ticket_files`` (whole messages, attachments). The window owns the widgets, the toolbar, the queue,
+workspaces and dialogs, and hands the controller its views; the controller holds no widget of its own.
 """
 
 from __future__ import annotations
@@ -20,11 +23,9 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QTimer
 
 from assist.domain import (
-    ActionProposal,
     Citation,
     Draft,
     DraftRecord,
-    ProposalStatus,
     Route,
     Ticket,
     TicketContext,
@@ -34,13 +35,14 @@ from assist.domain import (
 )
 from assist.drafting import human_only_draft
 from assist.errors import AssistError, TicketNotFoundError
-from assist.feedback import REASONS
-from assist.llm import Delta
-from assist.render import MAX_THREAD_MESSAGES, MORE_MESSAGES, customer_html, thread_html, whole_text
+from assist.render import MAX_THREAD_MESSAGES, MORE_MESSAGES, customer_html, thread_html
 from assist.session import Session
 
-from ui.operations import OpRunner, TicketOp
-from ui.views.actions import ActionCard, history_html
+from ui.operations import Changes, OpRunner, TicketOp
+from ui.ticket_actions import TicketActions
+from ui.ticket_drafting import generate_draft, stop_draft
+from ui.ticket_escalation import TicketEscalation
+from ui.ticket_files import open_attachment, show_whole_message
 
 if TYPE_CHECKING:
     from ui.desk import Desk
@@ -60,7 +62,9 @@ class TicketController:
 
     def __init__(self, window: Desk) -> None:
         self.w = window
-        self.ops = OpRunner(window.runner, window.banner, lambda: self.loaded)
+        self.ops = OpRunner(window.runner, window.banner, lambda: self.loaded, self.apply)
+        self.actions = TicketActions(self)
+        self.escalation = TicketEscalation(self)
         self.current: TicketId | None = None
         self.current_email: str | None = None
         self.loaded: TicketId | None = None
@@ -69,12 +73,10 @@ class TicketController:
         self.last_draft: Draft | None = None
         self.opened_at = datetime.now(UTC)
         self.shown = MAX_THREAD_MESSAGES  # newest messages in the thread pane; "Show more" adds to it
-        self.escalated: set[str] = set()  # tickets escalated from this window: never suggested again
         self.revision = 0
         self.dirty = False
         self.rejected: dict[str, int] = {}  # drafts replaced without being sent, per ticket
         self.unsaved: dict[TicketId, str] = {}
-        self.escalate_dialog: Any = None
         self.source_windows: list[Any] = []
         self.autosave = QTimer(window.as_widget)
         self.autosave.setSingleShot(True)
@@ -199,38 +201,17 @@ class TicketController:
             self.open_attachment(path[len("file/"):])
 
     def show_whole_message(self, ticket: Ticket, message_id: str) -> None:
-        """The message in full, in a plain-text viewer (laid out lazily: 2 MB opens without a stall)."""
-        msg = next((m for m in ticket.messages if m.id == message_id), None)
-        if msg is None:
-            return
-        self.w.statusBar().showMessage("Loading the whole message…", 3000)
-
-        def _show(text: str) -> None:
-            from ui.file_view import show_text
-
-            show_text(self.w.as_widget, f"Message from {msg.author} on #{ticket.id} — the whole text", text)
-
-        self.runner.run(f"whole:{message_id}", asyncio.to_thread(whole_text, msg), on_ok=_show)
+        show_whole_message(self.w, ticket, message_id)
 
     def open_attachment(self, attachment_id: str) -> None:
-        """Fetch a file only now that the agent asked; text is shown as plain text, anything else saved."""
-        ctx = self.ctx
-        if ctx is None:
-            return
-        meta = next((a for m in ctx.ticket.messages for a in m.attachments if a.id == attachment_id), None)
-        if meta is None:
-            return
-        ticket_id = ctx.ticket.id
-        self.w.statusBar().showMessage(f"Fetching {meta.name}…", 3000)
+        open_attachment(self, attachment_id)
 
-        def _got(data: bytes, _here: bool) -> None:
-            from ui.file_view import show_or_save
+    def show_source(self, citation: Citation) -> None:
+        from ui.source_dialog import SourceDialog
 
-            show_or_save(self.w.as_widget, meta, data)
-
-        session = self.session
-        self.ops.run(TicketOp(ticket_id, f"file-{attachment_id}", f"open {meta.name} on",
-                              lambda: session.attachment(ticket_id, attachment_id), _got))
+        self.source_windows = [d for d in self.source_windows if d.isVisible()] + [
+            SourceDialog(citation, self.w.as_widget)]
+        self.source_windows[-1].show()
 
     # -- the draft: autosave that never loses a word --------------------------------------------------
     def on_draft_edited(self) -> None:
@@ -300,7 +281,7 @@ class TicketController:
         if public and status is None:
             status = TicketStatus(w.draft.send_status())
 
-        def _sent(ticket: Ticket, here: bool) -> None:
+        def _sent(ticket: Ticket, here: bool) -> Changes:
             if public:
                 self.rejected.pop(ticket_id, None)
             if here:
@@ -311,10 +292,9 @@ class TicketController:
                 w.draft.show_route(self.route, self.session.ai_enabled)
                 self.revision += 1
                 self.dirty = False
-                self.render_ticket(ticket, self.shown)
                 w.draft.set_enabled(True)
                 w.draft.show_state("sent" if public else "note_added", when=f"{datetime.now():%H:%M}")
-            w.refresh_queue()
+            return Changes(thread=ticket, queue=True)
 
         def _failed(_exc: AssistError, here: bool) -> None:
             if here:
@@ -349,103 +329,10 @@ class TicketController:
             w.draft.show_note(human_only_draft(route).note)
 
     def generate_draft(self, *, auto: bool = False, then: Callable[[], None] | None = None) -> None:
-        """Draft for the open ticket; ``then`` runs once the draft is shown (or failed, or never started)."""
-        w, ctx, route = self.w, self.ctx, self.route
-        if not self.session.ai_enabled or ctx is None or route is None or self.runner.running("draft"):
-            if then is not None:
-                then()
-            return
-        if route.human_only:
-            w.draft.show_note(human_only_draft(route).note)
-            if then is not None:
-                then()
-            return
-        ticket_id = ctx.ticket.id
-        previous = self.last_draft if not auto else None
-        started_at = self.revision
-        streamed = {"any": False}
-        w.draft.show_state("drafting")
-        w.draft.allow_drafting(False)
-        session = self.session
-
-        async def _run() -> Draft | None:
-            final: Draft | None = None
-            async for event in session.draft(ctx, route):
-                if self.loaded != ticket_id:
-                    return None
-                if isinstance(event, Delta):
-                    if not streamed["any"]:
-                        streamed["any"] = True
-                        w.draft.replace_undoably("")
-                        w.draft.set_streaming(True)
-                    w.draft.append_streamed(event.text)
-                else:
-                    final = event
-            return final
-
-        def _done(final: Draft | None) -> None:
-            if then is not None:
-                QTimer.singleShot(0, then)  # after this draft is painted
-            w.draft.set_streaming(False)
-            w.draft.allow_drafting(self.session.ai_enabled)
-            if final is None or self.loaded != ticket_id:
-                return
-            edited_meanwhile = self.revision != started_at and not streamed["any"]
-            if not streamed["any"] and not final.error and not edited_meanwhile:
-                w.draft.replace_undoably(final.text)
-            w.draft.show_draft(final)
-            if previous is not None and final.text.strip() != previous.text.strip():
-                # asked again and got something else: the last draft was rejected (an identical one isn't)
-                self.rejected[ticket_id] = self.rejected.get(ticket_id, 0) + 1
-                self.suggest_escalation()
-            if final.text:
-                self.last_draft = final
-            if final.error:
-                w.draft.show_state("incomplete")
-                w.banner.show_message(f"#{ticket_id}: {final.error}", retry=lambda: self.generate_draft(),
-                                      ticket=ticket_id)
-            elif final.fallback:
-                w.draft.show_state("offline_fallback")
-                w.banner.show_message(f"#{ticket_id}: {final.fallback}", retry=lambda: self.generate_draft(),
-                                      level="warning", ticket=ticket_id)
-            elif edited_meanwhile:
-                w.draft.show_state("kept_typing")
-            else:
-                if final.tier is Tier.OFFLINE:
-                    w.draft.show_state("drafted_offline")
-                else:
-                    w.draft.show_state("drafted_by", model=final.model)
-            if auto and not streamed["any"]:
-                self.dirty = False  # an untouched automatic draft is regenerated, not stored
-            else:
-                self.dirty = True
-                self.autosave.start()
-
-        def _failed(exc: AssistError) -> None:
-            if then is not None:
-                QTimer.singleShot(0, then)
-            w.draft.set_streaming(False)
-            w.draft.allow_drafting(self.session.ai_enabled)
-            w.draft.show_state("failed")
-            w.banner.show_message(f"#{ticket_id}: {exc}", retry=lambda: self.generate_draft(), ticket=ticket_id)
-
-        self.runner.run("draft", _run(), on_ok=_done, on_error=_failed)
+        generate_draft(self, auto=auto, then=then)
 
     def stop_draft(self) -> None:
-        w = self.w
-        if self.runner.cancel("draft"):
-            w.draft.set_streaming(False)
-            w.draft.allow_drafting(self.session.ai_enabled)
-            w.draft.show_state("stopped")
-            self.dirty = True
-            self.autosave.start()
-
-    def show_source(self, citation: Citation) -> None:
-        from ui.source_dialog import SourceDialog
-
-        dialog = SourceDialog(citation, self.w.as_widget)
-        self.source_windows = [d for d in self.source_windows if d.isVisible()] + [dialog]
-        dialog.show()
+        stop_draft(self)
 
     def ai_toggled(self, enabled: bool) -> None:
         w = self.w
@@ -460,136 +347,41 @@ class TicketController:
         if enabled and self.ctx is not None and self.route is None:
             self.route_again()
 
-    # -- actions -----------------------------------------------------------------------------------
+    # -- what operations changed, and the parts ----------------------------------------------------------
+    def apply(self, ticket_id: TicketId, changes: Changes, here: bool) -> None:
+        """The one place the panes are refreshed after an operation, from what it says it changed."""
+        if here and changes.reopen:
+            self.open_ticket(ticket_id, self.current_email)
+        elif here and changes.thread is not None:
+            self.render_ticket(changes.thread, self.shown)
+        if here and changes.proposal is not None:
+            self.actions.show(changes.proposal)
+        if here and changes.proposals:
+            self.actions.propose()
+        if here and changes.history:
+            self.actions.refresh_history()
+        if changes.queue:
+            self.w.refresh_queue()
+
     def propose_actions(self) -> None:
-        w, ctx, route = self.w, self.ctx, self.route
-        if ctx is None or route is None or not self.session.ai_enabled:
-            return
-        w.actions_pane.clear("<i>Looking for actions…</i>")
-        ticket_id = ctx.ticket.id
-
-        def _show(proposals: list[ActionProposal]) -> None:
-            actions = self.session.actions
-            if self.loaded != ticket_id:
-                return
-            if actions is None:
-                w.actions_pane.show_no_catalog()
-                return
-            catalog = actions.catalog
-
-            def schema(name: str) -> dict[str, Any]:
-                action = catalog.get(name)
-                return action.parameters if action else {}
-
-            w.actions_pane.show_proposals(proposals, schema, actions.check, self._wire_card)
-            self._count_actions()
-            self.refresh_history()
-
-        self.runner.run("actions", self.session.propose_actions(ctx, route), on_ok=_show)
-
-    def _count_actions(self) -> None:
-        open_ = sum(c.proposal.status in (ProposalStatus.PROPOSED, ProposalStatus.UNKNOWN)
-                    for c in self.w.actions_pane.cards.values())
-        self.w.show_open_actions(open_)
-
-    def _wire_card(self, card: ActionCard) -> None:
-        card.approve_requested.connect(self._on_card_approve_requested)
-        card.dismiss_requested.connect(self._on_card_dismiss_requested)
-        card.insert_requested.connect(self._on_card_insert_requested)
-
-    def _card_op(self, proposal_id: str, what: str, start: Callable[[TicketId], Any]) -> None:
-        card = self.w.actions_pane.cards.get(proposal_id)
-        if card is None:
-            return
-        ticket_id = TicketId(card.proposal.ticket_id)
-
-        def _done(p: ActionProposal, here: bool) -> None:
-            if here:
-                self.w.actions_pane.update_proposal(p)
-                self._count_actions()
-                self.refresh_history()
-            if p.status is ProposalStatus.FAILED:
-                self.w.banner.show_message(f"#{ticket_id}: {p.error}",
-                                           retry=lambda: self._card_op(proposal_id, what, start))
-
-        def _failed(_exc: AssistError, here: bool) -> None:
-            if here:
-                self.propose_actions()  # the cards show what the journal says now
-
-        self.ops.run(TicketOp(ticket_id, f"action-{proposal_id}", what, lambda: start(ticket_id), _done, _failed))
-
-    def _on_card_approve_requested(self, proposal_id: str, params: dict[str, Any], confirmed: bool) -> None:
-        card = self.w.actions_pane.cards.get(proposal_id)
-        title = card.proposal.title.lower() if card else "the action"
-        session = self.session
-        self._card_op(proposal_id, f"{title} on",
-                      lambda tid: session.approve_action(tid, proposal_id, params, confirmed=confirmed))
-
-    def _on_card_dismiss_requested(self, proposal_id: str) -> None:
-        session = self.session
-        self._card_op(proposal_id, "dismiss the action on", lambda tid: session.dismiss_action(tid, proposal_id))
-
-    def _on_card_insert_requested(self, text: str) -> None:
-        if self.loaded is None or not text:
-            return
-        self.w.draft.insert_at_cursor(text)
+        self.actions.propose()
 
     def refresh_history(self) -> None:
-        ticket_id = self.loaded
-        if ticket_id is None:
-            return
+        self.actions.refresh_history()
 
-        def _show(events: list[Any]) -> None:
-            if self.loaded == ticket_id:
-                self.w.history.setHtml(history_html(self.session.history_lines(events)))
-
-        self.runner.run("history", self.session.history(ticket_id), on_ok=_show)
-
-    # -- escalation ------------------------------------------------------------------------------------
     def suggest_escalation(self) -> None:
-        ctx = self.ctx
-        if ctx is None or not self.session.ai_enabled:
-            return
-        tip = self.session.escalation_hint(ctx, self.route, self.rejected.get(ctx.ticket.id, 0))
-        ticket_id = ctx.ticket.id
-        if tip is not None and not (self.route and self.route.human_only) and ticket_id not in self.escalated:
-            self.w.banner.show_message(f"Consider escalating #{ticket_id}: {tip.why}.",
-                                       retry=lambda: self.open_escalate(ticket_id), level="info",
-                                       action_text="Escalate this &one…", ticket=ticket_id)
+        self.escalation.suggest()
 
     def open_escalate(self, ticket_id: str | None = None) -> None:
-        """The escalate form for the open ticket; ``ticket_id`` (a banner's button): only if it still is."""
-        from ui.escalate_dialog import EscalateDialog
-
-        ctx, route = self.ctx, self.route
-        if ctx is None or (ticket_id is not None and ctx.ticket.id != ticket_id):
-            return
-        tip = self.session.escalation_hint(ctx, route, self.rejected.get(ctx.ticket.id, 0))
-        suggested = self.session.escalation_reason(route) or (tip.reason if tip else "")
-        why = "; ".join(route.reasons) if route and route.triggers else (tip.why if tip else "")
-        dialog = EscalateDialog(f"#{ctx.ticket.id}", suggested, why, self.w.as_widget)
-        dialog.chosen.connect(lambda reason, note, write_back: self.escalate(reason, note, write_back))
-        dialog.open()
-        self.escalate_dialog = dialog
+        self.escalation.open(ticket_id)
 
     def escalate(self, reason: str, note: str, write_back: bool) -> None:
-        """Escalate the ticket the dialog was opened for, with the draft as it is now (a TicketOp)."""
-        w, ctx, route = self.w, self.ctx, self.route
-        if ctx is None:
-            return
-        text = w.draft.text()
-        state = "none" if not text.strip() else (
-            "unchanged" if self.last_draft and text == self.last_draft.text else
-            "edited" if self.last_draft else "agent-written")
-        ticket_id, email, session = ctx.ticket.id, self.current_email, self.session
+        self.escalation.escalate(reason, note, write_back)
 
-        def _done(_esc: object, here: bool) -> None:
-            self.escalated.add(ticket_id)  # suggested no more in this window
-            w.banner.clear_for(ticket_id)
-            w.statusBar().showMessage(f"#{ticket_id} escalated: {REASONS[reason]}", 6000)
-            if here and write_back:
-                self.open_ticket(ticket_id, email)  # show the tag and transcript note
+    @property
+    def escalate_dialog(self) -> Any:
+        return self.escalation.dialog
 
-        self.ops.run(TicketOp(ticket_id, "escalate", "escalate",
-                              lambda: session.escalate(ctx, route, text, state, reason, note, write_back=write_back),
-                              _done))
+    @property
+    def escalated(self) -> set[str]:
+        return self.escalation.escalated
