@@ -19,7 +19,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from assist.journal import Journal, iso_week
+from assist.journal import Journal
+from assist.text import iso_week
 
 log = logging.getLogger(__name__)
 

@@ -231,6 +231,12 @@ class CitationCheck(Struct, frozen=True):
         return not self.unknown and not self.uncited_claims
 
 
+class Delta(Struct, frozen=True):
+    """A piece of streamed draft text (already restored from PII placeholders)."""
+
+    text: str
+
+
 class Draft(Struct, frozen=True):
     text: str
     tier: Tier

@@ -20,9 +20,8 @@ from typing import Any
 import yaml
 
 from assist.actions.proposals import rule_proposals
-from assist.domain import AuthorRole, Message, Ticket, TicketContext, TicketId, TicketStatus, Tier
+from assist.domain import AuthorRole, Delta, Message, Ticket, TicketContext, TicketId, TicketStatus, Tier
 from assist.facts import contradictions, extract
-from assist.llm import Delta
 
 METRICS = ("intent", "route", "citations_valid", "cited", "facts", "consistent", "forbidden_absent", "action")
 

@@ -15,9 +15,10 @@ from datetime import UTC, datetime
 from msgspec import Struct, field
 
 from assist.domain import Draft, Route, Ticket, TicketId
-from assist.journal import Journal, iso_week
+from assist.journal import Journal
 from assist.routing import customer_messages, sentiment
 from assist.taxonomy import Taxonomy, builtin_rules
+from assist.text import iso_week
 
 REASONS: dict[str, str] = {
     "customer_frustration": "Customer frustration",

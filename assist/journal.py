@@ -16,6 +16,7 @@ from pathlib import Path
 from assist.db import SqliteWorker, connect, statements
 from assist.domain import Draft, DraftRecord, Route, TicketId
 from assist.errors import JournalError
+from assist.text import iso_week
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: drafts and what was sent
@@ -246,13 +247,6 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-def iso_week(timestamp: str | datetime) -> str:
-    """'2026-11-18T10:00:00+00:00' -> '2026-W47' (ISO 8601 week, as team leads count them)."""
-    dt = datetime.fromisoformat(timestamp) if isinstance(timestamp, str) else timestamp
-    year, week, _ = dt.isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def open_read_only(path: Path) -> sqlite3.Connection:

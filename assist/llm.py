@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 from msgspec import Struct, field
 
+from assist.domain import Delta
 from assist.errors import LLMError, LLMRateLimitError, LLMResponseError, LLMTimeoutError
 from assist.settings import ModelTier
 
@@ -259,12 +260,6 @@ def _endpoint(tier: ModelTier, api_key: str | None) -> dict[str, Any]:
     elif api_key:
         out["api_key"] = api_key
     return out
-
-
-class Delta(Struct, frozen=True):
-    """A piece of streamed draft text (already restored from PII placeholders)."""
-
-    text: str
 
 
 def masks(tier: ModelTier, redact: bool) -> bool:

@@ -22,6 +22,7 @@ from assist.db import SqliteWorker
 from assist.domain import (
     ActionProposal,
     AuditEvent,
+    Delta,
     Draft,
     DraftRecord,
     ProposalStatus,
@@ -377,7 +378,7 @@ class Session:
         return await self.drafter.sources(ctx, r)
 
     async def draft(self, ctx: TicketContext, r: Route, *, record: bool = True, fallback: bool = True
-                    ) -> AsyncIterator[llm.Delta | Draft]:
+                    ) -> AsyncIterator[Delta | Draft]:
         """Yield streamed text, then the final verified Draft (also written to the journal); see ``Drafter``."""
         agent = await self.signature_name()
         async for part in self.drafter.draft(ctx, r, agent, record=record, fallback=fallback):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 STOPWORDS = frozenset(
     """a about above after again all am an and any are as at be been before being below between both
@@ -118,3 +119,10 @@ def expansions(text: str) -> list[str]:
         if re.search(rf"\b{re.escape(phrase)}\b", low):
             out += alts
     return out
+
+
+def iso_week(timestamp: str | datetime) -> str:
+    """'2026-11-18T10:00:00+00:00' -> '2026-W47' (ISO 8601 week, as team leads count them)."""
+    dt = datetime.fromisoformat(timestamp) if isinstance(timestamp, str) else timestamp
+    year, week, _ = dt.isocalendar()
+    return f"{year}-W{week:02d}"

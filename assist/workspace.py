@@ -56,7 +56,7 @@ def helpdesk_for(ws_name: str, cfg: HelpdeskSettings, secrets: SecretStore) -> H
     with neither, the connector sends nothing and every call says what to set."""
     import os
 
-    from assist.helpdesk.http import HttpConnector
+    from assist.net.connector import HttpConnector
 
     token = secrets.get(f"{ws_name}:helpdesk-token") or os.environ.get("ASSIST_HELPDESK_TOKEN", "")
     helpdesk = _helpdesk(cfg, token)

@@ -14,8 +14,10 @@ import time
 from _common import ROOT, median, private_dirs
 
 sys.path.insert(0, str(ROOT))
-from assist.domain import TicketId  # noqa: E402
-from assist.llm import Delta  # noqa: E402
+from assist.domain import (
+    Delta,  # noqa: E402
+    TicketId,  # noqa: E402
+)
 from assist.llm_host import warm  # noqa: E402
 from assist.paths import Paths  # noqa: E402
 from assist.secrets import SecretStore  # noqa: E402

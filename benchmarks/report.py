@@ -21,8 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from assist.journal import Journal, iso_week  # noqa: E402
+from assist.journal import Journal
 from assist.reports import build_report, export  # noqa: E402
+from assist.text import iso_week  # noqa: E402
 
 REASONS = ["customer_frustration", "missing_data", "confusing_flow", "model_misunderstood", "policy_exception",
            "legal_compliance", "bug_outage", "other"]

@@ -25,10 +25,11 @@ from pathlib import Path
 import psycopg
 from _common import ROOT, private_dirs
 
-from assist.journal import Journal, iso_week
+from assist.journal import Journal
 from assist.reports import team_report
 from assist.team.store import TeamStore
 from assist.team.sync import TeamSync
+from assist.text import iso_week
 
 AGENTS, PER_AGENT_TICKETS = 50, 150
 INTENTS = ["billing", "delivery", "login", "cancel", "plan", "refund", "bug", "address"]

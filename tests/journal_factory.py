@@ -8,7 +8,8 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
-from assist.journal import Journal, iso_week
+from assist.journal import Journal
+from assist.text import iso_week
 
 
 def new_journal(path: Path) -> sqlite3.Connection:

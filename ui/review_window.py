@@ -27,10 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from assist.feedback import REASONS, Escalation, EscalationFilter
-from assist.journal import iso_week
 from assist.render import thread_html
 from assist.session import Session
-from assist.text import plural
+from assist.text import iso_week, plural
 
 from ui.tasks import TaskRunner
 from ui.views.browser import SafeBrowser

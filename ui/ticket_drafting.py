@@ -8,10 +8,9 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QTimer
 
-from assist.domain import Draft, Tier
+from assist.domain import Delta, Draft, Tier
 from assist.drafting import human_only_draft
 from assist.errors import AssistError
-from assist.llm import Delta
 
 from ui.desk import OpenTicket
 

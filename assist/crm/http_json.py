@@ -10,7 +10,7 @@ from urllib.parse import quote
 import httpx
 
 from assist.domain import Customer, CustomerId, Order
-from assist.helpdesk.http import HttpConnector
+from assist.net.connector import HttpConnector
 from assist.settings import CRMSettings
 
 

@@ -11,7 +11,7 @@ import httpx
 
 from assist.crm.http_json import _dt, _num
 from assist.domain import Customer, CustomerId, Order
-from assist.helpdesk.http import HttpConnector, field
+from assist.net.connector import HttpConnector, field
 from assist.settings import CRMSettings
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from msgspec.structs import replace
 
 from assist import llm
-from assist.domain import Draft, Route, Source, TicketContext, Tier
+from assist.domain import Delta, Draft, Route, Source, TicketContext, Tier
 from assist.drafting.model import build_messages, finish_model_draft, human_only_draft
 from assist.drafting.offline import heading_words, offline_draft, own_words
 from assist.drafting.sources import crm_sources, number_sources, retrieval_query
@@ -74,7 +74,7 @@ class Drafter:
         return [*found, *siblings]
 
     async def draft(self, ctx: TicketContext, r: Route, agent: str, *, record: bool = True, fallback: bool = True
-                    ) -> AsyncIterator[llm.Delta | Draft]:
+                    ) -> AsyncIterator[Delta | Draft]:
         """Yield streamed text, then the final verified Draft (also written to the journal).
 
         ``agent``: the name replies are signed with. ``fallback``: a model that can't be reached gives the

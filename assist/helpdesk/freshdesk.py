@@ -26,7 +26,7 @@ from assist.domain import (
     TicketSummary,
 )
 from assist.errors import ConnectorError, TicketNotFoundError
-from assist.helpdesk.http import HttpConnector, expect, field, iso_time, ticket_id_in
+from assist.net.connector import HttpConnector, expect, field, iso_time, ticket_id_in
 
 STATUS = {2: TicketStatus.OPEN, 3: TicketStatus.PENDING, 4: TicketStatus.SOLVED, 5: TicketStatus.CLOSED}
 PRIORITY = {1: "low", 2: "normal", 3: "high", 4: "urgent"}

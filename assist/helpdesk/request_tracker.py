@@ -29,7 +29,7 @@ from assist.domain import (
     TicketSummary,
 )
 from assist.errors import TicketNotFoundError
-from assist.helpdesk.http import HttpConnector, expect, field, iso_time, ticket_id_in
+from assist.net.connector import HttpConnector, expect, field, iso_time, ticket_id_in
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 STATUS = {"new": TicketStatus.NEW, "open": TicketStatus.OPEN, "stalled": TicketStatus.PENDING,

@@ -25,7 +25,7 @@ from assist.domain import (
     TicketSummary,
 )
 from assist.errors import ConnectorError, TicketNotFoundError
-from assist.helpdesk.http import HttpConnector, expect, field, iso_time, ticket_id_in
+from assist.net.connector import HttpConnector, expect, field, iso_time, ticket_id_in
 
 STATUS = {"new": TicketStatus.NEW, "open": TicketStatus.OPEN, "pending": TicketStatus.PENDING,
           "hold": TicketStatus.PENDING, "solved": TicketStatus.SOLVED, "closed": TicketStatus.CLOSED}

@@ -246,7 +246,7 @@ async def test_the_database_says_who_wrote_a_row(team, tmp_path) -> None:
                                         "WHERE uid = 'forged-1'")).fetchone()
         from datetime import UTC, datetime
 
-        from assist.journal import iso_week
+        from assist.text import iso_week
 
         # the login, the server's receipt time, and the week it arrived (not the backdated 2020-W02)
         assert row == ("bob_agent", True, iso_week(datetime.now(UTC)), True)

@@ -381,7 +381,7 @@ async def test_a_ticket_in_an_unexpected_shape_is_a_message_not_a_traceback(make
 def test_retry_after_in_both_forms() -> None:
     from datetime import UTC, datetime
 
-    from assist.helpdesk.http import retry_after
+    from assist.net.connector import retry_after
 
     now = datetime(2026, 11, 25, 16, 0, 0, tzinfo=UTC)
     assert retry_after("120", now) == 120.0

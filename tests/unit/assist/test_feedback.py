@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from assist.domain import AuthorRole, Message, Ticket, TicketId, TicketStatus
 from assist.feedback import EscalationFilter, edit_ratio, escalation_suggestion, outcome_of, suggested_reason
-from assist.journal import iso_week
+from assist.text import iso_week
 
 
 async def _ctx_route(s, ticket_id: str):

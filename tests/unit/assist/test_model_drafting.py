@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assist.domain import TicketContext, TicketId, Tier
-from assist.llm import Delta
+from assist.domain import Delta, TicketContext, TicketId, Tier
 from assist.settings import ModelTier, Settings
 from tests.openai_server import OpenAIServer
 

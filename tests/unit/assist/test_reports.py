@@ -232,9 +232,9 @@ def test_a_fresh_install_report_shows_ten_weeks_of_demo_history_and_a_team_never
                                                                                             capsys) -> None:
     """Issue 27: the demo shipped no history, so the weekly report and its trends were empty on a fresh install."""
     from assist.cli import main
-    from assist.journal import iso_week
     from assist.reports import last_week
     from assist.settings import HelpdeskSettings, Settings, WorkspaceSettings, save_settings
+    from assist.text import iso_week
 
     out = {fmt: tmp_path / f"r.{fmt}" for fmt in ("html", "pdf", "csv")}
     for fmt, path in out.items():
@@ -274,7 +274,7 @@ async def test_a_reply_that_solves_the_ticket_gives_the_helpdesks_created_to_sol
     from datetime import timedelta
 
     from assist.domain import TicketId, TicketStatus
-    from assist.journal import iso_week
+    from assist.text import iso_week
 
     s = make_session()
     ctx = await s.open_ticket(TicketId("1001"))

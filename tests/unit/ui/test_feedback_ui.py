@@ -116,8 +116,8 @@ def test_sent_reply_lands_in_the_weekly_report(open_window, run_until, tmp_path:
     dialog = ReportDialog(lambda: window.session, window.runner, window)
     from datetime import UTC, datetime
 
-    from assist.journal import iso_week
     from assist.reports import last_week
+    from assist.text import iso_week
 
     assert dialog.week.text() == last_week()  # the last full week by default, as `assist report` does
     dialog.week.setText(iso_week(datetime.now(UTC)))  # this week: the reply just sent

@@ -6,6 +6,8 @@ action executor and the knowledge-base crawler alike.
   connection pool and one SSL context per host, not one per request).
 - ``describe``: a transport failure in words an agent can act on (DNS, TLS, refused, timeout).
 - ``retry_after``: both forms RFC 9110 allows.
+- ``connector``: the base of every helpdesk and CRM connector on top of these (``HttpConnector``: tenacity
+  retries, Retry-After on 429, every failure one ConnectorError saying what to do).
 """
 
 from __future__ import annotations
