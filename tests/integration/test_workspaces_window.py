@@ -62,19 +62,19 @@ def test_settings_test_connection_reports_success_and_rejected_token(rt_env, ope
                                                                       run_until):
     window = open_window(make_session(_settings(rt_env)))
     dialog = SettingsDialog(window.session, window, window.runner)
-    dialog.ws_combo.setCurrentText("rt")
-    dialog.hd_token.setText(rt_env["RT_TOKEN"])
-    dialog.test("helpdesk")
-    run_until(lambda: dialog.test_result.text().startswith(("✓", "✗")), timeout=30)
-    assert dialog.test_result.text().startswith("✓ Connected to Request Tracker 5")
-    dialog.hd_token.setText("1-1-wrong")
-    dialog.test("helpdesk")
-    run_until(lambda: dialog.test_result.text().startswith(("✓", "✗")) and "wrong" not in dialog.test_result.text()
-              and dialog.test_result.text() != "Testing…", timeout=30)
-    assert dialog.test_result.text() == "✗ Request Tracker: token rejected — update it in Settings."
-    dialog.hd_url.setText("http://127.0.0.1:9")
-    dialog.test("helpdesk")
-    run_until(lambda: dialog.test_result.text().startswith("✗") and "refused" in dialog.test_result.text(),
+    dialog.workspace.ws_combo.setCurrentText("rt")
+    dialog.workspace.hd_token.setText(rt_env["RT_TOKEN"])
+    dialog.workspace.test("helpdesk")
+    run_until(lambda: dialog.workspace.test_result.text().startswith(("✓", "✗")), timeout=30)
+    assert dialog.workspace.test_result.text().startswith("✓ Connected to Request Tracker 5")
+    dialog.workspace.hd_token.setText("1-1-wrong")
+    dialog.workspace.test("helpdesk")
+    run_until(lambda: dialog.workspace.test_result.text().startswith(("✓", "✗")) and "wrong" not in dialog.workspace.test_result.text()
+              and dialog.workspace.test_result.text() != "Testing…", timeout=30)
+    assert dialog.workspace.test_result.text() == "✗ Request Tracker: token rejected — update it in Settings."
+    dialog.workspace.hd_url.setText("http://127.0.0.1:9")
+    dialog.workspace.test("helpdesk")
+    run_until(lambda: dialog.workspace.test_result.text().startswith("✗") and "refused" in dialog.workspace.test_result.text(),
               timeout=30)
     assert secrets.get("rt:helpdesk-token") is None  # testing saved nothing
     dialog.close()

@@ -17,17 +17,17 @@ def test_roster_saved_and_ticket_rerouted(open_window, run_until, paths, secrets
     run_until(lambda: window.ticket.route is not None and window.ticket.loaded == "1002")
     dialog = SettingsDialog(window.session, window)
     dialog.saved.connect(window._on_settings_saved)
-    name, base = dialog.models["fast"]
+    name, base = dialog.ai.models["fast"]
     name.setText("openai/gpt-4o-mini")
     base.setText("http://127.0.0.1:9/v1")
     window.session.settings.routing.llm_classifier = False
-    dialog.api_key.setText("sk-secret")
+    dialog.keys.api_key.setText("sk-secret")
     dialog._on_buttons_accepted()  # a new model: the regression suite runs first, nothing is saved yet
     assert "running the regression suite first" in dialog.error.text()
     assert not paths.config_file.exists()
-    run_until(lambda: "baseline" in dialog.eval_label.text() or "could not run" in dialog.eval_label.text(),
+    run_until(lambda: "baseline" in dialog.ai.eval_label.text() or "could not run" in dialog.ai.eval_label.text(),
               timeout=60)
-    assert "openai/gpt-4o-mini" in dialog.eval_label.text()  # the table has a row for the new model
+    assert "openai/gpt-4o-mini" in dialog.ai.eval_label.text()  # the table has a row for the new model
     dialog._on_buttons_accepted()  # read it, save again
     run_until(lambda: "fast (openai/gpt-4o-mini)" in window.draft.route_label.text())
     saved, problems = load_settings(paths.config_file)
@@ -42,7 +42,7 @@ def test_roster_saved_and_ticket_rerouted(open_window, run_until, paths, secrets
 def test_invalid_value_is_named_and_nothing_saved(open_window, paths) -> None:
     window = open_window()
     dialog = SettingsDialog(window.session, window)
-    dialog.agent_name.setText("   ")
+    dialog.general.agent_name.setText("   ")
     dialog._on_buttons_accepted()
     assert "agent.name" in dialog.error.text()
     assert not paths.config_file.exists()
@@ -58,15 +58,15 @@ def test_no_secure_keyring_says_so_and_asks_before_fallback(qtbot, paths) -> Non
     try:
         dialog = SettingsDialog(session)
         qtbot.addWidget(dialog)
-        assert "No secure keyring was found" in dialog.keyring_label.text()
-        assert not dialog.api_key.isEnabled()
-        assert not dialog.session_only.isHidden()
-        dialog.session_only.setChecked(True)
-        assert dialog.api_key.isEnabled()
-        dialog.api_key.setText("sk-memory-only")
+        assert "No secure keyring was found" in dialog.keys.keyring_label.text()
+        assert not dialog.keys.api_key.isEnabled()
+        assert not dialog.keys.session_only.isHidden()
+        dialog.keys.session_only.setChecked(True)
+        assert dialog.keys.api_key.isEnabled()
+        dialog.keys.api_key.setText("sk-memory-only")
         dialog._on_buttons_accepted()
         assert session.secrets.get(key_name(settings.models.fast)) == "sk-memory-only"
-        assert "(openai)" in dialog.key_labels["fast"].text()  # the field says whose key it is
+        assert "(openai)" in dialog.keys.key_labels["fast"].text()  # the field says whose key it is
         assert "sk-memory-only" not in paths.config_file.read_text()
     finally:
         session.journal.close()
@@ -77,9 +77,9 @@ def test_signature_send_as_and_citations_are_set_in_settings(open_window, run_un
     window = open_window()
     dialog = SettingsDialog(window.session, window)
     dialog.saved.connect(window._on_settings_saved)
-    dialog.display_name.setText("Priya N.")
-    dialog.send_as.setCurrentIndex(dialog.send_as.findData("solved"))
-    dialog.citations.setCurrentIndex(dialog.citations.findData("footnotes"))
+    dialog.general.display_name.setText("Priya N.")
+    dialog.general.send_as.setCurrentIndex(dialog.general.send_as.findData("solved"))
+    dialog.general.citations.setCurrentIndex(dialog.general.citations.findData("footnotes"))
     dialog._on_buttons_accepted()
     saved, problems = load_settings(paths.config_file)
     assert problems == [] and saved.agent.display_name == "Priya N."
@@ -91,8 +91,8 @@ def test_signature_send_as_and_citations_are_set_in_settings(open_window, run_un
 def test_routing_precision_is_per_workspace_and_used_at_once(open_window, paths) -> None:
     window = open_window()
     dialog = SettingsDialog(window.session, window)
-    assert dialog.precision.value() == 95.0  # the default, shown as a percentage
-    dialog.precision.setValue(98.5)
+    assert dialog.workspace.precision.value() == 95.0  # the default, shown as a percentage
+    dialog.workspace.precision.setValue(98.5)
     dialog._on_buttons_accepted()
     saved, problems = load_settings(paths.config_file)
     assert problems == [] and saved.current.routing.precision == 0.985
@@ -103,12 +103,12 @@ def test_sentence_vectors_are_chosen_in_settings(open_window, paths) -> None:
     """Issue 30: on this machine, a configured embedding model, or off; a model needs its name."""
     window = open_window()
     dialog = SettingsDialog(window.session, window)
-    assert dialog.vectors.currentData() == "auto"
-    dialog.vectors.setCurrentIndex(dialog.vectors.findData("model"))
+    assert dialog.ai.vectors.currentData() == "auto"
+    dialog.ai.vectors.setCurrentIndex(dialog.ai.vectors.findData("model"))
     dialog._on_buttons_accepted()
     assert "embedding model's name" in dialog.error.text() and not paths.config_file.exists()
-    dialog.embedding_model.setText("ollama/nomic-embed-text")
-    dialog.embedding_base.setText("http://127.0.0.1:11434")
+    dialog.ai.embedding_model.setText("ollama/nomic-embed-text")
+    dialog.ai.embedding_base.setText("http://127.0.0.1:11434")
     dialog._on_buttons_accepted()
     saved, problems = load_settings(paths.config_file)
     assert problems == [] and saved.ai.embeddings == "model"
@@ -164,7 +164,7 @@ def test_saving_a_token_reconnects_loads_the_queue_and_clears_the_banner(qtbot, 
         assert "token" in window.banner.text.lower()  # one plain sentence about the missing token
         dialog = SettingsDialog(window.session, window)
         dialog.saved.connect(window._on_settings_saved)
-        dialog.hd_token.setText("ZD-TOKEN-1")
+        dialog.workspace.hd_token.setText("ZD-TOKEN-1")
         dialog._on_buttons_accepted()
         run_until(lambda: window.queue.list.count() == 1 and window.ticket.loaded == "7", timeout=30)
         assert window.banner.text == ""  # the old failure is gone with the old connection

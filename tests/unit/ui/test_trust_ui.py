@@ -53,8 +53,8 @@ def test_regression_run_in_settings_leaves_actions_working(open_window, run_unti
     _select(window, "1019")
     run_until(lambda: any(c.proposal.action == "change_plan" for c in window.actions_pane.cards.values()))
     dialog = SettingsDialog(window.session, window)
-    dialog.run_suite()
-    run_until(lambda: "baseline" in dialog.eval_label.text() or "could not run" in dialog.eval_label.text(),
+    dialog.ai.run_suite()
+    run_until(lambda: "baseline" in dialog.ai.eval_label.text() or "could not run" in dialog.ai.eval_label.text(),
               timeout=90)
     card = next(c for c in window.actions_pane.cards.values() if c.proposal.action == "change_plan")
     card.approve.click()
