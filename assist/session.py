@@ -38,12 +38,7 @@ from assist.domain import (
 from assist.drafting.pipeline import Drafter
 from assist.errors import ActionRejectedError, AssistError
 from assist.escalations import Escalations
-from assist.feedback import (
-    Escalation,
-    EscalationFilter,
-    FeedbackStore,
-    Suggestion,
-)
+from assist.feedback import Escalation, EscalationFilter, FeedbackStore, Suggestion
 from assist.helpdesk.base import Helpdesk
 from assist.journal import Journal
 from assist.knowledge.base import KnowledgeBase

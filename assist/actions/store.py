@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime
 
 from assist.domain import ActionProposal, AuditEvent, ProposalStatus, TicketId
-from assist.journal import Journal, _now
+from assist.journal import Journal, now_iso
 
 _RUNNABLE = (ProposalStatus.PROPOSED, ProposalStatus.FAILED, ProposalStatus.REJECTED, ProposalStatus.UNKNOWN)
 
@@ -30,7 +30,7 @@ def _audit(conn: sqlite3.Connection, ws: str, p: ActionProposal | sqlite3.Row, e
     action = p["action"] if isinstance(p, sqlite3.Row) else p.action
     conn.execute(
         "INSERT INTO action_audit (workspace, ticket_id, proposal_id, action, event, detail, agent, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (ws, ticket, pid, action, event, detail, agent, _now()))
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (ws, ticket, pid, action, event, detail, agent, now_iso()))
 
 
 class ProposalStore:
@@ -48,7 +48,7 @@ class ProposalStore:
                     " source, status, error, requester, created_at, updated_at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (p.id, self.ws, p.ticket_id, p.action, p.title, p.risk, json.dumps(p.params), p.why,
-                     p.source, str(p.status), p.error, p.requester, _now(), _now()))
+                     p.source, str(p.status), p.error, p.requester, now_iso(), now_iso()))
                 event = "blocked" if p.status is ProposalStatus.BLOCKED else "proposed"
                 _audit(conn, self.ws, p, event, f"{p.source}: {json.dumps(p.params)} · {p.error or p.why}", agent)
             conn.execute("COMMIT")
@@ -77,7 +77,7 @@ class ProposalStore:
             if before != params:
                 # New parameters are a new request: it gets a new idempotency key when approved.
                 conn.execute("UPDATE action_proposals SET params = ?, idempotency_key = '', updated_at = ? "
-                             "WHERE id = ?", (json.dumps(params), _now(), proposal_id))
+                             "WHERE id = ?", (json.dumps(params), now_iso(), proposal_id))
                 changed = {k: [before.get(k), v] for k, v in params.items() if before.get(k) != v}
                 _audit(conn, self.ws, row, "edited", json.dumps(changed), agent)
             conn.execute("COMMIT")
@@ -100,7 +100,7 @@ class ProposalStore:
                 return None
             key = row["idempotency_key"] or uuid.uuid4().hex
             conn.execute("UPDATE action_proposals SET status = 'running', idempotency_key = ?, error = '', "
-                         "updated_at = ? WHERE id = ?", (key, _now(), proposal_id))
+                         "updated_at = ? WHERE id = ?", (key, now_iso(), proposal_id))
             _audit(conn, self.ws, row, event, f"params {row['params']} · key {key}", agent)
             conn.execute("COMMIT")
             return _proposal(conn.execute("SELECT * FROM action_proposals WHERE id = ?", (proposal_id,)).fetchone())
@@ -113,7 +113,7 @@ class ProposalStore:
             conn.execute("BEGIN IMMEDIATE")
             field = "result" if status is ProposalStatus.SUCCEEDED else "error"
             conn.execute(f"UPDATE action_proposals SET status = ?, {field} = ?, customer_text = ?, updated_at = ? "
-                         "WHERE id = ?", (str(status), text, customer_text, _now(), proposal_id))
+                         "WHERE id = ?", (str(status), text, customer_text, now_iso(), proposal_id))
             if status is ProposalStatus.REJECTED:
                 # Refused requests changed nothing; edited parameters are a new request with a new key.
                 conn.execute("UPDATE action_proposals SET idempotency_key = '' WHERE id = ?", (proposal_id,))
@@ -132,7 +132,7 @@ class ProposalStore:
                 conn.execute("ROLLBACK")
                 return None
             conn.execute("UPDATE action_proposals SET status = 'dismissed', updated_at = ? WHERE id = ?",
-                         (_now(), proposal_id))
+                         (now_iso(), proposal_id))
             _audit(conn, self.ws, row, "dismissed", "", agent)
             conn.execute("COMMIT")
             return _proposal(conn.execute("SELECT * FROM action_proposals WHERE id = ?", (proposal_id,)).fetchone())
@@ -156,7 +156,7 @@ class ProposalStore:
                 "UPDATE action_proposals SET status = 'unknown', error = ?, updated_at = ? "
                 "WHERE id = ? AND status = 'running'",
                 ("Assist stopped before the service's answer was recorded: the outcome is unknown. Check it, "
-                 "then Retry (the same request, never a second one) or Dismiss.", _now(), proposal_id))
+                 "then Retry (the same request, never a second one) or Dismiss.", now_iso(), proposal_id))
             if cur.rowcount == 0:
                 conn.execute("ROLLBACK")
                 return None

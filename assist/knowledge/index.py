@@ -20,6 +20,10 @@ base's worker, the index keeps answering while it is maintained.
 Synchronous; always used on the knowledge base's own worker thread (see ``assist.knowledge.base``).
 A document is re-indexed only when its content hash changes, and chunk ids (``doc#position``) stay
 stable for unchanged documents, so citations stored in the journal keep pointing at the same passage.
+
+This module is long because the write path (upsert, retire, merge) and the read path (BM25 over main and
+delta rows) share one private format, the packed postings and the live-collection figures kept in memory:
+split across files, that format would become an interface two modules must keep in step.
 """
 
 from __future__ import annotations
