@@ -54,6 +54,7 @@ from assist.tickets import open_context
 if TYPE_CHECKING:
     from assist.actions.demo_backend import DemoBackend
     from assist.actions.service import ActionService
+    from assist.embeddings import CachedEncoder
     from assist.learning.discover import Bucket
     from assist.reports import WeeklyReport
     from assist.taxonomy import Taxonomy
@@ -80,6 +81,7 @@ class Session:
     actions: ActionService | None = None
     actions_error: str = ""
     team: TeamSync | None = None  # the team store, when the workspace has one
+    encoder: CachedEncoder | None = None  # sentence vectors, when on (``assist.embeddings``)
     _backend: DemoBackend | None = field(default=None, init=False)
     _prepared: bool = field(default=False, init=False)
     _kb_ready: bool = field(default=False, init=False)
@@ -366,7 +368,7 @@ class Session:
         """The drafting pipeline (``assist.drafting.pipeline``): sources, grounding, fallbacks, journal."""
         if self._drafter is None:
             self._drafter = Drafter(self.settings, self.kb, self.journal, lambda: self.taxonomy,
-                                    self.model_key, self.knowledge_ready)
+                                    self.model_key, self.knowledge_ready, self.encoder)
         return self._drafter
 
     async def sources(self, ctx: TicketContext, r: Route) -> list[Source]:

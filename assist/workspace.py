@@ -4,6 +4,7 @@ connectors a workspace's settings describe), and "Test connection" for Settings.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -175,6 +176,16 @@ def team_sync(name: str, ws: WorkspaceSettings, journal: Journal, secrets: Secre
     return TeamSync(journal, TeamStore(ws.team.url, secrets.get(f"{name}:team-password")))
 
 
+async def embed_knowledge(session: Session, progress: Callable[[int, int], None] = lambda _d, _t: None) -> int:
+    """Sentence vectors for the knowledge base's passages that lack one (``KnowledgeBase.embed_passages``: in
+    the background, a small batch at a time, stored as they come); 0 when sentence vectors are off."""
+    encoder = session.encoder
+    if encoder is None:
+        return 0
+    await session.knowledge_ready()
+    return await session.kb.embed_passages(encoder.passages, encoder.id, progress)
+
+
 def isolated_session(live: Session, settings: Settings) -> Session:
     """A throwaway session (the Settings regression run) that shares nothing it could break with the
     live one: its own copy of the secrets (the demo backend it starts gets its own token) and its own
@@ -190,18 +201,19 @@ def build_session(paths: Paths, settings: Settings, secrets: SecretStore) -> Ses
     feedback = FeedbackStore(journal)
     kb = KnowledgeBase(paths.workspace_dir(name) / "kb.db")
     seed_dir = resources_dir() / "demo"
-    intents = intent_router(paths, name, ws, sentence_encoder(paths, settings, secrets))
+    encoder = sentence_encoder(paths, settings, secrets)
+    intents = intent_router(paths, name, ws, encoder)
     if ws.helpdesk.kind == "demo":
         helpdesk, demo_crm, demo_db = open_demo_workspace(paths)
         crm: CRM = demo_crm if ws.crm.kind == "demo" else crm_for(name, ws.crm, secrets, helpdesk)
         return Session(
             settings, paths, helpdesk, CachedCRM(crm, ws.crm.cache_ttl_s), journal, secrets, name, kb, intents,
             demo_kb=seed_dir / "kb", catalog_path=seed_dir / "actions.toml", demo_db=demo_db, feedback=feedback,
-            team=team,
+            team=team, encoder=encoder,
         )
     real = helpdesk_for(name, ws.helpdesk, secrets)
     catalog = Path(ws.actions.catalog).expanduser() if ws.actions.catalog else \
         paths.config_dir / "workspaces" / name / "actions.toml"
     return Session(settings, paths, real, CachedCRM(crm_for(name, ws.crm, secrets, real), ws.crm.cache_ttl_s),
-                   journal, secrets, name, kb, intents, feedback=feedback, team=team,
+                   journal, secrets, name, kb, intents, feedback=feedback, team=team, encoder=encoder,
                    catalog_path=catalog if catalog.exists() else None)

@@ -16,7 +16,7 @@ from assist.domain import TicketId
 from assist.paths import Paths
 from assist.secrets import SecretStore
 from assist.settings import load_settings
-from assist.workspace import build_session
+from assist.workspace import build_session, embed_knowledge
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
@@ -57,6 +57,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 
 async def run_window(paths: Paths, args: argparse.Namespace) -> int:
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from ui.errors import install_crash_handler
@@ -84,6 +85,8 @@ async def run_window(paths: Paths, args: argparse.Namespace) -> int:
         elif args.smoke or args.screenshot:
             code = await _scripted(window, args)
         else:
+            # passages without a sentence vector get one in the background, once the first ticket is drafted
+            QTimer.singleShot(10_000, lambda: window.runner.run("kb-vectors", embed_knowledge(window.session)))
             await closed.wait()
     finally:
         await window.shutdown()

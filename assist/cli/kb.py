@@ -20,6 +20,8 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     ingest = kb.add_parser("ingest", help="ingest files, folders, page URLs or sitemap URLs")
     ingest.add_argument("targets", nargs="+", metavar="PATH|URL")
     ingest.add_argument("--rate", type=float, default=0.5, help="seconds between web requests (0.5)")
+    ingest.add_argument("--no-vectors", action="store_true",
+                        help="skip sentence vectors for the passages (the window computes them in the background)")
     search = kb.add_parser("search", help="search the knowledge base")
     search.add_argument("query")
     search.add_argument("-k", type=int, default=5, help="number of passages (5)")
@@ -34,6 +36,13 @@ def _progress(p: IngestProgress) -> None:
         print(f"\r[{p.done}/{p.total}] {p.current[:60]:<60}", end="", file=sys.stderr, flush=True)
     elif p.done == p.total or p.done % 25 == 0:
         print(f"[{p.done}/{p.total}] {p.current}", file=sys.stderr)
+
+
+def _vector_progress(done: int, total: int) -> None:
+    if sys.stderr.isatty():
+        print(f"\rsentence vectors {done:,}/{total:,}", end="" if done < total else "\n", file=sys.stderr, flush=True)
+    elif done == total or done % 160 == 0:
+        print(f"sentence vectors {done:,}/{total:,}", file=sys.stderr)
 
 
 async def _kb(paths: Paths, args: argparse.Namespace) -> int:
@@ -56,14 +65,26 @@ async def _kb(paths: Paths, args: argparse.Namespace) -> int:
                 print(f"  skipped {name}: {why}")
             docs, chunks = await session.kb.stats()
             print(f"Knowledge base: {docs} documents, {chunks} passages ({session.kb.path})")
+            if session.encoder is not None and not args.no_vectors:
+                from assist.workspace import embed_knowledge
+
+                made = await embed_knowledge(session, _vector_progress)
+                print(f"Sentence vectors: {made:,} passages embedded ({session.encoder.id}; on this machine)"
+                      if made else "Sentence vectors: every passage has one")
             return 1 if report.failed else 0
-        hits = await session.kb.search(args.query, args.k)
+        vector = None
+        if session.encoder is not None and await session.kb.has_vectors(session.encoder.id):
+            vector = session.encoder.encode([args.query])[0]
+        hits = await session.kb.search(args.query, args.k, vector=vector,
+                                       encoder=session.encoder.id if session.encoder is not None else "")
         if not hits:
             print("No passage matches.")
             return 1
         for n, h in enumerate(hits, start=1):
             text = " ".join(h.text.split())
             print(f"{n}. {h.label}  (score {h.score:.1f}, {h.doc_id})\n   {text[:240]}")
+        if vector is not None:
+            print("(ranked by words and sentence vectors together; the score is the words' BM25)")
         return 0
     except AssistError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -1,7 +1,8 @@
 """The drafting pipeline: from a routed ticket to a verified Draft in the journal, in one place.
 
-Human-only routes get no draft; otherwise the knowledge base is searched (with the best article's sections
-about what was asked beside it), and with no grounded passage, or on the offline tier, the offline draft is
+Human-only routes get no draft; otherwise the knowledge base is searched (BM25, fused with the nearest
+passages by sentence vector when the knowledge base has them; the best article's sections about what was
+asked beside it), and with no grounded passage, or on the offline tier, the offline draft is
 built from the sources off the event loop. Else the tier's model streams through the model gateway
 (``assist.llm``: masked, its errors translated); a model that fails before writing anything gives the offline
 draft with the reason, and a provider's bill for a call that gave nothing is journaled. Every draft run is
@@ -15,7 +16,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from msgspec.structs import replace
 
@@ -25,8 +26,10 @@ from assist.drafting.model import build_messages, finish_model_draft, human_only
 from assist.drafting.offline import heading_words, offline_draft, own_words
 from assist.drafting.sources import crm_sources, number_sources, retrieval_query
 from assist.errors import LLMError
+from assist.routing import customer_text
 
 if TYPE_CHECKING:
+    from assist.embeddings import CachedEncoder
     from assist.journal import Journal
     from assist.knowledge.base import KnowledgeBase
     from assist.settings import ModelTier, Settings
@@ -42,10 +45,23 @@ class Drafter:
     relearned taxonomy applies to the next draft)."""
 
     def __init__(self, settings: Settings, kb: KnowledgeBase, journal: Journal, taxonomy: Callable[[], Taxonomy],
-                 model_key: Callable[[ModelTier], str | None], knowledge_ready: Callable[[], Awaitable[None]]
-                 ) -> None:
-        self.settings, self.kb, self.journal = settings, kb, journal
+                 model_key: Callable[[ModelTier], str | None], knowledge_ready: Callable[[], Awaitable[None]],
+                 encoder: CachedEncoder | None = None) -> None:
+        self.settings, self.kb, self.journal, self.encoder = settings, kb, journal, encoder
         self._taxonomy, self._model_key, self._knowledge_ready = taxonomy, model_key, knowledge_ready
+
+    async def _question_vector(self, ctx: TicketContext) -> Any:
+        """The ticket's sentence vector when the knowledge base has passage vectors from the same encoder
+        (the text routing encodes: a vector it made is read from the cache), else None: words only."""
+        encoder = self.encoder
+        if encoder is None or not await self.kb.has_vectors(encoder.id):
+            return None
+        text = f"{ctx.ticket.subject}\n{customer_text(ctx.ticket)}"[:2000]
+        try:
+            return (await asyncio.to_thread(encoder.encode, [text]))[0]
+        except Exception as exc:  # noqa: BLE001 - vectors are a plus: without them, BM25 alone
+            log.warning("Sentence encoder failed (%s): knowledge search on words only", type(exc).__name__)
+            return None
 
     def _crm_facts(self, ctx: TicketContext, r: Route) -> list[Source]:
         return crm_sources(ctx.ticket, ctx.customer, self._taxonomy().facts_for(r.intent))
@@ -59,8 +75,10 @@ class Drafter:
     async def sources(self, ctx: TicketContext, r: Route) -> list[Source]:
         await self._knowledge_ready()
         info = self._taxonomy().get(r.intent)
+        vector = await self._question_vector(ctx)
         found = await self.kb.search(retrieval_query(ctx.ticket, info.retrieval if info else ""),
-                                     k=self.settings.ai.top_k)
+                                     k=self.settings.ai.top_k, vector=vector,
+                                     encoder=self.encoder.id if self.encoder is not None else "")
         if not found:
             return found
         # The best article's other sections are candidates too: its "Replacement or refund" section may be the

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from assist.db import SqliteWorker
@@ -22,6 +23,7 @@ from assist.knowledge.ingest import (
     parse,
     store,
 )
+from assist.knowledge.vectors import BM25_POOL, CANDIDATES, PassageVectors, fuse
 
 if TYPE_CHECKING:
     import httpx
@@ -30,27 +32,38 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+EMBED_BATCH = 16  # passages per encoder call: ~1 s here, the longest a stop waits
+
 
 class KnowledgeBase:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.resolver: Resolver | None = None  # DNS for the crawler's address policy (tests put a stub here)
         self._index: KnowledgeIndex | None = None
+        self._vectors: PassageVectors | None = None
+        self._has_vectors: dict[str, bool] = {}
         self._db = SqliteWorker(path, init=self._open)
         self._upkeep: asyncio.Task[None] | None = None
         self._closed = False
 
     def _open(self, conn: sqlite3.Connection) -> None:
         self._index = KnowledgeIndex(conn)
+        self._vectors = PassageVectors(conn)
 
     def _idx(self, _conn: sqlite3.Connection) -> KnowledgeIndex:
         assert self._index is not None
         return self._index
 
-    async def search(self, text: str, k: int = 5) -> list[Source]:
+    async def search(self, text: str, k: int = 5, vector: Any = None, encoder: str = "") -> list[Source]:
+        """BM25's best ``k`` passages; with the question's sentence ``vector`` (from ``encoder``) and passage
+        vectors of that encoder, BM25 and the nearest passages fused (``assist.knowledge.vectors``)."""
         def run(c: sqlite3.Connection) -> tuple[list[Source], bool]:
             index = self._idx(c)
-            return index.search(text, k), index.needs_maintenance()
+            if vector is None or self._vectors is None:
+                return index.search(text, k), index.needs_maintenance()
+            near = self._vectors.nearest(encoder, vector, CANDIDATES)
+            pool = index.search(text, BM25_POOL if near else k)
+            return (fuse(pool, near, index.get, k) if near else pool[:k]), index.needs_maintenance()
 
         found, upkeep = await self._db.run(run)
         if upkeep:
@@ -80,6 +93,41 @@ class KnowledgeBase:
         """Load the index's in-memory figures now (300k passages: ~0.35 s on the worker), so the first
         search (the session's first draft) does not wait for them."""
         await self._db.run(lambda c: self._idx(c).figures())
+
+    async def vector_counts(self, encoder: str) -> tuple[int, int]:
+        """(passages with a current vector from ``encoder``, passages in all)."""
+        counts = await self._db.run(lambda c: self._vecs(c).counts(encoder))
+        self._has_vectors[encoder] = counts[0] > 0
+        return counts
+
+    async def has_vectors(self, encoder: str) -> bool:
+        """Are there passage vectors from ``encoder`` (counted once, then known)?"""
+        if encoder not in self._has_vectors:
+            await self.vector_counts(encoder)
+        return self._has_vectors[encoder]
+
+    def _vecs(self, _conn: sqlite3.Connection) -> PassageVectors:
+        assert self._vectors is not None
+        return self._vectors
+
+    async def embed_passages(self, encode: Callable[[list[str]], Any], encoder: str,
+                             progress: Callable[[int, int], None] = lambda _d, _t: None) -> int:
+        """Compute the missing passage vectors, a small batch at a time: the encoder runs on a worker thread
+        (never the event loop, never the index's worker, so searches go on), each batch is stored at once (a
+        stop loses one batch). Returns how many were computed."""
+        done, total = await self.vector_counts(encoder)
+        made = 0
+        while not self._closed:
+            todo = await self._db.run(lambda c: self._vecs(c).pending(encoder, EMBED_BATCH))
+            if not todo:
+                break
+            vectors = await asyncio.to_thread(encode, [text for _, _, text in todo])
+            rows = [(cid, digest, v) for (cid, digest, _), v in zip(todo, vectors, strict=True)]
+            await self._db.run(lambda c, rows=rows: self._vecs(c).store(encoder, rows))
+            made += len(rows)
+            self._has_vectors[encoder] = True
+            progress(min(done + made, total), total)
+        return made
 
     async def get(self, chunk_id: str) -> Source | None:
         return await self._db.run(lambda c: self._idx(c).get(chunk_id))

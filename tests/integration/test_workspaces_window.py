@@ -69,12 +69,12 @@ def test_settings_test_connection_reports_success_and_rejected_token(rt_env, ope
     assert dialog.workspace.test_result.text().startswith("✓ Connected to Request Tracker 5")
     dialog.workspace.hd_token.setText("1-1-wrong")
     dialog.workspace.test("helpdesk")
-    run_until(lambda: dialog.workspace.test_result.text().startswith(("✓", "✗")) and "wrong" not in dialog.workspace.test_result.text()
-              and dialog.workspace.test_result.text() != "Testing…", timeout=30)
+    result = dialog.workspace.test_result
+    run_until(lambda: result.text().startswith(("✓", "✗")) and "wrong" not in result.text()
+              and result.text() != "Testing…", timeout=30)
     assert dialog.workspace.test_result.text() == "✗ Request Tracker: token rejected — update it in Settings."
     dialog.workspace.hd_url.setText("http://127.0.0.1:9")
     dialog.workspace.test("helpdesk")
-    run_until(lambda: dialog.workspace.test_result.text().startswith("✗") and "refused" in dialog.workspace.test_result.text(),
-              timeout=30)
+    run_until(lambda: result.text().startswith("✗") and "refused" in result.text(), timeout=30)
     assert secrets.get("rt:helpdesk-token") is None  # testing saved nothing
     dialog.close()
