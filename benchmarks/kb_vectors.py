@@ -29,7 +29,8 @@ CACHE = Path.home() / ".cache" / "assist-bench" / "kb-vectors"
 
 
 def gold_id(gold: int) -> str:
-    return f"kb{gold - gold % PER_DOC}.md#{gold % PER_DOC}"
+    """The end of the passage's chunk id (ingested files are named by their path: ``file:/.../kb8.md#3``)."""
+    return f"/kb{gold - gold % PER_DOC}.md#{gold % PER_DOC}"
 
 
 def cached(encode, kind: str):  # type: ignore[no-untyped-def]
@@ -72,12 +73,12 @@ async def run(size: int) -> bool:
         assert idx is not None and vecs is not None
         for (gold, q), v in zip(qs, qv, strict=True):
             g = gold_id(gold)
-            hits["BM25"] += g in {s.id for s in await kb.search(q, 5)}
-            hits["vectors"] += g in {cid for cid, _ in vecs.nearest(encoder.id, v, 5)}
+            hits["BM25"] += any(s.id.endswith(g) for s in await kb.search(q, 5))
+            hits["vectors"] += any(cid.endswith(g) for cid, _ in vecs.nearest(encoder.id, v, 5))
             t = time.perf_counter()
             found = await kb.search(q, 5, vector=v, encoder=encoder.id)
             times.append(time.perf_counter() - t)
-            hits["hybrid"] += g in {s.id for s in found}
+            hits["hybrid"] += any(s.id.endswith(g) for s in found)
         kb.close()
     n = len(qs)
     recall = {k: v / n for k, v in hits.items()}
