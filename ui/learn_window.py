@@ -58,7 +58,7 @@ class LearnWindow(QDialog):
         self.setWindowTitle(f"Learn — {session.workspace}")
         self.resize(1100, 720)
         self.runner = runner
-        self.learning = Learning(session.paths, session.workspace, session.intents, session.bucket_namer())
+        self.learning = Learning(session.paths, session.workspace, session.intents, session.bucket_namer(), session.kb)
         tabs = QTabWidget()
         tabs.addTab(self._buckets_tab(), "Discover")
         tabs.addTab(self._intents_tab(), "Intents")

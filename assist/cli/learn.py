@@ -218,4 +218,20 @@ async def learn(paths: Paths, args: argparse.Namespace, secrets: SecretStore | N
 
     save(history, history_file(paths, name))  # labels as intent names, for the router and later runs
     print("\n".join(result.lines()))
+    await _answers_as_sources(paths, name, raw)
     return 0
+
+
+async def _answers_as_sources(paths: Paths, name: str, history: list) -> None:  # type: ignore[type-arg]
+    """The agents' replies to solved tickets become knowledge-base sources, other customers' details removed."""
+    from assist.knowledge.base import KnowledgeBase
+    from assist.learning.answers import PREFIX, answer_documents
+
+    answers = answer_documents(history)
+    kb = KnowledgeBase(paths.workspace_dir(name) / "kb.db")
+    try:
+        stored, removed = await kb.replace_answers(answers, PREFIX)
+    finally:
+        kb.close()
+    print(f"team answers: {len(answers):,} past replies are sources for drafts ({stored:,} new or changed, "
+          f"{removed:,} removed; names, addresses, ids, amounts and dates of those cases taken out)")

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from assist.db import SqliteWorker
 from assist.domain import Source
 from assist.errors import KnowledgeBaseError
+from assist.knowledge.chunking import ParsedDocument
 from assist.knowledge.index import KnowledgeIndex
 from assist.knowledge.ingest import (
     IngestProgress,
@@ -128,6 +129,23 @@ class KnowledgeBase:
             self._has_vectors[encoder] = True
             progress(min(done + made, total), total)
         return made
+
+    async def replace_answers(self, answers: dict[str, tuple[ParsedDocument, str]], prefix: str
+                              ) -> tuple[int, int]:
+        """The team's past answers (``assist.learning.answers``) as documents whose ids start with ``prefix``:
+        new or changed ones stored, ones no longer in the history removed. Returns (stored, removed)."""
+        def run(c: sqlite3.Connection) -> tuple[int, int]:
+            index = self._idx(c)
+            stored = sum(index.upsert(doc_id, doc, url="", kind="answer", content_hash=digest) != "unchanged"
+                         for doc_id, (doc, digest) in answers.items())
+            old = [r[0] for r in c.execute("SELECT id FROM documents WHERE substr(id, 1, ?) = ?",
+                                           (len(prefix), prefix)) if r[0] not in answers]
+            for doc_id in old:
+                index.remove(doc_id)
+            index.maintain()
+            return stored, len(old)
+
+        return await self._db.run(run)
 
     async def get(self, chunk_id: str) -> Source | None:
         return await self._db.run(lambda c: self._idx(c).get(chunk_id))

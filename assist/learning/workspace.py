@@ -16,6 +16,7 @@ from assist import embeddings
 from assist import taxonomy as taxonomies
 from assist.errors import AssistError
 from assist.helpdesk.base import Helpdesk
+from assist.knowledge.base import KnowledgeBase
 from assist.learning import bucket_report, discover
 from assist.learning.history import HISTORY_FILE, HistoryTicket, labelled
 from assist.learning.model import META_FILE, MODEL_FILE, IntentRouter
@@ -111,9 +112,11 @@ class Learning:
     Slow steps run in a thread; nothing here touches Qt."""
 
     def __init__(self, paths: Paths, name: str, router: IntentRouter,
-                 namer: Callable[[list[discover.Bucket]], Awaitable[list[discover.Bucket]]] | None = None) -> None:
-        """``namer``: names buckets with the fast model (masked), when the workspace has one."""
-        self.paths, self.name, self.router, self.namer = paths, name, router, namer
+                 namer: Callable[[list[discover.Bucket]], Awaitable[list[discover.Bucket]]] | None = None,
+                 kb: KnowledgeBase | None = None) -> None:
+        """``namer``: names buckets with the fast model (masked), when the workspace has one; ``kb``: the
+        workspace's knowledge base, where the team's past answers become sources on accepting."""
+        self.paths, self.name, self.router, self.namer, self.kb = paths, name, router, namer, kb
         self.history: list[HistoryTicket] = []
         self.raw_labels: dict[str, str] = {}
         self.buckets: list[discover.Bucket] = []
@@ -222,6 +225,10 @@ class Learning:
         save_taxonomy(self.paths, self.name, taxonomy)
         await asyncio.to_thread(hist.save, history, history_file(self.paths, self.name))
         self.router.reload(taxonomy)  # routes with the new intents and their model at once
+        if self.kb is not None:
+            from assist.learning.answers import PREFIX, answer_documents
+
+            await self.kb.replace_answers(await asyncio.to_thread(answer_documents, self.history), PREFIX)
         return result
 
     def set_precision(self, precision: float) -> None:
