@@ -289,7 +289,8 @@ def offline_draft(
     first = first_name(ticket.requester_name or (customer.name if customer else ""))
     greeting = phrase_text(settings, "greeting", first_name=first)
     closing = phrase_text(settings, "closing", agent=agent, first_name=first).strip()
-    grounded_kb = [s for s in kb if s.score >= settings.min_source_score]
+    asked = own_words(ticket)
+    grounded_kb = grounding(kb, asked, settings)
     candidates = [*crm, *grounded_kb]
     apology = phrase_text(settings, "apology") if route.sentiment < 0 else ""
     body: list[str] = []
@@ -304,7 +305,7 @@ def offline_draft(
     # a passage written for the agent (internal guidance) is never quoted to the customer, whatever it shares
     passages = [s for s in passages if guidance_passage([s], settings) is None]
     best = max((s.score for s in passages), default=0.0)
-    if best < 1.5 * settings.min_source_score:
+    if best < 1.5 * settings.min_source_score and not any(_heading_about(s.heading, asked) for s in passages):
         passages = []  # retrieval only brushed the question: better to ask than to quote a near miss
     # what the customer's records already say (the order's status, the CRM sentences above) counts as
     # covered: a KB sentence must add something about the question
@@ -314,7 +315,7 @@ def offline_draft(
     picked = pick_sentences(passages, terms,
                             context=frozenset(_key(w) for w in content_stems(status)),
                             said=frozenset(_key(w) for w in content_stems(" ".join(s.text for s in used))),
-                            done=already_done("\n".join(customer_messages(ticket, 8000))), own=own_words(ticket))
+                            done=already_done("\n".join(customer_messages(ticket, 8000))), own=asked)
     for source, lines in picked:
         used.append(source)
         body.append(" ".join(cite(line, len(used)) for line in lines))
@@ -346,6 +347,25 @@ def offline_draft(
         check=check_citations(text, citations, ignore=fixed), grounded=grounded, note=note,
         latency_ms=int((time.perf_counter() - started) * 1000),
     )
+
+
+def grounding(kb: Sequence[Source], asked: frozenset[str], settings: AISettings) -> list[Source]:
+    """The passages that ground a draft: those whose words score high enough, and the best one also when its
+    score is lower but its heading is about what was asked, half of its words or more being the customer's (a
+    small knowledge base scores low, its words being in several passages: "When refunds arrive" answers
+    "when will the money show up?" at 4.1 where the threshold is 5). Only the best: a lower passage sharing
+    one heading word ("Bounced invoices") is another topic."""
+    found = [s for s in kb if s.score >= settings.min_source_score]
+    passages = [s for s in kb if s.doc_id != "crm" and s.score > 0]
+    top = max(passages, key=lambda s: s.score, default=None)
+    if top is not None and top not in found and _heading_about(top.heading, asked):
+        found.append(top)
+    return found
+
+
+def _heading_about(heading: str, asked: frozenset[str]) -> bool:
+    words = heading_words(heading)
+    return bool(words) and 2 * len(words & asked) >= len(words)
 
 
 def guidance_passage(kb: list[Source], settings: AISettings,

@@ -23,7 +23,7 @@ from msgspec.structs import replace
 from assist import llm
 from assist.domain import Delta, Draft, Route, Source, TicketContext, Tier
 from assist.drafting.model import build_messages, finish_model_draft, human_only_draft
-from assist.drafting.offline import heading_words, offline_draft, own_words
+from assist.drafting.offline import grounding, heading_words, offline_draft, own_words
 from assist.drafting.sources import crm_sources, number_sources, retrieval_query
 from assist.errors import LLMError
 from assist.routing import customer_text
@@ -105,7 +105,8 @@ class Drafter:
             yield human_only_draft(r)
             return
         kb = await self.sources(ctx, r)
-        grounded = [s for s in kb if s.score >= ai.min_source_score]
+        asked = own_words(ctx.ticket)
+        grounded = grounding(kb, asked, ai)
         if r.tier is Tier.OFFLINE or not grounded:
             # No grounding means no model call: a clarifying question, never a guess.
             # CPU work over the thread's text: off the event loop (the UI thread)

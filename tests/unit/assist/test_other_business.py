@@ -1,0 +1,61 @@
+"""Drafts for another business (issue 26): Ledgerly, invoicing software for freelancers, with its own
+taxonomy, tickets and a knowledge base written partly as internal agent guidance (tests/fixtures/
+other_business). The offline tier is held to the same rubric as the demo's: facts that must appear, claims
+that must not, and no agent-facing instruction in what the customer would read."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+from assist.domain import AuthorRole, Draft, Message, Ticket, TicketContext, TicketId, TicketStatus
+from assist.paths import Paths
+from assist.secrets import SecretStore
+from assist.settings import Settings, WorkspaceSettings
+from assist.workspace import build_session
+
+FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "other_business"
+AGENT_FACING = re.compile(r"\[(?!\d+\])[A-Z][^\]]*\]|this article is for|admin panel|tell the customer", re.I)
+
+
+async def test_another_business_gets_grounded_drafts_and_never_its_agent_guidance(paths: Paths,
+                                                                                  secrets: SecretStore) -> None:
+    folder = paths.config_dir / "workspaces" / "ledgerly"
+    folder.mkdir(parents=True)
+    (folder / "taxonomy.toml").write_text((FIXTURE / "taxonomy.toml").read_text())
+    settings = Settings()
+    settings.workspaces["ledgerly"] = WorkspaceSettings()  # cases carry their tickets: no helpdesk is read
+    settings.active_workspace = "ledgerly"
+    settings.agent.display_name = "Robin"
+    session = build_session(paths, settings, secrets)
+    try:
+        await session.kb.ingest([str(FIXTURE / "kb")])  # its own articles (the demo's are never added)
+        await session.kb.maintained()
+        now = datetime.now(UTC)
+        answered, drafted = [], 0
+        for line in (FIXTURE / "suite.jsonl").read_text().splitlines():
+            case = json.loads(line)
+            expect = case["expect"]
+            ticket = Ticket(TicketId(case["id"]), case["subject"], TicketStatus.OPEN, case["customer_email"], "Pat",
+                            now, now, (Message("1", "Pat", AuthorRole.CUSTOMER, case["messages"][0]["body"], now),))
+            ctx = TicketContext(ticket, None, "")
+            route = await session.route_ticket(ctx)
+            assert route.human_only == expect["human"], case["id"]
+            final = [e async for e in session.draft(ctx, route, record=False)][-1]
+            assert isinstance(final, Draft)
+            text = final.text
+            assert not AGENT_FACING.search(text), (case["id"], text)  # guidance goes to the note, never here
+            assert not [f for f in expect["forbid"] if f.lower() in text.lower()], (case["id"], text)
+            assert "coffee" not in text.lower() and "KC-" not in text  # nothing of the demo shop
+            if expect["human"]:
+                continue
+            drafted += 1
+            if all(f.lower() in text.lower() for f in expect["facts"]):
+                answered.append(case["id"])
+        # measured 2026-12-08: 4 of 9 answer with the fact that decides it (pricing, refund window, refund
+        # timing, export); the others ask a clarifying question or show guidance to the agent, none is wrong
+        assert drafted == 9 and len(answered) >= 4, answered
+    finally:
+        await session.aclose()
