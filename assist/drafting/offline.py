@@ -62,6 +62,10 @@ def agent_facing(sentence: str) -> bool:
 # What a customer can be asked for, as internal guidance names it ("Get Full Name or Account ID", "Username,
 # Email Address, Order ID"): the clarifying question asks for what the guidance needs, not always an order number.
 _NEEDS = (("full name", r"full name|customer(?:'s)? name"), ("account ID", r"account id"),
+          ("account email address", r"account e-?mail(?: address)?|e-?mail(?: address)? (?:on|of) (?:the|their|your) "
+                                    r"account"),
+          ("the last 4 digits of the card on file", r"last (?:4|four) digits(?: of (?:the|their|your) card"
+                                                    r"(?: on file)?)?"),
           ("username", r"user ?name"), ("email address", r"e-?mail(?: address)?"),
           ("order ID", r"order (?:id|number)"), ("zip code", r"zip(?: code)?|post(?:al)? ?code"),
           ("phone number", r"phone(?: number)?"), ("shipping address", r"(?:shipping|mailing|street) address"),
@@ -71,12 +75,15 @@ _NEEDS = (("full name", r"full name|customer(?:'s)? name"), ("account ID", r"acc
 def needs_from(guidance: str) -> list[str]:
     """The details internal guidance says to collect from the customer, in the order it names them; two it
     offers as alternatives ("Full Name or Account ID") are asked for as one."""
-    found: list[tuple[int, int, str]] = []
+    matches: list[tuple[int, int, str]] = []
     for label, pattern in _NEEDS:
         m = re.search(rf"\b(?:{pattern})\b", guidance, re.IGNORECASE)
         if m is not None:
-            found.append((m.start(), m.end(), label))
-    found.sort()
+            matches.append((m.start(), m.end(), label))
+    found: list[tuple[int, int, str]] = []
+    for start, end, label in sorted(matches, key=lambda f: (f[0], -f[1])):
+        if not found or start >= found[-1][1]:  # "account email" is not also "email address"
+            found.append((start, end, label))
     out: list[str] = []
     for i, (start, _end, label) in enumerate(found):
         if i and re.fullmatch(r"\s*or\s*", guidance[found[i - 1][1]:start]):

@@ -54,8 +54,9 @@ async def test_another_business_gets_grounded_drafts_and_never_its_agent_guidanc
             drafted += 1
             if all(f.lower() in text.lower() for f in expect["facts"]):
                 answered.append(case["id"])
-        # measured 2026-12-08: 4 of 9 answer with the fact that decides it (pricing, refund window, refund
-        # timing, export); the others ask a clarifying question or show guidance to the agent, none is wrong
-        assert drafted == 9 and len(answered) >= 4, answered
+        # measured 2026-12-08: 5 of 9 answer with the fact that decides it (pricing, refund window, refund
+        # timing, export, and the 2FA lockout asks for what the guidance needs); the others ask a clarifying
+        # question or show guidance to the agent; none is wrong
+        assert drafted == 9 and len(answered) >= 5, answered
     finally:
         await session.aclose()
