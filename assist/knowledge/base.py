@@ -104,7 +104,7 @@ class KnowledgeBase:
     async def has_vectors(self, encoder: str) -> bool:
         """Are there passage vectors from ``encoder`` (counted once, then known)?"""
         if encoder not in self._has_vectors:
-            await self.vector_counts(encoder)
+            self._has_vectors[encoder] = await self._db.run(lambda c: self._vecs(c).has(encoder))
         return self._has_vectors[encoder]
 
     def _vecs(self, _conn: sqlite3.Connection) -> PassageVectors:

@@ -56,6 +56,11 @@ class PassageVectors:
                                    for cid, digest, v in rows])
         self._loaded = None
 
+    def has(self, encoder: str) -> bool:
+        """Are there vectors from ``encoder`` at all (the first row read, not a count of 100k passages)?"""
+        row = self.conn.execute("SELECT 1 FROM kb_vectors WHERE encoder = ? LIMIT 1", (encoder,)).fetchone()
+        return row is not None
+
     def counts(self, encoder: str) -> tuple[int, int]:
         """(passages with a current vector, passages in all)."""
         done = self.conn.execute(
