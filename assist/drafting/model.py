@@ -16,7 +16,7 @@ from assist.domain import (
     Ticket,
     Tier,
 )
-from assist.drafting.offline import guidance_passage
+from assist.drafting.offline import guidance_steps
 from assist.drafting.sources import check_citations, phrase_text
 from assist.settings import AISettings
 from assist.text import message_text
@@ -60,7 +60,7 @@ def build_messages(
     )
     lines = [f"[{c.number}] {c.source.label}"
              + (" (INTERNAL GUIDANCE: follow, never quote)" if c.source.doc_id != "crm"
-                and guidance_passage([c.source], settings) is not None else "") + f"\n{c.source.text}"
+                and guidance_steps(c.source) is not None else "") + f"\n{c.source.text}"
              for c in citations]
     thread = _thread_text(ticket)
     ctx = ""

@@ -310,7 +310,7 @@ def offline_draft(
     # answer while another of its sections ranked higher); the sentences that answer what was asked are picked
     passages = [s for s in grounded_kb if s.doc_id != "crm"]
     # a passage written for the agent (internal guidance) is never quoted to the customer, whatever it shares
-    passages = [s for s in passages if guidance_passage([s], settings) is None]
+    passages = [s for s in passages if guidance_steps(s) is None]
     best = max((s.score for s in passages), default=0.0)
     if best < 1.5 * settings.min_source_score and not any(_heading_about(s.heading, asked) for s in passages):
         passages = []  # retrieval only brushed the question: better to ask than to quote a near miss
@@ -329,7 +329,7 @@ def offline_draft(
     citations = number_sources(used)
     note = ""
     grounded = bool(picked)
-    guide = guidance_passage(kb, settings, _question_words(ticket)) if not grounded else None
+    guide = guidance_passage(kb, settings, _question_words(ticket), asked) if not grounded else None
     if guide is not None:
         # The best passage is guidance for the agent: it goes to the agent as how to handle the ticket, and
         # the customer is asked for the details it says are needed (never quoted to the customer).
@@ -375,20 +375,29 @@ def _heading_about(heading: str, asked: frozenset[str]) -> bool:
     return bool(words) and 2 * len(words & asked) >= len(words)
 
 
-def guidance_passage(kb: list[Source], settings: AISettings,
-              terms: dict[str, float] | None = None) -> tuple[Source, list[str], list[str]] | None:
-    """The top passage, when it is written for the agent: (it, its steps, what to ask the customer). A
-    passage a third or more of whose lines address the agent is internal guidance as a whole. With the
+def guidance_steps(source: Source) -> list[str] | None:
+    """A passage's steps when it is internal guidance as a whole (a third or more of its lines address the
+    agent), else None: a property of the text, whatever it scored."""
+    lines = [line.lstrip("-*> ").strip() for line in sentences(reflow(source.text))]
+    lines = [line for line in lines if len(line) > 3]
+    steps = [line for line in lines if agent_facing(line)]
+    return steps if lines and len(steps) * 3 >= len(lines) else None
+
+
+def guidance_passage(kb: list[Source], settings: AISettings, terms: dict[str, float] | None = None,
+                     asked: frozenset[str] | None = None) -> tuple[Source, list[str], list[str]] | None:
+    """The top passage, when it is written for the agent: (it, its steps, what to ask the customer). With the
     question's ``terms``, guidance is offered only when its heading is about the question (a BM25 score says
-    words are shared, not that the passage is about what was asked)."""
-    passages = [s for s in kb if s.doc_id != "crm" and s.score >= settings.min_source_score]
+    words are shared, not that the passage is about what was asked); with the customer's ``asked`` words,
+    the passages that ground a draft are the candidates (``grounding``), else those scoring high enough."""
+    grounded = grounding(kb, asked, settings) if asked is not None else [
+        s for s in kb if s.score >= settings.min_source_score]
+    passages = [s for s in grounded if s.doc_id != "crm"]
     if not passages:
         return None
     top = max(passages, key=lambda s: s.score)
-    lines = [line.lstrip("-*> ").strip() for line in sentences(reflow(top.text))]
-    lines = [line for line in lines if len(line) > 3]
-    steps = [line for line in lines if agent_facing(line)]
-    if not lines or len(steps) * 3 < len(lines):
+    steps = guidance_steps(top)
+    if steps is None:
         return None  # mostly written for customers: the usual drafting applies
     if terms is not None and not _words(top.label) & terms.keys():
         return None  # another topic that only shares words with the question
