@@ -29,6 +29,9 @@ class Changes:
         proposals: the cards are stale: ask for the ticket's proposals again.
         history: the ticket's audit trail grew.
         queue: the ticket's place in the queue changed.
+        sent: the editor's text went out ("sent" or "note_added", the draft pane's state): the editor empties.
+        settled: banners about the ticket no longer apply (it was escalated).
+        note: a line for the status bar.
     """
 
     thread: Ticket | None = None
@@ -37,6 +40,9 @@ class Changes:
     proposals: bool = False
     history: bool = False
     queue: bool = False
+    sent: str = ""
+    settled: bool = False
+    note: str = ""
 
 
 @dataclass(frozen=True)

@@ -287,14 +287,9 @@ class TicketController:
             if here:
                 if public:
                     self.last_draft = None
-                w.draft.load("")
-                w.draft.clear_assist()  # the sent draft's citations and checks leave with it
-                w.draft.show_route(self.route, self.session.ai_enabled)
                 self.revision += 1
                 self.dirty = False
-                w.draft.set_enabled(True)
-                w.draft.show_state("sent" if public else "note_added", when=f"{datetime.now():%H:%M}")
-            return Changes(thread=ticket, queue=True)
+            return Changes(thread=ticket, queue=True, sent="sent" if public else "note_added")
 
         def _failed(_exc: AssistError, here: bool) -> None:
             if here:
@@ -360,6 +355,17 @@ class TicketController:
             self.actions.propose()
         if here and changes.history:
             self.actions.refresh_history()
+        if here and changes.sent:
+            draft = self.w.draft
+            draft.load("")
+            draft.clear_assist()  # the sent draft's citations and checks leave with it
+            draft.show_route(self.route, self.session.ai_enabled)
+            draft.set_enabled(True)
+            draft.show_state(changes.sent, when=f"{datetime.now():%H:%M}")
+        if changes.settled:
+            self.w.banner.clear_for(ticket_id)
+        if changes.note:
+            self.w.statusBar().showMessage(changes.note, 6000)
         if changes.queue:
             self.w.refresh_queue()
 

@@ -60,9 +60,8 @@ class TicketEscalation:
 
         def _done(_esc: object, _here: bool) -> Changes:
             self.escalated.add(ticket_id)  # suggested no more in this window
-            w.banner.clear_for(ticket_id)
-            w.statusBar().showMessage(f"#{ticket_id} escalated: {REASONS[reason]}", 6000)
-            return Changes(reopen=write_back)  # the tag and the transcript note are on the ticket now
+            # with a write-back, the tag and the transcript note are on the ticket now: it opens again
+            return Changes(reopen=write_back, settled=True, note=f"#{ticket_id} escalated: {REASONS[reason]}")
 
         t.ops.run(TicketOp(ticket_id, "escalate", "escalate",
                            lambda: session.escalate(ctx, route, text, state, reason, note, write_back=write_back),
