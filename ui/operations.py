@@ -1,4 +1,5 @@
-"""Operations bound to the ticket they were started for (Anki's ``CollectionOp`` pattern).
+"""Operations bound to the ticket they were started for (Anki's ``CollectionOp`` pattern), and reads for one
+ticket (``OpRunner.read``): the one way the open ticket's work runs.
 
 A send, note, escalation, approval or dismissal is created with its ticket id and the exact input it
 acts on (the draft text at the moment of the click, the proposal id). Its success and failure handlers
@@ -95,6 +96,22 @@ class OpRunner:
             self._banner.show_message(f"Couldn't {op.what} #{op.ticket_id}: {exc}", retry=lambda: self.run(op))
 
         self._runner.run(f"{op.name}:{op.ticket_id}", op.start(), on_ok=ok, on_error=failed)
+
+    def read(self, ticket_id: TicketId, name: str, start: Callable[[], Coroutine[Any, Any, Any]],
+             shown: Callable[[Any], None]) -> None:
+        """A read for one ticket (its route, proposals, history): the next read of the same name supersedes
+        it; its result is shown only while the agent is still on that ticket; a failure's banner names the
+        ticket and its Retry reads that ticket again."""
+        def ok(result: Any) -> None:
+            if self._current() == ticket_id:
+                shown(result)
+
+        def failed(exc: AssistError) -> None:
+            if self._current() == ticket_id:
+                again = lambda: self.read(ticket_id, name, start, shown)  # noqa: E731
+                self._banner.show_message(f"#{ticket_id}: {exc}", retry=again, ticket=ticket_id)
+
+        self._runner.run(name, start(), on_ok=ok, on_error=failed)
 
     def running(self, name: str, ticket_id: TicketId) -> bool:
         return bool(self._runner.running(f"{name}:{ticket_id}"))

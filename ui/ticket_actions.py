@@ -29,8 +29,6 @@ class TicketActions:
 
         def _show(proposals: list[ActionProposal]) -> None:
             actions = t.session.actions
-            if t.loaded != ticket_id:
-                return
             if actions is None:
                 w.actions_pane.show_no_catalog()
                 return
@@ -44,7 +42,8 @@ class TicketActions:
             self.count()
             self.refresh_history()
 
-        t.runner.run("actions", t.session.propose_actions(ctx, route), on_ok=_show)
+        session = t.session
+        t.ops.read(ticket_id, "actions", lambda: session.propose_actions(ctx, route), _show)
 
     def count(self) -> None:
         """The Actions tab's count: the cards that wait for the agent."""
@@ -102,7 +101,7 @@ class TicketActions:
             return
 
         def _show(events: list[Any]) -> None:
-            if t.loaded == ticket_id:
-                t.w.history.setHtml(history_html(t.session.history_lines(events)))
+            t.w.history.setHtml(history_html(t.session.history_lines(events)))
 
-        t.runner.run("history", t.session.history(ticket_id), on_ok=_show)
+        session = t.session
+        t.ops.read(ticket_id, "history", lambda: session.history(ticket_id), _show)

@@ -173,8 +173,9 @@ class TicketController:
         ctx = self.ctx
         if ctx is None:
             return
-        self.runner.run("route", self.session.route_ticket(ctx),
-                        on_ok=lambda r: self._on_routed(ctx.ticket.id, r, auto=auto))
+        session = self.session
+        self.ops.read(ctx.ticket.id, "route", lambda: session.route_ticket(ctx),
+                      lambda r: self._on_routed(ctx.ticket.id, r, auto=auto))
 
     def render_ticket(self, ticket: Ticket, shown: int = MAX_THREAD_MESSAGES) -> None:
         """Render off the UI thread, then show it if the agent is still on that ticket."""
