@@ -3,6 +3,7 @@ connectors a workspace's settings describe), and "Test connection" for Settings.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -183,7 +184,13 @@ async def embed_knowledge(session: Session, progress: Callable[[int, int], None]
     if encoder is None:
         return 0
     await session.knowledge_ready()
-    return await session.kb.embed_passages(encoder.passages, encoder.id, progress)
+    try:
+        return await session.kb.embed_passages(encoder.passages, encoder.id, progress)
+    except (AssistError, asyncio.CancelledError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - vectors are a plus: a failing encoder leaves search on words
+        log.warning("Passage vectors stopped (%s): knowledge search stays on words", type(exc).__name__)
+        return 0
 
 
 def isolated_session(live: Session, settings: Settings) -> Session:

@@ -74,7 +74,11 @@ async def _kb(paths: Paths, args: argparse.Namespace) -> int:
             return 1 if report.failed else 0
         vector = None
         if session.encoder is not None and await session.kb.has_vectors(session.encoder.id):
-            vector = session.encoder.encode([args.query])[0]
+            try:
+                vector = session.encoder.encode([args.query])[0]
+            except Exception as exc:  # noqa: BLE001 - the words still answer
+                print(f"note: sentence vectors unavailable ({type(exc).__name__}): ranked by words only",
+                      file=sys.stderr)
         hits = await session.kb.search(args.query, args.k, vector=vector,
                                        encoder=session.encoder.id if session.encoder is not None else "")
         if not hits:

@@ -101,3 +101,23 @@ async def test_drafting_searches_with_the_tickets_vector_once_passages_have_vect
     after = await drafter.sources(TicketContext(ticket, None, ""), route)
     assert after[0].heading == "Getting your money back"
     journal.close()
+
+
+async def test_a_failing_encoder_leaves_knowledge_search_on_words(make_session, caplog) -> None:  # type: ignore[no-untyped-def]
+    from assist.workspace import embed_knowledge
+
+    session = make_session()
+
+    class Broken:
+        id = "broken/encoder"
+
+        def passages(self, texts):  # type: ignore[no-untyped-def]
+            raise RuntimeError("engine crashed")
+
+        def encode(self, texts):  # type: ignore[no-untyped-def]
+            raise RuntimeError("engine crashed")
+
+    session.encoder = Broken()  # type: ignore[assignment]
+    assert await embed_knowledge(session) == 0
+    assert "Passage vectors stopped (RuntimeError)" in caplog.text
+    assert await session.kb.search("refund", 3)  # words still answer
