@@ -69,8 +69,9 @@ async def _kb(paths: Paths, args: argparse.Namespace) -> int:
                 from assist.workspace import embed_knowledge
 
                 made = await embed_knowledge(session, _vector_progress)
-                print(f"Sentence vectors: {made:,} passages embedded ({session.encoder.id}; on this machine)"
-                      if made else "Sentence vectors: every passage has one")
+                done, total = await session.kb.vector_counts(session.encoder.id)
+                print(f"Sentence vectors: {done:,} of {total:,} passages have one ({made:,} computed now, "
+                      f"{session.encoder.id})")
             return 1 if report.failed else 0
         vector = None
         if session.encoder is not None and await session.kb.has_vectors(session.encoder.id):
