@@ -83,7 +83,7 @@ class KnowledgeDialog(QDialog):
     def search(self) -> None:
         text = self.query.text().strip()
         if text:
-            self.runner.run("kb-search", self.session.kb.search(text, 8), on_ok=self._show_results)
+            self.runner.run("kb-search", self.session.drafter.search(text, 8), on_ok=self._show_results)
 
     def _show_results(self, hits: list[Source]) -> None:
         if not hits:
@@ -136,6 +136,17 @@ class KnowledgeDialog(QDialog):
         lines += [f"Failed: {name}: {why}" for name, why in report.failed[:5]]
         lines += [f"Skipped: {name}: {why}" for name, why in report.skipped[:5]]
         self.status.setText("\n".join(lines))
+        session = self.session
+        if session.encoder is not None:  # new passages get sentence vectors too, in the background, once the
+            self.runner.run("kb-vectors", self._keep_vectors(session))  # knowledge base has any
+
+    @staticmethod
+    async def _keep_vectors(session: Session) -> int:
+        from assist.workspace import embed_knowledge
+
+        if session.encoder is None or not await session.kb.has_vectors(session.encoder.id):
+            return 0
+        return await embed_knowledge(session)
 
     def _on_failed(self, exc: AssistError) -> None:
         self._finish()

@@ -50,6 +50,17 @@ class Drafter:
         self.settings, self.kb, self.journal, self.encoder = settings, kb, journal, encoder
         self._taxonomy, self._model_key, self._knowledge_ready = taxonomy, model_key, knowledge_ready
 
+    async def search(self, text: str, k: int = 8) -> list[Source]:
+        """The knowledge base searched for ``text`` as drafting searches it (words and, once passages have
+        vectors, sentence vectors fused): what the Knowledge window shows."""
+        encoder, vector = self.encoder, None
+        if encoder is not None and await self.kb.has_vectors(encoder.id):
+            try:
+                vector = (await asyncio.to_thread(encoder.encode, [text]))[0]
+            except Exception as exc:  # noqa: BLE001 - the words still answer
+                log.warning("Sentence encoder failed (%s): knowledge search on words only", type(exc).__name__)
+        return await self.kb.search(text, k, vector=vector, encoder=encoder.id if encoder is not None else "")
+
     async def _question_vector(self, ctx: TicketContext) -> Any:
         """The ticket's sentence vector when the knowledge base has passage vectors from the same encoder
         (the text routing encodes: a vector it made is read from the cache), else None: words only."""

@@ -100,6 +100,8 @@ async def test_drafting_searches_with_the_tickets_vector_once_passages_have_vect
     await base.embed_passages(encoder.passages, encoder.id)
     after = await drafter.sources(TicketContext(ticket, None, ""), route)
     assert after[0].heading == "Getting your money back"
+    # the Knowledge window searches as drafting does
+    assert (await drafter.search("how long until i see the refund", 3))[0].heading == "Getting your money back"
     journal.close()
 
 
