@@ -73,22 +73,15 @@ async def _kb(paths: Paths, args: argparse.Namespace) -> int:
                 print(f"Sentence vectors: {done:,} of {total:,} passages have one ({made:,} computed now, "
                       f"{session.encoder.id})")
             return 1 if report.failed else 0
-        vector = None
-        if session.encoder is not None and await session.kb.has_vectors(session.encoder.id):
-            try:
-                vector = session.encoder.encode([args.query])[0]
-            except Exception as exc:  # noqa: BLE001 - the words still answer
-                print(f"note: sentence vectors unavailable ({type(exc).__name__}): ranked by words only",
-                      file=sys.stderr)
-        hits = await session.kb.search(args.query, args.k, vector=vector,
-                                       encoder=session.encoder.id if session.encoder is not None else "")
+        hits = await session.drafter.search(args.query, args.k)  # as drafting and the Knowledge window search
+        fused = session.encoder is not None and await session.kb.has_vectors(session.encoder.id)
         if not hits:
             print("No passage matches.")
             return 1
         for n, h in enumerate(hits, start=1):
             text = " ".join(h.text.split())
             print(f"{n}. {h.label}  (score {h.score:.1f}, {h.doc_id})\n   {text[:240]}")
-        if vector is not None:
+        if fused:
             print("(ranked by words and sentence vectors together; the score is the words' BM25)")
         return 0
     except AssistError as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -20,6 +21,7 @@ from assist.paths import Paths
 from assist.text import plural
 
 if TYPE_CHECKING:
+    from assist.learning.history import HistoryTicket
     from assist.secrets import SecretStore
     from assist.settings import Settings
 
@@ -222,7 +224,7 @@ async def learn(paths: Paths, args: argparse.Namespace, secrets: SecretStore | N
     return 0
 
 
-async def _answers_as_sources(paths: Paths, name: str, history: list) -> None:  # type: ignore[type-arg]
+async def _answers_as_sources(paths: Paths, name: str, history: Sequence[HistoryTicket]) -> None:
     """The agents' replies to solved tickets become knowledge-base sources, other customers' details removed."""
     from assist.knowledge.base import KnowledgeBase
     from assist.learning.answers import PREFIX, answer_documents

@@ -52,22 +52,19 @@ class Drafter:
 
     async def search(self, text: str, k: int = 8) -> list[Source]:
         """The knowledge base searched for ``text`` as drafting searches it (words and, once passages have
-        vectors, sentence vectors fused): what the Knowledge window shows."""
-        encoder, vector = self.encoder, None
-        if encoder is not None and await self.kb.has_vectors(encoder.id):
-            try:
-                vector = (await asyncio.to_thread(encoder.encode, [text]))[0]
-            except Exception as exc:  # noqa: BLE001 - the words still answer
-                log.warning("Sentence encoder failed (%s): knowledge search on words only", type(exc).__name__)
-        return await self.kb.search(text, k, vector=vector, encoder=encoder.id if encoder is not None else "")
+        vectors, sentence vectors fused): what the Knowledge window and ``assist kb search`` show."""
+        return await self.kb.search(text, k, vector=await self._vector(text), encoder=self._encoder_id)
 
-    async def _question_vector(self, ctx: TicketContext) -> Any:
-        """The ticket's sentence vector when the knowledge base has passage vectors from the same encoder
-        (the text routing encodes: a vector it made is read from the cache), else None: words only."""
+    @property
+    def _encoder_id(self) -> str:
+        return self.encoder.id if self.encoder is not None else ""
+
+    async def _vector(self, text: str) -> Any:
+        """``text``'s sentence vector when the knowledge base has passage vectors from the same encoder (on a
+        worker thread; a text routing encoded is read from the cache), else None: words only."""
         encoder = self.encoder
         if encoder is None or not await self.kb.has_vectors(encoder.id):
             return None
-        text = f"{ctx.ticket.subject}\n{customer_text(ctx.ticket)}"[:2000]
         try:
             return (await asyncio.to_thread(encoder.encode, [text]))[0]
         except Exception as exc:  # noqa: BLE001 - vectors are a plus: without them, BM25 alone
@@ -86,10 +83,9 @@ class Drafter:
     async def sources(self, ctx: TicketContext, r: Route) -> list[Source]:
         await self._knowledge_ready()
         info = self._taxonomy().get(r.intent)
-        vector = await self._question_vector(ctx)
+        vector = await self._vector(f"{ctx.ticket.subject}\n{customer_text(ctx.ticket)}"[:2000])  # as routing
         found = await self.kb.search(retrieval_query(ctx.ticket, info.retrieval if info else ""),
-                                     k=self.settings.ai.top_k, vector=vector,
-                                     encoder=self.encoder.id if self.encoder is not None else "")
+                                     k=self.settings.ai.top_k, vector=vector, encoder=self._encoder_id)
         if not found:
             return found
         # The best article's other sections are candidates too: its "Replacement or refund" section may be the

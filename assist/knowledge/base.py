@@ -117,13 +117,14 @@ class KnowledgeBase:
         (never the event loop, never the index's worker, so searches go on), each batch is stored at once (a
         stop loses one batch). Returns how many were computed."""
         done, total = await self.vector_counts(encoder)
-        made = 0
+        made, after = 0, 0
         while not self._closed:
-            todo = await self._db.run(lambda c: self._vecs(c).pending(encoder, EMBED_BATCH))
+            todo = await self._db.run(lambda c, after=after: self._vecs(c).pending(encoder, EMBED_BATCH, after))
             if not todo:
                 break
-            vectors = await asyncio.to_thread(encode, [text for _, _, text in todo])
-            rows = [(cid, digest, v) for (cid, digest, _), v in zip(todo, vectors, strict=True)]
+            after = todo[-1][0]
+            vectors = await asyncio.to_thread(encode, [text for *_, text in todo])
+            rows = [(cid, digest, v) for (_, cid, digest, _), v in zip(todo, vectors, strict=True)]
             await self._db.run(lambda c, rows=rows: self._vecs(c).store(encoder, rows))
             made += len(rows)
             self._has_vectors[encoder] = True

@@ -39,13 +39,16 @@ class PassageVectors:
         conn.execute(SCHEMA)
         self._loaded: tuple[str, list[str], Any] | None = None  # (encoder, chunk ids, float16 matrix)
 
-    def pending(self, encoder: str, limit: int) -> list[tuple[str, str, str]]:
-        """Up to ``limit`` live passages without a current vector from ``encoder``: (chunk id, digest, text)."""
+    def pending(self, encoder: str, limit: int, after: int = 0) -> list[tuple[int, str, str, str]]:
+        """Up to ``limit`` live passages after rowid ``after`` without a current vector from ``encoder``:
+        (rowid, chunk id, digest, text). The caller passes the last rowid back, so a pass over a knowledge base
+        reads each passage once (restarting from the first would rescan every embedded one per batch)."""
         rows = self.conn.execute(
-            "SELECT c.id, d.content_hash, c.title, c.heading, c.text FROM chunks c JOIN documents d ON d.id = c.doc_id "
-            "LEFT JOIN kb_vectors v ON v.chunk_id = c.id AND v.encoder = ? AND v.digest = d.content_hash "
-            "WHERE v.chunk_id IS NULL LIMIT ?", (encoder, limit)).fetchall()
-        return [(r[0], r[1] or "", passage_text(r[2] or "", r[3] or "", r[4] or "")) for r in rows]
+            "SELECT c.rowid, c.id, d.content_hash, c.title, c.heading, c.text FROM chunks c JOIN documents d "
+            "ON d.id = c.doc_id LEFT JOIN kb_vectors v ON v.chunk_id = c.id AND v.encoder = ? AND "
+            "v.digest = d.content_hash WHERE v.chunk_id IS NULL AND c.rowid > ? ORDER BY c.rowid LIMIT ?",
+            (encoder, after, limit)).fetchall()
+        return [(int(r[0]), r[1], r[2] or "", passage_text(r[3] or "", r[4] or "", r[5] or "")) for r in rows]
 
     def store(self, encoder: str, rows: Sequence[tuple[str, str, Any]]) -> None:
         import numpy as np
