@@ -258,7 +258,7 @@ def _folds(n_min: int, folds: int) -> int:
 
 
 def train(examples: Sequence[tuple[str, str]], *, folds: int = 5, precision: float = DEFAULT_PRECISION,
-          embed: Embed | None = None, embedding: str = "",
+          embed: Embed | None = None, embedding: str = "", unlabelled: Sequence[str] = (),
           progress: Callable[[str], None] = lambda _m: None) -> TrainResult:
     """Cross-validate the candidates, keep the better one (macro-F1), fit it on everything.
 
@@ -266,6 +266,8 @@ def train(examples: Sequence[tuple[str, str]], *, folds: int = 5, precision: flo
         examples: (text, intent) pairs: the labelled history and the taxonomy's examples together.
         embed: the workspace's sentence encoder (``assist.embeddings``), or None for words only.
         embedding: the encoder's id, kept with the model so routing uses the same one.
+        unlabelled: the history's tickets nobody labelled; with few labels per intent the model labels them
+            itself and learns from them too when that is better out of fold (``_self_train``).
     """
     import numpy as np
     from sklearn.metrics import accuracy_score, f1_score
@@ -339,24 +341,35 @@ def train(examples: Sequence[tuple[str, str]], *, folds: int = 5, precision: flo
     kind = words_name + (" + sentence vectors" if use_emb else "")
     progress(f"fitting {kind} on all {len(texts):,} tickets")
     started = time.perf_counter()
-    word, char = vectorizers()
-    with ThreadPoolExecutor(WORKERS) as pool:
-        eclf = pool.submit(_emb_lr().fit, emb, truth_idx) if use_emb else None
-        clf = candidates[words_name]().fit(_text_matrix(word, char, texts, fit=True), truth_idx)
-        coef, intercept = _full(clf, len(labels))
-        if eclf is not None:
-            ecoef, eintercept = _full(eclf.result(), len(labels))
-            coef = np.hstack([coef, fusion * ecoef])
-            intercept = intercept + fusion * eintercept
+    make = candidates[words_name]
+    final = _Pair.fit(make, texts, truth_idx, emb if use_emb else None, fusion, len(labels), parallel=True)
+    fit_seconds = time.perf_counter() - started
+    pool = _pool(unlabelled, texts, truth)
+    if pool:
+        learned = _self_train(pool, texts, truth_idx, emb if use_emb else None, split, make, final, temperature,
+                              len(labels), embed, kept.name, progress)
+        if learned is not None and (learned.score.macro_f1, learned.score.accuracy) > (kept.macro_f1,
+                                                                                        kept.accuracy):
+            scores.append(learned.score)
+            kept, final, temperature = learned.score, learned.pair, learned.temperature
+            probs = _softmax(learned.oof, temperature)
+            curve = Curve.from_predictions(probs.max(axis=1), probs.argmax(axis=1) == truth_idx)
+            kind += f" + {learned.added:,} unlabelled tickets it labelled itself"
+            fit_seconds += learned.fit_seconds
+            cv_seconds += learned.cv_seconds
+        elif learned is not None:
+            scores.append(learned.score)
+    word, char = final.word, final.char
+    coef, intercept = final.coefficients()
     meta = {"kind": kind, "tickets": len(texts), "folds": k, "accuracy": round(kept.accuracy, 4),
             "macro_f1": round(kept.macro_f1, 4), "trained_at": time.time(),
-            "embedding": embedding if use_emb else ""}
+            "embedding": embedding if final.vectors is not None else ""}
     model = LinearModel.build(
         {str(t): int(i) for t, i in word.vocabulary_.items()},
         {str(t): int(i) + len(word.vocabulary_) for t, i in char.vocabulary_.items()},
         np.concatenate([word.idf_, char.idf_]).astype(np.float32), coef, intercept, labels, temperature, curve, meta)
     return TrainResult(model, kept.name, tuple(scores), curve, precision, len(texts), len(labels),
-                       time.perf_counter() - started, cv_seconds, dropped)
+                       fit_seconds, cv_seconds, dropped)
 
 
 EMB_NAME = "sentence vectors + logistic regression"
@@ -380,3 +393,160 @@ def _full(clf: Any, n_labels: int) -> tuple[Any, Any]:
     bias = np.full(n_labels, -1e3, dtype=np.float32)
     full[clf.classes_], bias[clf.classes_] = coef, intercept
     return full, bias
+
+
+# -- learning from the unlabelled history (self-training) ------------------------------------------
+# With ten labelled tickets an intent, the model labels the history nobody labelled and learns from the
+# share it is surest of (BANKING77, 10 per intent, the rest of its training split as the unlabelled history,
+# words + vectors: 0.836 -> 0.852 on the test split). Kept only when it is better out of fold: each fold's
+# model labels the history without having seen the fold's held-out tickets, so the figures stay honest.
+
+SELF_SHARE = 0.8  # of the tickets the model gives each intent, the most confident share is learnt from
+SELF_MAX_PER_INTENT = 50  # with more labelled tickets than this an intent (median), labels are enough
+SELF_POOL = 20_000  # unlabelled tickets read at most (a deterministic sample beyond)
+SELF_NAME = " + the unlabelled history it labelled itself"
+
+
+@dataclass(slots=True)
+class _Pair:
+    """A fitted words model and, optionally, a sentence-vector model whose scores join at ``fusion``."""
+
+    word: Any
+    char: Any
+    clf: Any
+    vectors: Any | None
+    fusion: float
+    n_labels: int
+
+    @classmethod
+    def fit(cls, make: Callable[[], Any], texts: Sequence[str], y: Any, emb: Any | None, fusion: float,
+            n_labels: int, *, parallel: bool = False) -> _Pair:
+        word, char = vectorizers()
+        if parallel and emb is not None:  # liblinear, lbfgs and BLAS release the GIL: both cores work
+            with ThreadPoolExecutor(WORKERS) as pool:
+                vec = pool.submit(_emb_lr().fit, emb, y)
+                clf = make().fit(_text_matrix(word, char, texts, fit=True), y)
+                return cls(word, char, clf, vec.result(), fusion, n_labels)
+        clf = make().fit(_text_matrix(word, char, texts, fit=True), y)
+        return cls(word, char, clf, None if emb is None else _emb_lr().fit(emb, y), fusion, n_labels)
+
+    def scores(self, texts: Sequence[str], emb: Any | None) -> tuple[Any, Any | None]:
+        """(words' scores, vectors' scores or None), one column per label (-1e3 for a label never seen)."""
+        import numpy as np
+
+        def wide(clf: Any, x: Any) -> Any:
+            out = np.full((x.shape[0], self.n_labels), -1e3)
+            out[:, clf.classes_] = _scores(clf, x)
+            return out
+
+        words = wide(self.clf, _text_matrix(self.word, self.char, texts))
+        return words, (None if self.vectors is None or emb is None else wide(self.vectors, emb))
+
+    def fused(self, texts: Sequence[str], emb: Any | None) -> Any:
+        words, vec = self.scores(texts, emb)
+        return words if vec is None else words + self.fusion * vec
+
+    def coefficients(self) -> tuple[Any, Any]:
+        import numpy as np
+
+        coef, intercept = _full(self.clf, self.n_labels)
+        if self.vectors is not None:
+            ecoef, eintercept = _full(self.vectors, self.n_labels)
+            coef, intercept = np.hstack([coef, self.fusion * ecoef]), intercept + self.fusion * eintercept
+        return coef, intercept
+
+
+@dataclass(frozen=True, slots=True)
+class _SelfTrained:
+    score: Score
+    pair: _Pair
+    oof: Any
+    temperature: float
+    added: int
+    fit_seconds: float
+    cv_seconds: float
+
+
+def _pool(unlabelled: Sequence[str], texts: Sequence[str], truth: Sequence[str]) -> list[str]:
+    """The unlabelled tickets worth learning from: some, not labelled already, and only when labels are few."""
+    import random
+
+    per_intent = sorted(Counter(truth).values())
+    if not unlabelled or per_intent[len(per_intent) // 2] > SELF_MAX_PER_INTENT:
+        return []
+    seen = {" ".join(t.split()) for t in texts}
+    pool = list(dict.fromkeys(t for t in unlabelled if t.strip() and " ".join(t.split()) not in seen))
+    if len(pool) > SELF_POOL:
+        pool = random.Random(0).sample(pool, SELF_POOL)
+    return pool if len(pool) >= len(per_intent) else []
+
+
+def _pseudo(scores: Any, temperature: float) -> tuple[Any, Any]:
+    """(rows, labels): for each intent, the most confident SELF_SHARE of the tickets the model gives it."""
+    import numpy as np
+
+    probs = _softmax(scores, temperature)
+    pred, conf = probs.argmax(axis=1), probs.max(axis=1)
+    rows = []
+    for c in np.unique(pred):
+        mine = np.flatnonzero(pred == c)
+        rows.append(mine[np.argsort(-conf[mine], kind="stable")][:math.ceil(SELF_SHARE * len(mine))])
+    keep = np.sort(np.concatenate(rows)) if rows else np.zeros(0, dtype=int)
+    return keep, pred[keep]
+
+
+def _self_train(pool: list[str], texts: list[str], truth_idx: Any, emb: Any | None, split: list[Any],
+                make: Callable[[], Any], labelled_model: _Pair, temperature: float, n_labels: int,
+                embed: Embed | None, name: str, progress: Callable[[str], None]) -> _SelfTrained | None:
+    import numpy as np
+    from sklearn.metrics import f1_score
+
+    pool_emb = None
+    if emb is not None and embed is not None:
+        progress(f"sentence vectors for {len(pool):,} unlabelled tickets")
+        try:
+            pool_emb = np.asarray(embed(pool), dtype=np.float32)
+        except Exception as exc:  # noqa: BLE001 - as for the labelled tickets: words only then
+            log.warning("Sentence vectors unavailable for the unlabelled history (%s)", exc)
+            return None
+
+    def learner(n: int) -> Callable[[], Any]:  # big sets: the SVM, as _candidates would choose
+        return make if n * n_labels <= LR_BUDGET else _svm
+
+    def grown(model: _Pair, rows: Any, y: Any) -> tuple[_Pair, int]:
+        """``model`` refitted on its tickets and the pool's it labels itself; how many it labelled."""
+        chosen, their = _pseudo(model.fused(pool, pool_emb), temperature)
+        x_texts = [texts[i] for i in rows] + [pool[i] for i in chosen]
+        x_emb = None if emb is None or pool_emb is None else np.vstack([emb[rows], pool_emb[chosen]])
+        return _Pair.fit(learner(len(x_texts)), x_texts, np.concatenate([y, their]), x_emb,
+                         model.fusion, n_labels, parallel=model is labelled_model), len(chosen)
+
+    def fold(tr: Any, te: Any) -> tuple[Any, Any, Any | None]:
+        first = _Pair.fit(make, [texts[i] for i in tr], truth_idx[tr], None if emb is None else emb[tr],
+                          labelled_model.fusion, n_labels)
+        words, vec = grown(first, tr, truth_idx[tr])[0].scores([texts[i] for i in te],
+                                                                  None if emb is None else emb[te])
+        return te, words, vec
+
+    progress(f"learning from {len(pool):,} unlabelled tickets ({len(split)} folds)")
+    started = time.perf_counter()
+    oof_words = np.full((len(texts), n_labels), -1e3)
+    oof_vec = np.full((len(texts), n_labels), -1e3) if emb is not None and pool_emb is not None else None
+    with ThreadPoolExecutor(WORKERS) as workers:
+        for te, words, vec in workers.map(lambda f: fold(*f), split):
+            oof_words[te] = words
+            if oof_vec is not None and vec is not None:
+                oof_vec[te] = vec
+    fusion = 0.0 if oof_vec is None else max(
+        FUSION_GRID, key=lambda a: _quality(oof_words + a * oof_vec, truth_idx))
+    oof = oof_words if oof_vec is None else oof_words + fusion * oof_vec
+    cv_seconds = time.perf_counter() - started
+    top = oof.argmax(axis=1)
+    score = Score(name + SELF_NAME, float((top == truth_idx).mean()),
+                  float(f1_score(truth_idx, top, average="macro", zero_division=0)), cv_seconds)
+    started = time.perf_counter()
+    progress(f"fitting on the labelled tickets and {len(pool):,} unlabelled ones")
+    final, added = grown(labelled_model, np.arange(len(texts)), truth_idx)
+    final.fusion = fusion
+    return _SelfTrained(score, final, oof, fit_temperature(oof, truth_idx), added,
+                        time.perf_counter() - started, cv_seconds)

@@ -76,17 +76,20 @@ def add_labelled_intents(base: Taxonomy, history: Sequence[HistoryTicket], raw_l
 
 def train_and_save(paths: Paths, name: str, history: Sequence[HistoryTicket],
                    progress: Callable[[str], None] = lambda _m: None, precision: float = 0.95,
-                   taxonomy: Taxonomy | None = None, embed: Callable[[Sequence[str]], Any] | None = None
-                   ) -> TrainResult:
+                   taxonomy: Taxonomy | None = None, embed: Callable[[Sequence[str]], Any] | None = None,
+                   unlabelled: Sequence[str] | None = None) -> TrainResult:
     """Train on the labelled history (and the taxonomy's own examples of its intents) and keep the model
-    where the workspace's router finds it."""
+    where the workspace's router finds it. ``unlabelled``: the tickets nobody labelled (by default the
+    history's without a label), which the model may label itself and learn from when labels are few."""
     examples = labelled(history)
     if taxonomy is not None:  # the taxonomy's own examples, less those copied from this history (no leak
         seen = {" ".join(t.split())[:300] for t, _ in examples}  # across folds, no double weight)
         examples += [(t, i) for t, i in taxonomy.examples()
                      if taxonomy.get(i) is not None and " ".join(t.split())[:300] not in seen]
     encoder = getattr(embed, "__self__", None)  # the model keeps which encoder its vectors came from
-    result = train(examples, progress=progress, precision=precision, embed=embed,
+    if unlabelled is None:
+        unlabelled = [t.text for t in history if not t.label]
+    result = train(examples, progress=progress, precision=precision, embed=embed, unlabelled=unlabelled,
                    embedding=str(getattr(encoder, "id", embeddings.OFFLINE_ID)) if embed is not None else "")
     folder = paths.workspace_dir(name)
     folder.mkdir(parents=True, exist_ok=True)
@@ -212,16 +215,18 @@ class Learning:
         if not self.buckets:
             raise AssistError("Nothing to accept: discover buckets first.")
         base = self.router.taxonomy
+        unlabelled: list[str] = []
         if self.labelled:
             keep = {b.name for b in self.buckets}
             history = [t if t.label in keep else replace(t, label="") for t in self.history]
             taxonomy = add_labelled_intents(base, history, self.raw_labels)
+            unlabelled = [t.text for t in self.history if not t.label]  # not those of intents left out
         else:
             history = discover.labelled_by(self.history, self.buckets)
             taxonomy = discover.to_taxonomy(self.buckets, base, self.history)
         # train first: a run that fails leaves the workspace's taxonomy, history and model as they were
         result = await asyncio.to_thread(train_and_save, self.paths, self.name, history, progress,
-                                         self.router.precision, taxonomy, self.router.embed)
+                                         self.router.precision, taxonomy, self.router.embed, unlabelled)
         save_taxonomy(self.paths, self.name, taxonomy)
         await asyncio.to_thread(hist.save, history, history_file(self.paths, self.name))
         self.router.reload(taxonomy)  # routes with the new intents and their model at once
