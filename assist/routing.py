@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from typing import Protocol
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Protocol
 
 from assist.domain import AuthorRole, BodyFormat, Customer, Route, Ticket, TicketId, TicketStatus, Tier, Trigger
 from assist.settings import RoutingRule, Settings
@@ -87,9 +87,11 @@ HUMAN = "human"  # the built-in trigger kind the learned detector adds to
 SCAN_CHARS = 64_000  # of what the customer wrote, read by the trigger patterns (RE2: linear, but not free)
 
 
-def hard_triggers(text: str, taxonomy: Taxonomy | None = None) -> list[Trigger]:
+def hard_triggers(text: str, taxonomy: Taxonomy | None = None,
+                  embed: Callable[[Sequence[str]], Any] | None = None) -> list[Trigger]:
     """Built-in triggers (resources/triggers.toml) and the workspace's own, each at most once; asking for a
-    human also when the learned detector reads it in a sentence the patterns miss."""
+    human also when the learned detector reads it in a sentence the patterns miss (with sentence vectors
+    when ``embed``, the workspace's encoder, is given)."""
     rules = taxonomy or builtin_rules()
     if len(text) > SCAN_CHARS:  # the opening and the latest messages: a 200 KB paste costs what 64 KB does
         text = text[:SCAN_CHARS // 2] + "\n" + text[-SCAN_CHARS // 2:]
@@ -102,7 +104,7 @@ def hard_triggers(text: str, taxonomy: Taxonomy | None = None) -> list[Trigger]:
                 break
     if not any(t.kind == HUMAN for t in fired):
         detector = rules.human_detector
-        sentence = detector.fired(text) if detector is not None else None
+        sentence = detector.fired(text, embed) if detector is not None else None
         if sentence:
             spec = rules.trigger(HUMAN)
             fired.append(Trigger(HUMAN, spec.reason if spec else "asks for a human", sentence[:120]))
@@ -237,7 +239,7 @@ def route(
     cx = complexity(ticket, intents)
     rk = risk(intent, text, taxonomy)
     dups = likely_duplicates(ticket, customer, intent, classifier)
-    triggers = tuple(hard_triggers(f"{ticket.subject}\n{text}", taxonomy))
+    triggers = tuple(hard_triggers(f"{ticket.subject}\n{text}", taxonomy, getattr(classifier, "embed", None)))
     base = {"intent": intent, "intent_confidence": round(confidence, 2), "complexity": cx,
             "risk": rk, "sentiment": mood, "duplicates": dups, "intent_title": taxonomy.title(intent),
             "review": review, "candidates": candidates if review else ()}

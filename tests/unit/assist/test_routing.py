@@ -316,3 +316,31 @@ def test_a_10k_message_thread_is_read_as_its_opening_and_newest_words() -> None:
     assert len(customer_text(ticket)) <= CUSTOMER_TEXT_BUDGET + len(parts)
     numbers = [int(p.split()[-1]) for p in parts[2:]]  # parts[1] may be cut where the budget ran out
     assert numbers == sorted(numbers) and numbers[-1] == 9999  # in order, newest last
+
+
+def test_with_the_offline_encoder_asking_for_a_human_reads_sentence_vectors_too() -> None:
+    """A request in words the phrase set barely has is read by the vectors twin; ordinary mentions of people
+    stay ordinary; a failing encoder leaves the words model deciding, never a crash."""
+    from assist import embeddings
+    from assist.learning import handoff
+    from assist.learning.linear import LinearModel
+
+    if not embeddings.offline_installed():
+        pytest.skip("the offline encoder is not installed")
+    res = ROOT / "resources"
+    twin = LinearModel.load(res / handoff.VECTORS_FILE)
+    assert twin.meta["fingerprint"] == handoff.fingerprint(*handoff.phrase_set(res / "human_requests.toml")), \
+        "resources/human_requests.toml changed: run python -m assist.learning.handoff"
+    assert twin.embedding == embeddings.OFFLINE_ID
+    encode = embeddings.OfflineEncoder().encode
+    ask = "Necesito hablar con alguien de soporte"
+    assert "human" not in {t.kind for t in hard_triggers(ask)}  # words alone: not sure enough
+    assert "human" in {t.kind for t in hard_triggers(ask, None, encode)}
+    for text in ["We are a team of five people sharing one account.", "Our agent in Spain said the parcel arrived."]:
+        assert "human" not in {t.kind for t in hard_triggers(text, None, encode)}, text
+
+    def broken(texts):  # type: ignore[no-untyped-def]
+        raise RuntimeError("engine gone")
+
+    broken.__self__ = type("E", (), {"id": embeddings.OFFLINE_ID})()  # type: ignore[attr-defined]
+    assert "human" in {t.kind for t in hard_triggers("agent pls", None, broken)}
