@@ -309,8 +309,9 @@ def offline_draft(
     # every retrieved section is a candidate (an article's "Refund after a return" section may be the
     # answer while another of its sections ranked higher); the sentences that answer what was asked are picked
     passages = [s for s in grounded_kb if s.doc_id != "crm"]
-    # a passage written for the agent (internal guidance) is never quoted to the customer, whatever it shares
-    passages = [s for s in passages if guidance_steps(s) is None]
+    # a passage written for the agent (internal guidance) is never quoted to the customer, whatever it shares;
+    # nor is a label (an article's one-line description: "website slow, search not working, cart")
+    passages = [s for s in passages if guidance_steps(s) is None and not label_only(s)]
     best = max((s.score for s in passages), default=0.0)
     if best < 1.5 * settings.min_source_score and not any(_heading_about(s.heading, asked) for s in passages):
         passages = []  # retrieval only brushed the question: better to ask than to quote a near miss
@@ -364,7 +365,7 @@ def grounding(kb: Sequence[Source], asked: frozenset[str], settings: AISettings)
     one heading word ("Bounced invoices") is another topic."""
     found = [s for s in kb if s.score >= settings.min_source_score]
     passages = [s for s in kb if s.doc_id != "crm" and s.score > 0]
-    top = max(passages, key=lambda s: s.score, default=None)
+    top = passages[0] if passages else None  # the best ranked (words and vectors fused: not the highest BM25)
     if top is not None and top not in found and _heading_about(top.heading, asked):
         found.append(top)
     return found
@@ -373,6 +374,13 @@ def grounding(kb: Sequence[Source], asked: frozenset[str], settings: AISettings)
 def _heading_about(heading: str, asked: frozenset[str]) -> bool:
     words = heading_words(heading)
     return bool(words) and 2 * len(words & asked) >= len(words)
+
+
+def label_only(source: Source) -> bool:
+    """A passage that is one short line with no sentence in it (an article's description or a list of its
+    topics) names what the article covers; it answers nothing."""
+    text = " ".join(source.text.split())
+    return len(text.split()) < 15 and not re.search(r"[.!?:]\s*$|[.!?]\s", text)
 
 
 def guidance_steps(source: Source) -> list[str] | None:
@@ -390,18 +398,28 @@ def guidance_passage(kb: list[Source], settings: AISettings, terms: dict[str, fl
     question's ``terms``, guidance is offered only when its heading is about the question (a BM25 score says
     words are shared, not that the passage is about what was asked); with the customer's ``asked`` words,
     the passages that ground a draft are the candidates (``grounding``), else those scoring high enough."""
-    grounded = grounding(kb, asked, settings) if asked is not None else [
-        s for s in kb if s.score >= settings.min_source_score]
-    passages = [s for s in grounded if s.doc_id != "crm"]
+    if terms is not None:  # shown to the agent, never quoted: the best ranked passage whose heading is on topic
+        grounded = [s for s in kb if s.score > 0]
+    else:
+        grounded = grounding(kb, asked, settings) if asked is not None else [
+            s for s in kb if s.score >= settings.min_source_score]
+    passages = [s for s in grounded if s.doc_id != "crm" and not label_only(s)]
     if not passages:
         return None
-    top = max(passages, key=lambda s: s.score)
+    top = passages[0]  # the best ranked: with sentence vectors, the fused rank, not the highest BM25 score
     steps = guidance_steps(top)
     if steps is None:
         return None  # mostly written for customers: the usual drafting applies
     if terms is not None and not _words(top.label) & terms.keys():
         return None  # another topic that only shares words with the question
-    return top, steps, needs_from(top.text)
+    # a long procedure is indexed in parts: its steps and what it asks for are read from all of them, in order
+    parts = sorted((s for s in kb if s.doc_id == top.doc_id and s.heading == top.heading and s.id != top.id),
+                   key=lambda s: s.id)
+    whole = [top, *(s for s in parts if s.id > top.id)]
+    whole = [*(s for s in parts if s.id < top.id), *whole]
+    seen: set[str] = set()
+    steps = [x for s in whole for x in (guidance_steps(s) or []) if not (x in seen or seen.add(x))]
+    return top, steps, needs_from("\n".join(s.text for s in whole))
 
 
 def _question_words(ticket: Ticket) -> dict[str, float]:

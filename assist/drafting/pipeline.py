@@ -90,12 +90,13 @@ class Drafter:
             return found
         # The best article's other sections are candidates too: its "Replacement or refund" section may be the
         # answer while its "Report within 7 days" section shared more words with the customer. They rank just
-        # below the section that found the article.
+        # below the section that found the article. The found section's other parts (a long one is indexed in
+        # parts) come too.
         top = found[0]
         have = {s.id for s in found}
         asked = own_words(ctx.ticket)  # a sibling joins only when its heading is about what was asked
         siblings = [replace(s, score=top.score * SIBLING_WEIGHT) for s in await self.kb.sections(top.doc_id)
-                    if s.id not in have and heading_words(s.heading) & asked]
+                    if s.id not in have and (heading_words(s.heading) & asked or s.heading == top.heading)]
         return [*found, *siblings]
 
     async def draft(self, ctx: TicketContext, r: Route, agent: str, *, record: bool = True, fallback: bool = True
