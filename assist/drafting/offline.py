@@ -417,8 +417,7 @@ def guidance_passage(kb: list[Source], settings: AISettings, terms: dict[str, fl
                    key=lambda s: s.id)
     whole = [top, *(s for s in parts if s.id > top.id)]
     whole = [*(s for s in parts if s.id < top.id), *whole]
-    seen: set[str] = set()
-    steps = [x for s in whole for x in (guidance_steps(s) or []) if not (x in seen or seen.add(x))]
+    steps = list(dict.fromkeys(x for s in whole for x in (guidance_steps(s) or [])))
     return top, steps, needs_from("\n".join(s.text for s in whole))
 
 
