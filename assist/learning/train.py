@@ -348,12 +348,10 @@ def train(examples: Sequence[tuple[str, str]], *, folds: int = 5, precision: flo
     if pool:
         learned = _self_train(pool, texts, truth_idx, emb if use_emb else None, split, make, final, temperature,
                               len(labels), embed, kept.name, progress)
-        if learned is not None and (learned.score.macro_f1, learned.score.accuracy) > (kept.macro_f1,
-                                                                                        kept.accuracy):
+        if learned is not None and _better(learned, kept, curve, truth_idx, precision):
             scores.append(learned.score)
             kept, final, temperature = learned.score, learned.pair, learned.temperature
-            probs = _softmax(learned.oof, temperature)
-            curve = Curve.from_predictions(probs.max(axis=1), probs.argmax(axis=1) == truth_idx)
+            curve = learned.curve
             kind += f" + {learned.added:,} unlabelled tickets it labelled itself"
             fit_seconds += learned.fit_seconds
             cv_seconds += learned.cv_seconds
@@ -460,11 +458,24 @@ class _Pair:
 class _SelfTrained:
     score: Score
     pair: _Pair
-    oof: Any
+    curve: Curve
     temperature: float
     added: int
     fit_seconds: float
     cv_seconds: float
+
+
+SELF_COVERAGE_LOSS = 0.10  # routed automatically at the workspace's precision: at most this much less
+
+
+def _better(learned: _SelfTrained, kept: Score, curve: Curve, truth_idx: Any, precision: float) -> bool:
+    """Is learning from the unlabelled history better, out of fold? More right (macro-F1), and routing about as
+    many tickets automatically at the workspace's precision: BANKING77 words only at 10 an intent, self-training
+    was right more often (0.754 -> 0.782) but its confidences sent 15% automatically instead of 41%."""
+    if (learned.score.macro_f1, learned.score.accuracy) <= (kept.macro_f1, kept.accuracy):
+        return False
+    mine = learned.curve.at(learned.curve.threshold(precision))[0]
+    return mine >= curve.at(curve.threshold(precision))[0] - SELF_COVERAGE_LOSS
 
 
 def _pool(unlabelled: Sequence[str], texts: Sequence[str], truth: Sequence[str]) -> list[str]:
@@ -548,5 +559,7 @@ def _self_train(pool: list[str], texts: list[str], truth_idx: Any, emb: Any | No
     progress(f"fitting on the labelled tickets and {len(pool):,} unlabelled ones")
     final, added = grown(labelled_model, np.arange(len(texts)), truth_idx)
     final.fusion = fusion
-    return _SelfTrained(score, final, oof, fit_temperature(oof, truth_idx), added,
-                        time.perf_counter() - started, cv_seconds)
+    temperature = fit_temperature(oof, truth_idx)
+    probs = _softmax(oof, temperature)
+    curve = Curve.from_predictions(probs.max(axis=1), probs.argmax(axis=1) == truth_idx)
+    return _SelfTrained(score, final, curve, temperature, added, time.perf_counter() - started, cv_seconds)
