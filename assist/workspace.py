@@ -185,7 +185,7 @@ async def embed_knowledge(session: Session, progress: Callable[[int, int], None]
         return 0
     await session.knowledge_ready()
     try:
-        return await session.kb.embed_passages(encoder.passages, encoder.id, progress)
+        return await session.kb.embed_passages(encoder.passages, encoder.id, progress, encoder.encode)
     except (AssistError, asyncio.CancelledError):
         raise
     except Exception as exc:  # noqa: BLE001 - vectors are a plus: a failing encoder leaves search on words

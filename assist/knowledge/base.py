@@ -64,7 +64,10 @@ class KnowledgeBase:
                 return index.search(text, k), index.needs_maintenance()
             near = self._vectors.nearest(encoder, vector, CANDIDATES)
             pool = index.search(text, BM25_POOL if near else k)
-            return (fuse(pool, near, index.get, k) if near else pool[:k]), index.needs_maintenance()
+            if not near:
+                return pool[:k], index.needs_maintenance()
+            headings = self._vectors.under_nearest_headings(encoder, vector, CANDIDATES)
+            return fuse(pool, near, index.get, k, headings), index.needs_maintenance()
 
         found, upkeep = await self._db.run(run)
         if upkeep:
@@ -112,10 +115,18 @@ class KnowledgeBase:
         return self._vectors
 
     async def embed_passages(self, encode: Callable[[list[str]], Any], encoder: str,
-                             progress: Callable[[int, int], None] = lambda _d, _t: None) -> int:
+                             progress: Callable[[int, int], None] = lambda _d, _t: None,
+                             headings: Callable[[list[str]], Any] | None = None) -> int:
         """Compute the missing passage vectors, a small batch at a time: the encoder runs on a worker thread
         (never the event loop, never the index's worker, so searches go on), each batch is stored at once (a
-        stop loses one batch). Returns how many were computed."""
+        stop loses one batch). The sections' headings first (fewer; ``headings`` encodes them as questions
+        are, else ``encode``). Returns how many passages were embedded."""
+        while not self._closed:
+            labels = await self._db.run(lambda c: self._vecs(c).pending_headings(encoder, EMBED_BATCH))
+            if not labels:
+                break
+            pairs = list(zip(labels, await asyncio.to_thread(headings or encode, labels), strict=True))
+            await self._db.run(lambda c, rows=pairs: self._vecs(c).store_headings(encoder, rows))
         done, total = await self.vector_counts(encoder)
         made, after = 0, 0
         while not self._closed:

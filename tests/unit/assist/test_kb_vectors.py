@@ -123,3 +123,27 @@ async def test_a_failing_encoder_leaves_knowledge_search_on_words(make_session, 
     assert await embed_knowledge(session) == 0
     assert "Passage vectors stopped (RuntimeError)" in caplog.text
     assert await session.kb.search("refund", 3)  # words still answer
+
+
+GUIDELINES = Path(__file__).resolve().parents[2] / "fixtures" / "abcd_guidelines"
+
+
+async def test_a_procedure_is_found_by_what_its_heading_says_it_is_for(tmp_path: Path) -> None:
+    """Another business's agent procedures (ABCD's, MIT): long, alike in their words (every one starts "Get Full
+    Name or Account ID for [Pull up Account]"); the heading says what each is for. Words alone and the passages'
+    vectors rank another procedure first for these messages; the headings' vectors put the right one first."""
+    base = KnowledgeBase(tmp_path / "kb.db")
+    try:
+        await base.ingest([str(GUIDELINES)])
+        await base.maintained()
+        encoder = embeddings.OfflineEncoder()
+        await base.embed_passages(encoder.passages, encoder.id, headings=encoder.encode)
+        for question, heading in (("I forgot my username and can't get into my account", "Recover Username"),
+                                  ("forgot my password, the reset thing isn't working for me", "Recover Password"),
+                                  ("My box came today but one of the two items I ordered is missing", "Missing Item")):
+            assert (await base.search(question, 3) or [None])[0] is None or \
+                (await base.search(question, 3))[0].heading != heading  # words alone: another one
+            found = await base.search(question, 3, vector=encoder.encode([question])[0], encoder=encoder.id)
+            assert found[0].heading == heading, (question, [s.heading for s in found])
+    finally:
+        base.close()
