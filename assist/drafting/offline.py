@@ -93,6 +93,33 @@ def needs_from(guidance: str) -> list[str]:
     return out
 
 
+# A step internal guidance has the agent give the customer ("Instruct the customer to log out of their account
+# and log back in"): asked of the customer in the second person, never quoted as written.
+_STEP_FOR_THEM = re.compile(r"\b(?:instruct|tell|ask|have|get|advise) the (?:customer|user|member|caller|shopper|"
+                            r"client)s? to ([^.;!?\n]{4,160})[.;!?]?", re.IGNORECASE)
+_THIRD_PERSON = ((r"\btheir\b", "your"), (r"\bthemselves\b", "yourself"), (r"\bthem\b", "you"),
+                 (r"\bthey\b", "you"), (r"\bhis or her\b", "your"), (r"\bhim or her\b", "you"))
+
+
+def customer_steps(guidance: Sequence[str]) -> list[str]:
+    """What the guidance has the agent ask the customer to do, in the customer's second person ("log out of
+    your account and log back in"); a step that still reads as written for the agent is left out."""
+    out: list[str] = []
+    for line in guidance:
+        for m in _STEP_FOR_THEM.finditer(line):
+            step = m.group(1).strip()
+            for pattern, repl in _THIRD_PERSON:
+                step = re.sub(pattern, repl, step, flags=re.IGNORECASE)
+            if not agent_facing(step) and step not in out:
+                out.append(step)
+    return out
+
+
+def _try_steps(steps: list[str]) -> list[str]:
+    """"Could you log out and back in?", then "If that doesn't help, could you clear your cookies?"."""
+    return [f"Could you {steps[0]}?"] + [f"If that doesn't help, could you {step}?" for step in steps[1:2]]
+
+
 def _ask_for(needs: list[str]) -> str:
     items = needs[:5]
     listed = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
@@ -335,9 +362,13 @@ def offline_draft(
         # The best passage is guidance for the agent: it goes to the agent as how to handle the ticket, and
         # the customer is asked for the details it says are needed (never quoted to the customer).
         source, steps, needs = guide
+        theirs = customer_steps(steps)
         note = (f"How to handle this (“{source.label}”): " + " ".join(steps[:4])
-                + ("" if needs else " The draft asks the customer to say more; nothing was quoted to them."))
-        body.append(_ask_for(needs) if needs else phrase_text(settings, "clarify_general"))
+                + ("" if needs or theirs else " The draft asks the customer to say more; nothing was quoted to them."))
+        asks = _try_steps(theirs) if theirs else []
+        if needs:
+            asks.append(_ask_for(needs))
+        body.append(" ".join(asks) if asks else phrase_text(settings, "clarify_general"))
     elif not grounded:
         note = ("Nothing in the knowledge base answers what the customer asked, so the draft states only "
                 "what the customer's records say and asks a clarifying question. Add the answer yourself, "

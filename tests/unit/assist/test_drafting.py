@@ -123,3 +123,27 @@ def test_only_real_card_numbers_are_cards() -> None:
     assert luhn_ok("4242424242424242")
     assert not luhn_ok("4242424242424241")
     assert "[CARD_1]" not in Redactor().mask("reference 1234 5678 9012 3456")
+
+
+def test_guidance_that_has_the_agent_ask_the_customer_to_do_something_is_asked_of_the_customer() -> None:
+    """Internal guidance ("Instruct the customer to log out of their account and log back in. Choose the
+    [Log Out/In] option as your action.") becomes a question to the customer in the second person; the agent's
+    tool never reaches them; what the procedure needs collected is asked for as well."""
+    from assist.domain import Route
+    from assist.drafting.offline import offline_draft
+    from assist.settings import AISettings
+
+    guide = Source("g#0", "site", "Troubleshoot Site", "Search Not Working",
+                   "Instruct the customer to log out of their account and log back in. Choose the [Log Out/In] "
+                   "option as your action.\nTell the customer to try clearing out their cookies.\nIf it still "
+                   "fails, get the customer's email address and enter it into [Record Reason].", score=7.0)
+    now = datetime.now(UTC)
+    ticket = Ticket(TicketId("5"), "search", TicketStatus.OPEN, "jo@example.org", "Jo Doe", now, now,
+                    (Message("1", "Jo Doe", AuthorRole.CUSTOMER, "the search on your site returns nothing", now),))
+    draft = offline_draft(ticket, None, Route(Tier.OFFLINE, "other", 0.0, "low", "low", 0.0), [guide],
+                          AISettings(), "Sam")
+    assert "Could you log out of your account and log back in?" in draft.text
+    assert "If that doesn't help, could you try clearing out your cookies?" in draft.text
+    assert "email address" in draft.text
+    assert not re.search(r"\[Log Out|\[Record|the customer|their", draft.text)
+    assert draft.note.startswith("How to handle this (“Troubleshoot Site › Search Not Working”)")
