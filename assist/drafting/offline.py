@@ -103,16 +103,40 @@ _THIRD_PERSON = ((r"\btheir\b", "your"), (r"\bthemselves\b", "yourself"), (r"\bt
 
 def customer_steps(guidance: Sequence[str]) -> list[str]:
     """What the guidance has the agent ask the customer to do, in the customer's second person ("log out of
-    your account and log back in"); a step that still reads as written for the agent is left out."""
+    your account and log back in"); in a run of lines, only those before the first thing the agent does in
+    their tool (a step after "Open [Admin > Users] and choose [Reset 2FA]." depends on it), each bullet read on
+    its own (a list's items are alternatives). A step that still reads as written for the agent is left out."""
     out: list[str] = []
-    for line in guidance:
-        for m in _STEP_FOR_THEM.finditer(line):
-            step = m.group(1).strip()
-            for pattern, repl in _THIRD_PERSON:
-                step = re.sub(pattern, repl, step, flags=re.IGNORECASE)
-            if not agent_facing(step) and step not in out:
-                out.append(step)
+    for group in _groups(guidance):
+        for line in sentences(group):
+            if _UI_LABEL.search(line) and not needs_from(line) and not _STEP_FOR_THEM.search(line):
+                break  # the agent does something in their tool first ("choose [Reset 2FA]"): the rest waits for it
+            for m in _STEP_FOR_THEM.finditer(line):
+                step = m.group(1).strip()
+                for pattern, repl in _THIRD_PERSON:
+                    step = re.sub(pattern, repl, step, flags=re.IGNORECASE)
+                if not agent_facing(step) and step not in out:
+                    out.append(step)
     return out
+
+
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+
+
+def _groups(lines: Sequence[str]) -> list[str]:
+    """Consecutive plain lines as one group (a procedure's steps in order), each bullet a group of its own."""
+    out: list[str] = []
+    run: list[str] = []
+    for line in lines:
+        if _BULLET.match(line) or not line.strip():
+            out.append(" ".join(run))
+            run = []
+            if line.strip():
+                out.append(_BULLET.sub("", line))
+        else:
+            run.append(line.strip())
+    out.append(" ".join(run))
+    return [g for g in out if g]
 
 
 def _try_steps(steps: list[str]) -> list[str]:
@@ -223,7 +247,8 @@ _TIME = "#time"
 
 _CONDITION = re.compile(r"^(?:if|when|while|once|unless|for)\b([^,;:]+)", re.IGNORECASE)
 _LEANS_BACK = re.compile(r"^(?:otherwise|in that case|in this case|if so|if not|then|this|that|these|those|"
-                         r"it|they|he|she)\b", re.IGNORECASE)
+                         r"it|they|he|she)\b|\b(?:until|by|before|after|from) then\b|\bat that (?:point|time)\b",
+                         re.IGNORECASE)  # "...; you keep Studio features until then": when is in the one before
 
 
 def _condition_holds(sentence: str, known: set[str]) -> bool:
@@ -294,8 +319,9 @@ def pick_sentences(sources: list[Source], terms: dict[str, float], *, context: f
             continue  # says nothing about the question that the chosen sentences don't already
         # A sentence that leans on the one before it ("Otherwise ...", "In that case ...", "This takes ...")
         # comes with it, or not at all: a consequence is never stated without its condition.
-        before = text_of.get((si, i - 1)) if _LEANS_BACK.match(s) else None
-        if _LEANS_BACK.match(s) and (before is None or not _condition_holds(before, known)):
+        leans = _LEANS_BACK.search(s) is not None
+        before = text_of.get((si, i - 1)) if leans else None
+        if leans and (before is None or not _condition_holds(before, known)):
             continue
         covered |= new
         picked = chosen.setdefault(si, [])
@@ -361,8 +387,7 @@ def offline_draft(
     if guide is not None:
         # The best passage is guidance for the agent: it goes to the agent as how to handle the ticket, and
         # the customer is asked for the details it says are needed (never quoted to the customer).
-        source, steps, needs = guide
-        theirs = customer_steps(steps)
+        source, steps, needs, theirs = guide
         note = (f"How to handle this (“{source.label}”): " + " ".join(steps[:4])
                 + ("" if needs or theirs else " The draft asks the customer to say more; nothing was quoted to them."))
         asks = _try_steps(theirs) if theirs else []
@@ -424,11 +449,12 @@ def guidance_steps(source: Source) -> list[str] | None:
 
 
 def guidance_passage(kb: list[Source], settings: AISettings, terms: dict[str, float] | None = None,
-                     asked: frozenset[str] | None = None) -> tuple[Source, list[str], list[str]] | None:
-    """The top passage, when it is written for the agent: (it, its steps, what to ask the customer). With the
-    question's ``terms``, guidance is offered only when its heading is about the question (a BM25 score says
-    words are shared, not that the passage is about what was asked); with the customer's ``asked`` words,
-    the passages that ground a draft are the candidates (``grounding``), else those scoring high enough."""
+                     asked: frozenset[str] | None = None) -> tuple[Source, list[str], list[str], list[str]] | None:
+    """The top passage, when it is written for the agent: (it, its steps, what to ask the customer for, what to
+    ask them to do). With the question's ``terms``, guidance is offered only when its heading is about the
+    question (a BM25 score says words are shared, not that the passage is about what was asked); with the
+    customer's ``asked`` words, the passages that ground a draft are the candidates (``grounding``), else those
+    scoring high enough."""
     if terms is not None:  # shown to the agent, never quoted: the best ranked passage whose heading is on topic
         grounded = [s for s in kb if s.score > 0]
     else:
@@ -449,7 +475,8 @@ def guidance_passage(kb: list[Source], settings: AISettings, terms: dict[str, fl
     whole = [top, *(s for s in parts if s.id > top.id)]
     whole = [*(s for s in parts if s.id < top.id), *whole]
     steps = list(dict.fromkeys(x for s in whole for x in (guidance_steps(s) or [])))
-    return top, steps, needs_from("\n".join(s.text for s in whole))
+    text = "\n".join(s.text for s in whole)
+    return top, steps, needs_from(text), customer_steps(text.splitlines())
 
 
 def _question_words(ticket: Ticket) -> dict[str, float]:

@@ -134,8 +134,8 @@ def test_guidance_that_has_the_agent_ask_the_customer_to_do_something_is_asked_o
     from assist.settings import AISettings
 
     guide = Source("g#0", "site", "Troubleshoot Site", "Search Not Working",
-                   "Instruct the customer to log out of their account and log back in. Choose the [Log Out/In] "
-                   "option as your action.\nTell the customer to try clearing out their cookies.\nIf it still "
+                   "- Instruct the customer to log out of their account and log back in. Choose the [Log Out/In] "
+                   "option as your action.\n- Tell the customer to try clearing out their cookies.\nIf it still "
                    "fails, get the customer's email address and enter it into [Record Reason].", score=7.0)
     now = datetime.now(UTC)
     ticket = Ticket(TicketId("5"), "search", TicketStatus.OPEN, "jo@example.org", "Jo Doe", now, now,
@@ -147,3 +147,12 @@ def test_guidance_that_has_the_agent_ask_the_customer_to_do_something_is_asked_o
     assert "email address" in draft.text
     assert not re.search(r"\[Log Out|\[Record|the customer|their", draft.text)
     assert draft.note.startswith("How to handle this (“Troubleshoot Site › Search Not Working”)")
+    # in a run of steps, one after the agent's own action waits for it: never asked first
+    reset = Source("g#1", "2fa", "Lockouts", "Handling a lockout", "Verify the owner: ask for the account email.\n"
+                   "Open [Admin > Users] and choose [Reset 2FA].\nTell the customer to sign in again within a day.",
+                   score=7.0)
+    ticket = Ticket(TicketId("6"), "locked out", TicketStatus.OPEN, "jo@example.org", "Jo Doe", now, now,
+                    (Message("1", "Jo Doe", AuthorRole.CUSTOMER, "lost my phone, the lockout code never comes", now),))
+    draft = offline_draft(ticket, None, Route(Tier.OFFLINE, "other", 0.0, "low", "low", 0.0), [reset],
+                          AISettings(), "Sam")
+    assert "sign in" not in draft.text and "account email address" in draft.text
