@@ -157,6 +157,9 @@ class QueueFilter(Struct, frozen=True):
 # -- knowledge ---------------------------------------------------------------------------------
 
 
+ANSWER_PREFIX = "answer:"  # document ids of the team's past answers among knowledge-base passages
+
+
 class Source(Struct, frozen=True):
     """One knowledge-base passage a draft may cite."""
 

@@ -10,6 +10,7 @@ import time
 from collections.abc import Sequence
 
 from assist.domain import (
+    ANSWER_PREFIX,
     Customer,
     Draft,
     Route,
@@ -251,6 +252,28 @@ _LEANS_BACK = re.compile(r"^(?:otherwise|in that case|in this case|if so|if not|
                          re.IGNORECASE)  # "...; you keep Studio features until then": when is in the one before
 
 
+def _leans_back(sentence: str) -> bool:
+    """Does the sentence lean on the one before it: a link word ("Otherwise", "until then"), or so short that its
+    pronoun can only mean something said before ("New invoices will show it.")?"""
+    return bool(_LEANS_BACK.search(sentence)) or (
+        len(sentence.split()) <= 6 and re.search(r"\b(?:it|this|that|them|these|those)\b", sentence, re.I) is not None)
+
+
+# A past answer's sentences about what was done in that one case ("I have reset two-factor authentication on
+# your account", "The invoice was sent on our side"): true of another customer's ticket, never of this one.
+_DONE_FOR_THEM = re.compile(
+    r"\b(?:i|we)\s+(?:have\s+|'ve\s+|had\s+|just\s+|already\s+)*(?:\w+ed|sent|reset|made|done|given|set|put|"
+    r"taken|paid|issued)\b|\b(?:was|were|has been|have been|is now|are now)\s+(?:\w+\s+)?(?:\w+ed|sent|reset|"
+    r"made|done|given|paid)\b(?![^.]*\b(?:if|when|once|after)\b)|\bon our (?:side|end)\b", re.IGNORECASE)
+
+
+_SCRUBBED = re.compile(r"\[(?:email|phone|name|card|iban|address|number|amount|date|id|person)\w*\]", re.I)
+
+
+def past_answer(source: Source) -> bool:
+    return source.doc_id.startswith(ANSWER_PREFIX)
+
+
 def _condition_holds(sentence: str, known: set[str]) -> bool:
     """A conditional sentence ("If tracking says delivered but you have nothing, ...") fits only when
     most of its condition is something the customer said or their records show."""
@@ -273,10 +296,20 @@ def pick_sentences(sources: list[Source], terms: dict[str, float], *, context: f
     seen: set[str] = set()
     per_sentence: list[tuple[int, int, str, set[str]]] = []
     for si, source in enumerate(sources):
-        for i, s in enumerate(sentences(reflow(source.text))):
+        lines = sentences(reflow(source.text))
+        for i, s in enumerate(lines):
             s = s.lstrip("-* ")
             norm = " ".join(s.lower().split())
-            if len(s) <= 20 or norm in seen or agent_facing(s) or s.endswith("?") or _repeats(s, done or []):
+            if len(s) <= 20 or norm in seen or s.endswith("?") or _repeats(s, done or []):
+                continue
+            # a past answer was written to a customer: its "your customer" is theirs, not an agent's note; but
+            # what was done in that case is not true of this one, nor is the sentence that follows it ("Please
+            # sign in and set it up again"), nor one with another customer's detail taken out ("[email]")
+            if past_answer(source):
+                if _DONE_FOR_THEM.search(s) or (i > 0 and _DONE_FOR_THEM.search(lines[i - 1])) or \
+                        _SCRUBBED.search(s):
+                    continue
+            elif agent_facing(s):
                 continue
             seen.add(norm)
             per_sentence.append((si, i, s, {_key(w) for w in content_stems(s)} | ({_TIME} if TIME_GIVEN.search(s)
@@ -319,7 +352,7 @@ def pick_sentences(sources: list[Source], terms: dict[str, float], *, context: f
             continue  # says nothing about the question that the chosen sentences don't already
         # A sentence that leans on the one before it ("Otherwise ...", "In that case ...", "This takes ...")
         # comes with it, or not at all: a consequence is never stated without its condition.
-        leans = _LEANS_BACK.search(s) is not None
+        leans = _leans_back(s)
         before = text_of.get((si, i - 1)) if leans else None
         if leans and (before is None or not _condition_holds(before, known)):
             continue

@@ -15,10 +15,11 @@ import hashlib
 import re
 from collections.abc import Iterable
 
+from assist.domain import ANSWER_PREFIX
 from assist.knowledge.chunking import ParsedDocument, Section
 from assist.learning.history import HistoryTicket
 
-PREFIX = "answer:"  # document ids of past answers in the knowledge base
+PREFIX = ANSWER_PREFIX  # document ids of past answers in the knowledge base
 MIN_CHARS = 60  # shorter replies answer nothing another customer could use
 MAX_ANSWERS = 5000  # the newest solved tickets' replies at most
 
@@ -37,27 +38,54 @@ _DATE = re.compile(r"\b(?:\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}(?:/\d{2,4})?|(?:jan|
                    re.IGNORECASE)
 
 
-def scrub(text: str) -> str:
-    """A past reply without the other customer's details (see the module's docstring)."""
+def scrub(text: str, keep: Iterable[str] = ()) -> str:
+    """A past reply without the other customer's details (see the module's docstring); ``keep``: the team's
+    own addresses (``team_addresses``), which stay."""
     from assist.redact import Redactor
 
+    kept = {f"keptaddress{chr(97 + i)}": address for i, address in enumerate(sorted(set(keep))[:26])}
+    for token, address in kept.items():
+        text = re.sub(re.escape(address), token, text, flags=re.IGNORECASE)
     text = Redactor().mask(text)
     text = _PLACEHOLDER.sub(lambda m: f"[{m.group(1).lower()}]", text)
     text = _GREETING.sub(r"\1 there", text)
     text = _REFERENCE.sub("[number]", text)
     text = _MONEY.sub("[amount]", text)
-    return _DATE.sub("[date]", text).strip()
+    text = _DATE.sub("[date]", text).strip()
+    for token, address in kept.items():
+        text = text.replace(token, address)
+    return text
+
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def team_addresses(history: Iterable[HistoryTicket]) -> set[str]:
+    """Email addresses the team gives to two or more different customers (replies greeting different names:
+    "add billing@… to your contacts"): the team's own. A customer's address, even one who wrote several
+    times, is only ever in replies to them."""
+    seen: dict[str, set[str]] = {}
+    for t in history:
+        greeted = _GREETING.search(t.reply)
+        if greeted is None:
+            continue
+        name = greeted.group(0)[len(greeted.group(1)):].strip().lower()
+        for address in _EMAIL.findall(t.reply):
+            seen.setdefault(address.lower(), set()).add(name)
+    return {a for a, names in seen.items() if len(names) >= 2}
 
 
 def answer_documents(history: Iterable[HistoryTicket]) -> dict[str, tuple[ParsedDocument, str]]:
     """{document id: (the answer as a document, its content hash)} for every reply worth keeping."""
+    history = list(history)
+    keep = team_addresses(history)
     out: dict[str, tuple[ParsedDocument, str]] = {}
     for t in history:
         reply = t.reply.strip()
         if len(reply) < MIN_CHARS or len(out) >= MAX_ANSWERS:
             continue
-        subject = scrub(t.subject.strip()) or "(no subject)"
-        text = scrub(reply)
+        subject = scrub(t.subject.strip(), keep) or "(no subject)"
+        text = scrub(reply, keep)
         doc = ParsedDocument(f"How we answered #{t.id}", (Section(subject, text),))
         out[f"{PREFIX}{t.id}"] = (doc, hashlib.sha1(f"{subject}\0{text}".encode()).hexdigest())
     return out

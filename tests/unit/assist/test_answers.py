@@ -62,3 +62,18 @@ def test_learned_replies_are_sources_without_anyones_details(paths: Paths, tmp_p
     # learned again from a shorter history: answers no longer in it are no longer sources
     assert main(["learn", "--workspace", "shop", "--tickets", str(_history(tmp_path / "h2.jsonl", 3))]) == 0
     assert "(0 new or changed, 5 removed" in capsys.readouterr().out
+
+
+def test_the_teams_own_address_stays_and_a_returning_customers_goes() -> None:
+    from assist.learning.answers import answer_documents
+    from assist.learning.history import HistoryTicket
+
+    def reply(name: str, extra: str) -> str:
+        return f"Hi {name},\n\nPlease add help@tidyshop.io to your contacts so our emails reach you. {extra}\n\nBest"
+
+    history = [HistoryTicket("1", "emails", "no emails", reply=reply("Ana", "We wrote to ana.b@example.org.")),
+               HistoryTicket("2", "emails", "still none", reply=reply("Ana", "Sent again to ana.b@example.org.")),
+               HistoryTicket("3", "emails", "missing", reply=reply("Ben", "That should do it."))]
+    texts = [doc.sections[0].text for doc, _ in answer_documents(history).values()]
+    assert all("help@tidyshop.io" in t for t in texts)  # given to Ana and Ben: the team's
+    assert not any("ana.b@example.org" in t for t in texts)  # only ever in replies to Ana: hers

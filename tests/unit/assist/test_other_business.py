@@ -20,10 +20,14 @@ FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "other_business"
 AGENT_FACING = re.compile(r"\[(?!\d+\])[A-Z][^\]]*\]|this article is for|admin panel|tell the customer", re.I)
 
 
-async def test_another_business_gets_grounded_drafts_and_never_its_agent_guidance(paths: Paths,
-                                                                                  secrets: SecretStore) -> None:
+async def _drafts(paths: Paths, secrets: SecretStore, answers: bool) -> tuple[list[str], dict[str, str]]:
+    """Ledgerly's suite drafted offline: (the ids whose draft has every fact, {id: draft text}); ``answers``:
+    the team's past replies (history.jsonl, as ``assist learn`` stores them) are sources too."""
+    from assist.learning.answers import PREFIX, answer_documents
+    from assist.learning.history import read_file
+
     folder = paths.config_dir / "workspaces" / "ledgerly"
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / "taxonomy.toml").write_text((FIXTURE / "taxonomy.toml").read_text())
     settings = Settings()
     settings.workspaces["ledgerly"] = WorkspaceSettings()  # cases carry their tickets: no helpdesk is read
@@ -32,9 +36,11 @@ async def test_another_business_gets_grounded_drafts_and_never_its_agent_guidanc
     session = build_session(paths, settings, secrets)
     try:
         await session.kb.ingest([str(FIXTURE / "kb")])  # its own articles (the demo's are never added)
+        if answers:
+            await session.kb.replace_answers(answer_documents(read_file(FIXTURE / "history.jsonl")), PREFIX)
         await session.kb.maintained()
         now = datetime.now(UTC)
-        answered, drafted = [], 0
+        answered, texts = [], {}
         for line in (FIXTURE / "suite.jsonl").read_text().splitlines():
             case = json.loads(line)
             expect = case["expect"]
@@ -51,15 +57,36 @@ async def test_another_business_gets_grounded_drafts_and_never_its_agent_guidanc
             assert "coffee" not in text.lower() and "KC-" not in text  # nothing of the demo shop
             if expect["human"]:
                 continue
-            drafted += 1
+            texts[case["id"]] = text
             if all(f.lower() in text.lower() for f in expect["facts"]):
                 answered.append(case["id"])
-        # measured 2026-12-08: 5 of 9 answer with the fact that decides it (pricing, refund window, refund
-        # timing, export, and the 2FA lockout asks for what the guidance needs); the others ask a clarifying
-        # question or show guidance to the agent; none is wrong
-        assert drafted == 9 and len(answered) >= 5, answered
+        return answered, texts
     finally:
         await session.aclose()
+
+
+async def test_another_business_gets_grounded_drafts_and_never_its_agent_guidance(paths: Paths,
+                                                                                  secrets: SecretStore) -> None:
+    answered, texts = await _drafts(paths, secrets, answers=False)
+    # measured 2026-12-08: 6 of 9 answer with the fact that decides it (pricing, refund window, refund
+    # timing, export, downgrade timing, and the 2FA lockout asks for what the guidance needs); the others ask a
+    # clarifying question or show guidance to the agent; none is wrong
+    assert len(texts) == 9 and len(answered) >= 6, answered
+
+
+async def test_the_teams_past_answers_make_drafts_answer_without_another_customers_details(
+        paths: Paths, secrets: SecretStore) -> None:
+    """With the team's replies to twelve solved tickets as sources, drafts answer what the articles left to
+    guidance (spam folder, reconnecting the bank, Business details): 9 of 9 measured, 6 without. What was done
+    for another customer ("I have reset two-factor authentication on your account") and their details (names,
+    emails, numbers) never reach this customer; the team's own address (in two replies) does."""
+    answered, texts = await _drafts(paths, secrets, answers=True)
+    assert len(answered) >= 8, answered
+    everything = "\n".join(texts.values())
+    for other in ("Marta", "marta.silva", "Jonas", "Noor", "88213", "44120913", "4417", "7700", "Peter Haas",
+                  "I have reset", "sent on our side", "new phone"):
+        assert other not in everything, other
+    assert "billing@ledgerly.app" in texts["lb-1"]
 
 
 def test_guidance_found_below_the_score_threshold_still_goes_to_the_agent_never_to_the_customer() -> None:
