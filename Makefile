@@ -53,7 +53,7 @@ bench: $(STAMP)
 	$(PY) -m pip install --quiet "bm25s>=0.2"
 	cd benchmarks && ../$(PY) startup.py && ../$(PY) first_token.py && ../$(PY) context.py \
 		&& QT_QPA_PLATFORM=offscreen ../$(PY) ui_stall.py && ../$(PY) kb.py && ../$(PY) report.py \
-		&& ../$(PY) redaction.py && ../$(PY) routing.py && ../$(PY) team.py
+		&& ../$(PY) redaction.py && ../$(PY) routing.py && ../$(PY) drafts_guidelines.py && ../$(PY) team.py
 
 ## One-folder app in dist/assist (PyInstaller); `dist/assist/assist --smoke` self-tests it.
 dist: $(STAMP)
