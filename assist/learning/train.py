@@ -67,6 +67,7 @@ class TrainResult:
     fit_seconds: float
     cv_seconds: float
     dropped: dict[str, int] = field(default_factory=dict)  # intents with too few examples to learn
+    self_labelled: int = 0  # unlabelled history tickets the kept model labelled itself and learnt from
 
     @property
     def threshold(self) -> float:
@@ -81,14 +82,16 @@ class TrainResult:
         return self.curve.at(self.threshold)[1]
 
     def lines(self) -> list[str]:
-        out = [f"{self.tickets:,} labelled tickets, {self.intents} intents"]
+        out = [f"{self.tickets:,} labelled tickets, {self.intents} intents" + (
+            f"; and {self.self_labelled:,} unlabelled ones it labelled itself" if self.self_labelled else "")]
         if self.dropped:
             out.append("left out (fewer than {} tickets): {}".format(
                 MIN_PER_INTENT, ", ".join(f"{k} ({v})" for k, v in sorted(self.dropped.items()))))
-        out.append(f"{'model':<44} {'accuracy':>8} {'macro-F1':>8} {'CV time':>8}")
+        width = max(44, *(len(s.name) for s in self.scores))
+        out.append(f"{'model':<{width}} {'accuracy':>8} {'macro-F1':>8} {'CV time':>8}")
         for s in self.scores:
             mark = "  <- kept" if s.name == self.winner else ""
-            out.append(f"{s.name:<44} {s.accuracy:>8.3f} {s.macro_f1:>8.3f} {s.seconds:>7.1f}s{mark}")
+            out.append(f"{s.name:<{width}} {s.accuracy:>8.3f} {s.macro_f1:>8.3f} {s.seconds:>7.1f}s{mark}")
         out.append(f"at precision {self.precision_target:.0%} ([routing] precision): routes {self.coverage:.0%} "
                    f"of tickets automatically (right {self.precision:.1%} of the time, out of fold), the rest "
                    f"to review (confidence below {self.threshold:.2f})")
@@ -345,6 +348,7 @@ def train(examples: Sequence[tuple[str, str]], *, folds: int = 5, precision: flo
     final = _Pair.fit(make, texts, truth_idx, emb if use_emb else None, fusion, len(labels), parallel=True)
     fit_seconds = time.perf_counter() - started
     pool = _pool(unlabelled, texts, truth)
+    self_labelled = 0
     if pool:
         learned = _self_train(pool, texts, truth_idx, emb if use_emb else None, split, make, final, temperature,
                               len(labels), embed, kept.name, progress)
@@ -353,6 +357,7 @@ def train(examples: Sequence[tuple[str, str]], *, folds: int = 5, precision: flo
             kept, final, temperature = learned.score, learned.pair, learned.temperature
             curve = learned.curve
             kind += f" + {learned.added:,} unlabelled tickets it labelled itself"
+            self_labelled = learned.added
             fit_seconds += learned.fit_seconds
             cv_seconds += learned.cv_seconds
         elif learned is not None:
@@ -367,7 +372,7 @@ def train(examples: Sequence[tuple[str, str]], *, folds: int = 5, precision: flo
         {str(t): int(i) + len(word.vocabulary_) for t, i in char.vocabulary_.items()},
         np.concatenate([word.idf_, char.idf_]).astype(np.float32), coef, intercept, labels, temperature, curve, meta)
     return TrainResult(model, kept.name, tuple(scores), curve, precision, len(texts), len(labels),
-                       fit_seconds, cv_seconds, dropped)
+                       fit_seconds, cv_seconds, dropped, self_labelled)
 
 
 EMB_NAME = "sentence vectors + logistic regression"
@@ -402,7 +407,7 @@ def _full(clf: Any, n_labels: int) -> tuple[Any, Any]:
 SELF_SHARE = 0.8  # of the tickets the model gives each intent, the most confident share is learnt from
 SELF_MAX_PER_INTENT = 50  # with more labelled tickets than this an intent (median), labels are enough
 SELF_POOL = 20_000  # unlabelled tickets read at most (a deterministic sample beyond)
-SELF_NAME = " + the unlabelled history it labelled itself"
+SELF_NAME = " + unlabelled history, self-labelled"
 
 
 @dataclass(slots=True)

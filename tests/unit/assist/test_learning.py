@@ -454,9 +454,10 @@ def test_with_few_labels_learn_labels_the_rest_of_the_history_itself(paths, corp
 
     alone = train(labelled, folds=3)
     grown = train(labelled, folds=3, unlabelled=unlabelled)
-    assert grown.winner.endswith("the unlabelled history it labelled itself")
+    assert grown.winner.endswith("+ unlabelled history, self-labelled")
     assert accuracy(grown.model) >= accuracy(alone.model) + 0.03
-    assert grown.tickets == len(labelled)  # the figures count the team's labels, never its own guesses
+    assert grown.tickets == len(labelled) and grown.self_labelled > 500  # labels and its own guesses apart
+    assert f"and {grown.self_labelled:,} unlabelled ones it labelled itself" in grown.lines()[0]
     assert train(labelled, folds=3, unlabelled=["hi"]).winner == alone.winner  # too few to learn from
 
     _team(paths)
@@ -465,4 +466,4 @@ def test_with_few_labels_learn_labels_the_rest_of_the_history_itself(paths, corp
     file = tmp_path / "history.jsonl"
     file.write_text("\n".join(json.dumps(x) for x in lines), "utf-8")
     assert main(["learn", "--workspace", "team", "--tickets", str(file)]) == 0
-    assert re.search(r"the unlabelled history it labelled itself\s+0\.\d+\s+0\.\d+.*<- kept", capsys.readouterr().out)
+    assert re.search(r"unlabelled history, self-labelled\s+0\.\d+\s+0\.\d+.*<- kept", capsys.readouterr().out)
