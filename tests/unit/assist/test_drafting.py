@@ -129,19 +129,13 @@ def test_guidance_that_has_the_agent_ask_the_customer_to_do_something_is_asked_o
     """Internal guidance ("Instruct the customer to log out of their account and log back in. Choose the
     [Log Out/In] option as your action.") becomes a question to the customer in the second person; the agent's
     tool never reaches them; what the procedure needs collected is asked for as well."""
-    from assist.domain import Route
-    from assist.drafting.offline import offline_draft
-    from assist.settings import AISettings
+    from tests.drafts import offline
 
     guide = Source("g#0", "site", "Troubleshoot Site", "Search Not Working",
                    "- Instruct the customer to log out of their account and log back in. Choose the [Log Out/In] "
                    "option as your action.\n- Tell the customer to try clearing out their cookies.\nIf it still "
                    "fails, get the customer's email address and enter it into [Record Reason].", score=7.0)
-    now = datetime.now(UTC)
-    ticket = Ticket(TicketId("5"), "search", TicketStatus.OPEN, "jo@example.org", "Jo Doe", now, now,
-                    (Message("1", "Jo Doe", AuthorRole.CUSTOMER, "the search on your site returns nothing", now),))
-    draft = offline_draft(ticket, None, Route(Tier.OFFLINE, "other", 0.0, "low", "low", 0.0), [guide],
-                          AISettings(), "Sam")
+    draft = offline("the search on your site returns nothing", [guide])
     assert "Could you log out of your account and log back in?" in draft.text
     assert "If that doesn't help, could you try clearing out your cookies?" in draft.text
     assert "email address" in draft.text
@@ -151,8 +145,5 @@ def test_guidance_that_has_the_agent_ask_the_customer_to_do_something_is_asked_o
     reset = Source("g#1", "2fa", "Lockouts", "Handling a lockout", "Verify the owner: ask for the account email.\n"
                    "Open [Admin > Users] and choose [Reset 2FA].\nTell the customer to sign in again within a day.",
                    score=7.0)
-    ticket = Ticket(TicketId("6"), "locked out", TicketStatus.OPEN, "jo@example.org", "Jo Doe", now, now,
-                    (Message("1", "Jo Doe", AuthorRole.CUSTOMER, "lost my phone, the lockout code never comes", now),))
-    draft = offline_draft(ticket, None, Route(Tier.OFFLINE, "other", 0.0, "low", "low", 0.0), [reset],
-                          AISettings(), "Sam")
+    draft = offline("lost my phone, the lockout code never comes", [reset])
     assert "sign in" not in draft.text and "account email address" in draft.text

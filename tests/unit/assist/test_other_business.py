@@ -92,18 +92,13 @@ async def test_the_teams_past_answers_make_drafts_answer_without_another_custome
 def test_guidance_found_below_the_score_threshold_still_goes_to_the_agent_never_to_the_customer() -> None:
     """A small guidance article scores under min_source_score but its heading is what was asked: the agent is
     told how to handle it, the customer is asked for what it needs, and none of its lines are quoted."""
-    from assist.domain import Route, Source, Tier
-    from assist.drafting import offline_draft
-    from assist.settings import AISettings
+    from assist.domain import Source
+    from tests.drafts import offline
 
     guide = Source("g#0", "g", "Memberships", "Cancel membership",
                    "Get Full Name or Account ID with [Pull up Account].\nThe membership ends on the renewal date.\n"
                    "Choose [Cancel Membership] and tell the customer when it ends.", score=4.2)
-    now = datetime.now(UTC)
-    ticket = Ticket(TicketId("9"), "cancel", TicketStatus.OPEN, "jo@example.org", "Jo", now, now,
-                    (Message("1", "Jo", AuthorRole.CUSTOMER, "I'd like to cancel my membership please", now),))
-    draft = offline_draft(ticket, None, Route(Tier.OFFLINE, "other", 0.0, "low", "low", 0.0), [guide],
-                          AISettings(), "Robin")
+    draft = offline("I'd like to cancel my membership please", [guide], agent="Robin", subject="cancel")
     assert draft.note.startswith("How to handle this") and "[Cancel Membership]" in draft.note
     assert not AGENT_FACING.search(draft.text) and "renewal date" not in draft.text
     assert "full name or account ID" in draft.text
