@@ -121,11 +121,12 @@ class KnowledgeBase:
         (never the event loop, never the index's worker, so searches go on), each batch is stored at once (a
         stop loses one batch). The sections' headings first (fewer; ``headings`` encodes them as questions
         are, else ``encode``). Returns how many passages were embedded."""
-        while not self._closed:
-            labels = await self._db.run(lambda c: self._vecs(c).pending_headings(encoder, EMBED_BATCH))
-            if not labels:
+        labels = await self._db.run(lambda c: self._vecs(c).pending_headings(encoder))
+        for start in range(0, len(labels), EMBED_BATCH):
+            if self._closed:
                 break
-            pairs = list(zip(labels, await asyncio.to_thread(headings or encode, labels), strict=True))
+            batch = labels[start:start + EMBED_BATCH]
+            pairs = list(zip(batch, await asyncio.to_thread(headings or encode, batch), strict=True))
             await self._db.run(lambda c, rows=pairs: self._vecs(c).store_headings(encoder, rows))
         done, total = await self.vector_counts(encoder)
         made, after = 0, 0

@@ -52,6 +52,7 @@ class PassageVectors:
         self._loaded: tuple[str, list[str], Any] | None = None  # (encoder, chunk ids, float16 matrix)
         # (encoder, headings, float16 matrix, chunk ids under each heading)
         self._headings: tuple[str, list[str], Any, dict[str, list[str]]] | None = None
+        self._chunks_seen: tuple[int, int] | None = None  # (passages, last rowid) when the headings were read
 
     def pending(self, encoder: str, limit: int, after: int = 0) -> list[tuple[int, str, str, str]]:
         """Up to ``limit`` live passages after rowid ``after`` without a current vector from ``encoder``:
@@ -64,13 +65,13 @@ class PassageVectors:
             (encoder, after, limit)).fetchall()
         return [(int(r[0]), r[1], r[2] or "", passage_text(r[3] or "", r[4] or "", r[5] or "")) for r in rows]
 
-    def pending_headings(self, encoder: str, limit: int) -> list[str]:
-        """Up to ``limit`` of the live sections' headings (title › heading) without a vector from ``encoder``."""
+    def pending_headings(self, encoder: str) -> list[str]:
+        """The live sections' headings (title › heading) without a vector from ``encoder`` (one pass)."""
         labels = dict.fromkeys(heading_text(t or "", h or "") for t, h in
                                self.conn.execute("SELECT DISTINCT title, heading FROM chunks"))
         have = {r[0] for r in self.conn.execute("SELECT label FROM kb_heading_vectors WHERE encoder = ?",
                                                  (encoder,))}
-        return [label for label in labels if label and label not in have][:limit]
+        return [label for label in labels if label and label not in have]
 
     def store_headings(self, encoder: str, rows: Sequence[tuple[str, Any]]) -> None:
         import numpy as np
@@ -82,10 +83,12 @@ class PassageVectors:
 
     def under_nearest_headings(self, encoder: str, vector: Any, k: int) -> list[str]:
         """The chunk ids under the ``HEADING_HITS`` headings nearest ``vector``, nearest heading first, at most
-        ``k``."""
+        ``k``. The headings and the passages under them are read once, again when passages come or go."""
         import numpy as np
 
-        if self._headings is None or self._headings[0] != encoder:
+        state = self.conn.execute("SELECT count(*), max(rowid) FROM chunks").fetchone()
+        if self._headings is None or self._headings[0] != encoder or self._chunks_seen != state:
+            self._chunks_seen = state
             rows = self.conn.execute("SELECT label, vector FROM kb_heading_vectors WHERE encoder = ?",
                                      (encoder,)).fetchall()
             under: dict[str, list[str]] = {}
@@ -112,7 +115,7 @@ class PassageVectors:
             self.conn.executemany("INSERT OR REPLACE INTO kb_vectors VALUES (?, ?, ?, ?)",
                                   [(cid, digest, encoder, np.asarray(v, dtype=np.float32).tobytes())
                                    for cid, digest, v in rows])
-        self._loaded = self._headings = None  # new passages: new chunks under the headings too
+        self._loaded = None
 
     def has(self, encoder: str) -> bool:
         """Are there vectors from ``encoder`` at all (the first row read, not a count of 100k passages)?"""
