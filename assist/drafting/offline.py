@@ -481,6 +481,9 @@ def guidance_steps(source: Source) -> list[str] | None:
     return steps if lines and len(steps) * 3 >= len(lines) else None
 
 
+HEADING_RERANK = 3
+
+
 def guidance_passage(kb: list[Source], settings: AISettings, terms: dict[str, float] | None = None,
                      asked: frozenset[str] | None = None) -> tuple[Source, list[str], list[str], list[str]] | None:
     """The top passage, when it is written for the agent: (it, its steps, what to ask the customer for, what to
@@ -497,6 +500,9 @@ def guidance_passage(kb: list[Source], settings: AISettings, terms: dict[str, fl
     if not passages:
         return None
     top = passages[0]  # the best ranked: with sentence vectors, the fused rank, not the highest BM25 score
+    if terms is not None:  # of the first few, the one whose own heading names more of what was asked
+        near = passages[:HEADING_RERANK]
+        top = max(near, key=lambda p: (len(_words(p.heading) & terms.keys()), -near.index(p)))
     steps = guidance_steps(top)
     if steps is None:
         return None  # mostly written for customers: the usual drafting applies

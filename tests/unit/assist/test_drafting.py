@@ -147,3 +147,27 @@ def test_guidance_that_has_the_agent_ask_the_customer_to_do_something_is_asked_o
                    score=7.0)
     draft = offline("lost my phone, the lockout code never comes", [reset])
     assert "sign in" not in draft.text and "account email address" in draft.text
+
+
+async def test_of_the_first_procedures_found_the_one_whose_heading_names_the_question_is_handed_over(
+        tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """ABCD's agent guidelines (MIT; tests/fixtures/abcd_guidelines), words only: BM25 ranks "Recover Password"
+    first for a forgotten username; the draft hands the agent "Recover Username", the one whose heading names
+    what was asked, and asks the customer for what that procedure needs."""
+    from pathlib import Path
+
+    from assist.knowledge.base import KnowledgeBase
+    from tests.drafts import offline
+
+    base = KnowledgeBase(tmp_path / "kb.db")
+    try:
+        await base.ingest([str(Path(__file__).resolve().parents[2] / "fixtures" / "abcd_guidelines")])
+        await base.maintained()
+        question = "I forgot my username and can't get into my account"
+        found = await base.search(question, 8)
+        assert found[0].heading == "Recover Password"
+        draft = offline(question, found)
+        assert draft.note.startswith("How to handle this (“Account Access › Recover Username”)")
+        assert "zip code" in draft.text  # what Recover Username collects (Recover Password asks no zip code)
+    finally:
+        base.close()
