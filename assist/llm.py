@@ -64,6 +64,10 @@ class _Host:
 
     START_TIMEOUT_S = 120.0  # litellm warms in ~4 s on 2 cores; a cold disk can take much longer
     GRACE_S = 15.0  # beyond the tier's own timeout: a healthy host has answered (if only with a timeout) by then
+    # With no model call for this long the host stops and its ~200 MB go back to the machine; opening a ticket
+    # a model will draft starts it again in the background (``prewarm``), the draft itself at worst waits for
+    # litellm to warm (benchmarks/first_token.py prints that cold first token).
+    IDLE_S = 300.0
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -74,6 +78,7 @@ class _Host:
         self._next = 0
         self._stopping = False
         self._pending: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Queue[dict[str, Any]]]] = {}
+        self._idle: threading.Timer | None = None
 
     @staticmethod
     def command() -> list[str]:
@@ -134,8 +139,38 @@ class _Host:
         for loop, queue in waiting:
             loop.call_soon_threadsafe(queue.put_nowait, {"error": "host", "message": self._failed})
 
-    async def start(self) -> None:
-        """Start the host (if needed) and wait until litellm is warm in it, without blocking the loop."""
+    def _rest_later(self) -> None:
+        """Stop the host once it has had nothing to do for ``IDLE_S`` (re-armed by every call)."""
+        with self._lock:
+            if self._idle is not None:
+                self._idle.cancel()
+            if self._pending or self.IDLE_S <= 0:
+                self._idle = None
+                return
+            self._idle = threading.Timer(self.IDLE_S, self._rest)
+            self._idle.daemon = True
+            self._idle.start()
+
+    def _rest(self) -> None:
+        with self._lock:
+            busy, self._idle = bool(self._pending), None
+        if not busy and self._proc is not None:
+            log.info("model host idle for %.0f s: stopped (the next model draft starts it again)", self.IDLE_S)
+            self.stop()
+
+    def prewarm(self) -> None:
+        """Start the host in the background if it is not running (a model will likely be asked soon)."""
+        if self._proc is None or self._proc.poll() is not None:
+            self._spawn()
+        self._rest_later()
+
+    async def start(self, rest_after: bool = True) -> None:
+        """Start the host (if needed) and wait until litellm is warm in it, without blocking the loop;
+        ``rest_after``: arm the idle stop (a call arms it when it ends instead)."""
+        with self._lock:
+            if self._idle is not None:
+                self._idle.cancel()
+                self._idle = None
         proc = self._spawn()
         waited = 0.0
         while not self._ready.is_set():
@@ -146,6 +181,8 @@ class _Host:
             waited += 0.02
         if proc.poll() is not None:
             raise LLMError(self._failed or "The model worker could not start; the details are in the log.", "")
+        if rest_after:
+            self._rest_later()
 
     def _send(self, message: dict[str, Any]) -> None:
         proc = self._proc
@@ -161,7 +198,7 @@ class _Host:
     @contextlib.asynccontextmanager
     async def call(self, op: str, kwargs: dict[str, Any]) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:
         """Send one request; yields the queue its replies arrive on. Leaving early cancels it in the host."""
-        await self.start()
+        await self.start(rest_after=False)  # no idle stop while a call runs: armed when it ends
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         with self._lock:
             self._next += 1
@@ -178,6 +215,7 @@ class _Host:
                 self._pending.pop(rid, None)
             if not finished:
                 self._send({"op": "cancel", "id": rid})
+            self._rest_later()
 
     def replace_hung(self) -> None:
         """The host said nothing past the tier's timeout and the grace: it is hung (stopped, deadlocked in a
@@ -193,6 +231,9 @@ class _Host:
         self._stopping = True
         with self._lock:
             proc, self._proc = self._proc, None
+            if self._idle is not None:
+                self._idle.cancel()
+                self._idle = None
         if proc is not None and proc.poll() is None:
             try:
                 if proc.stdin is not None:
@@ -209,6 +250,11 @@ atexit.register(_HOST.stop)
 async def start_host() -> None:
     """Start the model host and warm litellm in it (seconds of CPU, in another process)."""
     await _HOST.start()
+
+
+def prewarm_host() -> None:
+    """Start the model host in the background if it stopped (idle): a model draft is likely soon."""
+    _HOST.prewarm()
 
 
 # The host's failure kinds (assist.llm_host.kind) as the agent reads them.

@@ -34,6 +34,7 @@ from assist.domain import (
     TicketId,
     TicketStatus,
     TicketSummary,
+    Tier,
 )
 from assist.drafting.pipeline import Drafter
 from assist.errors import ActionRejectedError, AssistError
@@ -346,6 +347,8 @@ class Session:
         threshold = await asyncio.to_thread(lambda: intents.threshold)  # loads the model once
         r = await asyncio.to_thread(route, ctx.ticket, ctx.customer, self.settings, intents, intents.taxonomy,
                                     threshold=threshold)
+        if r.tier in (Tier.FAST, Tier.FRONTIER) and getattr(self.settings.models, r.tier.value).model:
+            llm.prewarm_host()  # a model draft is likely next: the host (stopped when idle) starts meanwhile
         fast = self.settings.models.fast
         labels = intents.taxonomy.names
         if r.human_only or not fast.model or not self.settings.routing.llm_classifier or not labels:

@@ -70,6 +70,15 @@ async def main() -> None:
     for _ in range(20):
         bares.append(await bare())
         assists.append(await assisted())
+    from assist import llm
+
+    llm._HOST.stop()  # as after IDLE_S without a model call: the next draft starts the host
+    cold = await assisted()
+    llm._HOST.stop()
+    ctx2 = await session.open_ticket(TicketId("1002"))
+    await session.route_ticket(ctx2)  # opening a ticket for a model starts the host in the background
+    await asyncio.sleep(1.0)  # the agent reads the ticket for a moment
+    reopened = await assisted()
     await session.aclose()
     server.close()
     overhead = median(assists) - median(bares)
@@ -80,6 +89,9 @@ async def main() -> None:
     print(f"first token of the session's first draft: {first_of_session * 1000:.1f} ms, bare litellm stream "
           f"{first_bare * 1000:.1f} ms, overhead {first * 1000:.1f} ms   target <= 30 ms: "
           f"{'met' if first <= 0.03 else 'NOT met'}")
+    print(f"after the host stopped idle ({llm._HOST.IDLE_S:.0f} s without a model call; its ~200 MB freed): first "
+          f"token {cold * 1000:.0f} ms when the draft itself starts it; {reopened * 1000:.0f} ms when opening the "
+          f"ticket started it 1 s before (shown, no target)")
 
 
 if __name__ == "__main__":

@@ -236,6 +236,32 @@ async def test_litellm_runs_in_the_model_host_and_a_dead_host_is_replaced(make_s
     assert gateway._HOST._proc is not None and gateway._HOST._proc.pid != first.pid
 
 
+async def test_an_idle_model_host_stops_and_opening_a_ticket_for_a_model_starts_it_again(
+        make_session, llm, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Issue 29: the host's ~200 MB go back to the machine when no model has been asked for a while; routing a
+    ticket to a model tier starts it again in the background, and the draft is the model's, not a failure."""
+    import asyncio
+
+    from assist import llm as gateway
+
+    llm.reply = "Hi Derek, your order is being packed [1]."
+    monkeypatch.setattr(gateway._HOST, "IDLE_S", 0.5)
+    s = make_session(_settings(llm))
+    *_, draft = await _run(s, "1002")
+    assert draft.error == "" and gateway._HOST._proc is not None
+    first = gateway._HOST._proc
+    for _ in range(100):  # idle: it stops (the timer's thread), its process ends
+        if gateway._HOST._proc is None:
+            break
+        await asyncio.sleep(0.05)
+    assert gateway._HOST._proc is None and first.wait(timeout=5) is not None
+    ctx = await s.open_ticket(TicketId("1002"))
+    route = await s.route_ticket(ctx)
+    assert route.tier is not Tier.OFFLINE and gateway._HOST._proc is not None  # started again, not waited on
+    *_, again = await _run(s, "1002")
+    assert again.error == "" and again.text == llm.reply
+
+
 async def test_a_hung_model_host_is_replaced_not_waited_on_again(make_session, llm, monkeypatch) -> None:
     """Issue 25: after the host hung (SIGSTOP mid-draft) every later draft went to the same pid and waited the
     full timeout. Now the first wait ends in one clear sentence and the next draft gets a fresh host."""
