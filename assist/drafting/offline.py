@@ -8,6 +8,7 @@ import math
 import re
 import time
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from assist.domain import (
     ANSWER_PREFIX,
@@ -416,7 +417,7 @@ def offline_draft(
     citations = number_sources(used)
     note = ""
     grounded = bool(picked)
-    guide = guidance_passage(kb, settings, _question_words(ticket), asked) if not grounded else None
+    guide = guidance_passage(kb, _question_words(ticket)) if not grounded else None
     if guide is not None:
         # The best passage is guidance for the agent: it goes to the agent as how to handle the ticket, and
         # the customer is asked for the details it says are needed (never quoted to the customer).
@@ -481,41 +482,44 @@ def guidance_steps(source: Source) -> list[str] | None:
     return steps if lines and len(steps) * 3 >= len(lines) else None
 
 
-HEADING_RERANK = 3
+HEADING_RERANK = 3  # of the first few procedures found, the one whose heading names more of the question
 
 
-def guidance_passage(kb: list[Source], settings: AISettings, terms: dict[str, float] | None = None,
-                     asked: frozenset[str] | None = None) -> tuple[Source, list[str], list[str], list[str]] | None:
-    """The top passage, when it is written for the agent: (it, its steps, what to ask the customer for, what to
-    ask them to do). With the question's ``terms``, guidance is offered only when its heading is about the
-    question (a BM25 score says words are shared, not that the passage is about what was asked); with the
-    customer's ``asked`` words, the passages that ground a draft are the candidates (``grounding``), else those
-    scoring high enough."""
-    if terms is not None:  # shown to the agent, never quoted: the best ranked passage whose heading is on topic
-        grounded = [s for s in kb if s.score > 0]
-    else:
-        grounded = grounding(kb, asked, settings) if asked is not None else [
-            s for s in kb if s.score >= settings.min_source_score]
-    passages = [s for s in grounded if s.doc_id != "crm" and not label_only(s)]
+class Guidance(NamedTuple):
+    """Internal guidance found for a ticket: shown to the agent, never quoted to the customer."""
+
+    source: Source  # the passage that found it
+    steps: list[str]  # its lines written for the agent ("How to handle this")
+    needs: list[str]  # what it says to collect from the customer ("full name or account ID", ...)
+    theirs: list[str]  # what it has the agent ask the customer to do, in the second person
+
+
+def _position(source: Source) -> int:
+    """A passage's place in its document (chunk ids end in "#n")."""
+    tail = source.id.rpartition("#")[2]
+    return int(tail) if tail.isdigit() else 0
+
+
+def guidance_passage(kb: list[Source], terms: dict[str, float]) -> Guidance | None:
+    """The procedure for the question, when the best ranked passages are written for the agent. The best
+    ranked (with sentence vectors, the fused rank, not the highest BM25 score), or of the first few the one
+    whose own heading names more of the question's ``terms``; offered only when its heading shares a word with
+    them (a BM25 score says words are shared, not that the passage is about what was asked). No score
+    threshold: it is never quoted."""
+    passages = [s for s in kb if s.doc_id != "crm" and s.score > 0 and not label_only(s)]
     if not passages:
         return None
-    top = passages[0]  # the best ranked: with sentence vectors, the fused rank, not the highest BM25 score
-    if terms is not None:  # of the first few, the one whose own heading names more of what was asked
-        near = passages[:HEADING_RERANK]
-        top = max(near, key=lambda p: (len(_words(p.heading) & terms.keys()), -near.index(p)))
-    steps = guidance_steps(top)
-    if steps is None:
+    near = passages[:HEADING_RERANK]
+    top = max(near, key=lambda p: (len(_words(p.heading) & terms.keys()), -near.index(p)))
+    if guidance_steps(top) is None:
         return None  # mostly written for customers: the usual drafting applies
-    if terms is not None and not _words(top.label) & terms.keys():
+    if not _words(top.label) & terms.keys():
         return None  # another topic that only shares words with the question
     # a long procedure is indexed in parts: its steps and what it asks for are read from all of them, in order
-    parts = sorted((s for s in kb if s.doc_id == top.doc_id and s.heading == top.heading and s.id != top.id),
-                   key=lambda s: s.id)
-    whole = [top, *(s for s in parts if s.id > top.id)]
-    whole = [*(s for s in parts if s.id < top.id), *whole]
+    whole = sorted((s for s in kb if s.doc_id == top.doc_id and s.heading == top.heading), key=_position)
     steps = list(dict.fromkeys(x for s in whole for x in (guidance_steps(s) or [])))
     text = "\n".join(s.text for s in whole)
-    return top, steps, needs_from(text), customer_steps(text.splitlines())
+    return Guidance(top, steps, needs_from(text), customer_steps(text.splitlines()))
 
 
 def _question_words(ticket: Ticket) -> dict[str, float]:
