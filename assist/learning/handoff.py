@@ -14,10 +14,11 @@ rebuilds it; a test holds it to the phrase set), so no ticket waits for scikit-l
 examples of its own trains once, on a worker, and keeps the model in its data folder.
 
 With the offline sentence encoder on, the shipped detector reads sentence vectors beside the words
-(``resources/human_requests_vectors.npz``, the same phrase set): out of fold on the phrase set recall 85% ->
-91% at the same false-positive rate, held-out set 98% -> 100%, still 0 of BANKING77's 3,080 test messages
-(benchmarks/routing.py). Only the sentences that name a person or a channel are encoded (one call a ticket);
-when the encoder fails, the words model decides.
+(``resources/human_requests_vectors.npz``, the same phrase set) as a second opinion on the sentences the words
+model is unsure of (``SECOND_OPINION``): out of fold on the phrase set recall 85% -> 90% at the same
+false-positive rate, held-out set 98% -> 100%, still 0 of BANKING77's 3,080 test messages
+(benchmarks/routing.py; asking it about every sentence: 91%, and an encoding for most tickets). Only those
+sentences are encoded (one call, and none for most tickets); when the encoder fails, the words model decides.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ ANCHOR = re.compile(
     r"personas?|alguien|agente|humain|quelqu\w*|conseill\w*|operatore|persona|transfer\w*|connect\w*|"
     r"put me through|escalat\w*|reach)\b", re.IGNORECASE)
 THRESHOLD = 0.7  # P(asks) of one sentence: held-out recall 0.94 at 0.5-0.7, fewer public false positives at 0.7
+# The words model's probabilities for which the sentence-vector twin is asked too (outside it the words are sure)
+SECOND_OPINION = (0.15, 0.95)
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
 # A request is often one clause of a longer sentence ("Do the needful and arrange a callback"): each clause is
@@ -121,21 +124,27 @@ class Detector:
             log.warning("Sentence encoder failed (%s): asking for a human read on words only", type(exc).__name__)
             return self.model, None
 
-    def score(self, text: str, embed: Embed | None = None) -> tuple[float, str]:
-        """(highest probability, the sentence that had it); ``embed``: the workspace's sentence encoder."""
+    @staticmethod
+    def _p(model: LinearModel, sentence: str, vector: Any | None = None) -> float:
         import numpy as np
 
+        z = model.scores(sentence, vector).astype(np.float64) * model.temperature
+        e = np.exp(z - z.max())
+        return float(e[model.classes.index(ASKS)] / e.sum())
+
+    def score(self, text: str, embed: Embed | None = None) -> tuple[float, str]:
+        """(highest probability, the sentence that had it); ``embed``: the workspace's sentence encoder, asked
+        only about the sentences the words leave in doubt (``SECOND_OPINION``): most tickets cost no encoding."""
         anchored = [s for s in units(text) if self._anchored(s)]
-        model, vectors = self._vectors_for(anchored, embed)
-        asks = model.classes.index(ASKS)
-        best, where = 0.0, ""
-        for i, s in enumerate(anchored):
-            z = model.scores(s, None if vectors is None else vectors[i]).astype(np.float64) * model.temperature
-            e = np.exp(z - z.max())
-            p = float(e[asks] / e.sum())
-            if p > best:
-                best, where = p, s
-        return best, where
+        probs = [self._p(self.model, s) for s in anchored]
+        doubt = [i for i, p in enumerate(probs) if SECOND_OPINION[0] <= p < SECOND_OPINION[1]]
+        if doubt:
+            model, vectors = self._vectors_for([anchored[i] for i in doubt], embed)
+            if vectors is not None:
+                for j, i in enumerate(doubt):
+                    probs[i] = self._p(model, anchored[i], vectors[j])
+        best = max(range(len(probs)), key=lambda i: probs[i], default=None)
+        return (0.0, "") if best is None else (probs[best], anchored[best])
 
     def fired(self, text: str, embed: Embed | None = None) -> str | None:
         """The sentence asking for a human, or None."""
