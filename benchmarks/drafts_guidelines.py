@@ -90,7 +90,7 @@ async def run(vectors: bool) -> dict[str, float]:
         await embed_knowledge(session)
     cases = [json.loads(x) for x in MESSAGES.read_text("utf-8").splitlines() if x.strip()]
     now = datetime.now(UTC)
-    right = baseline = leaks = specific = 0
+    right = baseline = leaks = specific = wrong = 0
     for n, case in enumerate(cases):
         t = Ticket(TicketId(str(n)), case["text"][:50], TicketStatus.OPEN, "jo@example.org", "Jo Doe", now, now,
                    (Message("1", "Jo Doe", AuthorRole.CUSTOMER, case["text"], now),))
@@ -103,6 +103,7 @@ async def run(vectors: bool) -> dict[str, float]:
         m = re.search(r"How to handle this \(“[^›”]*› ([^”]+)”\)", draft.note)
         used = m.group(1).strip() if m else (draft.citations[0].source.heading if draft.citations else "")
         right += used == case["subflow"]
+        wrong += bool(used) and used != case["subflow"]
         body = draft.text
         leaks += len(AGENT_FACING.findall(body))
         specific += "?" in body and not STOCK.search(body)
@@ -113,7 +114,8 @@ async def run(vectors: bool) -> dict[str, float]:
             print("   note: " + draft.note.replace("\n", " | ")[:300])
     await session.aclose()
     k = len(cases)
-    return {"right": right / k, "baseline": baseline / k, "leaks": leaks, "specific": specific / k, "n": k}
+    return {"right": right / k, "wrong": wrong / k, "baseline": baseline / k, "leaks": leaks, "specific": specific / k,
+            "n": k}
 
 
 def main() -> int:
@@ -126,7 +128,8 @@ def main() -> int:
         label = "hybrid (words + passage vectors)" if vectors else "words only"
         good = r["right"] >= r["baseline"] and r["leaks"] == 0
         ok &= good
-        print(f"{label:<34} right procedure {r['right']:.0%} (best BM25 passage alone {r['baseline']:.0%}); "
+        print(f"{label:<34} right procedure {r['right']:.0%}, another one {r['wrong']:.0%} (best BM25 passage alone "
+              f"right {r['baseline']:.0%}); "
               f"agent-facing text in customer drafts: {r['leaks']}; specific questions {r['specific']:.0%} "
               f"of {r['n']} -> {'met' if good else 'NOT met'}")
     return 0 if ok else 1
