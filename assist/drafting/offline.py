@@ -513,7 +513,11 @@ def guidance_passage(kb: list[Source], terms: dict[str, float]) -> Guidance | No
     top = max(near, key=lambda p: (len(_words(p.heading) & terms.keys()), -near.index(p)))
     if guidance_steps(top) is None:
         return None  # mostly written for customers: the usual drafting applies
-    if not _words(top.label) & terms.keys():
+    # the heading must name the question; its article's title may instead when the title is about this one
+    # procedure, not a category of several ("Account Access" over four procedures names none of them)
+    own = {s.heading for s in kb if s.doc_id == top.doc_id}
+    named = _words(top.heading) if len(own) > 2 else _words(top.label)
+    if not named & terms.keys():
         return None  # another topic that only shares words with the question
     # a long procedure is indexed in parts: its steps and what it asks for are read from all of them, in order
     whole = sorted((s for s in kb if s.doc_id == top.doc_id and s.heading == top.heading), key=_position)
