@@ -513,10 +513,11 @@ def guidance_passage(kb: list[Source], terms: dict[str, float]) -> Guidance | No
     top = max(near, key=lambda p: (len(_words(p.heading) & terms.keys()), -near.index(p)))
     if guidance_steps(top) is None:
         return None  # mostly written for customers: the usual drafting applies
-    # the heading must name the question; its article's title may instead when the title is about this one
-    # procedure, not a category of several ("Account Access" over four procedures names none of them)
-    own = {s.heading for s in kb if s.doc_id == top.doc_id}
-    named = _words(top.heading) if len(own) > 2 else _words(top.label)
+    # the heading must name the question; its article's title may instead when it is about the same thing as
+    # the heading ("Two-factor lockouts" over "Handling a 2FA lockout"), not a category ("Account Access" over
+    # "Recover Password" names none of its procedures)
+    heading, title = _words(top.heading), _words(top.title)
+    named = heading | title if heading & title or not heading else heading
     if not named & terms.keys():
         return None  # another topic that only shares words with the question
     # a long procedure is indexed in parts: its steps and what it asks for are read from all of them, in order

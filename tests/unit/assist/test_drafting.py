@@ -171,3 +171,27 @@ async def test_of_the_first_procedures_found_the_one_whose_heading_names_the_que
         assert "zip code" in draft.text  # what Recover Username collects (Recover Password asks no zip code)
     finally:
         base.close()
+
+
+async def test_a_category_title_alone_hands_over_no_procedure(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """ABCD's "Account Access" article is a category over three procedures: a question sharing only "account"
+    with it is handed none of them (the draft asks), where one its heading names is."""
+    from pathlib import Path
+
+    from assist.knowledge.base import KnowledgeBase
+    from tests.drafts import offline
+
+    base = KnowledgeBase(tmp_path / "kb.db")
+    try:
+        await base.ingest([str(Path(__file__).resolve().parents[2] / "fixtures" / "abcd_guidelines")])
+        await base.maintained()
+        vague = "help with my account please"
+        found = await base.search(vague, 8)
+        assert found and found[0].label == "Account Access › Recover Password"
+        draft = offline(vague, found)
+        assert not draft.note.startswith("How to handle this") and "password" not in draft.text.lower()
+        named = "need to change the phone number on my account"
+        assert offline(named, await base.search(named, 8)).note.startswith(
+            "How to handle this (“Manage Account › Manage Change Phone”)")
+    finally:
+        base.close()
