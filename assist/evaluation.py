@@ -11,6 +11,7 @@ Results are grouped per tier/model; a saved baseline turns any drop into a regre
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -21,7 +22,11 @@ import yaml
 
 from assist.actions.proposals import rule_proposals
 from assist.domain import AuthorRole, Delta, Message, Ticket, TicketContext, TicketId, TicketStatus, Tier
+from assist.errors import AssistError
 from assist.facts import contradictions, extract
+
+log = logging.getLogger(__name__)
+_UNREAD: set[str] = set()  # why customer records could not be read, each said once
 
 METRICS = ("intent", "route", "citations_valid", "cited", "facts", "consistent", "forbidden_absent", "action")
 
@@ -81,7 +86,14 @@ def _ticket(case: Case) -> Ticket:
 async def run_case(session: Any, case: Case) -> CaseResult:
     started = time.perf_counter()
     ticket = _ticket(case)
-    customer = await session.crm.get_customer(case.customer_email) if case.customer_email else None
+    customer = None
+    if case.customer_email:
+        try:
+            customer = await session.crm.get_customer(case.customer_email)
+        except AssistError as exc:  # the case carries its ticket: judged without the customer's records
+            if str(exc) not in _UNREAD:  # said once, not once a case
+                _UNREAD.add(str(exc))
+                log.warning("Customer records not read (%s): cases are judged without them", exc)
     if customer is not None:
         ticket = Ticket(ticket.id, ticket.subject, ticket.status, ticket.requester_email, customer.name,
                         ticket.created_at, ticket.updated_at, ticket.messages)
@@ -126,6 +138,7 @@ async def run_case(session: Any, case: Case) -> CaseResult:
 
 
 async def run_suite(session: Any, cases: list[Case]) -> list[CaseResult]:
+    _UNREAD.clear()
     await session.prepare()
     return [await run_case(session, c) for c in cases]
 

@@ -25,6 +25,8 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     search = kb.add_parser("search", help="search the knowledge base")
     search.add_argument("query")
     search.add_argument("-k", type=int, default=5, help="number of passages (5)")
+    for action in (ingest, search):  # `assist kb ingest --workspace W ...` reads as naturally as before the action
+        action.add_argument("--workspace", default=argparse.SUPPRESS, help="workspace name (default: the active one)")
 
 
 def run(paths: Paths, args: argparse.Namespace) -> int:

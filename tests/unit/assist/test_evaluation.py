@@ -47,3 +47,30 @@ def test_yaml_suite_and_bad_case(tmp_path, capsys) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "x"}\n')
     assert main(["eval", str(bad)]) == 2
+
+
+def test_a_teams_own_suite_runs_before_its_helpdesk_answers(paths, tmp_path, capsys, caplog, monkeypatch) -> None:
+    """A new team evaluates drafting on its own knowledge base and cases (each carries its ticket) while its
+    Request Tracker is not reachable yet: the cases are judged, the customer lookup's failure said once."""
+    from assist.settings import HelpdeskSettings, Settings, WorkspaceSettings, save_settings
+
+    settings = Settings()
+    settings.workspaces["store"] = WorkspaceSettings(helpdesk=HelpdeskSettings(kind="request_tracker",
+                                                                               url="http://127.0.0.1:9"))
+    settings.ai.embeddings = "off"
+    save_settings(settings, paths.config_file)
+    monkeypatch.setenv("ASSIST_HELPDESK_TOKEN", "x")
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "returns.md").write_text("# Returns\n\n## Return window\nUnworn items can be returned within 30 days of "
+                                   "delivery for a full refund.\n")
+    assert main(["kb", "ingest", "--workspace", "store", str(kb)]) == 0
+    suite = tmp_path / "suite.jsonl"
+    suite.write_text("\n".join(json.dumps({
+        "id": f"c{i}", "subject": "return", "customer_email": f"c{i}@example.org",
+        "messages": [{"role": "customer", "body": "Can I still return unworn shoes I got two weeks ago?"}],
+        "expect": {"human": False, "facts": ["30 days"], "forbid": []}}) for i in range(3)))
+    assert main(["eval", "--workspace", "store", str(suite)]) == 0
+    out = capsys.readouterr().out
+    assert "3 cases" in out and "offline | 3 |" in out
+    assert caplog.text.count("Customer records not read") == 1
