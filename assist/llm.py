@@ -159,9 +159,10 @@ class _Host:
             self.stop()
 
     def prewarm(self) -> None:
-        """Start the host in the background if it is not running (a model will likely be asked soon)."""
+        """Start the host in the background if it is not running (a model will likely be asked soon): the
+        process is spawned on a thread of its own, never on the caller's (the window's event loop)."""
         if self._proc is None or self._proc.poll() is not None:
-            self._spawn()
+            threading.Thread(target=self._spawn, name="model-host-start", daemon=True).start()
         self._rest_later()
 
     async def start(self, rest_after: bool = True) -> None:
