@@ -149,49 +149,44 @@ def test_guidance_that_has_the_agent_ask_the_customer_to_do_something_is_asked_o
     assert "sign in" not in draft.text and "account email address" in draft.text
 
 
-async def test_of_the_first_procedures_found_the_one_whose_heading_names_the_question_is_handed_over(
-        tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """ABCD's agent guidelines (MIT; tests/fixtures/abcd_guidelines), words only: BM25 ranks "Recover Password"
-    first for a forgotten username; the draft hands the agent "Recover Username", the one whose heading names
-    what was asked, and asks the customer for what that procedure needs."""
+@pytest.fixture
+async def guidelines(tmp_path):  # type: ignore[no-untyped-def]
+    """ABCD's agent guidelines (MIT; tests/fixtures/abcd_guidelines) as a knowledge base, words only."""
     from pathlib import Path
 
     from assist.knowledge.base import KnowledgeBase
-    from tests.drafts import offline
 
     base = KnowledgeBase(tmp_path / "kb.db")
-    try:
-        await base.ingest([str(Path(__file__).resolve().parents[2] / "fixtures" / "abcd_guidelines")])
-        await base.maintained()
-        question = "I forgot my username and can't get into my account"
-        found = await base.search(question, 8)
-        assert found[0].heading == "Recover Password"
-        draft = offline(question, found)
-        assert draft.note.startswith("How to handle this (“Account Access › Recover Username”)")
-        assert "zip code" in draft.text  # what Recover Username collects (Recover Password asks no zip code)
-    finally:
-        base.close()
+    await base.ingest([str(Path(__file__).resolve().parents[2] / "fixtures" / "abcd_guidelines")])
+    await base.maintained()
+    yield base
+    base.close()
 
 
-async def test_a_category_title_alone_hands_over_no_procedure(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_of_the_first_procedures_found_the_one_whose_heading_names_the_question_is_handed_over(
+        guidelines) -> None:  # type: ignore[no-untyped-def]
+    """Words only, BM25 ranks "Recover Password" first for a forgotten username; the draft hands the agent
+    "Recover Username", the one whose heading names what was asked, and asks for what that procedure needs."""
+    from tests.drafts import offline
+
+    question = "I forgot my username and can't get into my account"
+    found = await guidelines.search(question, 8)
+    assert found[0].heading == "Recover Password"
+    draft = offline(question, found)
+    assert draft.note.startswith("How to handle this (“Account Access › Recover Username”)")
+    assert "zip code" in draft.text  # what Recover Username collects (Recover Password asks no zip code)
+
+
+async def test_a_category_title_alone_hands_over_no_procedure(guidelines) -> None:  # type: ignore[no-untyped-def]
     """ABCD's "Account Access" article is a category over three procedures: a question sharing only "account"
     with it is handed none of them (the draft asks), where one its heading names is."""
-    from pathlib import Path
-
-    from assist.knowledge.base import KnowledgeBase
     from tests.drafts import offline
 
-    base = KnowledgeBase(tmp_path / "kb.db")
-    try:
-        await base.ingest([str(Path(__file__).resolve().parents[2] / "fixtures" / "abcd_guidelines")])
-        await base.maintained()
-        vague = "help with my account please"
-        found = await base.search(vague, 8)
-        assert found and found[0].label == "Account Access › Recover Password"
-        draft = offline(vague, found)
-        assert not draft.note.startswith("How to handle this") and "password" not in draft.text.lower()
-        named = "need to change the phone number on my account"
-        assert offline(named, await base.search(named, 8)).note.startswith(
-            "How to handle this (“Manage Account › Manage Change Phone”)")
-    finally:
-        base.close()
+    vague = "help with my account please"
+    found = await guidelines.search(vague, 8)
+    assert found and found[0].label == "Account Access › Recover Password"
+    draft = offline(vague, found)
+    assert not draft.note.startswith("How to handle this") and "password" not in draft.text.lower()
+    named = "need to change the phone number on my account"
+    assert offline(named, await guidelines.search(named, 8)).note.startswith(
+        "How to handle this (“Manage Account › Manage Change Phone”)")
