@@ -249,7 +249,8 @@ _TIME = "#time"
 
 _CONDITION = re.compile(r"^(?:if|when|while|once|unless|for)\b([^,;:]+)", re.IGNORECASE)
 _LEANS_BACK = re.compile(r"^(?:otherwise|in that case|in this case|if so|if not|then|this|that|these|those|"
-                         r"it|they|he|she)\b|\b(?:until|by|before|after|from) then\b|\bat that (?:point|time)\b",
+                         r"it|they|he|she)\b|\b(?:until|by|before|after|from) then\b|\bat that (?:point|time)\b|"
+                         r"\b(?:are|is|get|gets|be) (?:\w+ed|sent|paid) again\b",
                          re.IGNORECASE)  # "...; you keep Studio features until then": when is in the one before
 
 

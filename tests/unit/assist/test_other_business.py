@@ -72,6 +72,9 @@ async def test_another_business_gets_grounded_drafts_and_never_its_agent_guidanc
     # timing, export, downgrade timing, and the 2FA lockout asks for what the guidance needs); the others ask a
     # clarifying question or show guidance to the agent; none is wrong
     assert len(texts) == 9 and len(answered) >= 6, answered
+    # "Transactions ... are imported again" is what reconnecting does, and reconnecting applies "if a feed has
+    # not updated for 48 hours", which is not what this customer said: neither is quoted
+    assert "imported again" not in texts["lb-6"] and "refresh every 6 hours" in texts["lb-6"]
 
 
 async def test_the_teams_past_answers_make_drafts_answer_without_another_customers_details(
