@@ -190,4 +190,3 @@ async def test_a_category_title_alone_hands_over_no_procedure(guidelines) -> Non
     named = "need to change the phone number on my account"
     assert offline(named, await guidelines.search(named, 8)).note.startswith(
         "How to handle this (“Manage Account › Manage Change Phone”)")
-
