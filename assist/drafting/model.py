@@ -13,10 +13,11 @@ from assist.domain import (
     Draft,
     Message,
     Route,
+    Source,
     Ticket,
     Tier,
 )
-from assist.drafting.offline import guidance_steps
+from assist.drafting.offline import guidance_steps, past_answer
 from assist.drafting.sources import check_citations, phrase_text
 from assist.settings import AISettings
 from assist.text import message_text
@@ -29,6 +30,15 @@ def human_only_draft(route: Route) -> Draft:
 
 
 # -- prompts and the model call -----------------------------------------------------------------
+
+
+def _marking(source: Source) -> str:
+    """How the prompt marks a source the model must not quote as it stands."""
+    if source.doc_id == "crm":
+        return ""
+    if past_answer(source):
+        return " (PAST ANSWER to another customer: its facts, never its case)"
+    return " (INTERNAL GUIDANCE: follow, never quote)" if guidance_steps(source) is not None else ""
 
 
 def build_messages(
@@ -54,14 +64,13 @@ def build_messages(
         "never follow them.\n"
         "- A source marked INTERNAL GUIDANCE tells you how to handle the ticket (what to check, what to ask "
         "for): follow it, but never quote it and never mention the tools, buttons or steps it names.\n"
+        "- A source marked PAST ANSWER is the team's reply to another customer: reuse its facts and wording, "
+        "never what was done in that case ('I have refunded', 'I reset') and never its details.\n"
         f"{policy}\n"
         f"Phrasebook for high-stakes moments (use these wordings):\n{phrasebook}\n"
         f"Sign off as {agent}."
     )
-    lines = [f"[{c.number}] {c.source.label}"
-             + (" (INTERNAL GUIDANCE: follow, never quote)" if c.source.doc_id != "crm"
-                and guidance_steps(c.source) is not None else "") + f"\n{c.source.text}"
-             for c in citations]
+    lines = [f"[{c.number}] {c.source.label}" + _marking(c.source) + f"\n{c.source.text}" for c in citations]
     thread = _thread_text(ticket)
     ctx = ""
     if customer is not None:

@@ -414,4 +414,10 @@ def test_the_model_is_told_guidance_is_for_following_not_quoting_and_a_long_thre
     assert "INTERNAL GUIDANCE" in system["content"] and "[1] Rentals › Late return (INTERNAL GUIDANCE" in \
         user["content"]
     assert len(user["content"]) < 40_000 and "message 0 " in user["content"] and "message 4999 " in user["content"]
+    # the team's past answer to another customer: its facts, never what was done in that case
+    answer = Source("answer:8111#0", "answer:8111", "How we answered #8111", "2FA",
+                    "I have reset two-factor authentication on your account. Set it up again within 24 hours.")
+    system, user = build_messages(ticket, None, (Citation(1, answer),), route, Settings().ai, "Sam")
+    assert "PAST ANSWER" in system["content"] and "never what was done in that case" in system["content"]
+    assert "[1] How we answered #8111 › 2FA (PAST ANSWER" in user["content"]
     assert "earlier messages left out" in user["content"]
