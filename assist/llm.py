@@ -139,13 +139,17 @@ class _Host:
         for loop, queue in waiting:
             loop.call_soon_threadsafe(queue.put_nowait, {"error": "host", "message": self._failed})
 
+    def _cancel_idle(self) -> None:
+        """Disarm the idle stop (the caller holds ``_lock``)."""
+        if self._idle is not None:
+            self._idle.cancel()
+            self._idle = None
+
     def _rest_later(self) -> None:
         """Stop the host once it has had nothing to do for ``IDLE_S`` (re-armed by every call)."""
         with self._lock:
-            if self._idle is not None:
-                self._idle.cancel()
+            self._cancel_idle()
             if self._pending or self.IDLE_S <= 0:
-                self._idle = None
                 return
             self._idle = threading.Timer(self.IDLE_S, self._rest)
             self._idle.daemon = True
@@ -169,9 +173,7 @@ class _Host:
         """Start the host (if needed) and wait until litellm is warm in it, without blocking the loop;
         ``rest_after``: arm the idle stop (a call arms it when it ends instead)."""
         with self._lock:
-            if self._idle is not None:
-                self._idle.cancel()
-                self._idle = None
+            self._cancel_idle()
         proc = self._spawn()
         waited = 0.0
         while not self._ready.is_set():
@@ -232,9 +234,7 @@ class _Host:
         self._stopping = True
         with self._lock:
             proc, self._proc = self._proc, None
-            if self._idle is not None:
-                self._idle.cancel()
-                self._idle = None
+            self._cancel_idle()
         if proc is not None and proc.poll() is None:
             try:
                 if proc.stdin is not None:

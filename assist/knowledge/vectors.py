@@ -42,6 +42,15 @@ def heading_text(title: str, heading: str) -> str:
     return f"{title} › {heading}" if heading and heading != title else title
 
 
+def _stack(blobs: Sequence[bytes]) -> Any:
+    """Stored float32 vectors as one float16 matrix (rows in order; an empty one when there are none)."""
+    import numpy as np
+
+    if not blobs:
+        return np.zeros((0, 1), dtype=np.float16)
+    return np.vstack([np.frombuffer(b, dtype=np.float32) for b in blobs]).astype(np.float16)
+
+
 class PassageVectors:
     """Synchronous; used on the knowledge base's worker thread, like the index."""
 
@@ -95,8 +104,7 @@ class PassageVectors:
             for cid, title, heading in self.conn.execute("SELECT id, title, heading FROM chunks ORDER BY rowid"):
                 under.setdefault(heading_text(title or "", heading or ""), []).append(cid)
             rows = [r for r in rows if r[0] in under]  # headings no passage has any more
-            matrix = (np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows]).astype(np.float16)
-                      if rows else np.zeros((0, 1), dtype=np.float16))
+            matrix = _stack([r[1] for r in rows])
             self._headings = (encoder, [r[0] for r in rows], matrix, under)
         _, labels, matrix, under = self._headings
         q = np.asarray(vector, dtype=np.float16).ravel()
@@ -131,15 +139,13 @@ class PassageVectors:
         return int(done), int(total)
 
     def _matrix(self, encoder: str) -> tuple[list[str], Any]:
-        import numpy as np
 
         if self._loaded is None or self._loaded[0] != encoder:
             rows = self.conn.execute(
                 "SELECT v.chunk_id, v.vector FROM kb_vectors v JOIN chunks c ON c.id = v.chunk_id JOIN documents d "
                 "ON d.id = c.doc_id WHERE v.encoder = ? AND v.digest = d.content_hash", (encoder,)).fetchall()
             ids = [r[0] for r in rows]
-            matrix = (np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows]).astype(np.float16)
-                      if rows else np.zeros((0, 1), dtype=np.float16))
+            matrix = _stack([r[1] for r in rows])
             self._loaded = (encoder, ids, matrix)
         return self._loaded[1], self._loaded[2]
 

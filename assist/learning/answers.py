@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from assist.domain import ANSWER_PREFIX
 from assist.knowledge.chunking import ParsedDocument, Section
 from assist.learning.history import HistoryTicket
+from assist.redact import EMAIL  # the addresses the scrubber masks are the ones counted here
 
 PREFIX = ANSWER_PREFIX  # document ids of past answers in the knowledge base
 MIN_CHARS = 60  # shorter replies answer nothing another customer could use
@@ -57,7 +58,6 @@ def scrub(text: str, keep: Iterable[str] = ()) -> str:
     return text
 
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 def team_addresses(history: Iterable[HistoryTicket]) -> set[str]:
@@ -70,7 +70,7 @@ def team_addresses(history: Iterable[HistoryTicket]) -> set[str]:
         if greeted is None:
             continue
         name = greeted.group(0)[len(greeted.group(1)):].strip().lower()
-        for address in _EMAIL.findall(t.reply):
+        for address in EMAIL.findall(t.reply):
             seen.setdefault(address.lower(), set()).add(name)
     return {a for a, names in seen.items() if len(names) >= 2}
 
